@@ -1,0 +1,205 @@
+//! Published facts the stacks are built from (see `shared/docs/sentinel-aws-spec.md`).
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// Thumbprint of the Microsoft Entra ID issuer certificate, as Microsoft's templates give it.
+pub const OIDC_THUMBPRINT: &str = "626d44e704d1ceabe3bf0d53397464ac8080142c";
+
+/// Microsoft Sentinel's AWS account for the legacy (pre-OIDC) CloudTrail connector.
+pub const SENTINEL_LEGACY_ACCOUNT: &str = "197857026523";
+
+/// The AWS managed policy the legacy CloudTrail connector needs (LookupEvents).
+pub const LEGACY_MANAGED_POLICY: &str = "AWSCloudTrail_ReadOnlyAccess";
+
+/// The session-name prefix Sentinel sends, and the one Defender for Cloud began sending in 2025.
+pub const SESSION_PREFIX_SENTINEL: &str = "MicrosoftSentinel_";
+pub const SESSION_PREFIX_DEFENDER: &str = "MicrosoftDefenderForClouds_";
+
+/// The Azure cloud the Sentinel workspace lives in; decides the OIDC issuer and audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Cloud {
+    Commercial,
+    Government,
+}
+
+impl Cloud {
+    pub const ALL: [Cloud; 2] = [Cloud::Commercial, Cloud::Government];
+
+    pub fn tenant(self) -> &'static str {
+        match self {
+            Cloud::Commercial => "33e01921-4d64-4f8c-a055-5bdaffd5e33d",
+            Cloud::Government => "cab8a31a-1906-4287-a0d8-4eef66b95f6e",
+        }
+    }
+    pub fn audience(self) -> &'static str {
+        match self {
+            Cloud::Commercial => "api://1462b192-27f7-4cb9-8523-0f4ecb54b47e",
+            Cloud::Government => "api://d4230588-5f84-4281-a9c7-2c15194b28f7",
+        }
+    }
+    /// The issuer without scheme, as IAM names the provider: `sts.windows.net/<tenant>/`.
+    pub fn issuer_host_path(self) -> String {
+        format!("sts.windows.net/{}/", self.tenant())
+    }
+    pub fn issuer_url(self) -> String {
+        format!("https://{}", self.issuer_host_path())
+    }
+    pub fn slug(self) -> &'static str {
+        match self {
+            Cloud::Commercial => "commercial",
+            Cloud::Government => "government",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Cloud::Commercial => "Azure commercial",
+            Cloud::Government => "Azure Government",
+        }
+    }
+}
+
+impl fmt::Display for Cloud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+impl FromStr for Cloud {
+    type Err = crate::config::InputError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "commercial" | "com" | "public" => Ok(Cloud::Commercial),
+            "government" | "gov" | "usgov" => Ok(Cloud::Government),
+            _ => Err(crate::config::InputError::new(
+                "cloud",
+                s,
+                "must be `commercial` or `government` (the Azure cloud of the Sentinel workspace)",
+            )),
+        }
+    }
+}
+
+/// A log service delivered to S3 and read by the Sentinel S3 connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Service {
+    VpcFlowLogs,
+    GuardDuty,
+    CloudTrail,
+    CloudWatch,
+}
+
+impl Service {
+    pub const ALL: [Service; 4] = [
+        Service::VpcFlowLogs,
+        Service::GuardDuty,
+        Service::CloudTrail,
+        Service::CloudWatch,
+    ];
+
+    /// Short identifier used in file names and CLI flags.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => "vpc",
+            Service::GuardDuty => "guardduty",
+            Service::CloudTrail => "cloudtrail",
+            Service::CloudWatch => "cloudwatch",
+        }
+    }
+    /// PascalCase stem used in logical IDs and parameter names.
+    pub fn id(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => "VpcFlow",
+            Service::GuardDuty => "GuardDuty",
+            Service::CloudTrail => "CloudTrail",
+            Service::CloudWatch => "CloudWatch",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => "VPC Flow Logs",
+            Service::GuardDuty => "GuardDuty",
+            Service::CloudTrail => "CloudTrail",
+            Service::CloudWatch => "CloudWatch Logs",
+        }
+    }
+    /// The Sentinel table the connector writes this service's records to.
+    pub fn table(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => "AWSVPCFlow",
+            Service::GuardDuty => "AWSGuardDuty",
+            Service::CloudTrail => "AWSCloudTrail",
+            Service::CloudWatch => "AWSCloudWatch",
+        }
+    }
+    /// The key segment after `AWSLogs/<account>/` where the service writes.
+    pub fn key_segment(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => "vpcflowlogs",
+            Service::GuardDuty => "GuardDuty",
+            Service::CloudTrail => "CloudTrail",
+            Service::CloudWatch => "CloudWatch",
+        }
+    }
+    /// The object-name suffix that the notification filters on.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => ".log.gz",
+            Service::GuardDuty => ".jsonl.gz",
+            Service::CloudTrail => ".json.gz",
+            Service::CloudWatch => ".gz",
+        }
+    }
+    pub fn default_role_name(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => "OIDC_MicrosoftSentinelVpcFlowLogsRole",
+            Service::GuardDuty => "OIDC_MicrosoftSentinelS3GuardDutyRole",
+            Service::CloudTrail => "OIDC_MicrosoftSentinelS3CloudTrailRole",
+            Service::CloudWatch => "OIDC_MicrosoftSentinelS3CloudWatchRole",
+        }
+    }
+    pub fn default_queue_name(self) -> &'static str {
+        match self {
+            Service::VpcFlowLogs => "MicrosoftSentinelVpcFlowLogs",
+            Service::GuardDuty => "MicrosoftSentinelGuardDuty",
+            Service::CloudTrail => "MicrosoftSentinelCloudTrail",
+            Service::CloudWatch => "MicrosoftSentinelCloudWatch",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+impl FromStr for Service {
+    type Err = crate::config::InputError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "vpc" | "vpcflow" | "vpcflowlogs" | "flowlogs" => Ok(Service::VpcFlowLogs),
+            "guardduty" => Ok(Service::GuardDuty),
+            "cloudtrail" => Ok(Service::CloudTrail),
+            "cloudwatch" => Ok(Service::CloudWatch),
+            _ => Err(crate::config::InputError::new(
+                "service",
+                s,
+                "must be one of vpc, guardduty, cloudtrail, cloudwatch",
+            )),
+        }
+    }
+}
+
+/// AWS service principals.
+pub mod principals {
+    pub const S3: &str = "s3.amazonaws.com";
+    pub const LOG_DELIVERY: &str = "delivery.logs.amazonaws.com";
+    pub const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
+    pub const GUARDDUTY: &str = "guardduty.amazonaws.com";
+    pub const FIREHOSE: &str = "firehose.amazonaws.com";
+    pub const LAMBDA: &str = "lambda.amazonaws.com";
+    /// CloudWatch Logs is regional: `logs.<region>.amazonaws.com` (a `Fn::Sub` template).
+    pub const LOGS_REGIONAL: &str = "logs.${AWS::Region}.amazonaws.com";
+}

@@ -1,0 +1,217 @@
+//! `AWS::S3::Bucket` and `AWS::S3::BucketPolicy`.
+use super::Tag;
+use crate::cfn::{Expr, Resource};
+use crate::iam::PolicyDocument;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Bucket {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_name: Option<Expr>,
+    pub bucket_encryption: BucketEncryption,
+    pub public_access_block_configuration: PublicAccessBlock,
+    pub ownership_controls: OwnershipControls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versioning_configuration: Option<Versioning>,
+    pub lifecycle_configuration: Lifecycle,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_configuration: Option<NotificationConfiguration>,
+    pub tags: Vec<Tag>,
+}
+
+impl Resource for Bucket {
+    const TYPE: &'static str = "AWS::S3::Bucket";
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BucketEncryption {
+    pub server_side_encryption_configuration: Vec<EncryptionRule>,
+}
+
+impl BucketEncryption {
+    pub fn s3_managed() -> Self {
+        BucketEncryption {
+            server_side_encryption_configuration: vec![EncryptionRule {
+                server_side_encryption_by_default: EncryptionDefault {
+                    sse_algorithm: "AES256",
+                    kms_master_key_id: None,
+                },
+                bucket_key_enabled: None,
+            }],
+        }
+    }
+    pub fn kms(key_arn: Expr) -> Self {
+        BucketEncryption {
+            server_side_encryption_configuration: vec![EncryptionRule {
+                server_side_encryption_by_default: EncryptionDefault {
+                    sse_algorithm: "aws:kms",
+                    kms_master_key_id: Some(key_arn),
+                },
+                bucket_key_enabled: Some(true),
+            }],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EncryptionRule {
+    pub server_side_encryption_by_default: EncryptionDefault,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_key_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EncryptionDefault {
+    #[serde(rename = "SSEAlgorithm")]
+    pub sse_algorithm: &'static str,
+    #[serde(rename = "KMSMasterKeyID", skip_serializing_if = "Option::is_none")]
+    pub kms_master_key_id: Option<Expr>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub block_public_policy: bool,
+    pub ignore_public_acls: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    pub fn all() -> Self {
+        PublicAccessBlock {
+            block_public_acls: true,
+            block_public_policy: true,
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OwnershipControls {
+    pub rules: Vec<OwnershipRule>,
+}
+
+impl OwnershipControls {
+    pub fn bucket_owner_enforced() -> Self {
+        OwnershipControls {
+            rules: vec![OwnershipRule {
+                object_ownership: "BucketOwnerEnforced",
+            }],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OwnershipRule {
+    pub object_ownership: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Versioning {
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Lifecycle {
+    pub rules: Vec<LifecycleRule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LifecycleRule {
+    pub id: String,
+    pub status: &'static str,
+    pub expiration_in_days: Expr,
+    pub abort_incomplete_multipart_upload: AbortIncomplete,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noncurrent_version_expiration: Option<NoncurrentExpiration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AbortIncomplete {
+    pub days_after_initiation: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NoncurrentExpiration {
+    pub noncurrent_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NotificationConfiguration {
+    pub queue_configurations: Vec<QueueConfiguration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueueConfiguration {
+    pub event: &'static str,
+    pub queue: Expr,
+    pub filter: NotificationFilter,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationFilter {
+    #[serde(rename = "S3Key")]
+    pub s3_key: KeyFilter,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyFilter {
+    pub rules: Vec<FilterRule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FilterRule {
+    pub name: &'static str,
+    pub value: Expr,
+}
+
+impl QueueConfiguration {
+    /// `s3:ObjectCreated:*` for keys under `prefix` that end in `suffix`.
+    pub fn object_created(queue_arn: Expr, prefix: Expr, suffix: Expr) -> Self {
+        QueueConfiguration {
+            event: "s3:ObjectCreated:*",
+            queue: queue_arn,
+            filter: NotificationFilter {
+                s3_key: KeyFilter {
+                    rules: vec![
+                        FilterRule {
+                            name: "prefix",
+                            value: prefix,
+                        },
+                        FilterRule {
+                            name: "suffix",
+                            value: suffix,
+                        },
+                    ],
+                },
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BucketPolicy {
+    pub bucket: Expr,
+    pub policy_document: PolicyDocument,
+}
+
+impl Resource for BucketPolicy {
+    const TYPE: &'static str = "AWS::S3::BucketPolicy";
+}

@@ -1,0 +1,61 @@
+//! The legacy CloudTrail connector role: Sentinel's AWS account assumes it with the workspace
+//! ID as external ID and reads management events through LookupEvents.
+
+use super::common::{workspace_param, WORKSPACE_PARAM};
+use crate::cfn::{Expr, Parameter, Template};
+use crate::config::patterns;
+use crate::facts::{LEGACY_MANAGED_POLICY, SENTINEL_LEGACY_ACCOUNT};
+use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
+use crate::resources::{iam, standard_tags};
+use crate::text;
+use serde_json::json;
+
+pub fn build() -> Template {
+    let mut t = Template::new(text::render(
+        "stack_description",
+        &json!({"kind": "legacy", "account": SENTINEL_LEGACY_ACCOUNT}),
+    ));
+    workspace_param(&mut t);
+    let name = t.param(
+        "RoleName",
+        Parameter::string("Name of the role Sentinel's AWS account assumes.")
+            .default("MicrosoftSentinelRole")
+            .pattern(patterns::ROLE_NAME, patterns::ROLE_NAME_RULE),
+    );
+    let trust = Statement::allow(&[actions::sts::ASSUME_ROLE])
+        .sid("SentinelAccountWithExternalId")
+        .principal(Principal::aws(Expr::sub(format!(
+            "arn:${{AWS::Partition}}:iam::{SENTINEL_LEGACY_ACCOUNT}:root"
+        ))))
+        .when(
+            Operator::StringEquals,
+            keys::EXTERNAL_ID,
+            Expr::reference(WORKSPACE_PARAM),
+        );
+    t.add(
+        "SentinelLegacyRole",
+        &iam::Role {
+            role_name: Some(name),
+            description: Expr::sub(
+                "Microsoft Sentinel legacy CloudTrail connector, workspace ${SentinelWorkspaceId}.",
+            ),
+            assume_role_policy_document: PolicyDocument::new(PolicyKind::Trust, vec![trust]),
+            managed_policy_arns: vec![Expr::sub(format!(
+                "arn:${{AWS::Partition}}:iam::aws:policy/{LEGACY_MANAGED_POLICY}"
+            ))],
+            max_session_duration: 3600,
+            tags: standard_tags("legacy-cloudtrail-role"),
+        },
+    );
+    t.output(
+        "SentinelRoleArn",
+        "Role ARN to enter in the legacy Amazon Web Services (CloudTrail) connector.",
+        Expr::get_att("SentinelLegacyRole", "Arn"),
+    );
+    t.output(
+        "DestinationTable",
+        "Sentinel table.",
+        Expr::str("AWSCloudTrail"),
+    );
+    t
+}

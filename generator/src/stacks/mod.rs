@@ -1,0 +1,149 @@
+//! Every stack the toolkit renders, and how each is named on disk.
+
+mod common;
+pub mod connector;
+mod legacy;
+mod oidc;
+mod services;
+
+pub use common::{ROLE_ID, ROLE_POLICY_ID};
+
+use crate::cfn::Template;
+use crate::config::{BucketName, InputError, OidcRoleName, QueueName, RoleName, WorkspaceId};
+use crate::facts::{Cloud, Service};
+use std::fmt;
+
+/// Which stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StackKind {
+    OidcProvider,
+    Connector(Service),
+    AllServices,
+    LegacyCloudTrail,
+}
+
+/// A stack for one Azure cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StackSpec {
+    pub kind: StackKind,
+    pub cloud: Cloud,
+}
+
+impl StackSpec {
+    /// Every stack `cargo xtask render` writes. The legacy connector exists in Azure commercial only.
+    pub fn all() -> Vec<StackSpec> {
+        let mut out = Vec::new();
+        for cloud in Cloud::ALL {
+            out.push(StackSpec {
+                kind: StackKind::OidcProvider,
+                cloud,
+            });
+            for s in Service::ALL {
+                out.push(StackSpec {
+                    kind: StackKind::Connector(s),
+                    cloud,
+                });
+            }
+            out.push(StackSpec {
+                kind: StackKind::AllServices,
+                cloud,
+            });
+        }
+        out.push(StackSpec {
+            kind: StackKind::LegacyCloudTrail,
+            cloud: Cloud::Commercial,
+        });
+        out
+    }
+
+    /// File stem, e.g. `sentinel-cloudtrail-connector-commercial`.
+    pub fn stem(&self) -> String {
+        let what = match self.kind {
+            StackKind::OidcProvider => "sentinel-oidc-provider".to_string(),
+            StackKind::Connector(s) => format!("sentinel-{}-connector", s.slug()),
+            StackKind::AllServices => "sentinel-all-services-connector".to_string(),
+            StackKind::LegacyCloudTrail => "sentinel-legacy-cloudtrail-role".to_string(),
+        };
+        format!("{what}-{}", self.cloud.slug())
+    }
+
+    pub fn title(&self) -> String {
+        let what = match self.kind {
+            StackKind::OidcProvider => "OIDC web identity provider".to_string(),
+            StackKind::Connector(s) => format!("{} connector", s.label()),
+            StackKind::AllServices => "All four S3 services in one bucket".to_string(),
+            StackKind::LegacyCloudTrail => "Legacy CloudTrail connector role".to_string(),
+        };
+        format!("{what} ({})", self.cloud.label())
+    }
+
+    pub fn services(&self) -> Vec<Service> {
+        match self.kind {
+            StackKind::Connector(s) => vec![s],
+            StackKind::AllServices => Service::ALL.to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn build(&self) -> Template {
+        let t = match self.kind {
+            StackKind::OidcProvider => oidc::build(self.cloud),
+            StackKind::Connector(s) => connector::build(self.cloud, &[s]),
+            StackKind::AllServices => connector::build(self.cloud, &Service::ALL),
+            StackKind::LegacyCloudTrail => legacy::build(),
+        };
+        if let Err(e) = t.validate() {
+            panic!("stack {} is inconsistent: {e}", self.stem());
+        }
+        t
+    }
+}
+
+impl fmt::Display for StackSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.stem())
+    }
+}
+
+/// Values a user sets at render time; each becomes its parameter's default.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub workspace_id: Option<WorkspaceId>,
+    pub role_name: Option<String>,
+    pub bucket_name: Option<BucketName>,
+    pub queue_name: Option<QueueName>,
+}
+
+impl Overrides {
+    /// Applies the overrides to a built template, checking each against the stack's own rules.
+    pub fn apply(&self, spec: &StackSpec, t: &mut Template) -> Result<(), InputError> {
+        let mut set = |param: &str, value: &str| {
+            if let Some(p) = t.parameters.get_mut(param) {
+                p.default = Some(value.to_string());
+            }
+        };
+        if let Some(w) = &self.workspace_id {
+            set("SentinelWorkspaceId", w.as_str());
+        }
+        if let Some(name) = &self.role_name {
+            match spec.kind {
+                StackKind::LegacyCloudTrail => {
+                    let n: RoleName = name.parse()?;
+                    set("RoleName", n.as_str());
+                }
+                StackKind::OidcProvider => {}
+                _ => {
+                    let n: OidcRoleName = name.parse()?;
+                    set("AwsRoleName", n.as_str());
+                }
+            }
+        }
+        if let Some(b) = &self.bucket_name {
+            set("BucketName", b.as_str());
+        }
+        if let Some(q) = &self.queue_name {
+            set("SentinelSQSQueueName", q.as_str());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+//! Text parts rendered with tera: descriptions, commands placed in outputs, inline code, docs.
+
+use std::sync::OnceLock;
+use tera::{Context, Tera};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "stack_description",
+        include_str!("../text/stack_description.tera"),
+    ),
+    (
+        "notification_command",
+        include_str!("../text/notification_command.tera"),
+    ),
+    (
+        "connector_settings",
+        include_str!("../text/connector_settings.tera"),
+    ),
+    (
+        "add_audience_command",
+        include_str!("../text/add_audience_command.tera"),
+    ),
+    (
+        "subscribe_command",
+        include_str!("../text/subscribe_command.tera"),
+    ),
+    (
+        "cloudwatch_lambda",
+        include_str!("../lambda/cloudwatch_csv.py"),
+    ),
+    (
+        "templates_readme",
+        include_str!("../text/templates_readme.md.tera"),
+    ),
+];
+
+fn engine() -> &'static Tera {
+    static ENGINE: OnceLock<Tera> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(TEMPLATES.iter().copied())
+            .expect("the bundled text templates parse");
+        tera
+    })
+}
+
+/// Renders one bundled text template. The templates and their contexts are ours, so a failure
+/// is a bug in this crate, not bad input.
+pub fn render(name: &str, context: &serde_json::Value) -> String {
+    let ctx = Context::from_serialize(context).expect("text contexts are JSON objects");
+    let out = engine()
+        .render(name, &ctx)
+        .unwrap_or_else(|e| panic!("text template `{name}` failed to render: {e:?}"));
+    out.trim_end_matches('\n').to_string()
+}
