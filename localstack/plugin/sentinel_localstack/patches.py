@@ -57,13 +57,12 @@ def check_transformation_output(input_ids: list[str], output: object) -> dict[st
             raise TransformationFailure(
                 "Lambda.InvalidReturnFormat", f"Invalid result {record.get('result')!r} for a record."
             )
-        if record["result"] == "Ok":
-            try:
-                base64.b64decode(record.get("data"), validate=True)
-            except (TypeError, ValueError):
-                raise TransformationFailure(
-                    "Lambda.InvalidReturnFormat", "A record's data is not base64."
-                ) from None
+        try:  # required for every result, Dropped and ProcessingFailed included
+            base64.b64decode(record.get("data"), validate=True)
+        except (TypeError, ValueError):
+            raise TransformationFailure(
+                "Lambda.InvalidReturnFormat", "A record's data is missing or not base64."
+            ) from None
         by_id[record_id] = record
     if len(by_id) != len(input_ids):
         raise TransformationFailure("Lambda.MissingRecordId", "One or more record IDs weren't returned.")

@@ -1,0 +1,71 @@
+//! Really starts LocalStack in host mode (builds `target/venvs/localstack` on first use).
+
+use std::path::Path;
+
+use harness::{LocalStack, LocalStackConfig, Mode, ModeChoice};
+
+fn host() -> LocalStackConfig {
+    LocalStackConfig {
+        mode: ModeChoice::Host,
+        ..LocalStackConfig::default()
+    }
+}
+
+/// Any live (non-zombie) process left in the group?
+fn group_alive(pgid: i32) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        let Some(close) = stat.rfind(')') else {
+            return false;
+        };
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        fields.len() > 2 && fields[2] == pgid.to_string() && fields[0] != "Z"
+    })
+}
+
+#[test]
+fn starts_answers_health_and_stops_completely() {
+    let localstack = LocalStack::start(host()).expect("LocalStack starts in host mode");
+    assert_eq!(localstack.mode(), Mode::Host);
+    assert!(localstack.endpoint().starts_with("http://127.0.0.1:"));
+    let health = localstack.health().expect("health answers");
+    assert_eq!(health["services"]["lambda"], "available");
+    assert!(
+        harness::localstack::missing_services(&health).is_empty(),
+        "{health}"
+    );
+    let log = localstack.log_path().unwrap().to_path_buf();
+    let pgid = localstack.pid().unwrap();
+    assert!(group_alive(pgid));
+    eprintln!(
+        "venv install: {:?}, start-up: {:.1} s",
+        localstack.timings().venv_install,
+        localstack.timings().startup.as_secs_f64()
+    );
+
+    localstack.stop().expect("stops");
+    assert!(
+        !group_alive(pgid),
+        "process group {pgid} still has live processes"
+    );
+    assert!(Path::new(&log).is_file());
+}
+
+#[test]
+fn a_panicking_test_does_not_leave_localstack_running() {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let outcome = std::thread::spawn(move || {
+        let localstack = LocalStack::start(host()).expect("LocalStack starts");
+        sender.send(localstack.pid().unwrap()).unwrap();
+        panic!("a test failing while LocalStack runs");
+    })
+    .join();
+    assert!(outcome.is_err(), "the thread panicked");
+    let pgid = receiver.recv().unwrap();
+    assert!(
+        !group_alive(pgid),
+        "process group {pgid} survived the panic"
+    );
+}
