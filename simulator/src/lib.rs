@@ -1,1 +1,11 @@
-//! simulator
+//! Simulator for the Microsoft Sentinel "Amazon Web Services S3" connectors.
+//!
+//! * [`synth`]: deterministic generators of AWS log objects (VPC Flow Logs,
+//!   GuardDuty, CloudTrail, CloudWatch via Firehose) and their ground-truth
+//!   manifest.
+//! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
+//! * [`simulate`]: the `simulate` command.
+
+pub mod simulate;
+pub mod synth;
+pub mod tables;

@@ -1,0 +1,354 @@
+//! The `simulate` command: generate one service's objects and manifest.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::ArgGroup;
+
+use crate::synth::{self, vpc, BadDataKind, DirOutput, GenOptions, Service, VpcField, VpcFormat};
+use crate::tables::parse_datetime_ms;
+
+/// Flow log fields given with `--vpc-fields`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VpcFields(pub Vec<VpcField>);
+
+/// One `--bad-data` item (`all` expands to every kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadDataArg(pub Vec<BadDataKind>);
+
+/// `simulator simulate ...`
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(ArgGroup::new("destination").required(true).args(["out", "stack"])))]
+pub struct SimulateArgs {
+    /// Log source to simulate.
+    #[arg(long, value_enum)]
+    pub service: Service,
+    /// Records in the regular objects (bad-data objects come on top).
+    #[arg(long, value_name = "N", value_parser = parse_records)]
+    pub records: u64,
+    /// PRNG seed: the same seed and options give byte-identical objects.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Records per simulated second (default: vpc 5, guardduty 0.2, cloudtrail 2, cloudwatch 5).
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Write objects under DIR at their S3 keys, plus DIR/manifest-<service>.jsonl.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replay to a deployed stack (not yet available).
+    #[arg(long, value_name = "NAME")]
+    pub stack: Option<String>,
+    /// Simulated start time (RFC 3339, UTC).
+    #[arg(long, value_name = "TIME", default_value = "2026-03-01T00:00:00Z", value_parser = parse_start)]
+    pub start: i64,
+    /// AWS account id in keys and records.
+    #[arg(long, value_name = "ID", default_value = "123456789012", value_parser = parse_account_id)]
+    pub account_id: String,
+    /// AWS region in keys and records.
+    #[arg(long, value_name = "REGION", default_value = "us-east-1", value_parser = parse_region)]
+    pub region: String,
+    /// Maximum records per object (default: vpc 1000, guardduty 50, cloudtrail 100, cloudwatch 500).
+    #[arg(long, value_name = "N", value_parser = parse_records_per_object)]
+    pub records_per_object: Option<u64>,
+    /// VPC flow log format.
+    #[arg(long, value_enum, default_value_t = VpcFormat::Default)]
+    pub vpc_format: VpcFormat,
+    /// VPC custom format: field names separated by spaces (`${...}` allowed); overrides --vpc-format.
+    #[arg(long, value_name = "FIELDS", value_parser = parse_vpc_fields)]
+    pub vpc_fields: Option<VpcFields>,
+    /// VPC: hourly partitions (`.../DD/HH/` in keys).
+    #[arg(long)]
+    pub hourly_partitions: bool,
+    /// Bad data to add, comma separated: malformed-lines, truncated-gzip, not-gzip, empty, large, or all.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_bad_data)]
+    pub bad_data: Vec<BadDataArg>,
+    /// Uncompressed size of the `large` bad-data object, MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub large_object_mib: u64,
+    /// Bucket name written into CloudTrail digest files.
+    #[arg(long, value_name = "BUCKET", default_value = "sentinel-sim-logs")]
+    pub bucket: String,
+    /// CloudTrail trail name (digest file names).
+    #[arg(long, value_name = "NAME", default_value = "sentinel-sim-trail")]
+    pub trail_name: String,
+    /// Firehose delivery stream name (CloudWatch object names).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "sentinel-cloudwatch-delivery"
+    )]
+    pub delivery_stream: String,
+}
+
+fn parse_records(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("must be at least 1; e.g. --records 2000".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("not a whole number; e.g. --records 2000".into()),
+    }
+}
+
+fn parse_records_per_object(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) | Err(_) => {
+            Err("must be a whole number of at least 1; e.g. --records-per-object 1000".into())
+        }
+        Ok(n) => Ok(n),
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 && r <= 1_000_000.0 => Ok(r),
+        _ => Err(
+            "must be records per simulated second, above 0 and at most 1000000; e.g. --rate 5"
+                .into(),
+        ),
+    }
+}
+
+fn parse_start(s: &str) -> Result<i64, String> {
+    parse_datetime_ms(s)
+        .ok_or_else(|| "not an RFC 3339 time; e.g. --start 2026-03-01T00:00:00Z".into())
+}
+
+fn parse_account_id(s: &str) -> Result<String, String> {
+    synth::validate_account_id(s)
+        .map(|()| s.to_string())
+        .map_err(|e| format!("{e}; e.g. --account-id 123456789012"))
+}
+
+fn parse_region(s: &str) -> Result<String, String> {
+    synth::validate_region(s)
+        .map(|()| s.to_string())
+        .map_err(|e| format!("{e}; e.g. --region us-east-1"))
+}
+
+fn parse_vpc_fields(s: &str) -> Result<VpcFields, String> {
+    vpc::parse_fields(s).map(VpcFields).map_err(|e| {
+        format!("{e}; list flow log fields separated by spaces and include 'start', e.g. --vpc-fields 'version account-id interface-id start end action log-status'")
+    })
+}
+
+fn parse_bad_data(s: &str) -> Result<BadDataArg, String> {
+    if s == "all" {
+        return Ok(BadDataArg(BadDataKind::ALL.to_vec()));
+    }
+    BadDataKind::ALL
+        .into_iter()
+        .find(|k| k.name() == s)
+        .map(|k| BadDataArg(vec![k]))
+        .ok_or_else(|| "unknown kind; use a comma-separated list of malformed-lines, truncated-gzip, not-gzip, empty, large, or all".into())
+}
+
+impl SimulateArgs {
+    /// The generator options these arguments stand for.
+    pub fn gen_options(&self) -> GenOptions {
+        let mut o = GenOptions::new(self.service, self.records, self.seed);
+        o.rate = self.rate;
+        o.start_ms = self.start;
+        o.account_id = self.account_id.clone();
+        o.region = self.region.clone();
+        o.records_per_object = self.records_per_object;
+        o.vpc_fields = match &self.vpc_fields {
+            Some(f) => f.0.clone(),
+            None => self.vpc_format.fields(),
+        };
+        o.hourly_partitions = self.hourly_partitions;
+        let mut bad: Vec<BadDataKind> = self
+            .bad_data
+            .iter()
+            .flat_map(|b| b.0.iter().copied())
+            .collect();
+        bad.sort();
+        bad.dedup();
+        o.bad_data = bad;
+        o.large_object_mib = self.large_object_mib;
+        o.bucket = self.bucket.clone();
+        o.trail_name = self.trail_name.clone();
+        o.delivery_stream = self.delivery_stream.clone();
+        o
+    }
+}
+
+/// Runs `simulate`: validates everything first (nothing is written on a bad
+/// option), generates into `--out DIR`, prints a one-line summary.
+pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
+    if let Some(stack) = &args.stack {
+        bail!(
+            "--stack {stack}: replaying to a deployed stack is not yet available; use --out DIR to write the objects to a directory"
+        );
+    }
+    let opts = args.gen_options();
+    opts.validate()?;
+    let dir = args
+        .out
+        .as_ref()
+        .context("one of --out DIR or --stack NAME is required")?;
+    let started = Instant::now();
+    let mut out = DirOutput::create(dir, opts.service).with_context(|| {
+        format!(
+            "--out {}: cannot create the output directory",
+            dir.display()
+        )
+    })?;
+    let manifest_path = out.manifest_path().to_path_buf();
+    let summary = synth::generate(&opts, &mut out)
+        .with_context(|| format!("writing under {}", dir.display()))?;
+    out.finish()
+        .with_context(|| format!("writing {}", manifest_path.display()))?;
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let t = &summary.totals;
+    println!(
+        "simulate {}: {} objects ({} to ingest), {} records, {} bytes gzip ({} uncompressed), {:.2} s, {:.0} records/s, {:.1} MB/s gzip -> {} (manifest {})",
+        opts.service.name(),
+        t.objects,
+        t.objects_to_ingest,
+        t.records,
+        t.bytes,
+        t.uncompressed_bytes,
+        secs,
+        t.records as f64 / secs,
+        t.bytes as f64 / 1e6 / secs,
+        dir.display(),
+        manifest_path.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: SimulateArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<SimulateArgs, clap::Error> {
+        Wrap::try_parse_from(std::iter::once("simulate").chain(args.iter().copied()))
+            .map(|w| w.args)
+    }
+
+    #[test]
+    fn bad_flags_name_flag_value_and_fix() {
+        let e = parse(&["--service", "vpc", "--records", "0", "--out", "x"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'0'") && e.contains("--records") && e.contains("--records 2000"),
+            "{e}"
+        );
+        let e = parse(&["--service", "s3", "--records", "5", "--out", "x"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("s3") && e.contains("--service") && e.contains("cloudtrail"),
+            "{e}"
+        );
+        let e = parse(&[
+            "--service",
+            "vpc",
+            "--records",
+            "5",
+            "--account-id",
+            "42",
+            "--out",
+            "x",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("'42'") && e.contains("--account-id") && e.contains("12 digits"),
+            "{e}"
+        );
+        let e = parse(&[
+            "--service",
+            "vpc",
+            "--records",
+            "5",
+            "--bad-data",
+            "weird",
+            "--out",
+            "x",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("weird") && e.contains("truncated-gzip"), "{e}");
+        let e = parse(&[
+            "--service",
+            "vpc",
+            "--records",
+            "5",
+            "--vpc-fields",
+            "version end",
+            "--out",
+            "x",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("start"), "{e}");
+        assert!(
+            parse(&["--service", "vpc", "--records", "5"]).is_err(),
+            "a destination is required"
+        );
+    }
+
+    #[test]
+    fn stack_is_not_yet_available_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let a = parse(&["--service", "vpc", "--records", "5", "--stack", "prod"]).unwrap();
+        let e = run(&a).unwrap_err().to_string();
+        assert!(
+            e.contains("not yet available") && e.contains("--out"),
+            "{e}"
+        );
+        assert!(!target.exists());
+    }
+
+    #[test]
+    fn out_writes_objects_and_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        let a = parse(&[
+            "--service",
+            "vpc",
+            "--records",
+            "300",
+            "--seed",
+            "7",
+            "--out",
+            out,
+            "--bad-data",
+            "empty,not-gzip",
+            "--vpc-format",
+            "all-fields",
+            "--hourly-partitions",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.gen_options().bad_data,
+            vec![BadDataKind::NotGzip, BadDataKind::Empty]
+        );
+        run(&a).unwrap();
+        let manifest = std::fs::read_to_string(dir.path().join("manifest-vpc.jsonl")).unwrap();
+        let lines = synth::manifest::parse_manifest(&manifest).unwrap();
+        let mut objects = 0;
+        for l in &lines {
+            if let synth::manifest::ManifestLine::Object(o) = l {
+                let data = std::fs::read(dir.path().join(&o.key)).unwrap();
+                assert_eq!(synth::sha256_hex(&data), o.sha256);
+                assert!(o.key.contains("/vpcflowlogs/"));
+                objects += 1;
+            }
+        }
+        assert!(objects >= 3);
+        assert!(
+            matches!(lines.last(), Some(synth::manifest::ManifestLine::Totals(t)) if t.records == 300)
+        );
+    }
+}
