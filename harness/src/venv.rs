@@ -246,9 +246,17 @@ fn copy_package(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A local package's source files, sorted; build output and caches are left out.
+/// A local package's source files, sorted; build output, caches and tests are left out.
 fn package_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    const SKIP: &[&str] = &["__pycache__", "build", "dist", ".pytest_cache"];
+    // Tests are not installed, so changing them does not rebuild the venv.
+    const SKIP: &[&str] = &[
+        "__pycache__",
+        "build",
+        "dist",
+        ".pytest_cache",
+        "tests",
+        ".git",
+    ];
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
@@ -340,7 +348,7 @@ mod tests {
     }
 
     #[test]
-    fn stamp_follows_plugin_sources_but_not_caches() {
+    fn stamp_follows_plugin_sources_but_not_caches_or_tests() {
         let dir = tempfile::tempdir().unwrap();
         let (spec, python) = spec(dir.path());
         let first = stamp_for(&spec, &python).unwrap();
@@ -348,6 +356,8 @@ mod tests {
         std::fs::write(package.join("src/__pycache__/mod.cpython-313.pyc"), b"\0").unwrap();
         std::fs::create_dir_all(package.join("p.egg-info")).unwrap();
         std::fs::write(package.join("p.egg-info/PKG-INFO"), "x").unwrap();
+        std::fs::create_dir_all(package.join("tests")).unwrap();
+        std::fs::write(package.join("tests/test_mod.py"), "def test(): pass\n").unwrap();
         assert_eq!(first, stamp_for(&spec, &python).unwrap());
         std::fs::write(package.join("src/mod.py"), "X = 2\n").unwrap();
         assert_ne!(first, stamp_for(&spec, &python).unwrap());

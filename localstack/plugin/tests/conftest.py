@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 import zipfile
 
 import boto3
@@ -135,7 +136,7 @@ def make_function(aws):
     counter = iter(range(10_000))
 
     def make(source: str, **options) -> str:
-        name = f"fn-{os.getpid()}-{next(counter)}"
+        name = f"fn-{uuid.uuid4().hex[:12]}-{next(counter)}"
         lambda_.create_function(
             FunctionName=name,
             Runtime=options.pop("Runtime", RUNTIME),

@@ -1,6 +1,7 @@
 """The local-process executor runs real Lambda invocations without Docker."""
 
 import json
+import uuid
 
 from conftest import ROLE, RUNTIME, wait_until
 
@@ -114,13 +115,14 @@ def test_inline_zipfile_code_deployed_by_cloudformation(aws):
         "Outputs": {"Name": {"Value": {"Ref": "Fn"}}},
     }
     cfn = aws("cloudformation")
-    cfn.create_stack(StackName="inline-zipfile", TemplateBody=json.dumps(template))
+    stack_name = f"inline-zipfile-{uuid.uuid4().hex[:12]}"
+    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
 
     def finished():
-        stack = cfn.describe_stacks(StackName="inline-zipfile")["Stacks"][0]
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
         return None if stack["StackStatus"].endswith("IN_PROGRESS") else stack
 
-    stack = wait_until(finished, "stack inline-zipfile", 120)
+    stack = wait_until(finished, f"stack {stack_name}", 120)
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack
     name = stack["Outputs"][0]["OutputValue"]
     error, result = invoke(aws, name, {"k": "v"})

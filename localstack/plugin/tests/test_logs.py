@@ -1,5 +1,7 @@
 """CreateLogStream in a log group with a subscription filter (patch in patches.py)."""
 
+import uuid
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -10,14 +12,15 @@ def test_create_log_stream_after_put_subscription_filter(aws, make_function):
     target = make_function(HANDLER)
     target_arn = aws("lambda").get_function(FunctionName=target)["Configuration"]["FunctionArn"]
     logs = aws("logs")
-    logs.create_log_group(logGroupName="subscribed")
+    group = f"subscribed-{uuid.uuid4().hex}"
+    logs.create_log_group(logGroupName=group)
     logs.put_subscription_filter(
-        logGroupName="subscribed", filterName="all", filterPattern="", destinationArn=target_arn
+        logGroupName=group, filterName="all", filterPattern="", destinationArn=target_arn
     )
 
-    logs.create_log_stream(logGroupName="subscribed", logStreamName="after-filter")
+    logs.create_log_stream(logGroupName=group, logStreamName="after-filter")
 
-    names = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName="subscribed")["logStreams"]]
+    names = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]]
     assert names == ["after-filter"]
 
 
@@ -25,13 +28,14 @@ def test_duplicate_log_stream_is_still_rejected(aws, make_function):
     target = make_function(HANDLER)
     target_arn = aws("lambda").get_function(FunctionName=target)["Configuration"]["FunctionArn"]
     logs = aws("logs")
-    logs.create_log_group(logGroupName="subscribed-dup")
+    group = f"subscribed-dup-{uuid.uuid4().hex}"
+    logs.create_log_group(logGroupName=group)
     logs.put_subscription_filter(
-        logGroupName="subscribed-dup", filterName="all", filterPattern="", destinationArn=target_arn
+        logGroupName=group, filterName="all", filterPattern="", destinationArn=target_arn
     )
-    logs.create_log_stream(logGroupName="subscribed-dup", logStreamName="s")
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
     with pytest.raises(ClientError) as error:
-        logs.create_log_stream(logGroupName="subscribed-dup", logStreamName="s")
+        logs.create_log_stream(logGroupName=group, logStreamName="s")
     assert error.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"
 
 
