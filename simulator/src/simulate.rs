@@ -63,7 +63,7 @@ pub struct SimulateArgs {
     /// Bad data to add, comma separated: malformed-lines, truncated-gzip, not-gzip, empty, large, or all.
     #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_bad_data)]
     pub bad_data: Vec<BadDataArg>,
-    /// Uncompressed size of the `large` bad-data object, MiB.
+    /// Stored (gzip) size of the `large` bad-data object, MiB.
     #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub large_object_mib: u64,
     /// Bucket name written into CloudTrail digest files.
@@ -164,7 +164,7 @@ impl SimulateArgs {
         bad.sort();
         bad.dedup();
         o.bad_data = bad;
-        o.large_object_mib = self.large_object_mib;
+        o.large_object_bytes = self.large_object_mib * 1024 * 1024;
         o.bucket = self.bucket.clone();
         o.trail_name = self.trail_name.clone();
         o.delivery_stream = self.delivery_stream.clone();

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::manifest::{Content, ObjectEntry, ObjectKind};
-use super::{encode, gzip, rng, Counting, GenOptions, LogGen, Recorder};
+use super::{encode, gzip, rng, GenOptions, LogGen, Recorder};
 use rand::Rng;
 
 /// Kinds of bad data (`--bad-data` values).
@@ -34,7 +34,7 @@ pub enum BadDataKind {
     NotGzip,
     /// A zero-byte object.
     Empty,
-    /// A very large valid object (`--large-object-mib` uncompressed), streamed.
+    /// A very large valid object (`--large-object-mib` of gzip), streamed.
     Large,
 }
 
@@ -138,26 +138,25 @@ pub(crate) fn write_bad_objects<G: LogGen>(
     Ok(())
 }
 
-/// Streams records through gzip into the output until the uncompressed body
-/// reaches `--large-object-mib`; only counts are kept in memory.
+/// Streams records through gzip into the output until the stored (gzip)
+/// object reaches `large_object_bytes`; only counts are kept in memory.
 fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) -> io::Result<()> {
-    let target = opts.large_object_mib * 1024 * 1024;
+    let target = opts.large_object_bytes;
     let (key, first) = g.next_object(1);
     let mut count = 0u64;
     let (bytes, sha256, uncompressed) =
-        rec.store_streaming_gz(&key, &mut |w: &mut dyn Write| {
-            let mut w = Counting { inner: w, bytes: 0 };
-            g.write_header(&mut w)?;
+        rec.store_streaming_gz(&key, &mut |w: &mut dyn Write, stored: &dyn Fn() -> u64| {
+            g.write_header(w)?;
             for r in &first {
-                g.write_record(&mut w, r, count)?;
+                g.write_record(w, r, count)?;
                 count += 1;
             }
-            while w.bytes < target {
+            while stored() < target {
                 let r = g.next_record();
-                g.write_record(&mut w, &r, count)?;
+                g.write_record(w, &r, count)?;
                 count += 1;
             }
-            g.write_footer(&mut w)
+            g.write_footer(w)
         })?;
     rec.record(ObjectEntry {
         service: opts.service,
@@ -187,7 +186,7 @@ mod tests {
     fn bad(service: Service, kinds: &[BadDataKind]) -> super::super::MemOutput {
         let mut o = GenOptions::new(service, 50, 11);
         o.bad_data = kinds.to_vec();
-        o.large_object_mib = 1;
+        o.large_object_bytes = 100_000;
         run(&o)
     }
 
@@ -260,7 +259,7 @@ mod tests {
                     }
                     Content::Large => {
                         assert!(e.ingest && !e.records_listed);
-                        assert!(e.uncompressed_bytes >= 1024 * 1024);
+                        assert!(e.bytes >= 100_000 && e.bytes < 400_000, "{}", e.bytes);
                         let plain = gunzip(data);
                         assert_eq!(plain.len() as u64, e.uncompressed_bytes);
                         assert!(e.record_count > 100);

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use rand::Rng;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::keys::{cloudtrail_digest_key, cloudtrail_key, five_minute_floor, Utc};
 use super::manifest::ExpectedRecord;
@@ -76,6 +76,62 @@ struct LogFile {
     sha256: String,
     oldest_ms: i64,
     newest_ms: i64,
+}
+
+/// A record as CloudTrail writes it (borrowing the model; AWS's key order;
+/// absent optional keys are left out, `null` request/response kept).
+#[allow(non_snake_case)]
+#[derive(serde::Serialize)]
+struct RecordJson<'a> {
+    eventVersion: &'static str,
+    userIdentity: Value,
+    eventTime: String,
+    eventSource: &'static str,
+    eventName: &'static str,
+    awsRegion: &'a str,
+    sourceIPAddress: &'a str,
+    userAgent: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errorCode: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errorMessage: Option<&'a str>,
+    requestParameters: &'a Value,
+    responseElements: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additionalEventData: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requestID: Option<&'a str>,
+    eventID: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    readOnly: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<&'a Value>,
+    eventType: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apiVersion: Option<&'static str>,
+    managementEvent: bool,
+    recipientAccountId: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sharedEventID: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vpcEndpointId: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vpcEndpointAccountId: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serviceEventDetails: Option<&'a Value>,
+    eventCategory: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tlsDetails: Option<TlsJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sessionCredentialFromConsole: Option<&'static str>,
+}
+
+#[allow(non_snake_case)]
+#[derive(serde::Serialize)]
+struct TlsJson<'a> {
+    tlsVersion: &'a str,
+    cipherSuite: &'a str,
+    clientProvidedHostHeader: &'a str,
 }
 
 /// CloudTrail generator.
@@ -651,67 +707,41 @@ impl CloudTrailGen {
     }
 
     /// The record as CloudTrail writes it (AWS's key order).
-    fn to_json(&self, e: &CtEvent) -> Value {
-        let mut m = Map::new();
-        m.insert("eventVersion".into(), "1.11".into());
-        m.insert("userIdentity".into(), self.identity_json(&e.identity));
-        m.insert(
-            "eventTime".into(),
-            Utc::from_ms(e.time_ms).iso_seconds().into(),
-        );
-        m.insert("eventSource".into(), e.source.into());
-        m.insert("eventName".into(), e.name.into());
-        m.insert("awsRegion".into(), self.region.clone().into());
-        m.insert("sourceIPAddress".into(), e.source_ip.clone().into());
-        m.insert("userAgent".into(), e.user_agent.clone().into());
-        if let Some(c) = &e.error_code {
-            m.insert("errorCode".into(), c.clone().into());
+    fn to_json<'a>(&'a self, e: &'a CtEvent) -> RecordJson<'a> {
+        RecordJson {
+            eventVersion: "1.11",
+            userIdentity: self.identity_json(&e.identity),
+            eventTime: Utc::from_ms(e.time_ms).iso_seconds(),
+            eventSource: e.source,
+            eventName: e.name,
+            awsRegion: &self.region,
+            sourceIPAddress: &e.source_ip,
+            userAgent: &e.user_agent,
+            errorCode: e.error_code.as_deref(),
+            errorMessage: e.error_message.as_deref(),
+            requestParameters: &e.request_parameters,
+            responseElements: &e.response_elements,
+            additionalEventData: e.additional_event_data.as_ref(),
+            requestID: e.request_id.as_deref(),
+            eventID: &e.event_id,
+            readOnly: e.read_only,
+            resources: e.resources.as_ref(),
+            eventType: e.event_type,
+            apiVersion: e.api_version,
+            managementEvent: e.management,
+            recipientAccountId: &self.account,
+            sharedEventID: e.shared_event_id.as_deref(),
+            vpcEndpointId: e.vpc_endpoint.as_deref(),
+            vpcEndpointAccountId: e.vpc_endpoint.as_ref().map(|_| self.account.as_str()),
+            serviceEventDetails: e.service_event_details.as_ref(),
+            eventCategory: e.category,
+            tlsDetails: e.tls.as_ref().map(|(v, c, h)| TlsJson {
+                tlsVersion: v,
+                cipherSuite: c,
+                clientProvidedHostHeader: h,
+            }),
+            sessionCredentialFromConsole: e.console_session.then_some("true"),
         }
-        if let Some(c) = &e.error_message {
-            m.insert("errorMessage".into(), c.clone().into());
-        }
-        m.insert("requestParameters".into(), e.request_parameters.clone());
-        m.insert("responseElements".into(), e.response_elements.clone());
-        if let Some(v) = &e.additional_event_data {
-            m.insert("additionalEventData".into(), v.clone());
-        }
-        if let Some(v) = &e.request_id {
-            m.insert("requestID".into(), v.clone().into());
-        }
-        m.insert("eventID".into(), e.event_id.clone().into());
-        if let Some(v) = e.read_only {
-            m.insert("readOnly".into(), v.into());
-        }
-        if let Some(v) = &e.resources {
-            m.insert("resources".into(), v.clone());
-        }
-        m.insert("eventType".into(), e.event_type.into());
-        if let Some(v) = e.api_version {
-            m.insert("apiVersion".into(), v.into());
-        }
-        m.insert("managementEvent".into(), e.management.into());
-        m.insert("recipientAccountId".into(), self.account.clone().into());
-        if let Some(v) = &e.shared_event_id {
-            m.insert("sharedEventID".into(), v.clone().into());
-        }
-        if let Some(v) = &e.vpc_endpoint {
-            m.insert("vpcEndpointId".into(), v.clone().into());
-            m.insert("vpcEndpointAccountId".into(), self.account.clone().into());
-        }
-        if let Some(v) = &e.service_event_details {
-            m.insert("serviceEventDetails".into(), v.clone());
-        }
-        m.insert("eventCategory".into(), e.category.into());
-        if let Some((v, c, h)) = &e.tls {
-            m.insert(
-                "tlsDetails".into(),
-                json!({"tlsVersion": v, "cipherSuite": c, "clientProvidedHostHeader": h}),
-            );
-        }
-        if e.console_session {
-            m.insert("sessionCredentialFromConsole".into(), "true".into());
-        }
-        Value::Object(m)
     }
 
     /// The AWSCloudTrail row, built from the model (not from the JSON).

@@ -151,6 +151,28 @@ pub struct Finding {
     updated_ms: i64,
     first_seen_ms: i64,
     count: u64,
+    /// The `service` object of this version.
+    service: Value,
+}
+
+/// A finding as exported (borrowing the model; keys in GuardDuty's order).
+#[allow(non_snake_case)]
+#[derive(serde::Serialize)]
+struct FindingJson<'a> {
+    schemaVersion: &'static str,
+    accountId: &'a str,
+    region: &'a str,
+    partition: &'static str,
+    id: &'a str,
+    arn: &'a str,
+    r#type: &'static str,
+    resource: &'a Value,
+    service: &'a Value,
+    severity: &'a Value,
+    createdAt: String,
+    updatedAt: String,
+    title: String,
+    description: String,
 }
 
 /// GuardDuty generator.
@@ -215,10 +237,12 @@ impl GuardDutyGen {
             if self.in_object.insert(f.id.clone()) {
                 f.updated_ms = now;
                 f.count += bump;
+                f.service = service_json(&self.detector_id, f);
                 return f.clone();
             }
         }
-        let f = self.new_finding(now);
+        let mut f = self.new_finding(now);
+        f.service = service_json(&self.detector_id, &f);
         self.in_object.insert(f.id.clone());
         f
     }
@@ -493,34 +517,8 @@ impl GuardDutyGen {
             updated_ms: now,
             first_seen_ms: now - r.random_range(0..600_000),
             count: 1,
+            service: Value::Null,
         }
-    }
-
-    fn service(&self, f: &Finding) -> Value {
-        let mut s = serde_json::Map::new();
-        s.insert("serviceName".into(), "guardduty".into());
-        s.insert("detectorId".into(), self.detector_id.clone().into());
-        if let Some(a) = &f.action {
-            s.insert("action".into(), a.clone());
-        }
-        s.insert("resourceRole".into(), f.resource_role.into());
-        s.insert("additionalInfo".into(), f.additional_info.clone());
-        s.insert("evidence".into(), f.evidence.clone());
-        s.insert(
-            "eventFirstSeen".into(),
-            Utc::from_ms(f.first_seen_ms).iso_millis().into(),
-        );
-        s.insert(
-            "eventLastSeen".into(),
-            Utc::from_ms(f.updated_ms).iso_millis().into(),
-        );
-        s.insert("archived".into(), false.into());
-        s.insert("count".into(), f.count.into());
-        s.insert("featureName".into(), TEMPLATES[f.template].feature.into());
-        if let Some(rt) = &f.runtime {
-            s.insert("runtimeDetails".into(), rt.clone());
-        }
-        Value::Object(s)
     }
 
     fn arn(&self, f: &Finding) -> String {
@@ -543,24 +541,24 @@ impl GuardDutyGen {
     }
 
     /// The finding as GuardDuty exports it.
-    fn to_json(&self, f: &Finding) -> Value {
+    fn to_json<'a>(&'a self, f: &'a Finding, arn: &'a str, severity: &'a Value) -> FindingJson<'a> {
         let tpl = &TEMPLATES[f.template];
-        json!({
-            "schemaVersion": "2.0",
-            "accountId": self.account,
-            "region": self.region,
-            "partition": "aws",
-            "id": f.id,
-            "arn": self.arn(f),
-            "type": tpl.ty,
-            "resource": f.resource,
-            "service": self.service(f),
-            "severity": Self::severity_json(tpl.severity),
-            "createdAt": Utc::from_ms(f.created_ms).iso_millis(),
-            "updatedAt": Utc::from_ms(f.updated_ms).iso_millis(),
-            "title": Self::text(tpl.title, f),
-            "description": Self::text(tpl.description, f),
-        })
+        FindingJson {
+            schemaVersion: "2.0",
+            accountId: &self.account,
+            region: &self.region,
+            partition: "aws",
+            id: &f.id,
+            arn,
+            r#type: tpl.ty,
+            resource: &f.resource,
+            service: &f.service,
+            severity,
+            createdAt: Utc::from_ms(f.created_ms).iso_millis(),
+            updatedAt: Utc::from_ms(f.updated_ms).iso_millis(),
+            title: Self::text(tpl.title, f),
+            description: Self::text(tpl.description, f),
+        }
     }
 
     fn row(&self, f: &Finding) -> AwsGuardDuty {
@@ -576,12 +574,40 @@ impl GuardDutyGen {
             Region: self.region.clone(),
             ResourceDetails: f.resource.clone(),
             SchemaVersion: "2.0".into(),
-            ServiceDetails: self.service(f),
+            ServiceDetails: f.service.clone(),
             Severity: tpl.severity.trunc() as i32,
             TimeCreated: format_datetime_ms(f.created_ms),
             Title: Self::text(tpl.title, f),
         }
     }
+}
+
+/// The `service` object of a finding version.
+fn service_json(detector_id: &str, f: &Finding) -> Value {
+    let mut s = serde_json::Map::new();
+    s.insert("serviceName".into(), "guardduty".into());
+    s.insert("detectorId".into(), detector_id.into());
+    if let Some(a) = &f.action {
+        s.insert("action".into(), a.clone());
+    }
+    s.insert("resourceRole".into(), f.resource_role.into());
+    s.insert("additionalInfo".into(), f.additional_info.clone());
+    s.insert("evidence".into(), f.evidence.clone());
+    s.insert(
+        "eventFirstSeen".into(),
+        Utc::from_ms(f.first_seen_ms).iso_millis().into(),
+    );
+    s.insert(
+        "eventLastSeen".into(),
+        Utc::from_ms(f.updated_ms).iso_millis().into(),
+    );
+    s.insert("archived".into(), false.into());
+    s.insert("count".into(), f.count.into());
+    s.insert("featureName".into(), TEMPLATES[f.template].feature.into());
+    if let Some(rt) = &f.runtime {
+        s.insert("runtimeDetails".into(), rt.clone());
+    }
+    Value::Object(s)
 }
 
 impl LogGen for GuardDutyGen {
@@ -624,7 +650,9 @@ impl LogGen for GuardDutyGen {
     }
 
     fn write_record(&self, w: &mut dyn Write, rec: &Finding, _position: u64) -> io::Result<u64> {
-        serde_json::to_writer(&mut *w, &self.to_json(rec))?;
+        let arn = self.arn(rec);
+        let severity = Self::severity_json(TEMPLATES[rec.template].severity);
+        serde_json::to_writer(&mut *w, &self.to_json(rec, &arn, &severity))?;
         w.write_all(b"\n")?;
         Ok(1)
     }

@@ -17,10 +17,12 @@ pub mod manifest;
 pub mod rng;
 pub mod vpc;
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -110,8 +112,8 @@ pub struct GenOptions {
     /// VPC: add the `HH/` partition to keys.
     pub hourly_partitions: bool,
     pub bad_data: Vec<BadDataKind>,
-    /// Uncompressed size of the `large` bad-data object, MiB.
-    pub large_object_mib: u64,
+    /// Stored (gzip) size the `large` bad-data object grows to, bytes.
+    pub large_object_bytes: u64,
     /// Bucket name written into CloudTrail digest files.
     pub bucket: String,
     /// CloudTrail trail name (digest file names).
@@ -144,7 +146,7 @@ impl GenOptions {
             vpc_fields: VpcFormat::Default.fields(),
             hourly_partitions: false,
             bad_data: Vec::new(),
-            large_object_mib: 256,
+            large_object_bytes: 256 * 1024 * 1024,
             bucket: "sentinel-sim-logs".into(),
             trail_name: "sentinel-sim-trail".into(),
             delivery_stream: "sentinel-cloudwatch-delivery".into(),
@@ -213,7 +215,7 @@ impl GenOptions {
         vpc::validate_fields(&self.vpc_fields).map_err(|e| {
             err("--vpc-fields", vpc::format_string(&self.vpc_fields), &e, "list flow log fields separated by spaces and include 'start', e.g. --vpc-fields 'version account-id interface-id start end action log-status'")
         })?;
-        if self.bad_data.contains(&BadDataKind::Large) && self.large_object_mib == 0 {
+        if self.bad_data.contains(&BadDataKind::Large) && self.large_object_bytes == 0 {
             return Err(err(
                 "--large-object-mib",
                 "0".into(),
@@ -269,7 +271,7 @@ impl GenOptions {
             Service::Guardduty => {}
         }
         if self.bad_data.contains(&BadDataKind::Large) {
-            m.insert("large_object_mib".into(), self.large_object_mib.into());
+            m.insert("large_object_bytes".into(), self.large_object_bytes.into());
         }
         o
     }
@@ -427,6 +429,8 @@ struct HashCount<'a> {
     inner: &'a mut dyn Write,
     hasher: Sha256,
     bytes: u64,
+    /// `bytes`, readable while an encoder owns the writer.
+    progress: Rc<Cell<u64>>,
 }
 
 impl Write for HashCount<'_> {
@@ -434,12 +438,16 @@ impl Write for HashCount<'_> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        self.progress.set(self.bytes);
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
 }
+
+/// Writes a streamed object: `(plain-text writer, gzip bytes stored so far)`.
+pub(crate) type StreamBody<'a> = dyn FnMut(&mut dyn Write, &dyn Fn() -> u64) -> io::Result<()> + 'a;
 
 /// Counts bytes written.
 pub(crate) struct Counting<W: Write> {
@@ -629,26 +637,29 @@ impl Recorder<'_> {
         self.out.manifest_line(&ManifestLine::Object(entry))
     }
 
-    /// Streams a gzip object through `body` (never held in memory); returns
-    /// `(stored bytes, sha256, uncompressed bytes)`.
+    /// Streams a gzip object through `body` (never held in memory); `body`
+    /// gets the plain-text writer and a function telling the gzip bytes
+    /// stored so far. Returns `(stored bytes, sha256, uncompressed bytes)`.
     pub fn store_streaming_gz(
         &mut self,
         key: &str,
-        body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+        body: &mut StreamBody<'_>,
     ) -> io::Result<(u64, String, u64)> {
         let mut result = (0, String::new(), 0);
         self.out.put_object(key, &mut |w| {
+            let progress = Rc::new(Cell::new(0));
             let hc = HashCount {
                 inner: w,
                 hasher: Sha256::new(),
                 bytes: 0,
+                progress: Rc::clone(&progress),
             };
             let gz = GzEncoder::new(hc, Compression::new(GZIP_LEVEL));
             let mut plain = Counting {
                 inner: io::BufWriter::with_capacity(128 * 1024, gz),
                 bytes: 0,
             };
-            body(&mut plain)?;
+            body(&mut plain, &|| progress.get())?;
             let uncompressed = plain.bytes;
             let gz = plain.inner.into_inner().map_err(|e| e.into_error())?;
             let hc = gz.finish()?;
