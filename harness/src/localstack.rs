@@ -184,14 +184,23 @@ struct HostProcess {
 }
 
 impl LocalStack {
+    /// Starts LocalStack and waits until every service in [`SERVICES`] is healthy; says on
+    /// stderr which mode ran.
     pub fn start(config: LocalStackConfig) -> Result<LocalStack> {
-        match config.mode.resolve()? {
+        let localstack = match config.mode.resolve()? {
             Mode::Host => start_host(&config),
             #[cfg(feature = "docker")]
             Mode::Docker => docker::start(&config),
             #[cfg(not(feature = "docker"))]
             Mode::Docker => unreachable!("resolve() refuses Docker without the feature"),
-        }
+        }?;
+        eprintln!(
+            "harness: LocalStack ready at {}, mode {}, start-up {:.1} s",
+            localstack.endpoint,
+            localstack.mode,
+            localstack.timings.startup.as_secs_f64()
+        );
+        Ok(localstack)
     }
 
     /// `http://127.0.0.1:PORT` (host mode) or the container's mapped address.

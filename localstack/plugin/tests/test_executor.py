@@ -3,7 +3,7 @@
 import json
 import uuid
 
-from conftest import ROLE, RUNTIME, wait_until
+from conftest import ROLE, RUNTIME, wait_until, zip_of
 
 HANDLER = """
 import os, time
@@ -128,3 +128,21 @@ def test_inline_zipfile_code_deployed_by_cloudformation(aws):
     error, result = invoke(aws, name, {"k": "v"})
     assert error is None
     assert result == {"colour": "teal", "got": {"k": "v"}}
+
+
+def test_non_python_runtimes_fail_at_creation_with_a_clear_reason(aws):
+    lambda_ = aws("lambda")
+    name = f"node-{uuid.uuid4().hex[:12]}"
+    lambda_.create_function(
+        FunctionName=name,
+        Runtime="nodejs20.x",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": zip_of("exports.handler = async () => 1;")},
+    )
+    config = wait_until(
+        lambda: (c := lambda_.get_function(FunctionName=name)["Configuration"])["State"] != "Pending" and c,
+        f"function {name} to leave Pending",
+    )
+    assert config["State"] == "Failed"
+    assert "runs Python runtimes only, not nodejs20.x" in config["StateReason"]
