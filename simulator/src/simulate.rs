@@ -335,20 +335,27 @@ mod tests {
             vec![BadDataKind::NotGzip, BadDataKind::Empty]
         );
         run(&a).unwrap();
-        let manifest = std::fs::read_to_string(dir.path().join("manifest-vpc.jsonl")).unwrap();
-        let lines = synth::manifest::parse_manifest(&manifest).unwrap();
-        let mut objects = 0;
-        for l in &lines {
-            if let synth::manifest::ManifestLine::Object(o) = l {
-                let data = std::fs::read(dir.path().join(&o.key)).unwrap();
-                assert_eq!(synth::sha256_hex(&data), o.sha256);
-                assert!(o.key.contains("/vpcflowlogs/"));
-                objects += 1;
-            }
-        }
-        assert!(objects >= 3);
-        assert!(
-            matches!(lines.last(), Some(synth::manifest::ManifestLine::Totals(t)) if t.records == 300)
+        let m = synth::manifest::Manifest::read(&dir.path().join("manifest-vpc.jsonl")).unwrap();
+        assert_eq!(m.run.seed, 7);
+        assert_eq!(
+            m.run.options["vpc_fields"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .count(),
+            40
         );
+        for o in &m.objects {
+            let data = std::fs::read(dir.path().join(&o.key)).unwrap();
+            assert_eq!(synth::sha256_hex(&data), o.sha256);
+            assert!(
+                o.key.contains("/vpcflowlogs/us-east-1/2026/03/01/00/"),
+                "{}",
+                o.key
+            );
+        }
+        assert!(m.objects.len() >= 3);
+        assert_eq!(m.expected_records().count(), 300);
+        assert_eq!(m.totals.unwrap().records, 300);
     }
 }

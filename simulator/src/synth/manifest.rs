@@ -163,3 +163,85 @@ pub fn parse_manifest(text: &str) -> Result<Vec<ManifestLine>, serde_json::Error
         .map(serde_json::from_str)
         .collect()
 }
+
+/// A whole manifest, as a checker wants it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub run: RunInfo,
+    pub objects: Vec<ObjectEntry>,
+    /// `None` if the run did not finish.
+    pub totals: Option<Totals>,
+}
+
+/// Why a manifest could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("reading {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} line {line}: {source}")]
+    Json {
+        path: String,
+        line: usize,
+        source: serde_json::Error,
+    },
+    #[error("{path}: the first line is not a run header")]
+    NoRun { path: String },
+}
+
+impl Manifest {
+    /// Reads `manifest-<service>.jsonl`.
+    pub fn read(path: &std::path::Path) -> Result<Self, ManifestError> {
+        let p = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        let mut lines = Vec::new();
+        for (i, l) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            lines.push(
+                serde_json::from_str(l).map_err(|source| ManifestError::Json {
+                    path: p.clone(),
+                    line: i + 1,
+                    source,
+                })?,
+            );
+        }
+        Self::from_lines(lines).ok_or(ManifestError::NoRun { path: p })
+    }
+
+    /// Groups parsed lines; `None` without a leading run header.
+    pub fn from_lines(lines: Vec<ManifestLine>) -> Option<Self> {
+        let mut it = lines.into_iter();
+        let Some(ManifestLine::Run(run)) = it.next() else {
+            return None;
+        };
+        let mut m = Manifest {
+            run,
+            objects: Vec::new(),
+            totals: None,
+        };
+        for l in it {
+            match l {
+                ManifestLine::Object(o) => m.objects.push(o),
+                ManifestLine::Totals(t) => m.totals = Some(t),
+                ManifestLine::Run(_) => return None,
+            }
+        }
+        Some(m)
+    }
+
+    /// Every expected row of the objects to ingest, in object order.
+    pub fn expected_records(&self) -> impl Iterator<Item = (&ObjectEntry, &ExpectedRecord)> {
+        self.objects
+            .iter()
+            .filter(|o| o.ingest)
+            .flat_map(|o| o.records.iter().map(move |r| (o, r)))
+    }
+}

@@ -377,6 +377,7 @@ pub struct VpcGen {
     rngs: Rngs,
     clock: Clock,
     pending: Option<FlowRecord>,
+    used_keys: HashSet<String>,
 }
 
 fn az_prefix(region: &str) -> String {
@@ -474,6 +475,7 @@ impl VpcGen {
             clock: Clock::new(opts.start_ms, opts.rate()),
             rngs,
             pending: None,
+            used_keys: HashSet::new(),
         }
     }
 
@@ -833,16 +835,24 @@ impl VpcGen {
         row
     }
 
+    /// A key for the window of `end_s`; the 8-hex hash is drawn again on
+    /// the (rare) collision with an earlier key, so objects never overwrite
+    /// each other.
     fn key(&mut self, end_s: i64) -> String {
-        let hash = hex(&mut self.rngs.names, 8);
-        vpc_key(
-            &self.account,
-            &self.region,
-            &self.flow_log_id,
-            five_minute_floor(end_s * 1000),
-            &hash,
-            self.hourly,
-        )
+        loop {
+            let hash = hex(&mut self.rngs.names, 8);
+            let key = vpc_key(
+                &self.account,
+                &self.region,
+                &self.flow_log_id,
+                five_minute_floor(end_s * 1000),
+                &hash,
+                self.hourly,
+            );
+            if self.used_keys.insert(key.clone()) {
+                return key;
+            }
+        }
     }
 }
 
