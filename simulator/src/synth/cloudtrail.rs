@@ -1181,6 +1181,32 @@ mod tests {
     }
 
     #[test]
+    fn hours_without_files_get_empty_digests() {
+        let mut o = GenOptions::new(Service::Cloudtrail, 40, 3);
+        o.rate = Some(0.0004); // about one event per 40 minutes
+        o.records_per_object = Some(1);
+        let out = run(&o);
+        let digests: Vec<Value> = out
+            .entries()
+            .filter(|e| e.kind == ObjectKind::Digest)
+            .map(|d| serde_json::from_slice(&gunzip(&out.objects[&d.key])).unwrap())
+            .collect();
+        let empty: Vec<&Value> = digests
+            .iter()
+            .filter(|d| d["logFiles"].as_array().unwrap().is_empty())
+            .collect();
+        assert!(!empty.is_empty(), "some hour had no delivery");
+        for d in empty {
+            assert!(d["newestEventTime"].is_null() && d["oldestEventTime"].is_null());
+        }
+        // One digest per hour, consecutive.
+        for pair in digests.windows(2) {
+            assert_eq!(pair[0]["digestEndTime"], pair[1]["digestStartTime"]);
+        }
+        assert!(digests[0]["previousDigestS3Object"].is_null());
+    }
+
+    #[test]
     fn malformed_items_are_counted() {
         let mut o = GenOptions::new(Service::Cloudtrail, 30, 4);
         o.bad_data = vec![BadDataKind::MalformedLines];

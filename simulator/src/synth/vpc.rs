@@ -1032,12 +1032,24 @@ mod tests {
 
     #[test]
     fn objects_read_back_equal_manifest() {
-        for format in [VpcFormat::Default, VpcFormat::Custom, VpcFormat::AllFields] {
-            let out = run(&opts(format, 2500));
+        // The named formats, and a custom one without `version`, out of table order.
+        let custom_no_version =
+            parse_fields("${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${start} ${end} ${ecs-task-id} ${log-status}")
+                .unwrap();
+        let formats = [
+            VpcFormat::Default.fields(),
+            VpcFormat::Custom.fields(),
+            VpcFormat::AllFields.fields(),
+            custom_no_version,
+        ];
+        for fields in formats {
+            let mut o = opts(VpcFormat::Default, 2500);
+            o.vpc_fields = fields.clone();
+            let out = run(&o);
             let mut total = 0;
             for e in out.entries() {
                 let (header, rows) = read(&out.objects[&e.key]);
-                assert_eq!(header.join(" "), format_string(&format.fields()));
+                assert_eq!(header.join(" "), format_string(&fields));
                 assert_eq!(rows.len() as u64, e.record_count);
                 for (i, (rec, exp)) in rows.iter().zip(&e.records).enumerate() {
                     assert_eq!(rec.len(), header.len());
