@@ -8,6 +8,7 @@ a function that runs past it is killed and the invocation fails with ``Sandbox.T
 the next invocation starts a fresh process (a cold start), as on AWS.
 """
 
+import functools
 import json
 import logging
 import os
@@ -49,6 +50,7 @@ def _works(python: str) -> bool:
         return False
 
 
+@functools.cache
 def interpreter_for(runtime: str) -> str:
     """The interpreter for a ``pythonX.Y`` runtime: LocalStack's own when the version matches
     (it has boto3, like the AWS runtime), else ``pythonX.Y`` from PATH, else LocalStack's."""

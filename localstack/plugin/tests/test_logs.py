@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import wait_until
 
 HANDLER = "def handler(event, context):\n    return None\n"
 
@@ -43,3 +44,25 @@ def test_create_log_stream_in_a_missing_group_is_still_rejected(aws):
     with pytest.raises(ClientError) as error:
         aws("logs").create_log_stream(logGroupName="no-such-group", logStreamName="s")
     assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_lambda_logs_reach_a_log_group_that_has_a_subscription_filter(aws, make_function):
+    """Lambda creates a log stream per environment: in a subscribed group that needs the patch."""
+    subscriber = make_function(HANDLER)
+    subscriber_arn = aws("lambda").get_function(FunctionName=subscriber)["Configuration"]["FunctionArn"]
+    function = make_function("def handler(event, context):\n    print('marker-77')\n    return 1\n")
+    group = f"/aws/lambda/{function}"
+    logs = aws("logs")
+    logs.create_log_group(logGroupName=group)
+    logs.put_subscription_filter(
+        logGroupName=group, filterName="all", filterPattern="", destinationArn=subscriber_arn
+    )
+
+    response = aws("lambda").invoke(FunctionName=function, Payload=b"{}")
+    assert response.get("FunctionError") is None
+
+    def marker_logged():
+        events = logs.filter_log_events(logGroupName=group)["events"]
+        return any("marker-77" in event["message"] for event in events)
+
+    wait_until(marker_logged, f"the function's output in {group}")
