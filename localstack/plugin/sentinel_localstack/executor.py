@@ -43,23 +43,29 @@ class LocalProcessExecutorPlugin(RuntimeExecutorPlugin):
         return LocalProcessExecutor
 
 
-def _works(python: str) -> bool:
+def _usable(python: str) -> bool:
+    """Runs, and has boto3 like every AWS Python runtime."""
     try:
-        return subprocess.run([python, "-c", "pass"], capture_output=True, timeout=30).returncode == 0
+        check = subprocess.run([python, "-c", "import boto3"], capture_output=True, timeout=60)
+        return check.returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
 
 @functools.cache
 def interpreter_for(runtime: str) -> str:
-    """The interpreter for a ``pythonX.Y`` runtime: LocalStack's own when the version matches
-    (it has boto3, like the AWS runtime), else ``pythonX.Y`` from PATH, else LocalStack's."""
+    """The interpreter for a ``pythonX.Y`` runtime: LocalStack's own when the version matches,
+    else ``pythonX.Y`` from PATH if it runs and has boto3, else LocalStack's (with a warning)."""
     if runtime == f"python{sys.version_info.major}.{sys.version_info.minor}":
         return sys.executable
     found = shutil.which(runtime)
-    if found and _works(found):
+    if found and _usable(found):
         return found
-    LOG.warning("No %s interpreter found on PATH; running the function with %s", runtime, sys.executable)
+    LOG.warning(
+        "No usable %s interpreter with boto3 on PATH; running the function with %s",
+        runtime,
+        sys.executable,
+    )
     return sys.executable
 
 

@@ -3,6 +3,8 @@
 import json
 import uuid
 
+import pytest
+
 from conftest import ROLE, RUNTIME, wait_until, zip_of
 
 HANDLER = """
@@ -30,8 +32,9 @@ def invoke(aws, name, event):
     return response.get("FunctionError"), json.loads(response["Payload"].read())
 
 
-def test_invoke_returns_the_handler_result_with_env_and_context(aws, make_function):
-    name = make_function(HANDLER, Environment={"Variables": {"GREETING": "hello"}})
+@pytest.mark.parametrize("runtime", ["python3.12", "python3.13"])
+def test_invoke_returns_the_handler_result_with_env_and_context(aws, make_function, runtime):
+    name = make_function(HANDLER, Runtime=runtime, Environment={"Variables": {"GREETING": "hello"}})
     error, result = invoke(aws, name, {"n": 1})
     assert error is None
     assert result["greeting"] == "hello"
@@ -146,3 +149,17 @@ def test_non_python_runtimes_fail_at_creation_with_a_clear_reason(aws):
     )
     assert config["State"] == "Failed"
     assert "runs Python runtimes only, not nodejs20.x" in config["StateReason"]
+
+
+def test_functions_reach_localstack_with_boto3(aws, make_function):
+    bucket = f"from-lambda-{uuid.uuid4().hex[:12]}"
+    aws("s3").create_bucket(Bucket=bucket)
+    name = make_function(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket=event['bucket'], Key='k', Body=b'written by lambda')\n"
+        "    return 'ok'\n"
+    )
+    error, result = invoke(aws, name, {"bucket": bucket})
+    assert (error, result) == (None, "ok")
+    assert aws("s3").get_object(Bucket=bucket, Key="k")["Body"].read() == b"written by lambda"
