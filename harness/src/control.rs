@@ -153,6 +153,10 @@ pub fn down() -> Result<Option<State>> {
     }
     std::fs::remove_file(&path)
         .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+    // Data and unpacked Lambda code go; the log stays for reading by hand.
+    for scratch in ["volume", "tmp"] {
+        let _ = std::fs::remove_dir_all(state.state_dir.join(scratch));
+    }
     Ok(Some(state))
 }
 

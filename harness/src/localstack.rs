@@ -181,6 +181,8 @@ struct HostProcess {
     /// The thread that spawned LocalStack and waits for it. PR_SET_PDEATHSIG fires when the
     /// *thread* that forked the child ends, so this thread lives exactly as long as LocalStack.
     waiter: Option<JoinHandle<std::io::Result<ExitStatus>>>,
+    /// Removed after a clean stop (data and unpacked Lambda code); the log is kept.
+    scratch: Vec<PathBuf>,
 }
 
 impl LocalStack {
@@ -248,6 +250,9 @@ impl LocalStack {
                 }
                 process::unregister(host.pgid);
                 if gone {
+                    for dir in &host.scratch {
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
                     Ok(())
                 } else {
                     Err(Error::Failed(format!(
@@ -493,6 +498,10 @@ fn start_host(config: &LocalStackConfig) -> Result<LocalStack> {
         inner: Inner::Host(HostProcess {
             pgid,
             waiter: Some(waiter),
+            scratch: vec![
+                launch.state_dir.join("volume"),
+                launch.state_dir.join("tmp"),
+            ],
         }),
     };
     let waited = wait_healthy(

@@ -50,7 +50,12 @@ fn starts_answers_health_and_stops_completely() {
         !group_alive(pgid),
         "process group {pgid} still has live processes"
     );
-    assert!(Path::new(&log).is_file());
+    assert!(Path::new(&log).is_file(), "the log is kept");
+    let state_dir = Path::new(&log).parent().unwrap();
+    assert!(
+        !state_dir.join("volume").exists(),
+        "LocalStack's data is removed"
+    );
 }
 
 #[test]
