@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, Write};
+use std::rc::Rc;
 
 use rand::Rng;
 use serde_json::{json, Value};
@@ -140,19 +141,25 @@ const REMOTES: &[(&str, &str, &str, &str, &str, f64, f64)] = &[
 pub struct Finding {
     template: usize,
     id: String,
-    resource_name: String,
-    resource: Value,
-    action: Option<Value>,
-    runtime: Option<Value>,
-    evidence: Value,
-    additional_info: Value,
+    /// What every version of the finding shares.
+    base: Rc<FindingBase>,
     resource_role: &'static str,
     created_ms: i64,
     updated_ms: i64,
     first_seen_ms: i64,
     count: u64,
     /// The `service` object of this version.
-    service: Value,
+    service: Rc<Value>,
+}
+
+#[derive(Debug)]
+struct FindingBase {
+    resource_name: String,
+    resource: Value,
+    action: Option<Value>,
+    runtime: Option<Value>,
+    evidence: Value,
+    additional_info: Value,
 }
 
 /// A finding as exported (borrowing the model; keys in GuardDuty's order).
@@ -237,12 +244,12 @@ impl GuardDutyGen {
             if self.in_object.insert(f.id.clone()) {
                 f.updated_ms = now;
                 f.count += bump;
-                f.service = service_json(&self.detector_id, f);
+                f.service = Rc::new(service_json(&self.detector_id, f));
                 return f.clone();
             }
         }
         let mut f = self.new_finding(now);
-        f.service = service_json(&self.detector_id, &f);
+        f.service = Rc::new(service_json(&self.detector_id, &f));
         self.in_object.insert(f.id.clone());
         f
     }
@@ -502,12 +509,14 @@ impl GuardDutyGen {
         Finding {
             template,
             id: hex(r, 32),
-            resource_name,
-            resource,
-            action,
-            runtime,
-            evidence,
-            additional_info,
+            base: Rc::new(FindingBase {
+                resource_name,
+                resource,
+                action,
+                runtime,
+                evidence,
+                additional_info,
+            }),
             resource_role: if tpl.ty.starts_with("Recon") || tpl.ty.contains("SSHBruteForce") {
                 "TARGET"
             } else {
@@ -517,7 +526,7 @@ impl GuardDutyGen {
             updated_ms: now,
             first_seen_ms: now - r.random_range(0..600_000),
             count: 1,
-            service: Value::Null,
+            service: Rc::new(Value::Null),
         }
     }
 
@@ -529,7 +538,7 @@ impl GuardDutyGen {
     }
 
     fn text(tpl: &str, f: &Finding) -> String {
-        tpl.replace("{r}", &f.resource_name)
+        tpl.replace("{r}", &f.base.resource_name)
     }
 
     fn severity_json(sev: f64) -> Value {
@@ -551,7 +560,7 @@ impl GuardDutyGen {
             id: &f.id,
             arn,
             r#type: tpl.ty,
-            resource: &f.resource,
+            resource: &f.base.resource,
             service: &f.service,
             severity,
             createdAt: Utc::from_ms(f.created_ms).iso_millis(),
@@ -572,9 +581,9 @@ impl GuardDutyGen {
             Id: f.id.clone(),
             Partition: "aws".into(),
             Region: self.region.clone(),
-            ResourceDetails: f.resource.clone(),
+            ResourceDetails: f.base.resource.clone(),
             SchemaVersion: "2.0".into(),
-            ServiceDetails: f.service.clone(),
+            ServiceDetails: (*f.service).clone(),
             Severity: tpl.severity.trunc() as i32,
             TimeCreated: format_datetime_ms(f.created_ms),
             Title: Self::text(tpl.title, f),
@@ -587,12 +596,12 @@ fn service_json(detector_id: &str, f: &Finding) -> Value {
     let mut s = serde_json::Map::new();
     s.insert("serviceName".into(), "guardduty".into());
     s.insert("detectorId".into(), detector_id.into());
-    if let Some(a) = &f.action {
+    if let Some(a) = &f.base.action {
         s.insert("action".into(), a.clone());
     }
     s.insert("resourceRole".into(), f.resource_role.into());
-    s.insert("additionalInfo".into(), f.additional_info.clone());
-    s.insert("evidence".into(), f.evidence.clone());
+    s.insert("additionalInfo".into(), f.base.additional_info.clone());
+    s.insert("evidence".into(), f.base.evidence.clone());
     s.insert(
         "eventFirstSeen".into(),
         Utc::from_ms(f.first_seen_ms).iso_millis().into(),
@@ -604,7 +613,7 @@ fn service_json(detector_id: &str, f: &Finding) -> Value {
     s.insert("archived".into(), false.into());
     s.insert("count".into(), f.count.into());
     s.insert("featureName".into(), TEMPLATES[f.template].feature.into());
-    if let Some(rt) = &f.runtime {
+    if let Some(rt) = &f.base.runtime {
         s.insert("runtimeDetails".into(), rt.clone());
     }
     Value::Object(s)
@@ -664,7 +673,8 @@ impl LogGen for GuardDutyGen {
                 self.account
             ),
             1 => "not json at all".to_string(),
-            2 => "[1,2,3]".to_string(),
+            // Seen at the end of a real export fixture; not a finding.
+            2 => "{\"findings\":[]}".to_string(),
             3 => "\"a JSON string, not a finding\"".to_string(),
             _ => "{\"schemaVersion\":\"2.0\",\"id\":}".to_string(),
         };
