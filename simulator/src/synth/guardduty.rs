@@ -162,7 +162,9 @@ struct FindingBase {
     additional_info: Value,
 }
 
-/// A finding as exported (borrowing the model; keys in GuardDuty's order).
+/// A finding as exported (borrowing the model; keys in GuardDuty's order,
+/// except that RDS findings carry `createdAt` before `severity`, as in real
+/// exports: parsers must not rely on key order).
 #[allow(non_snake_case)]
 #[derive(serde::Serialize)]
 struct FindingJson<'a> {
@@ -175,8 +177,11 @@ struct FindingJson<'a> {
     r#type: &'static str,
     resource: &'a Value,
     service: &'a Value,
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    createdAtFirst: Option<String>,
     severity: &'a Value,
-    createdAt: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    createdAt: Option<String>,
     updatedAt: String,
     title: String,
     description: String,
@@ -552,6 +557,7 @@ impl GuardDutyGen {
     /// The finding as GuardDuty exports it.
     fn to_json<'a>(&'a self, f: &'a Finding, arn: &'a str, severity: &'a Value) -> FindingJson<'a> {
         let tpl = &TEMPLATES[f.template];
+        let rds = tpl.res == Res::RdsDbInstance;
         FindingJson {
             schemaVersion: "2.0",
             accountId: &self.account,
@@ -563,7 +569,8 @@ impl GuardDutyGen {
             resource: &f.base.resource,
             service: &f.service,
             severity,
-            createdAt: Utc::from_ms(f.created_ms).iso_millis(),
+            createdAtFirst: rds.then(|| Utc::from_ms(f.created_ms).iso_millis()),
+            createdAt: (!rds).then(|| Utc::from_ms(f.created_ms).iso_millis()),
             updatedAt: Utc::from_ms(f.updated_ms).iso_millis(),
             title: Self::text(tpl.title, f),
             description: Self::text(tpl.description, f),
@@ -751,6 +758,13 @@ mod tests {
                 let v: Value = serde_json::from_str(line).unwrap();
                 assert_eq!(TableRow::AWSGuardDuty(to_row(&v)), exp.expected);
                 assert_eq!(v["schemaVersion"], "2.0");
+                // Key order varies: RDS findings put createdAt before severity.
+                let created = line.find("\"createdAt\":\"").unwrap();
+                let severity = line.find("\"severity\":").unwrap();
+                assert_eq!(
+                    created < severity,
+                    v["resource"]["resourceType"] == "RDSDBInstance"
+                );
                 let ty = v["type"].as_str().unwrap();
                 assert!(re_type.is_match(ty), "{ty}");
                 assert!(v["updatedAt"].as_str().unwrap().len() == 24);
