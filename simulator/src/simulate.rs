@@ -33,7 +33,7 @@ pub struct SimulateArgs {
     /// Records per simulated second (default: vpc 5, guardduty 0.2, cloudtrail 2, cloudwatch 5).
     #[arg(long, value_name = "R", value_parser = parse_rate)]
     pub rate: Option<f64>,
-    /// Write objects under DIR at their S3 keys, plus DIR/manifest-<service>.jsonl.
+    /// Write objects under DIR at their S3 keys, plus `DIR/manifest-<service>.jsonl`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Replay to a deployed stack (not yet available).
