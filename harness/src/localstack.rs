@@ -374,7 +374,15 @@ impl HostLaunch {
     pub(crate) fn prepare(config: &LocalStackConfig, name: &str) -> Result<HostLaunch> {
         let venv = crate::localstack_venv()?;
         let port = match config.port {
-            Some(port) => port,
+            Some(port) => {
+                // LocalStack does not exit when its port is taken: it would only time out.
+                TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+                    Error::Failed(format!(
+                        "port {port} is not free ({e}): stop what uses it, or leave the port unset for a free one"
+                    ))
+                })?;
+                port
+            }
             None => free_port()?,
         };
         let state_dir = config.state_dir.clone().unwrap_or_else(|| {

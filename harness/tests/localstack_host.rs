@@ -74,3 +74,32 @@ fn a_panicking_test_does_not_leave_localstack_running() {
         "process group {pgid} survived the panic"
     );
 }
+
+#[test]
+fn a_taken_port_is_reported_before_starting() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let error = LocalStack::start(LocalStackConfig {
+        port: Some(port),
+        ..host()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains(&format!("port {port} is not free")),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_failed_start_shows_the_log_tail() {
+    let error = LocalStack::start(LocalStackConfig {
+        env: vec![("GATEWAY_LISTEN".into(), "not-an-address:port".into())],
+        ..host()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("the process exited"), "{error}");
+    assert!(error.contains("--- last lines ---"), "{error}");
+    assert!(error.contains("localstack.log"), "{error}");
+}
