@@ -385,11 +385,14 @@ impl HostLaunch {
             }
             None => free_port()?,
         };
-        let state_dir = config.state_dir.clone().unwrap_or_else(|| {
-            crate::project_target_dir()
-                .join("localstack")
-                .join(format!("{name}-{port}"))
-        });
+        let state_dir = match &config.state_dir {
+            Some(dir) => dir.clone(),
+            None => {
+                let parent = crate::project_target_dir().join("localstack");
+                prune_old_runs(&parent, name, KEEP_RUNS);
+                parent.join(format!("{name}-{port}"))
+            }
+        };
         if state_dir.exists() {
             std::fs::remove_dir_all(&state_dir)
                 .map_err(|e| Error::io(format!("clearing {}", state_dir.display()), e))?;
@@ -442,6 +445,26 @@ impl HostLaunch {
             log: self.log.clone(),
             tail: tail(&text, 30),
         }
+    }
+}
+
+/// How many `<name>-<port>` state folders (logs) are kept under `target/localstack`.
+const KEEP_RUNS: usize = 20;
+
+/// Removes all but the `keep` newest `<name>-*` folders in `parent`.
+fn prune_old_runs(parent: &Path, name: &str, keep: usize) {
+    let prefix = format!("{name}-");
+    let mut runs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    runs.sort();
+    runs.reverse();
+    for (_, dir) in runs.into_iter().skip(keep) {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -625,6 +648,30 @@ mod tests {
         health["services"]["kms"] = json!("error");
         health["services"].as_object_mut().unwrap().remove("sqs");
         assert_eq!(missing_services(&health), vec!["sqs", "kms"]);
+    }
+
+    #[test]
+    fn old_run_folders_are_pruned_newest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, name) in ["run-1", "run-2", "run-3", "detached-9"].iter().enumerate() {
+            let path = dir.path().join(name);
+            std::fs::create_dir(&path).unwrap();
+            let time = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000 + i as u64);
+            File::options()
+                .write(true)
+                .open(&path)
+                .or_else(|_| File::open(&path))
+                .unwrap()
+                .set_modified(time)
+                .unwrap();
+        }
+        prune_old_runs(dir.path(), "run", 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec!["detached-9", "run-2", "run-3"]);
     }
 
     #[test]
