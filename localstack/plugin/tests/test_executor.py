@@ -163,3 +163,27 @@ def test_functions_reach_localstack_with_boto3(aws, make_function):
     error, result = invoke(aws, name, {"bucket": bucket})
     assert (error, result) == (None, "ok")
     assert aws("s3").get_object(Bucket=bucket, Key="k")["Body"].read() == b"written by lambda"
+
+
+def test_code_from_an_s3_object(aws):
+    bucket = f"code-{uuid.uuid4().hex[:12]}"
+    aws("s3").create_bucket(Bucket=bucket)
+    aws("s3").put_object(
+        Bucket=bucket,
+        Key="fn.zip",
+        Body=zip_of("def handler(event, context):\n    return {'from': 's3', 'n': event['n'] + 1}\n"),
+    )
+    lambda_ = aws("lambda")
+    name = f"s3code-{uuid.uuid4().hex[:12]}"
+    lambda_.create_function(
+        FunctionName=name,
+        Runtime=RUNTIME,
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"S3Bucket": bucket, "S3Key": "fn.zip"},
+    )
+    wait_until(
+        lambda: lambda_.get_function(FunctionName=name)["Configuration"]["State"] == "Active",
+        f"function {name} to become Active",
+    )
+    assert invoke(aws, name, {"n": 41}) == (None, {"from": "s3", "n": 42})
