@@ -198,7 +198,7 @@ pub struct GuardDutyGen {
     /// Latest version of every finding in an already written object.
     exported: Vec<Finding>,
     exported_ids: HashSet<String>,
-    /// Ids in the object being built (and the pending record).
+    /// Ids updated in the object being built (and the pending record).
     in_object: HashSet<String>,
 }
 
@@ -253,9 +253,10 @@ impl GuardDutyGen {
                 return f.clone();
             }
         }
+        // A new id cannot be updated before its object is written, so only
+        // updated ids need tracking (this keeps the large object's memory flat).
         let mut f = self.new_finding(now);
         f.service = Rc::new(service_json(&self.detector_id, &f));
-        self.in_object.insert(f.id.clone());
         f
     }
 
