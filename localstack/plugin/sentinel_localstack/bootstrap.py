@@ -77,7 +77,15 @@ def watch_parent():
     os._exit(1)
 
 
-def load_handler(log):
+class InitError(Exception):
+    """The init phase failed; ``error`` is the document AWS returns for it."""
+
+    def __init__(self, error):
+        super().__init__(error["errorMessage"])
+        self.error = error
+
+
+def load_handler():
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     # sys.path[0] is this file's folder: replace it with the function's code, like AWS.
     sys.path[0] = task_root
@@ -98,12 +106,6 @@ def load_handler(log):
     return handler
 
 
-class InitError(Exception):
-    def __init__(self, error):
-        super().__init__(error["errorMessage"])
-        self.error = error
-
-
 def main():
     threading.Thread(target=watch_parent, daemon=True).start()
     log = []
@@ -112,12 +114,12 @@ def main():
     # Like the AWS Python runtime: the root logger writes "[LEVEL] time request-id message".
     root = logging.getLogger()
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"))
     request_id = {"value": ""}
     handler.addFilter(lambda record: setattr(record, "aws_request_id", request_id["value"]) or True)
     root.addHandler(handler)
     try:
-        function = load_handler(log)
+        function = load_handler()
     except InitError as exc:
         reply({"status": "init_error", "error": exc.error, "logs": "".join(log)})
         return

@@ -8,11 +8,12 @@ import pytest
 from conftest import ROLE, RUNTIME, wait_until, zip_of
 
 HANDLER = """
-import os, time
+import logging, os, time
 print("init phase")
 
 def handler(event, context):
     print("event", event)
+    logging.getLogger().warning("logged %s", event.get("marker"))
     if event.get("fail"):
         raise ValueError("boom")
     if event.get("sleep"):
@@ -94,6 +95,7 @@ def test_function_output_reaches_cloudwatch_logs(aws, make_function):
 
     text = wait_until(messages, "the invocation's log lines")
     assert "init phase" in text
+    assert "[WARNING]" in text and "logged m-42" in text
     assert "START RequestId:" in text and "END RequestId:" in text
 
 
