@@ -130,7 +130,8 @@ pub struct LocalStackConfig {
     /// Gateway port (host mode); a free one when `None`.
     pub port: Option<u16>,
     /// State, volume and log folder (host mode); `target/localstack/run-<port>` when `None`.
-    /// Emptied at start.
+    /// Emptied at start if it is a former state folder (has `localstack.log`); any other
+    /// non-empty folder is refused.
     pub state_dir: Option<PathBuf>,
     /// Deadline for the health endpoint to report every service in [`SERVICES`].
     pub startup_timeout: Duration,
@@ -394,6 +395,13 @@ impl HostLaunch {
             }
         };
         if state_dir.exists() {
+            let empty = std::fs::read_dir(&state_dir).is_ok_and(|mut d| d.next().is_none());
+            if !empty && !state_dir.join("localstack.log").exists() {
+                return Err(Error::Failed(format!(
+                    "{} is not empty and is no LocalStack state folder: choose another state_dir",
+                    state_dir.display()
+                )));
+            }
             std::fs::remove_dir_all(&state_dir)
                 .map_err(|e| Error::io(format!("clearing {}", state_dir.display()), e))?;
         }

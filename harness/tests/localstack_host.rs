@@ -103,3 +103,17 @@ fn a_failed_start_shows_the_log_tail() {
     assert!(error.contains("--- last lines ---"), "{error}");
     assert!(error.contains("localstack.log"), "{error}");
 }
+
+#[test]
+fn a_foreign_state_dir_is_never_emptied() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
+    let error = LocalStack::start(LocalStackConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..host()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("is no LocalStack state folder"), "{error}");
+    assert!(dir.path().join("precious.txt").is_file());
+}
