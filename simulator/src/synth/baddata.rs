@@ -263,6 +263,37 @@ mod tests {
                         let plain = gunzip(data);
                         assert_eq!(plain.len() as u64, e.uncompressed_bytes);
                         assert!(e.record_count > 100);
+                        // Independent count of the records in the body.
+                        let records = match service {
+                            Service::Vpc => {
+                                plain
+                                    .split(|b| *b == b'\n')
+                                    .filter(|l| !l.is_empty())
+                                    .count()
+                                    - 1
+                            }
+                            Service::Guardduty => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
+                                .sum::<Result<usize, _>>()
+                                .unwrap(),
+                            Service::Cloudtrail => {
+                                serde_json::from_slice::<serde_json::Value>(&plain).unwrap()
+                                    ["Records"]
+                                    .as_array()
+                                    .unwrap()
+                                    .len()
+                            }
+                            Service::Cloudwatch => csv::ReaderBuilder::new()
+                                .has_headers(false)
+                                .from_reader(&plain[..])
+                                .records()
+                                .map(|r| r.map(|_| 1))
+                                .sum::<Result<usize, _>>()
+                                .unwrap(),
+                        };
+                        assert_eq!(records as u64, e.record_count, "{service:?}");
                     }
                 }
                 seen.push(e.content);
