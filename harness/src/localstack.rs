@@ -580,6 +580,7 @@ pub(crate) mod docker {
 
     impl Container {
         pub(crate) fn stop(self) -> Result<()> {
+            process::unregister_container(self.0.id());
             self.0
                 .rm()
                 .map_err(|e| Error::Docker(format!("removing the container: {e}")))
@@ -602,14 +603,28 @@ pub(crate) mod docker {
         let container = image
             .start()
             .map_err(|e| Error::Docker(format!("starting localstack/localstack: {e}")))?;
-        let host = container
-            .get_host()
-            .map_err(|e| Error::Docker(format!("reading the container host: {e}")))?;
-        let port = container
-            .get_host_port_ipv4(4566)
-            .map_err(|e| Error::Docker(format!("reading the mapped port: {e}")))?;
-        let endpoint = format!("http://{host}:{port}");
-        wait_healthy(&endpoint, config.startup_timeout, || None).map_err(Error::Docker)?;
+        let container = Container(container);
+        process::register_container(container.0.id());
+        let ready = (|| {
+            let host = container
+                .0
+                .get_host()
+                .map_err(|e| Error::Docker(format!("reading the container host: {e}")))?;
+            let port = container
+                .0
+                .get_host_port_ipv4(4566)
+                .map_err(|e| Error::Docker(format!("reading the mapped port: {e}")))?;
+            let endpoint = format!("http://{host}:{port}");
+            wait_healthy(&endpoint, config.startup_timeout, || None).map_err(Error::Docker)?;
+            Ok(endpoint)
+        })();
+        let endpoint = match ready {
+            Ok(endpoint) => endpoint,
+            Err(error) => {
+                let _ = container.stop();
+                return Err(error);
+            }
+        };
         Ok(LocalStack {
             endpoint,
             mode: Mode::Docker,
@@ -618,7 +633,7 @@ pub(crate) mod docker {
                 venv_install: None,
                 startup: started.elapsed(),
             },
-            inner: Inner::Docker(Box::new(Container(container))),
+            inner: Inner::Docker(Box::new(container)),
         })
     }
 }

@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 /// Process groups started attached (by [`crate::LocalStack::start`]) and not yet stopped;
 /// the Ctrl-C handler stops them.
 static ATTACHED: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+/// Containers started in Docker mode and not yet removed.
+static CONTAINERS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 static CTRL_C: Once = Once::new();
 
-pub(crate) fn register(pgid: i32) {
+fn install_ctrl_c_handler() {
     CTRL_C.call_once(|| {
         // Another handler may already be installed (e.g. by the caller): then that one owns
         // Ctrl-C, and Drop plus PR_SET_PDEATHSIG still stop LocalStack.
@@ -23,11 +25,40 @@ pub(crate) fn register(pgid: i32) {
                 eprintln!("harness: Ctrl-C, stopping LocalStack (process group {pgid})");
                 stop_group(pgid, Duration::from_secs(10));
             }
+            let containers: Vec<String> = CONTAINERS
+                .lock()
+                .map(|c| c.iter().cloned().collect())
+                .unwrap_or_default();
+            for id in containers {
+                eprintln!("harness: Ctrl-C, removing LocalStack container {id}");
+                let _ = std::process::Command::new("docker")
+                    .args(["rm", "--force", &id])
+                    .output();
+            }
             std::process::exit(130);
         });
     });
+}
+
+pub(crate) fn register(pgid: i32) {
+    install_ctrl_c_handler();
     if let Ok(mut groups) = ATTACHED.lock() {
         groups.insert(pgid);
+    }
+}
+
+#[cfg_attr(not(feature = "docker"), allow(dead_code))]
+pub(crate) fn register_container(id: &str) {
+    install_ctrl_c_handler();
+    if let Ok(mut containers) = CONTAINERS.lock() {
+        containers.insert(id.to_string());
+    }
+}
+
+#[cfg_attr(not(feature = "docker"), allow(dead_code))]
+pub(crate) fn unregister_container(id: &str) {
+    if let Ok(mut containers) = CONTAINERS.lock() {
+        containers.remove(id);
     }
 }
 
