@@ -20,12 +20,22 @@ struct Cli {
 enum Command {
     /// Generate synthetic AWS log objects and their manifest.
     Simulate(simulator::simulate::SimulateArgs),
+    /// Create or update a stack (LocalStack by default, real AWS with --aws) and print its outputs.
+    Deploy(deployer::cli::DeployArgs),
+    /// Delete a stack and wait until it is gone.
+    Delete(deployer::cli::DeleteArgs),
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Runtime::new()?.block_on(f)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulator::simulate::run(&args),
+        Command::Deploy(args) => block_on(deployer::cli::deploy(args)).map(|_| ()),
+        Command::Delete(args) => block_on(deployer::cli::delete(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

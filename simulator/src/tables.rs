@@ -53,6 +53,8 @@ pub enum Table {
     AWSGuardDuty,
     AWSCloudTrail,
     AWSCloudWatch,
+    #[allow(non_camel_case_types)]
+    AWSEKSLogs_CL,
 }
 
 /// A row of one of the tables, tagged with its table name:
@@ -65,6 +67,8 @@ pub enum TableRow {
     AWSGuardDuty(AwsGuardDuty),
     AWSCloudTrail(AwsCloudTrail),
     AWSCloudWatch(AwsCloudWatch),
+    #[allow(non_camel_case_types)]
+    AWSEKSLogs_CL(AwsEksLogs),
 }
 
 impl TableRow {
@@ -74,6 +78,7 @@ impl TableRow {
             TableRow::AWSGuardDuty(_) => Table::AWSGuardDuty,
             TableRow::AWSCloudTrail(_) => Table::AWSCloudTrail,
             TableRow::AWSCloudWatch(_) => Table::AWSCloudWatch,
+            TableRow::AWSEKSLogs_CL(_) => Table::AWSEKSLogs_CL,
         }
     }
 
@@ -84,6 +89,7 @@ impl TableRow {
             TableRow::AWSGuardDuty(r) => &r.TimeGenerated,
             TableRow::AWSCloudTrail(r) => &r.TimeGenerated,
             TableRow::AWSCloudWatch(r) => &r.TimeGenerated,
+            TableRow::AWSEKSLogs_CL(r) => &r.TimeGenerated,
         }
     }
 }
@@ -240,6 +246,32 @@ pub struct AwsCloudWatch {
     pub TimeGenerated: String,
     pub ExtractedTime: String,
     pub Message: String,
+}
+
+/// `AWSEKSLogs_CL`: one Kubernetes audit event (`audit.k8s.io/v1`) from an EKS cluster, as the
+/// EKS stack's transform Lambda writes it: one JSON object per line with exactly these keys.
+/// `TimeGenerated` <- `requestReceivedTimestamp` (canonical datetime); `AwsAccountId` <- the
+/// CloudWatch Logs envelope's `owner`; `ClusterName` <- the log group `/aws/eks/<cluster>/cluster`;
+/// `Region` <- the Lambda's region; `User` <- `user.username`; `SourceIPs` <- `sourceIPs`;
+/// `ObjectRef` <- `namespace/resource/name` (missing parts left out, `subresource` appended
+/// after a `/`), `None` without an objectRef; `ResponseCode` <- `responseStatus.code`;
+/// `AuthDecision` <- annotation `authorization.k8s.io/decision`; `RawEvent` <- the whole event.
+#[allow(non_snake_case)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AwsEksLogs {
+    pub TimeGenerated: String,
+    pub AwsAccountId: String,
+    pub Region: String,
+    pub ClusterName: String,
+    pub Verb: String,
+    pub User: String,
+    pub SourceIPs: Vec<String>,
+    pub UserAgent: Option<String>,
+    pub ObjectRef: Option<String>,
+    pub ResponseCode: Option<i64>,
+    pub Stage: String,
+    pub AuthDecision: Option<String>,
+    pub RawEvent: serde_json::Value,
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ pub fn run(cmd: LocalstackCmd) -> Result<()> {
 }
 
 fn up() -> Result<()> {
-    let report = control::up(&harness::LocalStackConfig::default()).context("starting LocalStack")?;
+    let report =
+        control::up(&harness::LocalStackConfig::default()).context("starting LocalStack")?;
     let state = &report.state;
     println!("LocalStack is up: {}", state.endpoint);
     println!("  mode:     {}", state.mode);
@@ -36,14 +37,20 @@ fn up() -> Result<()> {
         Some(took) => println!("  venv install (cold): {:.1} s", took.as_secs_f64()),
         None => println!("  venv install: reused, 0 s"),
     }
-    println!("  start-up (warm):     {:.1} s", report.startup.as_secs_f64());
+    println!(
+        "  start-up (warm):     {:.1} s",
+        report.startup.as_secs_f64()
+    );
     println!("Stop it with `cargo xtask localstack down`.");
     Ok(())
 }
 
 fn down() -> Result<()> {
     match control::down().context("stopping LocalStack")? {
-        Some(state) => println!("LocalStack (pid {}, {}) stopped.", state.pid, state.endpoint),
+        Some(state) => println!(
+            "LocalStack (pid {}, {}) stopped.",
+            state.pid, state.endpoint
+        ),
         None => println!("No LocalStack was started with `cargo xtask localstack up`."),
     }
     Ok(())
@@ -71,7 +78,8 @@ fn status() -> Result<()> {
 
 fn logs() -> Result<()> {
     let path = control::log_path()?;
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     print!("{text}");
     Ok(())
 }

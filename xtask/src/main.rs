@@ -1,6 +1,9 @@
 //! Project tasks: `cargo xtask <command>`.
 
+mod lint;
+mod localstack;
 mod render;
+mod test;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -20,6 +23,13 @@ struct Cli {
 enum Command {
     /// Render every stack into templates/ (JSON and YAML), or check that it is fresh.
     Render(render::RenderArgs),
+    /// Run cfn-lint (pinned) over every rendered template.
+    Lint,
+    /// Start, stop or inspect a detached LocalStack (host mode).
+    #[command(subcommand)]
+    Localstack(localstack::LocalstackCmd),
+    /// Run every test the project has (installs what it needs): the README's test command.
+    Test,
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -34,6 +44,9 @@ fn main() {
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
         Command::Render(args) => render::run(&root(), args),
+        Command::Lint => lint::run(&root()),
+        Command::Test => test::run(&root()),
+        Command::Localstack(cmd) => localstack::run(cmd),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,0 +1,342 @@
+//! The `deploy` and `delete` subcommands (clap), shared by the simulator CLI.
+
+use crate::{caller_identity, sdk_config, DeployReport, StackRequest, Target};
+use anyhow::{bail, Context, Result};
+use generator::config::{InputError, WorkspaceId};
+use generator::facts::{Cloud, Service};
+use generator::render::{self, Format};
+use generator::stacks::{StackKind, StackSpec};
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+/// Where to deploy.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// Deploy to real AWS (standard credential and region chain) instead of LocalStack.
+    #[arg(long)]
+    pub aws: bool,
+    /// AWS profile (with --aws).
+    #[arg(long, requires = "aws")]
+    pub profile: Option<String>,
+    /// AWS region (with --aws).
+    #[arg(long, requires = "aws")]
+    pub region: Option<String>,
+    /// Skip the confirmation that names the AWS account and region (with --aws).
+    #[arg(long, requires = "aws")]
+    pub yes: bool,
+    /// LocalStack endpoint (default: $LOCALSTACK_ENDPOINT, the one `cargo xtask localstack up`
+    /// started, or http://127.0.0.1:4566).
+    #[arg(long, conflicts_with = "aws")]
+    pub endpoint: Option<String>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DeployArgs {
+    /// A template file (JSON or YAML), or a stack the generator renders:
+    /// oidc, vpc, guardduty, cloudtrail, cloudwatch, all, legacy.
+    #[arg(long)]
+    pub template: String,
+    /// Azure cloud of the Sentinel workspace, for a generator stack.
+    #[arg(long, default_value = "commercial")]
+    pub cloud: String,
+    #[arg(long)]
+    pub stack_name: String,
+    /// Sets SentinelWorkspaceId.
+    #[arg(long)]
+    pub workspace_id: Option<String>,
+    /// Template parameter, repeatable: --param Name=Value.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to wait for the stack.
+    #[arg(long, default_value_t = 900)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DeleteArgs {
+    #[arg(long)]
+    pub stack_name: String,
+    #[arg(long, default_value_t = 900)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// The template text for a file path or a generator stack name.
+pub fn load_template(template: &str, cloud: &str) -> Result<String> {
+    let path = std::path::Path::new(template);
+    if path.exists() {
+        return std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()));
+    }
+    let cloud: Cloud = cloud.parse()?;
+    let kind = match template {
+        "oidc" => StackKind::OidcProvider,
+        "all" => StackKind::AllServices,
+        "legacy" => StackKind::LegacyCloudTrail,
+        other => StackKind::Connector(other.parse::<Service>().map_err(|_| {
+            InputError::new(
+                "template",
+                other,
+                "must be an existing template file or one of oidc, vpc, guardduty, cloudtrail, cloudwatch, all, legacy",
+            )
+        })?),
+    };
+    Ok(render::render(
+        &StackSpec { kind, cloud }.build(),
+        Format::Json,
+    ))
+}
+
+/// Checks each parameter against the template's declaration (name, AllowedPattern,
+/// AllowedValues), so bad input fails here with the rule instead of half-way in CloudFormation.
+pub fn check_parameters(template: &str, params: &[(String, String)]) -> Result<()> {
+    let doc: serde_json::Value = serde_json::from_str(template)
+        .or_else(|_| serde_yaml::from_str(template))
+        .context("the template is neither JSON nor YAML")?;
+    let declared = doc["Parameters"].as_object().cloned().unwrap_or_default();
+    for (name, value) in params {
+        let Some(p) = declared.get(name) else {
+            let known: Vec<_> = declared.keys().cloned().collect();
+            return Err(InputError::new(
+                "parameter",
+                name,
+                &format!(
+                    "is not declared by this template; it declares: {}",
+                    known.join(", ")
+                ),
+            )
+            .into());
+        };
+        if let Some(pattern) = p["AllowedPattern"].as_str() {
+            let re =
+                regex::Regex::new(pattern).with_context(|| format!("AllowedPattern of {name}"))?;
+            if !re.is_match(value) {
+                let rule = p["ConstraintDescription"]
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| format!("must match {pattern}"));
+                return Err(InputError::new(name, value, &rule).into());
+            }
+        }
+        if let Some(allowed) = p["AllowedValues"].as_array() {
+            if !allowed.iter().any(|a| a.as_str() == Some(value)) {
+                let list: Vec<_> = allowed.iter().filter_map(|a| a.as_str()).collect();
+                return Err(InputError::new(
+                    name,
+                    value,
+                    &format!("must be one of {}", list.join(", ")),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_params(args: &DeployArgs) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    if let Some(w) = &args.workspace_id {
+        let w: WorkspaceId = w.parse()?;
+        out.push(("SentinelWorkspaceId".to_string(), w.to_string()));
+    }
+    for p in &args.params {
+        let Some((k, v)) = p.split_once('=') else {
+            return Err(InputError::new("--param", p, "must be NAME=VALUE").into());
+        };
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+pub fn resolve_target(args: &TargetArgs) -> Result<Target> {
+    if args.aws {
+        return Ok(Target::Aws {
+            profile: args.profile.clone(),
+            region: args.region.clone(),
+        });
+    }
+    if let Some(e) = &args.endpoint {
+        return Ok(Target::localstack(e));
+    }
+    if let Ok(e) = std::env::var("LOCALSTACK_ENDPOINT") {
+        return Ok(Target::localstack(e));
+    }
+    if let Some(state) = harness::control::State::read(&harness::control::state_file())? {
+        if state.is_running() {
+            return Ok(Target::localstack(state.endpoint));
+        }
+    }
+    Ok(Target::localstack(crate::target::DEFAULT_LOCALSTACK))
+}
+
+/// Real AWS only after the user saw the account and region and said yes.
+async fn confirm(
+    config: &aws_config::SdkConfig,
+    target: &Target,
+    args: &TargetArgs,
+    what: &str,
+) -> Result<()> {
+    if !target.is_real_aws() {
+        return Ok(());
+    }
+    let me = caller_identity(config).await?;
+    eprintln!(
+        "About to {what} in AWS account {} ({}) in region {}.",
+        me.account, me.arn, me.region
+    );
+    if args.yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to change real AWS without confirmation: pass --yes to confirm account {} region {}", me.account, me.region);
+    }
+    eprint!("Type the account ID to continue: ");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim() != me.account {
+        bail!("not confirmed; nothing was changed");
+    }
+    Ok(())
+}
+
+pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
+    let template = load_template(&args.template, &args.cloud)?;
+    let params = parse_params(&args)?;
+    check_parameters(&template, &params)?;
+    let target = resolve_target(&args.target)?;
+    let config = sdk_config(&target).await;
+    confirm(
+        &config,
+        &target,
+        &args.target,
+        &format!("deploy stack {}", args.stack_name),
+    )
+    .await?;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let req = StackRequest {
+        stack_name: args.stack_name.clone(),
+        template,
+        parameters: params,
+        timeout: Duration::from_secs(args.timeout),
+        progress: !args.json && std::io::stderr().is_terminal(),
+    };
+    let report = crate::deploy(&cfn, &req).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report, &target);
+    }
+    Ok(report)
+}
+
+fn print_report(r: &DeployReport, target: &Target) {
+    println!(
+        "{} {:?} ({}) on {} in {:.1} s",
+        r.stack_name,
+        r.outcome,
+        r.status,
+        target.describe(),
+        r.seconds
+    );
+    let portal: Vec<_> = r
+        .outputs
+        .iter()
+        .filter(|(k, _)| {
+            k.ends_with("SentinelRoleArn")
+                || k.ends_with("SentinelSQSQueueURL")
+                || k.ends_with("DestinationTable")
+        })
+        .collect();
+    if !portal.is_empty() {
+        println!("For the Sentinel connector page:");
+        for (k, v) in portal {
+            println!("  {k:<28} {v}");
+        }
+    }
+    let rest: Vec<_> = r
+        .outputs
+        .iter()
+        .filter(|(k, _)| {
+            !(k.ends_with("SentinelRoleArn")
+                || k.ends_with("SentinelSQSQueueURL")
+                || k.ends_with("DestinationTable"))
+        })
+        .collect();
+    if !rest.is_empty() {
+        println!("Other outputs:");
+        for (k, v) in rest {
+            println!("  {k:<28} {v}");
+        }
+    }
+}
+
+pub async fn delete(args: DeleteArgs) -> Result<()> {
+    let target = resolve_target(&args.target)?;
+    let config = sdk_config(&target).await;
+    confirm(
+        &config,
+        &target,
+        &args.target,
+        &format!("delete stack {}", args.stack_name),
+    )
+    .await?;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    crate::delete(&cfn, &args.stack_name, Duration::from_secs(args.timeout)).await?;
+    println!("{} deleted from {}", args.stack_name, target.describe());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tpl() -> String {
+        load_template("cloudtrail", "commercial").unwrap()
+    }
+
+    #[test]
+    fn generator_stacks_load_by_name_and_unknown_names_are_refused() {
+        assert!(tpl().contains("AWS::CloudTrail::Trail"));
+        let err = load_template("nosuch", "commercial")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("template") && err.contains("nosuch"), "{err}");
+        let err = load_template("vpc", "mars").unwrap_err().to_string();
+        assert!(err.contains("cloud") && err.contains("mars"), "{err}");
+    }
+
+    #[test]
+    fn parameters_are_checked_against_the_template() {
+        let t = tpl();
+        assert!(check_parameters(&t, &[("AwsRoleName".into(), "OIDC_Mine".into())]).is_ok());
+        let err = check_parameters(&t, &[("AwsRoleName".into(), "Mine".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("AwsRoleName") && err.contains("`Mine`") && err.contains("OIDC_"),
+            "{err}"
+        );
+        let err = check_parameters(&t, &[("BucketName".into(), "Bad_Bucket".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("BucketName"), "{err}");
+        let err = check_parameters(&t, &[("CreateTrail".into(), "yes".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("true, false"), "{err}");
+        let err = check_parameters(&t, &[("Nope".into(), "x".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not declared") && err.contains("TrailName"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! Every rendered stack deploys into real LocalStack, its outputs resolve, a second deploy
+//! is a no-op, and delete removes it.
+
+use deployer::{DeployOutcome, StackRequest};
+use generator::render::{self, Format};
+use generator::stacks::StackSpec;
+use integration_tests::{sdk, start_localstack, unique_parameters};
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rendered_stacks_deploy_redeploy_and_delete_and_failures_are_explained() {
+    let ls = start_localstack();
+    let config = sdk(&ls).await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_no_op(&cfn).await;
+    a_failing_stack_reports_the_failed_resource_and_its_reason(&cfn).await;
+    ls.stop().unwrap();
+}
+
+async fn every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_no_op(
+    cfn: &aws_sdk_cloudformation::Client,
+) {
+    let started = Instant::now();
+    for spec in StackSpec::all() {
+        let t0 = Instant::now();
+        let req = StackRequest {
+            stack_name: format!("it-{}", spec.stem()),
+            template: render::render(&spec.build(), Format::Json),
+            parameters: unique_parameters(&spec),
+            timeout: Duration::from_secs(300),
+            progress: false,
+        };
+        let report = deployer::deploy(cfn, &req)
+            .await
+            .unwrap_or_else(|e| panic!("{spec}: {e}"));
+        assert_eq!(report.status, "CREATE_COMPLETE", "{spec}");
+        assert_eq!(report.outcome, DeployOutcome::Created, "{spec}");
+        assert!(!report.outputs.is_empty(), "{spec}: no outputs");
+        for (k, v) in &report.outputs {
+            assert!(
+                !v.is_empty() && !v.contains("${") && !v.contains("Fn::"),
+                "{spec}: output {k} unresolved: {v}"
+            );
+        }
+        if let Some(arn) = report.outputs.get("SentinelRoleArn") {
+            assert!(
+                arn.starts_with("arn:aws:iam::") && arn.contains(":role/"),
+                "{spec}: {arn}"
+            );
+        }
+        if let Some(url) = report.outputs.get("SentinelSQSQueueURL") {
+            assert!(url.starts_with("http"), "{spec}: {url}");
+        }
+        let again = deployer::deploy(cfn, &req)
+            .await
+            .unwrap_or_else(|e| panic!("{spec} redeploy: {e}"));
+        assert_eq!(again.outcome, DeployOutcome::Unchanged, "{spec}");
+        assert_eq!(again.outputs, report.outputs, "{spec}");
+        eprintln!(
+            "{spec}: deployed and redeployed in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    // Delete one and check it is gone; deleting again is a success.
+    let name = format!("it-{}", StackSpec::all()[1].stem());
+    deployer::delete(cfn, &name, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert!(
+        deployer::outputs(cfn, &name).await.is_err(),
+        "{name} still exists"
+    );
+    deployer::delete(cfn, &name, Duration::from_secs(300))
+        .await
+        .unwrap();
+    eprintln!(
+        "whole deploy test: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+async fn a_failing_stack_reports_the_failed_resource_and_its_reason(
+    cfn: &aws_sdk_cloudformation::Client,
+) {
+    // A queue policy on a queue URL that does not exist fails at create time.
+    let template = r#"{"Resources": {"Broken": {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+        "Queues": ["http://127.0.0.1:1/000000000000/missing"],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+          "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": "*"}]}}},
+      "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "Invalid_Bucket_Name"}}}}"#;
+    let req = StackRequest {
+        stack_name: "it-broken".into(),
+        template: template.into(),
+        parameters: Vec::new(),
+        timeout: Duration::from_secs(120),
+        progress: false,
+    };
+    let err = deployer::deploy(cfn, &req)
+        .await
+        .expect_err("an invalid bucket name cannot deploy");
+    match &err {
+        deployer::DeployError::Failed {
+            failures, status, ..
+        } => {
+            assert!(
+                status.contains("ROLLBACK") || status.contains("FAILED"),
+                "{status}"
+            );
+            assert!(
+                failures
+                    .iter()
+                    .any(|f| !f.logical_id.is_empty() && !f.reason.is_empty()),
+                "{err}"
+            );
+        }
+        other => panic!("expected a failed stack, got {other}"),
+    }
+}

@@ -1,0 +1,201 @@
+//! For each service stack, real S3 -> SQS notifications on LocalStack: an object under the
+//! service's prefix with the right suffix gives exactly one notification; a CloudTrail digest,
+//! another service's path and a wrong suffix give none; the s3:TestEvent is seen first.
+
+use aws_sdk_sqs::types::Message;
+use deployer::StackRequest;
+use generator::facts::{Cloud, Service};
+use generator::render::{self, Format};
+use generator::stacks::{StackKind, StackSpec};
+use integration_tests::{s3, sdk, start_localstack, unique_parameters, wait_for};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const ACCOUNT: &str = "000000000000";
+
+fn key_for(service: Service, name: &str) -> String {
+    format!(
+        "AWSLogs/{ACCOUNT}/{}/us-east-1/2026/03/01/{name}",
+        service.key_segment()
+    )
+}
+
+fn good_key(service: Service) -> String {
+    key_for(
+        service,
+        &format!(
+            "{ACCOUNT}_{}_sample{}",
+            service.key_segment(),
+            service.suffix()
+        ),
+    )
+}
+
+/// Keys that must never reach this service's queue.
+fn bad_keys(service: Service) -> Vec<String> {
+    let other = Service::ALL.into_iter().find(|s| *s != service).unwrap();
+    let mut keys = vec![
+        good_key(other),
+        key_for(service, "sample.txt"),
+        format!("elsewhere/{}", good_key(service)),
+    ];
+    if service == Service::CloudTrail {
+        keys.push(format!(
+            "AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/2026/03/01/{ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20260301T000000Z.json.gz"
+        ));
+        keys.push(format!(
+            "AWSLogs/{ACCOUNT}/CloudTrail-Insight/us-east-1/2026/03/01/{ACCOUNT}_CloudTrail-Insight_us-east-1_20260301T0000Z_x.json.gz"
+        ));
+    }
+    if service != Service::VpcFlowLogs {
+        keys.push(key_for(service, "sample.log"));
+    }
+    keys
+}
+
+enum Body {
+    TestEvent,
+    Created(Vec<String>),
+}
+
+fn parse(m: &Message) -> Body {
+    let v: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+    if v["Event"] == "s3:TestEvent" {
+        return Body::TestEvent;
+    }
+    let keys = v["Records"]
+        .as_array()
+        .unwrap_or_else(|| panic!("unexpected body {v}"))
+        .iter()
+        .map(|r| {
+            assert!(
+                r["eventName"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("ObjectCreated:"),
+                "{r}"
+            );
+            r["s3"]["object"]["key"].as_str().unwrap().to_string()
+        })
+        .collect();
+    Body::Created(keys)
+}
+
+async fn receive(sqs: &aws_sdk_sqs::Client, url: &str, wait: i32) -> Vec<Message> {
+    let out = sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(wait)
+        .send()
+        .await
+        .unwrap();
+    let msgs = out.messages().to_vec();
+    for m in &msgs {
+        sqs.delete_message()
+            .queue_url(url)
+            .receipt_handle(m.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    msgs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_service_queue_sees_only_its_own_objects() {
+    let ls = start_localstack();
+    let config = sdk(&ls).await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let s3 = s3(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    for service in Service::ALL {
+        let spec = StackSpec {
+            kind: StackKind::Connector(service),
+            cloud: Cloud::Commercial,
+        };
+        let report = deployer::deploy(
+            &cfn,
+            &StackRequest {
+                stack_name: format!("notify-{}", service.slug()),
+                template: render::render(&spec.build(), Format::Json),
+                parameters: unique_parameters(&spec),
+                timeout: Duration::from_secs(300),
+                progress: false,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{service}: {e}"));
+        let url = report.outputs["SentinelSQSQueueURL"].clone();
+        let bucket = report.outputs["LogBucketName"].clone();
+
+        // S3 announces the new configuration with a test event.
+        let (sqs_ref, url_ref) = (&sqs, &url);
+        let first = wait_for(
+            &format!("{service}: the s3:TestEvent"),
+            Duration::from_secs(30),
+            || async move {
+                let msgs = receive(sqs_ref, url_ref, 1).await;
+                (!msgs.is_empty()).then_some(msgs)
+            },
+        )
+        .await;
+        assert!(
+            matches!(parse(&first[0]), Body::TestEvent),
+            "{service}: first message is not the test event"
+        );
+
+        for key in bad_keys(service) {
+            s3.put_object()
+                .bucket(&bucket)
+                .key(&key)
+                .body(b"x".to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+        let good = good_key(service);
+        s3.put_object()
+            .bucket(&bucket)
+            .key(&good)
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+
+        let mut created = Vec::new();
+        for m in &first[1..] {
+            if let Body::Created(k) = parse(m) {
+                created.extend(k);
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !created.contains(&good) {
+            assert!(
+                Instant::now() < deadline,
+                "{service}: no notification for {good} within 30 s (got {created:?})"
+            );
+            for m in receive(&sqs, &url, 1).await {
+                if let Body::Created(k) = parse(&m) {
+                    created.extend(k);
+                }
+            }
+        }
+        // Anything else still in flight would arrive within a last long poll.
+        for m in receive(&sqs, &url, 2).await {
+            if let Body::Created(k) = parse(&m) {
+                created.extend(k);
+            }
+        }
+        assert_eq!(
+            created,
+            vec![good.clone()],
+            "{service}: exactly one notification, for {good}"
+        );
+        eprintln!(
+            "{service}: 1 notification for {} objects put",
+            bad_keys(service).len() + 1
+        );
+    }
+    ls.stop().unwrap();
+}
