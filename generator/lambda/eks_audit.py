@@ -1,0 +1,90 @@
+"""Firehose transform: EKS audit events (CloudWatch Logs subscription) to {{ table }} NDJSON.
+
+Each record holds one gzip'd subscription payload from /aws/eks/<cluster>/cluster. Every
+audit.k8s.io Event line becomes one JSON object with the table's columns, newline-terminated;
+other control-plane lines are skipped. CONTROL_MESSAGE and payloads without audit events
+are Dropped; an undecodable record is ProcessingFailed (Firehose writes it to the error prefix).
+"""
+import base64
+import gzip
+import json
+import os
+from datetime import datetime, timezone
+
+REGION = os.environ.get("AWS_REGION", "")
+
+
+def when(value, fallback_ms):
+    if isinstance(value, str) and value:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    else:
+        t = datetime.fromtimestamp(fallback_ms / 1000, timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
+
+
+def audit_event(message):
+    try:
+        event = json.loads(message)
+    except ValueError:
+        return None
+    if isinstance(event, dict) and event.get("kind") == "Event" and str(event.get("apiVersion", "")).startswith("audit.k8s.io/"):
+        return event
+    return None
+
+
+def row(event, ts_ms, account, cluster):
+    ref = event.get("objectRef")
+    if isinstance(ref, dict):
+        ref = "/".join(ref[k] for k in ("namespace", "resource", "name", "subresource") if ref.get(k)) or None
+    else:
+        ref = None
+    ips = event.get("sourceIPs") or []
+    status = event.get("responseStatus") or {}
+    return {
+        "TimeGenerated": when(event.get("requestReceivedTimestamp"), ts_ms),
+        "AwsAccountId": account,
+        "Region": REGION,
+        "ClusterName": cluster,
+        "Verb": event.get("verb", ""),
+        "User": (event.get("user") or {}).get("username", ""),
+        "SourceIPs": ips if isinstance(ips, list) else [ips],
+        "UserAgent": event.get("userAgent"),
+        "ObjectRef": ref,
+        "ResponseCode": status.get("code"),
+        "Stage": event.get("stage", ""),
+        "AuthDecision": (event.get("annotations") or {}).get("authorization.k8s.io/decision"),
+        "RawEvent": event,
+    }
+
+
+def transform(data):
+    payload = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
+    if payload.get("messageType") != "DATA_MESSAGE":
+        return ""
+    group = payload.get("logGroup", "").split("/")
+    cluster = group[3] if len(group) == 5 and group[1:3] == ["aws", "eks"] else ""
+    lines = []
+    for e in payload["logEvents"]:
+        event = audit_event(e["message"])
+        if event is not None:
+            r = row(event, e["timestamp"], payload.get("owner", ""), cluster)
+            lines.append(json.dumps(r, separators=(",", ":"), ensure_ascii=False) + "\n")
+    return "".join(lines)
+
+
+def handler(event, context):
+    results = []
+    for record in event["records"]:
+        rid = record["recordId"]
+        try:
+            text = transform(record["data"])
+        except Exception as exc:
+            print(json.dumps({"recordId": rid, "error": repr(exc)}))
+            results.append({"recordId": rid, "result": "ProcessingFailed", "data": record["data"]})
+            continue
+        if text:
+            data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+            results.append({"recordId": rid, "result": "Ok", "data": data})
+        else:
+            results.append({"recordId": rid, "result": "Dropped", "data": record["data"]})
+    return {"records": results}
