@@ -29,6 +29,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../lambda/cloudwatch_csv.py"),
     ),
     (
+        "eks_step1_command",
+        include_str!("../text/eks_step1_command.tera"),
+    ),
+    (
+        "eks_step2_command",
+        include_str!("../text/eks_step2_command.tera"),
+    ),
+    ("eks_audit_lambda", include_str!("../lambda/eks_audit.py")),
+    (
         "templates_readme",
         include_str!("../text/templates_readme.md.tera"),
     ),

@@ -232,7 +232,8 @@ fn sentinel_role_reads_only_its_queues_prefixes_and_keys() {
                 if a == "s3:GetObject" {
                     let r = serde_json::to_string(&st["Resource"]).unwrap();
                     assert!(
-                        r.contains("/AWSLogs/${AWS::AccountId}/"),
+                        r.contains("/AWSLogs/${AWS::AccountId}/")
+                            || r.contains("/eks-audit-logs/${EKSClusterName}/"),
                         "{}: GetObject beyond a prefix: {r}",
                         f.stack
                     );

@@ -14,6 +14,14 @@ fn rendered() -> Vec<(StackSpec, Value)> {
         .collect()
 }
 
+/// Notification queues a stack creates: one per service, one for the EKS stack.
+fn expected_queues(spec: &StackSpec) -> usize {
+    match spec.kind {
+        StackKind::Eks => 1,
+        _ => spec.services().len(),
+    }
+}
+
 fn resources_of<'a>(t: &'a Value, ty: &str) -> Vec<(&'a String, &'a Value)> {
     t["Resources"]
         .as_object()
@@ -113,7 +121,7 @@ fn every_queue_has_a_dead_letter_queue_and_survives_two_weeks() {
         assert_eq!(dlqs.len() * 2, queues.len(), "{spec}: one DLQ per queue");
         assert_eq!(
             dlqs.len(),
-            spec.services().len(),
+            expected_queues(&spec),
             "{spec}: one queue per service"
         );
     }
@@ -168,7 +176,7 @@ fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
             let configs = b["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
                 .as_array()
                 .unwrap();
-            assert_eq!(configs.len(), spec.services().len(), "{spec}");
+            assert_eq!(configs.len(), expected_queues(&spec), "{spec}");
             let mut prefixes = Vec::new();
             for c in configs {
                 assert_eq!(c["Event"], "s3:ObjectCreated:*");
@@ -180,8 +188,11 @@ fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
                 let suffix = rules.iter().find(|r| r["Name"] == "suffix").unwrap()["Value"]
                     .as_str()
                     .unwrap();
+                let eks =
+                    spec.kind == StackKind::Eks && prefix == "eks-audit-logs/${EKSClusterName}/";
                 assert!(
-                    prefix.starts_with("AWSLogs/${AWS::AccountId}/") && prefix.ends_with('/'),
+                    (prefix.starts_with("AWSLogs/${AWS::AccountId}/") || eks)
+                        && prefix.ends_with('/'),
                     "{prefix}"
                 );
                 assert!(suffix.ends_with(".gz"), "{suffix}");
@@ -225,6 +236,12 @@ fn connector_outputs_give_what_the_portal_asks_for() {
                         s.table()
                     );
                 }
+            }
+            StackKind::Eks => {
+                for o in ["SentinelRoleArn", "SentinelSQSQueueURL", "DestinationTable"] {
+                    assert!(outputs.contains_key(o), "{spec} lacks {o}");
+                }
+                assert_eq!(outputs["DestinationTable"]["Value"], "AWSEKSLogs_CL");
             }
             StackKind::LegacyCloudTrail => assert!(outputs.contains_key("SentinelRoleArn")),
             StackKind::OidcProvider => assert!(outputs.contains_key("OIDCProviderArn")),

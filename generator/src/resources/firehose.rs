@@ -32,6 +32,9 @@ pub struct ExtendedS3Destination {
     pub role_arn: Expr,
     pub prefix: Expr,
     pub error_output_prefix: Expr,
+    /// Overrides the object-name extension (Firehose adds `.gz` itself when it gzips).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_extension: Option<&'static str>,
     pub buffering_hints: BufferingHints,
     pub compression_format: &'static str,
     pub cloud_watch_logging_options: CloudWatchLogging,

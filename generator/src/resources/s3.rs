@@ -145,7 +145,7 @@ pub struct AbortIncomplete {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NoncurrentExpiration {
-    pub noncurrent_days: u32,
+    pub noncurrent_days: Expr,
 }
 
 #[derive(Debug, Clone, Serialize)]

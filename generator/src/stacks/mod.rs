@@ -2,6 +2,7 @@
 
 mod common;
 pub mod connector;
+pub mod eks;
 mod legacy;
 mod oidc;
 mod services;
@@ -20,6 +21,8 @@ pub enum StackKind {
     Connector(Service),
     AllServices,
     LegacyCloudTrail,
+    /// EKS audit logs of one cluster: CloudWatch Logs -> Firehose -> Lambda -> S3.
+    Eks,
 }
 
 /// A stack for one Azure cloud.
@@ -48,6 +51,10 @@ impl StackSpec {
                 kind: StackKind::AllServices,
                 cloud,
             });
+            out.push(StackSpec {
+                kind: StackKind::Eks,
+                cloud,
+            });
         }
         out.push(StackSpec {
             kind: StackKind::LegacyCloudTrail,
@@ -63,6 +70,7 @@ impl StackSpec {
             StackKind::Connector(s) => format!("sentinel-{}-connector", s.slug()),
             StackKind::AllServices => "sentinel-all-services-connector".to_string(),
             StackKind::LegacyCloudTrail => "sentinel-legacy-cloudtrail-role".to_string(),
+            StackKind::Eks => "sentinel-eks-connector".to_string(),
         };
         format!("{what}-{}", self.cloud.slug())
     }
@@ -73,6 +81,7 @@ impl StackSpec {
             StackKind::Connector(s) => format!("{} connector", s.label()),
             StackKind::AllServices => "All four S3 services in one bucket".to_string(),
             StackKind::LegacyCloudTrail => "Legacy CloudTrail connector role".to_string(),
+            StackKind::Eks => "EKS audit logs connector".to_string(),
         };
         format!("{what} ({})", self.cloud.label())
     }
@@ -91,6 +100,7 @@ impl StackSpec {
             StackKind::Connector(s) => connector::build(self.cloud, &[s]),
             StackKind::AllServices => connector::build(self.cloud, &Service::ALL),
             StackKind::LegacyCloudTrail => legacy::build(),
+            StackKind::Eks => eks::build(self.cloud),
         };
         if let Err(e) = t.validate() {
             panic!("stack {} is inconsistent: {e}", self.stem());

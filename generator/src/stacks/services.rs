@@ -564,6 +564,7 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
                 error_output_prefix: Expr::str(
                     "CloudWatch-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
                 ),
+                file_extension: None,
                 buffering_hints: firehose::BufferingHints {
                     interval_in_seconds: Expr::Int(60),
                     size_in_mbs: Expr::Int(5),
