@@ -51,6 +51,12 @@ pub fn unique_parameters(spec: &StackSpec) -> Vec<(String, String)> {
             p.push(("SentinelWorkspaceId".into(), WORKSPACE_ID.into()));
             p.push(("RoleName".into(), format!("legacy-{short}")));
         }
+        StackKind::Eks => {
+            p.push(("SentinelWorkspaceId".into(), WORKSPACE_ID.into()));
+            p.push(("AwsRoleName".into(), format!("OIDC_{short}")));
+            p.push(("BucketName".into(), format!("it-{short}")));
+            p.push(("EKSClusterName".into(), format!("it-{short}")));
+        }
         StackKind::Connector(_) | StackKind::AllServices => {
             p.push(("SentinelWorkspaceId".into(), WORKSPACE_ID.into()));
             p.push(("AwsRoleName".into(), format!("OIDC_{short}")));
