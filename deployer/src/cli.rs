@@ -176,7 +176,7 @@ pub fn resolve_target(args: &TargetArgs) -> Result<Target> {
 }
 
 /// Real AWS only after the user saw the account and region and said yes.
-async fn confirm(
+pub async fn confirm(
     config: &aws_config::SdkConfig,
     target: &Target,
     args: &TargetArgs,

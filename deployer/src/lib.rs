@@ -12,4 +12,6 @@ pub use stack::{
     delete, deploy, outputs, DeployError, DeployOutcome, DeployReport, ResourceFailure,
     StackRequest,
 };
-pub use target::{caller_identity, sdk_config, Identity, Target};
+pub use target::{
+    caller_identity, sdk_config, Identity, Target, DEFAULT_LOCALSTACK, LOCALSTACK_REGION,
+};

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::ArgGroup;
 
 use crate::synth::{self, vpc, BadDataKind, DirOutput, GenOptions, Service, VpcField, VpcFormat};
@@ -19,7 +19,7 @@ pub struct BadDataArg(pub Vec<BadDataKind>);
 
 /// `simulator simulate ...`
 #[derive(Debug, Clone, clap::Args)]
-#[command(group(ArgGroup::new("destination").required(true).args(["out", "stack"])))]
+#[command(group(ArgGroup::new("destination").required(true).multiple(true).args(["out", "stack"])))]
 pub struct SimulateArgs {
     /// Log source to simulate.
     #[arg(long, value_enum)]
@@ -36,9 +36,30 @@ pub struct SimulateArgs {
     /// Write objects under DIR at their S3 keys, plus `DIR/manifest-<service>.jsonl`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replay to a deployed stack (not yet available).
+    /// Replay to a deployed connector stack: upload to its bucket under the prefix its
+    /// notification watches (account and bucket read from its outputs). With --out, the
+    /// objects and manifest are kept there; otherwise under target/replay/.
     #[arg(long, value_name = "NAME")]
     pub stack: Option<String>,
+    /// With --stack: LocalStack endpoint (default: $LOCALSTACK_ENDPOINT, the one
+    /// `cargo xtask localstack up` started, or http://127.0.0.1:4566).
+    #[arg(long, requires = "stack", conflicts_with = "aws")]
+    pub endpoint: Option<String>,
+    /// With --stack: replay into real AWS (standard credential chain; --region is the AWS region).
+    #[arg(long, requires = "stack")]
+    pub aws: bool,
+    /// With --aws: the AWS profile.
+    #[arg(long, requires = "aws")]
+    pub profile: Option<String>,
+    /// With --aws: skip the confirmation naming the account and region.
+    #[arg(long, requires = "aws")]
+    pub yes: bool,
+    /// With --stack: uploads in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: u64,
+    /// With --stack: objects uploaded per second at most (default: as fast as possible).
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    pub upload_rate: Option<f64>,
     /// Simulated start time (RFC 3339, UTC).
     #[arg(long, value_name = "TIME", default_value = "2026-03-01T00:00:00Z", value_parser = parse_start)]
     pub start: i64,
@@ -175,10 +196,8 @@ impl SimulateArgs {
 /// Runs `simulate`: validates everything first (nothing is written on a bad
 /// option), generates into `--out DIR`, prints a one-line summary.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
-    if let Some(stack) = &args.stack {
-        bail!(
-            "--stack {stack}: replaying to a deployed stack is not yet available; use --out DIR to write the objects to a directory"
-        );
+    if args.stack.is_some() {
+        return tokio::runtime::Runtime::new()?.block_on(run_replay(args));
     }
     let opts = args.gen_options();
     opts.validate()?;
@@ -186,6 +205,12 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         .out
         .as_ref()
         .context("one of --out DIR or --stack NAME is required")?;
+    generate_into(&opts, dir)?;
+    Ok(())
+}
+
+/// Generates `opts` under `dir` and prints the one-line summary; returns the manifest path.
+pub fn generate_into(opts: &GenOptions, dir: &std::path::Path) -> anyhow::Result<PathBuf> {
     let started = Instant::now();
     let mut out = DirOutput::create(dir, opts.service).with_context(|| {
         format!(
@@ -213,6 +238,78 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         t.bytes as f64 / 1e6 / secs,
         dir.display(),
         manifest_path.display()
+    );
+    Ok(manifest_path)
+}
+
+/// `simulate --stack NAME`: generate with the stack's account and bucket, then upload.
+async fn run_replay(args: &SimulateArgs) -> anyhow::Result<()> {
+    let stack = args.stack.as_deref().expect("checked by run");
+    let mut opts = args.gen_options();
+    opts.validate()?;
+    let target_args = deployer::cli::TargetArgs {
+        aws: args.aws,
+        profile: args.profile.clone(),
+        region: args.aws.then(|| args.region.clone()),
+        yes: args.yes,
+        endpoint: args.endpoint.clone(),
+    };
+    let target = deployer::cli::resolve_target(&target_args)?;
+    let config = deployer::sdk_config(&target).await;
+    deployer::cli::confirm(
+        &config,
+        &target,
+        &target_args,
+        &format!(
+            "upload simulated {} logs for stack {stack}",
+            opts.service.name()
+        ),
+    )
+    .await?;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let dest = crate::replay::target_from_stack(&cfn, stack, opts.service).await?;
+    opts.account_id = dest.account.clone();
+    opts.bucket = dest.bucket.clone();
+    if let Some(region) = config.region() {
+        opts.region = region.to_string();
+    }
+    let dir = match &args.out {
+        Some(d) => d.clone(),
+        None => harness::project_target_dir().join("replay").join(format!(
+            "{stack}-{}-{}",
+            opts.service.name(),
+            opts.seed
+        )),
+    };
+    if args.out.is_none() && dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    let manifest_path = generate_into(&opts, &dir)?;
+    let manifest = crate::synth::manifest::Manifest::read(&manifest_path)?;
+    let objects: Vec<(String, PathBuf)> = manifest
+        .objects
+        .iter()
+        .map(|o| (o.key.clone(), dir.join(&o.key)))
+        .collect();
+    let s3 = crate::replay::s3_client(&config);
+    let upload = crate::replay::UploadOptions {
+        concurrency: args.concurrency as usize,
+        objects_per_second: args.upload_rate,
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        ..Default::default()
+    };
+    let stats = crate::replay::upload_objects(&s3, &dest.bucket, objects, &upload).await?;
+    println!(
+        "replay {} -> s3://{}/{} ({}): {} objects ({} multipart), {} bytes in {:.1} s, {:.1} objects/s",
+        opts.service.name(),
+        dest.bucket,
+        dest.prefix,
+        target.describe(),
+        stats.objects,
+        stats.multipart_objects,
+        stats.bytes,
+        stats.seconds,
+        stats.objects as f64 / stats.seconds.max(1e-9)
     );
     Ok(())
 }

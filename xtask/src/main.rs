@@ -1,5 +1,6 @@
 //! Project tasks: `cargo xtask <command>`.
 
+mod e2e;
 mod lint;
 mod localstack;
 mod render;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Render every stack into templates/ (JSON and YAML), or check that it is fresh.
     Render(render::RenderArgs),
+    /// The main job: the whole pipeline on LocalStack, every record checked end to end.
+    E2e(e2e::E2eArgs),
     /// Run cfn-lint (pinned) over every rendered template.
     Lint,
     /// Start, stop or inspect a detached LocalStack (host mode).
@@ -45,6 +48,7 @@ fn main() {
     let result: Result<()> = match cli.command {
         Command::Render(args) => render::run(&root(), args),
         Command::Lint => lint::run(&root()),
+        Command::E2e(args) => e2e::run(&root(), args),
         Command::Test => test::run(&root()),
         Command::Localstack(cmd) => localstack::run(cmd),
     };

@@ -1,0 +1,196 @@
+//! Uploading objects from disk with bounded concurrency, a rate limit and multipart uploads.
+
+use anyhow::{Context, Result};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+#[derive(Debug, Clone)]
+pub struct UploadOptions {
+    /// Uploads in flight at once.
+    pub concurrency: usize,
+    /// Objects started per second at most; `None` for as fast as possible.
+    pub objects_per_second: Option<f64>,
+    /// Objects at least this large go up in parts.
+    pub multipart_threshold: u64,
+    pub part_size: u64,
+    pub progress: bool,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        UploadOptions {
+            concurrency: 8,
+            objects_per_second: None,
+            multipart_threshold: 16 * 1024 * 1024,
+            part_size: 8 * 1024 * 1024,
+            progress: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UploadStats {
+    pub objects: u64,
+    pub multipart_objects: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Uploads each `(key, file)` to `bucket`, in the given order of starting.
+pub async fn upload_objects(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    objects: Vec<(String, PathBuf)>,
+    opts: &UploadOptions,
+) -> Result<UploadStats> {
+    let started = Instant::now();
+    let total: u64 = objects
+        .iter()
+        .map(|(_, p)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let pb = if opts.progress {
+        let pb = ProgressBar::new(total);
+        pb.set_style(
+            ProgressStyle::with_template(
+                "{spinner} upload {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            )
+            .expect("valid template"),
+        );
+        pb
+    } else {
+        ProgressBar::hidden()
+    };
+    let sem = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let interval = opts
+        .objects_per_second
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut next_start = Instant::now();
+    for (key, path) in objects {
+        if let Some(iv) = interval {
+            let now = Instant::now();
+            if next_start > now {
+                tokio::time::sleep(next_start - now).await;
+            }
+            next_start = next_start.max(now) + iv;
+        }
+        let permit = sem.clone().acquire_owned().await.expect("semaphore open");
+        let (s3, bucket, opts, pb) = (s3.clone(), bucket.to_string(), opts.clone(), pb.clone());
+        tasks.spawn(async move {
+            let _permit = permit;
+            let r = upload_one(&s3, &bucket, &key, &path, &opts).await;
+            if let Ok((bytes, _)) = &r {
+                pb.inc(*bytes);
+            }
+            r.with_context(|| format!("uploading {} to s3://{bucket}/{key}", path.display()))
+        });
+    }
+    let mut stats = UploadStats::default();
+    while let Some(joined) = tasks.join_next().await {
+        let (bytes, multipart) = joined.context("upload task panicked")??;
+        stats.objects += 1;
+        stats.bytes += bytes;
+        stats.multipart_objects += u64::from(multipart);
+    }
+    pb.finish_and_clear();
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+async fn upload_one(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    opts: &UploadOptions,
+) -> Result<(u64, bool)> {
+    let len = tokio_len(path)?;
+    if len < opts.multipart_threshold {
+        let body = ByteStream::from_path(path).await?;
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(body)
+            .send()
+            .await?;
+        return Ok((len, false));
+    }
+    let upload = s3
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await?;
+    let id = upload
+        .upload_id()
+        .context("CreateMultipartUpload returned no upload id")?
+        .to_string();
+    let result = async {
+        let mut parts = Vec::new();
+        let mut offset = 0;
+        let mut number = 1;
+        while offset < len {
+            let size = opts.part_size.min(len - offset);
+            let body = ByteStream::read_from()
+                .path(path)
+                .offset(offset)
+                .length(aws_sdk_s3::primitives::Length::Exact(size))
+                .build()
+                .await?;
+            let part = s3
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(&id)
+                .part_number(number)
+                .body(body)
+                .send()
+                .await?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(part.e_tag().map(String::from))
+                    .build(),
+            );
+            offset += size;
+            number += 1;
+        }
+        s3.complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        // Leave nothing half-written behind.
+        let _ = s3
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&id)
+            .send()
+            .await;
+        return Err(e);
+    }
+    Ok((len, true))
+}
+
+fn tokio_len(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len())
+}
