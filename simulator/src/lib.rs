@@ -6,6 +6,7 @@
 //! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
 //! * [`simulate`]: the `simulate` command.
 
+pub mod ingest;
 pub mod simulate;
 pub mod synth;
 pub mod tables;

@@ -24,6 +24,8 @@ enum Command {
     Deploy(deployer::cli::DeployArgs),
     /// Delete a stack and wait until it is gone.
     Delete(deployer::cli::DeleteArgs),
+    /// Run the mock Azure Monitor Logs Ingestion API (SQLite-backed, fault injection) until Ctrl-C.
+    ServeIngestion(simulator::ingest::ServeIngestionArgs),
 }
 
 fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulator::simulate::run(&args),
         Command::Deploy(args) => block_on(deployer::cli::deploy(args)).map(|_| ()),
         Command::Delete(args) => block_on(deployer::cli::delete(args)),
+        Command::ServeIngestion(args) => block_on(simulator::ingest::run_cli(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,57 @@
+//! A mock of the Azure Monitor **Logs Ingestion API** (DCR-based,
+//! `api-version=2023-01-01`), the endpoint the Sentinel connector posts
+//! table rows to, with durable storage and fault injection.
+//!
+//! ```text
+//! POST {base}/dataCollectionRules/{dcrImmutableId}/streams/{stream}?api-version=2023-01-01
+//! Authorization: Bearer <token>          (401 without; must equal Config::token if set)
+//! Content-Type: application/json         (415 otherwise)
+//! Content-Encoding: gzip                 (optional; other encodings 415)
+//! x-ms-client-request-id: <id>           (optional; stored with the rows, echoed)
+//! [ {row}, {row}, ... ]
+//! ```
+//!
+//! Checks, in order: injected fault (429 + `Retry-After` / 500 / 503 /
+//! connection closed without a response, see [`Faults`]), bearer token (401),
+//! `api-version` (400), DCR id and stream (404), content type and encoding
+//! (415), body size, compressed and uncompressed, at most [`MAX_BODY_BYTES`]
+//! (413), valid gzip (400), a JSON array (400), then every row against the
+//! stream declaration: declared columns only, values of the declared type
+//! (`null` allowed), `TimeGenerated` present (400, with up to 20 `details`).
+//! A valid request stores all its rows in one SQLite transaction and gets
+//! 204; any error stores nothing. Errors have the Azure Core shape
+//! `{"error":{"code","message","details"?}}` and an `x-ms-error-code`
+//! header; every ingestion response carries `x-ms-client-request-id` and
+//! `x-ms-request-id`.
+//!
+//! Streams ([`STREAM_NAMES`]): `Custom-AWSVPCFlow`, `Custom-AWSGuardDuty`,
+//! `Custom-AWSCloudTrail`, `Custom-AWSCloudWatch`, `Custom-AWSEKSLogs_CL`;
+//! the columns are those of [`crate::tables`] (see [`schema`]).
+//!
+//! Read API (no auth, for tests and the end-to-end check):
+//! * `GET /_mock/streams`: `{"dcrImmutableId":..,"streams":{"Custom-..":rows}}` ([`StreamCounts`])
+//! * `GET /_mock/streams/{stream}/rows?after=<id>&limit=<n>`: [`RowsPage`]
+//!   (rows with `id > after`, default 1000, at most 10000; each row's
+//!   `row` is its JSON exactly as received)
+//! * `GET /_mock/stats`: [`Stats`]
+//! * `GET /_mock/declarations`: the stream declarations
+//!
+//! From Rust: [`serve`] a [`Config`] on the current tokio runtime, use
+//! [`Server::ingest_url`], then [`Server::shutdown`]; read a store file with
+//! [`Store::open`], [`Store::counts`], [`Store::rows`] (also after the server
+//! stopped).
+
+mod cli;
+pub mod faults;
+pub mod schema;
+mod server;
+pub mod store;
+
+pub use cli::{run as run_cli, ServeIngestionArgs};
+pub use faults::{FaultError, Faults, Latency};
+pub use schema::{stream, stream_for_table, streams, Column, ColumnType, StreamDecl, STREAM_NAMES};
+pub use server::{
+    ingest_url, serve, validate_dcr_id, Config, Injected, RowsPage, Server, Stats, StreamCounts,
+    API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE,
+};
+pub use store::{Batch, NewRow, Rows, Store, StoredRow};

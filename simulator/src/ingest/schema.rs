@@ -1,0 +1,491 @@
+//! Stream declarations of the mock DCR (one `Custom-<Table>` stream per
+//! Sentinel table of [`crate::tables`]) and the row validation done on each
+//! request.
+//!
+//! Column names and order are those of the row structs in `tables.rs` (a test
+//! keeps them in sync); column types follow the table schemas of
+//! `sentinel-aws-spec.md` §6 where it names one (`Packets` int, `Bytes` long,
+//! `Severity` int, `ResponseCode` int, ...), otherwise the Rust field type
+//! (`i32` int, `i64` long, `bool` boolean, datetime strings datetime,
+//! `serde_json::Value`/`Vec` dynamic, other strings string).
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::tables::{parse_datetime_ms, Table};
+
+/// A column type of a DCR stream declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    String,
+    Int,
+    Long,
+    Real,
+    Boolean,
+    Datetime,
+    Dynamic,
+}
+
+impl ColumnType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnType::String => "string",
+            ColumnType::Int => "int",
+            ColumnType::Long => "long",
+            ColumnType::Real => "real",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Datetime => "datetime",
+            ColumnType::Dynamic => "dynamic",
+        }
+    }
+
+    /// Whether a non-null JSON value is acceptable for this type. `null` is
+    /// accepted for every column (an absent value) and is not checked here.
+    pub fn accepts(self, v: &Value) -> bool {
+        match self {
+            ColumnType::String => v.is_string(),
+            ColumnType::Int => v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            ColumnType::Long => v.is_i64(),
+            ColumnType::Real => v.is_number(),
+            ColumnType::Boolean => v.is_boolean(),
+            ColumnType::Datetime => v.as_str().and_then(parse_datetime_ms).is_some(),
+            ColumnType::Dynamic => true,
+        }
+    }
+}
+
+/// One declared column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+}
+
+/// One `streamDeclarations` entry of the mock DCR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StreamDecl {
+    /// `Custom-<Table>`.
+    pub name: &'static str,
+    /// The Sentinel table the stream feeds.
+    #[serde(skip)]
+    pub table: Table,
+    pub columns: &'static [Column],
+}
+
+impl StreamDecl {
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+macro_rules! cols {
+    ($($name:ident : $ty:ident),* $(,)?) => {
+        &[$(Column { name: stringify!($name), ty: ColumnType::$ty }),*]
+    };
+}
+
+const VPC_FLOW: &[Column] = cols![
+    TimeGenerated: Datetime,
+    Version: Int,
+    AccountId: String,
+    InterfaceId: String,
+    SrcAddr: String,
+    DstAddr: String,
+    SrcPort: Int,
+    DstPort: Int,
+    Protocol: Int,
+    Packets: Int,
+    Bytes: Long,
+    End: Datetime,
+    Action: String,
+    LogStatus: String,
+    VpcId: String,
+    SubnetId: String,
+    InstanceId: String,
+    TcpFlags: Int,
+    TrafficType: String,
+    PktSrcAddr: String,
+    PktDstAddr: String,
+    Region: String,
+    AzId: String,
+    SublocationType: String,
+    SublocationId: String,
+    PktSrcAwsService: String,
+    PktDstAwsService: String,
+    FlowDirection: String,
+    TrafficPath: Int,
+    EcsClusterArn: String,
+    EcsClusterName: String,
+    EcsContainerInstanceArn: String,
+    EcsContainerInstanceId: String,
+    EcsContainerId: String,
+    EcsSecondContainerId: String,
+    EcsServiceName: String,
+    EcsTaskDefinitionArn: String,
+    EcsTaskArn: String,
+    EcsTaskId: String,
+    RejectReason: String,
+];
+
+const GUARD_DUTY: &[Column] = cols![
+    TimeGenerated: Datetime,
+    AccountId: String,
+    ActivityType: String,
+    Arn: String,
+    Description: String,
+    Id: String,
+    Partition: String,
+    Region: String,
+    ResourceDetails: Dynamic,
+    SchemaVersion: String,
+    ServiceDetails: Dynamic,
+    Severity: Int,
+    TimeCreated: Datetime,
+    Title: String,
+];
+
+const CLOUD_TRAIL: &[Column] = cols![
+    TimeGenerated: Datetime,
+    AWSRegion: String,
+    AdditionalEventData: String,
+    APIVersion: String,
+    AwsEventId: String,
+    AwsRequestId_: String,
+    Category: String,
+    CipherSuite: String,
+    ClientProvidedHostHeader: String,
+    EC2RoleDelivery: String,
+    ErrorCode: String,
+    ErrorMessage: String,
+    EventName: String,
+    EventSource: String,
+    EventTypeName: String,
+    EventVersion: String,
+    ManagementEvent: Boolean,
+    ReadOnly: Boolean,
+    RecipientAccountId: String,
+    RequestParameters: String,
+    Resources: String,
+    ResponseElements: String,
+    ServiceEventDetails: String,
+    SessionCreationDate: Datetime,
+    SessionIssuerAccountId: String,
+    SessionIssuerArn: String,
+    SessionIssuerPrincipalId: String,
+    SessionIssuerType: String,
+    SessionIssuerUserName: String,
+    SessionMfaAuthenticated: Boolean,
+    SharedEventId: String,
+    SourceIpAddress: String,
+    TlsVersion: String,
+    UserAgent: String,
+    UserIdentityAccessKeyId: String,
+    UserIdentityAccountId: String,
+    UserIdentityArn: String,
+    UserIdentityInvokedBy: String,
+    UserIdentityPrincipalid: String,
+    UserIdentityType: String,
+    UserIdentityUserName: String,
+    VpcEndpointId: String,
+];
+
+const CLOUD_WATCH: &[Column] = cols![
+    TimeGenerated: Datetime,
+    ExtractedTime: Datetime,
+    Message: String,
+];
+
+const EKS_LOGS: &[Column] = cols![
+    TimeGenerated: Datetime,
+    AwsAccountId: String,
+    Region: String,
+    ClusterName: String,
+    Verb: String,
+    User: String,
+    SourceIPs: Dynamic,
+    UserAgent: String,
+    ObjectRef: String,
+    ResponseCode: Int,
+    Stage: String,
+    AuthDecision: String,
+    RawEvent: Dynamic,
+];
+
+/// Stream names, in declaration order.
+pub const STREAM_NAMES: [&str; 5] = [
+    "Custom-AWSVPCFlow",
+    "Custom-AWSGuardDuty",
+    "Custom-AWSCloudTrail",
+    "Custom-AWSCloudWatch",
+    "Custom-AWSEKSLogs_CL",
+];
+
+static STREAMS: [StreamDecl; 5] = [
+    StreamDecl {
+        name: STREAM_NAMES[0],
+        table: Table::AWSVPCFlow,
+        columns: VPC_FLOW,
+    },
+    StreamDecl {
+        name: STREAM_NAMES[1],
+        table: Table::AWSGuardDuty,
+        columns: GUARD_DUTY,
+    },
+    StreamDecl {
+        name: STREAM_NAMES[2],
+        table: Table::AWSCloudTrail,
+        columns: CLOUD_TRAIL,
+    },
+    StreamDecl {
+        name: STREAM_NAMES[3],
+        table: Table::AWSCloudWatch,
+        columns: CLOUD_WATCH,
+    },
+    StreamDecl {
+        name: STREAM_NAMES[4],
+        table: Table::AWSEKSLogs_CL,
+        columns: EKS_LOGS,
+    },
+];
+
+/// Every stream declaration of the mock DCR.
+pub fn streams() -> &'static [StreamDecl] {
+    &STREAMS
+}
+
+/// The declaration of stream `name` (`Custom-AWSVPCFlow` ...).
+pub fn stream(name: &str) -> Option<&'static StreamDecl> {
+    STREAMS.iter().find(|s| s.name == name)
+}
+
+/// The stream that feeds `table`.
+pub fn stream_for_table(table: Table) -> &'static StreamDecl {
+    STREAMS
+        .iter()
+        .find(|s| s.table == table)
+        .expect("every table has a stream")
+}
+
+/// One reason a row was rejected (an entry of the error `details`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowProblem {
+    pub code: &'static str,
+    pub message: String,
+    /// `[<row index>].<column>` or `[<row index>]`.
+    pub target: String,
+}
+
+/// Checks one row (a JSON value of the request array) against `decl`;
+/// appends what is wrong to `out`. Returns the row's `TimeGenerated` when the
+/// row is valid.
+pub fn check_row(
+    decl: &StreamDecl,
+    index: usize,
+    row: &Value,
+    out: &mut Vec<RowProblem>,
+) -> Option<String> {
+    let Some(obj) = row.as_object() else {
+        out.push(RowProblem {
+            code: "InvalidRow",
+            message: format!(
+                "Item {index} of the array is {}, expected an object.",
+                json_kind(row)
+            ),
+            target: format!("[{index}]"),
+        });
+        return None;
+    };
+    check_object(decl, index, obj, out)
+}
+
+fn check_object(
+    decl: &StreamDecl,
+    index: usize,
+    obj: &Map<String, Value>,
+    out: &mut Vec<RowProblem>,
+) -> Option<String> {
+    let before = out.len();
+    for (key, value) in obj {
+        match decl.column(key) {
+            None => out.push(RowProblem {
+                code: "UnknownColumn",
+                message: format!("Column '{key}' is not declared in stream '{}'.", decl.name),
+                target: format!("[{index}].{key}"),
+            }),
+            Some(col) if !value.is_null() && !col.ty.accepts(value) => out.push(RowProblem {
+                code: "InvalidColumnType",
+                message: format!(
+                    "Column '{key}' of stream '{}' is of type {}; got {} {}.",
+                    decl.name,
+                    col.ty.name(),
+                    json_kind(value),
+                    preview(value)
+                ),
+                target: format!("[{index}].{key}"),
+            }),
+            Some(_) => {}
+        }
+    }
+    let tg = match obj.get("TimeGenerated") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => {
+            out.push(RowProblem {
+                code: "MissingTimeGenerated",
+                message: format!("Item {index} has no TimeGenerated value."),
+                target: format!("[{index}].TimeGenerated"),
+            });
+            None
+        }
+        Some(_) => None, // reported as a type problem above
+    };
+    (out.len() == before).then_some(tg).flatten()
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a real number",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn preview(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        let cut: String = s.chars().take(40).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{generate, GenOptions, MemOutput, Service};
+    use crate::tables::*;
+
+    fn default_row_keys(table: Table) -> Vec<String> {
+        let v = match table {
+            Table::AWSVPCFlow => serde_json::to_value(AwsVpcFlow::default()),
+            Table::AWSGuardDuty => serde_json::to_value(AwsGuardDuty::default()),
+            Table::AWSCloudTrail => serde_json::to_value(AwsCloudTrail::default()),
+            Table::AWSCloudWatch => serde_json::to_value(AwsCloudWatch::default()),
+            Table::AWSEKSLogs_CL => serde_json::to_value(AwsEksLogs::default()),
+        }
+        .unwrap();
+        v.as_object().unwrap().keys().cloned().collect()
+    }
+
+    /// The declarations name exactly the columns of the row structs, in order.
+    #[test]
+    fn declarations_match_tables_rs() {
+        for table in [
+            Table::AWSVPCFlow,
+            Table::AWSGuardDuty,
+            Table::AWSCloudTrail,
+            Table::AWSCloudWatch,
+            Table::AWSEKSLogs_CL,
+        ] {
+            let decl = stream_for_table(table);
+            assert_eq!(decl.name, format!("Custom-{table:?}"));
+            let declared: Vec<&str> = decl.columns.iter().map(|c| c.name).collect();
+            assert_eq!(
+                declared,
+                default_row_keys(table),
+                "columns of {} differ from tables.rs",
+                decl.name
+            );
+            assert_eq!(declared[0], "TimeGenerated");
+        }
+        assert_eq!(
+            streams().iter().map(|s| s.name).collect::<Vec<_>>(),
+            STREAM_NAMES
+        );
+    }
+
+    /// Rows the generators expect (hence the rows a correct connector posts)
+    /// pass validation: the declared types fit the values actually produced.
+    #[test]
+    fn generated_rows_validate() {
+        for service in [
+            Service::Vpc,
+            Service::Guardduty,
+            Service::Cloudtrail,
+            Service::Cloudwatch,
+        ] {
+            let mut out = MemOutput::default();
+            generate(&GenOptions::new(service, 300, 7), &mut out).unwrap();
+            let decl = stream_for_table(service.table());
+            let mut n = 0;
+            for entry in out.entries() {
+                for rec in &entry.records {
+                    let row = serde_json::to_value(&rec.expected).unwrap()["row"].clone();
+                    let mut problems = Vec::new();
+                    let tg = check_row(decl, n, &row, &mut problems);
+                    assert!(problems.is_empty(), "{}: {problems:?}", decl.name);
+                    assert_eq!(tg.as_deref(), Some(rec.time_generated.as_str()));
+                    n += 1;
+                }
+            }
+            assert!(n >= 300, "{service:?}: {n} rows checked");
+        }
+        // EKS: no generator in this module's reach; a full hand-made row.
+        let eks = AwsEksLogs {
+            TimeGenerated: "2026-03-01T00:00:05.120Z".into(),
+            SourceIPs: vec!["10.0.0.1".into()],
+            ResponseCode: Some(200),
+            RawEvent: serde_json::json!({"kind": "Event"}),
+            ..Default::default()
+        };
+        let mut problems = Vec::new();
+        let row = serde_json::to_value(&eks).unwrap();
+        assert!(check_row(
+            stream_for_table(Table::AWSEKSLogs_CL),
+            0,
+            &row,
+            &mut problems
+        )
+        .is_some());
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn problems_are_reported() {
+        let decl = stream("Custom-AWSCloudWatch").unwrap();
+        let mut p = Vec::new();
+        let row = serde_json::json!({"ExtractedTime": 5, "Nope": 1, "Message": null});
+        assert_eq!(check_row(decl, 3, &row, &mut p), None);
+        let codes: Vec<_> = p.iter().map(|p| (p.code, p.target.as_str())).collect();
+        assert_eq!(
+            codes,
+            [
+                ("InvalidColumnType", "[3].ExtractedTime"),
+                ("UnknownColumn", "[3].Nope"),
+                ("MissingTimeGenerated", "[3].TimeGenerated"),
+            ]
+        );
+        let mut p = Vec::new();
+        assert_eq!(check_row(decl, 0, &serde_json::json!([1]), &mut p), None);
+        assert_eq!(p[0].code, "InvalidRow");
+        let vpc = stream("Custom-AWSVPCFlow").unwrap();
+        for (v, ok) in [
+            (serde_json::json!(2147483647), true),
+            (serde_json::json!(2147483648_i64), false),
+            (serde_json::json!(1.5), false),
+            (serde_json::json!("1"), false),
+        ] {
+            assert_eq!(vpc.column("SrcPort").unwrap().ty.accepts(&v), ok, "{v}");
+        }
+        assert!(ColumnType::Long.accepts(&serde_json::json!(i64::MAX)));
+        assert!(!ColumnType::Long.accepts(&serde_json::json!(u64::MAX)));
+        assert!(ColumnType::Real.accepts(&serde_json::json!(3)));
+        assert!(!ColumnType::Datetime.accepts(&serde_json::json!("yesterday")));
+    }
+}

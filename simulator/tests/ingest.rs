@@ -1,0 +1,835 @@
+//! The mock Logs Ingestion API over real HTTP (reqwest): status codes, gzip,
+//! the size limit, validation errors, round trip of generated rows,
+//! durability across a restart, seeded fault injection and dropped
+//! connections. No test depends on timing.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use flate2::write::GzEncoder;
+use serde_json::{json, Value};
+use simulator::ingest::faults::{Decider, Outcome};
+use simulator::ingest::{
+    self, serve, Config, Faults, Latency, Server, Stats, Store, StreamCounts, MAX_BODY_BYTES,
+    STREAM_NAMES,
+};
+use simulator::synth::{generate, GenOptions, MemOutput, Service};
+use simulator::tables::TableRow;
+
+const CW: &str = "Custom-AWSCloudWatch";
+
+fn cw_row(i: usize) -> Value {
+    json!({
+        "TimeGenerated": "2026-03-01T00:00:05.120Z",
+        "ExtractedTime": "2026-03-01T00:00:05.120Z",
+        "Message": format!("message {i}"),
+    })
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+struct Req<'a> {
+    url: String,
+    body: Vec<u8>,
+    token: Option<&'a str>,
+    content_type: Option<&'a str>,
+    encoding: Option<&'a str>,
+    request_id: Option<&'a str>,
+}
+
+impl<'a> Req<'a> {
+    fn new(server: &Server, stream: &str, body: Vec<u8>) -> Self {
+        Req {
+            url: server.ingest_url(stream),
+            body,
+            token: Some("token"),
+            content_type: Some("application/json"),
+            encoding: None,
+            request_id: None,
+        }
+    }
+
+    async fn send(self, client: &reqwest::Client) -> reqwest::Result<reqwest::Response> {
+        let mut rb = client.post(&self.url).body(self.body);
+        if let Some(t) = self.token {
+            rb = rb.header("authorization", format!("Bearer {t}"));
+        }
+        if let Some(c) = self.content_type {
+            rb = rb.header("content-type", c);
+        }
+        if let Some(e) = self.encoding {
+            rb = rb.header("content-encoding", e);
+        }
+        if let Some(r) = self.request_id {
+            rb = rb.header("x-ms-client-request-id", r);
+        }
+        rb.send().await
+    }
+
+    async fn status(self, client: &reqwest::Client) -> u16 {
+        self.send(client)
+            .await
+            .expect("a response")
+            .status()
+            .as_u16()
+    }
+}
+
+fn body_of(rows: &[Value]) -> Vec<u8> {
+    serde_json::to_vec(rows).unwrap()
+}
+
+async fn counts(client: &reqwest::Client, server: &Server) -> BTreeMap<String, u64> {
+    let c: StreamCounts = client
+        .get(format!("{}/_mock/streams", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c.dcr_immutable_id, server.dcr_id());
+    c.streams
+}
+
+async fn stats(client: &reqwest::Client, server: &Server) -> Stats {
+    client
+        .get(format!("{}/_mock/stats", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Asserts an Azure-shaped error and returns its body.
+async fn azure_error(resp: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(
+        resp.headers()
+            .get("x-ms-error-code")
+            .map(|v| v.to_str().unwrap()),
+        Some(code)
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    body
+}
+
+#[tokio::test]
+async fn status_codes() {
+    let server = serve(Config {
+        token: Some("secret".into()),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let good = || body_of(&[cw_row(0), cw_row(1)]);
+    let ok = |s: &Server| Req {
+        token: Some("secret"),
+        ..Req::new(s, CW, good())
+    };
+
+    // 204, request id echoed.
+    let r = Req {
+        request_id: Some("req-204"),
+        ..ok(&server)
+    }
+    .send(&c)
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(r.headers()["x-ms-client-request-id"], "req-204");
+    assert!(r.headers().contains_key("x-ms-request-id"));
+
+    // 401: no header, wrong token, empty token, other scheme.
+    for token in [None, Some("wrong"), Some("")] {
+        let r = Req {
+            token,
+            ..ok(&server)
+        }
+        .send(&c)
+        .await
+        .unwrap();
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+        azure_error(r, 401, "InvalidAuthenticationToken").await;
+    }
+    let r = c
+        .post(server.ingest_url(CW))
+        .header("authorization", "Basic secret")
+        .header("content-type", "application/json")
+        .body(good())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // 400: api-version missing or other.
+    let base = format!(
+        "{}/dataCollectionRules/{}/streams/{CW}",
+        server.base_url(),
+        server.dcr_id()
+    );
+    let r = Req {
+        url: base.clone(),
+        ..ok(&server)
+    };
+    azure_error(r.send(&c).await.unwrap(), 400, "MissingApiVersionParameter").await;
+    let r = Req {
+        url: format!("{base}?api-version=2021-11-01-preview"),
+        ..ok(&server)
+    };
+    azure_error(r.send(&c).await.unwrap(), 400, "UnsupportedApiVersion").await;
+
+    // 404: unknown DCR, unknown stream, unknown path; 405 wrong method.
+    let r = Req {
+        url: ingest::ingest_url(server.base_url(), &format!("dcr-{}", "0".repeat(32)), CW),
+        ..ok(&server)
+    };
+    azure_error(r.send(&c).await.unwrap(), 404, "DataCollectionRuleNotFound").await;
+    let r = Req {
+        url: server.ingest_url("Custom-AWSNope"),
+        ..ok(&server)
+    };
+    azure_error(r.send(&c).await.unwrap(), 404, "InvalidStream").await;
+    let r = c
+        .get(format!("{}/nope", server.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let r = c.get(server.ingest_url(CW)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+
+    // 415: content type missing / other; unknown content encoding.
+    for ct in [None, Some("text/plain")] {
+        let r = Req {
+            content_type: ct,
+            ..ok(&server)
+        };
+        azure_error(r.send(&c).await.unwrap(), 415, "UnsupportedMediaType").await;
+    }
+    let r = Req {
+        content_type: Some("application/json; charset=utf-8"),
+        ..ok(&server)
+    };
+    assert_eq!(r.status(&c).await, 204);
+    let r = Req {
+        encoding: Some("br"),
+        ..ok(&server)
+    };
+    azure_error(r.send(&c).await.unwrap(), 415, "UnsupportedContentEncoding").await;
+
+    // 400: invalid JSON, not an array, array of non-objects.
+    for body in [
+        &b"[{\"TimeGenerated\":"[..],
+        b"",
+        b"{\"TimeGenerated\":\"x\"}",
+        b"\"rows\"",
+    ] {
+        let r = Req {
+            body: body.to_vec(),
+            ..ok(&server)
+        };
+        azure_error(r.send(&c).await.unwrap(), 400, "InvalidPayload").await;
+    }
+    let r = Req {
+        body: b"[1, \"a\"]".to_vec(),
+        ..ok(&server)
+    };
+    let e = azure_error(r.send(&c).await.unwrap(), 400, "InvalidPayload").await;
+    assert_eq!(e["error"]["details"][0]["code"], "InvalidRow");
+
+    // 400 on a wrong type, with the Azure error shape and details; the good
+    // rows of the same request are not stored either.
+    let mut bad = cw_row(9);
+    bad["ExtractedTime"] = json!(1772323205120_i64);
+    let r = Req {
+        body: body_of(&[cw_row(7), bad, cw_row(8)]),
+        ..ok(&server)
+    };
+    let e = azure_error(r.send(&c).await.unwrap(), 400, "InvalidPayload").await;
+    assert_eq!(
+        e["error"]["details"],
+        json!([{
+            "code": "InvalidColumnType",
+            "message": "Column 'ExtractedTime' of stream 'Custom-AWSCloudWatch' is of type datetime; got an integer 1772323205120.",
+            "target": "[1].ExtractedTime"
+        }])
+    );
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("1 of 3 rows"));
+
+    // 400: unknown column; missing TimeGenerated; int out of range.
+    let mut unknown = cw_row(1);
+    unknown["Extra"] = json!("x");
+    let mut no_tg = cw_row(2);
+    no_tg.as_object_mut().unwrap().remove("TimeGenerated");
+    let r = Req {
+        body: body_of(&[unknown, no_tg]),
+        ..ok(&server)
+    };
+    let e = azure_error(r.send(&c).await.unwrap(), 400, "InvalidPayload").await;
+    let codes: Vec<&str> = e["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["UnknownColumn", "MissingTimeGenerated"]);
+    let vpc = json!({"TimeGenerated": "2026-03-01T00:00:00.000Z", "SrcPort": 3_000_000_000_u64});
+    let r = Req::new(&server, "Custom-AWSVPCFlow", body_of(&[vpc]));
+    let r = Req {
+        token: Some("secret"),
+        ..r
+    };
+    azure_error(r.send(&c).await.unwrap(), 400, "InvalidPayload").await;
+
+    // An empty array is accepted (and stores nothing).
+    let r = Req {
+        body: b"[]".to_vec(),
+        ..ok(&server)
+    };
+    assert_eq!(r.status(&c).await, 204);
+
+    // Exactly the two accepted requests' rows are stored.
+    let n = counts(&c, &server).await;
+    assert_eq!(n[CW], 4);
+    assert_eq!(n.values().sum::<u64>(), 4);
+    let s = stats(&c, &server).await;
+    assert_eq!(s.accepted_requests, 3);
+    assert_eq!(s.accepted_rows, 4);
+    assert_eq!(s.by_status[&401], 4);
+    assert_eq!(s.by_status[&204], 3);
+    assert_eq!(s.injected, ingest::Injected::default());
+    let fin = server.shutdown().await.unwrap();
+    assert_eq!(fin, s);
+}
+
+#[tokio::test]
+async fn gzip_bodies() {
+    let server = serve(Config::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let rows: Vec<Value> = (0..500).map(cw_row).collect();
+    let text = body_of(&rows);
+    let r = Req {
+        encoding: Some("gzip"),
+        request_id: Some("gz-1"),
+        ..Req::new(&server, CW, gzip(&text))
+    };
+    assert_eq!(r.status(&c).await, 204);
+    // Invalid gzip.
+    let r = Req {
+        encoding: Some("gzip"),
+        ..Req::new(&server, CW, text.clone())
+    };
+    azure_error(r.send(&c).await.unwrap(), 400, "InvalidContentEncoding").await;
+    // Small compressed, too large once decoded.
+    let mut big = b"[".to_vec();
+    big.extend(std::iter::repeat_n(b' ', MAX_BODY_BYTES));
+    big.extend(b"]");
+    let gz = gzip(&big);
+    assert!(gz.len() < 10_000);
+    let r = Req {
+        encoding: Some("gzip"),
+        ..Req::new(&server, CW, gz)
+    };
+    azure_error(r.send(&c).await.unwrap(), 413, "ContentLengthLimitExceeded").await;
+    server.shutdown().await.unwrap();
+}
+
+/// A body of exactly `len` bytes holding one valid row (padded with JSON
+/// whitespace).
+fn body_of_len(len: usize) -> Vec<u8> {
+    let row = serde_json::to_vec(&cw_row(0)).unwrap();
+    let mut b = b"[".to_vec();
+    b.extend(std::iter::repeat_n(b' ', len - row.len() - 2));
+    b.extend(&row);
+    b.push(b']');
+    assert_eq!(b.len(), len);
+    b
+}
+
+#[tokio::test]
+async fn size_limit_boundary() {
+    let server = serve(Config::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let at = body_of_len(MAX_BODY_BYTES);
+    let over = body_of_len(MAX_BODY_BYTES + 1);
+    assert_eq!(Req::new(&server, CW, at.clone()).status(&c).await, 204);
+    let r = Req::new(&server, CW, over.clone()).send(&c).await.unwrap();
+    azure_error(r, 413, "ContentLengthLimitExceeded").await;
+    // Gzip: the limit applies to the decoded size as well.
+    let r = Req {
+        encoding: Some("gzip"),
+        ..Req::new(&server, CW, gzip(&at))
+    };
+    assert_eq!(r.status(&c).await, 204);
+    let r = Req {
+        encoding: Some("gzip"),
+        ..Req::new(&server, CW, gzip(&over))
+    };
+    azure_error(r.send(&c).await.unwrap(), 413, "ContentLengthLimitExceeded").await;
+    // Much larger than the limit: still a clean 413, the connection usable.
+    let r = Req::new(&server, CW, vec![b' '; 5 * MAX_BODY_BYTES]);
+    assert_eq!(r.status(&c).await, 413);
+    assert_eq!(counts(&c, &server).await[CW], 2);
+    server.shutdown().await.unwrap();
+}
+
+/// Generated rows of every service round-trip exactly: the stored JSON text
+/// equals the posted text, and parses back to the expected typed row.
+#[tokio::test]
+async fn generated_rows_round_trip() {
+    let server = serve(Config::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let mut expected: BTreeMap<&str, Vec<(String, TableRow)>> = BTreeMap::new();
+    for service in [
+        Service::Vpc,
+        Service::Guardduty,
+        Service::Cloudtrail,
+        Service::Cloudwatch,
+    ] {
+        let mut out = MemOutput::default();
+        generate(&GenOptions::new(service, 120, 11), &mut out).unwrap();
+        let stream = ingest::stream_for_table(service.table()).name;
+        let rows: Vec<(String, TableRow)> = out
+            .entries()
+            .flat_map(|e| &e.records)
+            .map(|r| {
+                let v = serde_json::to_value(&r.expected).unwrap();
+                (
+                    serde_json::to_string(&v["row"]).unwrap(),
+                    r.expected.clone(),
+                )
+            })
+            .collect();
+        for (i, chunk) in rows.chunks(50).enumerate() {
+            let body = format!(
+                "[{}]",
+                chunk
+                    .iter()
+                    .map(|(j, _)| j.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let id = format!("{stream}-{i}");
+            let r = Req {
+                request_id: Some(&id),
+                ..Req::new(&server, stream, body.into_bytes())
+            };
+            assert_eq!(r.status(&c).await, 204, "{stream} batch {i}");
+        }
+        expected.insert(stream, rows);
+    }
+    // Through the paged HTTP read API.
+    for (stream, rows) in &expected {
+        let mut after = 0;
+        let mut got = Vec::new();
+        loop {
+            let page: Value = c
+                .get(format!(
+                    "{}/_mock/streams/{stream}/rows?after={after}&limit=37",
+                    server.base_url()
+                ))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let n = page["rows"].as_array().unwrap().len();
+            got.extend(page["rows"].as_array().unwrap().iter().cloned());
+            after = page["next_after"].as_i64().unwrap();
+            if !page["more"].as_bool().unwrap() {
+                break;
+            }
+            assert_eq!(n, 37);
+        }
+        assert_eq!(got.len(), rows.len());
+        for (i, (g, (_, want))) in got.iter().zip(rows).enumerate() {
+            let typed: TableRow =
+                serde_json::from_value(json!({"table": want.table(), "row": g["row"]})).unwrap();
+            assert_eq!(&typed, want, "{stream} row {i}");
+            assert_eq!(g["request_id"], format!("{stream}-{}", i / 50));
+        }
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn rows_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.sqlite3");
+    let dcr = format!("dcr-{}", "ab".repeat(16));
+    let config = Config {
+        db: Some(db.clone()),
+        dcr_id: Some(dcr.clone()),
+        ..Config::default()
+    };
+    let c = reqwest::Client::new();
+    let posted: Vec<String> = (0..30)
+        .map(|i| serde_json::to_string(&cw_row(i)).unwrap())
+        .collect();
+    let server = serve(config.clone()).await.unwrap();
+    assert_eq!(server.dcr_id(), dcr);
+    let r = Req {
+        request_id: Some("first"),
+        ..Req::new(
+            &server,
+            CW,
+            format!("[{}]", posted[..20].join(",")).into_bytes(),
+        )
+    };
+    assert_eq!(r.status(&c).await, 204);
+    server.shutdown().await.unwrap();
+
+    // Same file, new server: the rows are still there, new ones append.
+    let server = serve(config).await.unwrap();
+    assert_eq!(counts(&c, &server).await[CW], 20);
+    let r = Req {
+        request_id: Some("second"),
+        ..Req::new(
+            &server,
+            CW,
+            format!("[{}]", posted[20..].join(",")).into_bytes(),
+        )
+    };
+    assert_eq!(r.status(&c).await, 204);
+    // The store can be read while the server runs (WAL) ...
+    assert_eq!(Store::open(&db).unwrap().count(CW).unwrap(), 30);
+    server.shutdown().await.unwrap();
+
+    // ... and after it stopped.
+    let store = Store::open(&db).unwrap();
+    let counts = store.counts().unwrap();
+    assert_eq!(counts.keys().map(String::as_str).collect::<Vec<_>>(), {
+        let mut s = STREAM_NAMES.to_vec();
+        s.sort();
+        s
+    });
+    assert_eq!(counts[CW], 30);
+    let rows: Vec<_> = store.rows(CW).unwrap().map(Result::unwrap).collect();
+    let texts: Vec<&str> = rows.iter().map(|r| r.row.get()).collect();
+    assert_eq!(texts, posted);
+    assert_eq!(rows[0].request_id, "first");
+    assert_eq!(rows[29].request_id, "second");
+    assert_eq!(rows[3].time_generated, "2026-03-01T00:00:05.120Z");
+    let batches = store.batches().unwrap();
+    assert_eq!(
+        batches
+            .iter()
+            .map(|b| (b.request_id.as_str(), b.rows))
+            .collect::<Vec<_>>(),
+        [("first", 20), ("second", 10)]
+    );
+}
+
+#[tokio::test]
+async fn seeded_fault_fractions() {
+    const N: usize = 200;
+    let faults = Faults {
+        throttle: 0.15,
+        retry_after_secs: 7,
+        server_error: 0.1,
+        unavailable: 0.05,
+        drop: 0.1,
+        latency: Latency::Range(0, 2),
+        seed: Some(2026),
+    };
+    // The outcomes the seed prescribes, in order.
+    let mut decider = Decider::new(faults.clone());
+    let plan: Vec<Outcome> = (0..N).map(|_| decider.next().1).collect();
+    let server = serve(Config {
+        faults,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let mut seen = Vec::new();
+    for i in 0..N {
+        let r = Req::new(&server, CW, body_of(&[cw_row(i)])).send(&c).await;
+        let o = match r {
+            Err(e) => {
+                assert!(e.status().is_none() && e.is_request(), "{e:?}");
+                Outcome::Drop
+            }
+            Ok(r) => match r.status().as_u16() {
+                204 => Outcome::Serve,
+                429 => {
+                    assert_eq!(r.headers()["retry-after"], "7");
+                    azure_error(r, 429, "TooManyRequests").await;
+                    Outcome::Throttle
+                }
+                500 => Outcome::ServerError,
+                503 => Outcome::Unavailable,
+                s => panic!("unexpected status {s}"),
+            },
+        };
+        seen.push(o);
+    }
+    assert_eq!(seen, plan);
+    let count = |o| seen.iter().filter(|x| **x == o).count() as u64;
+    // Exact counts for seed 2026 (ChaCha8 draws, see faults.rs): 59% served
+    // for 60% asked, 18.5% 429 for 15%, 9% 500 for 10%, 5% 503, 8.5% drops
+    // for 10%.
+    let by_outcome = [
+        count(Outcome::Serve),
+        count(Outcome::Throttle),
+        count(Outcome::ServerError),
+        count(Outcome::Unavailable),
+        count(Outcome::Drop),
+    ];
+    assert_eq!(by_outcome, [118, 37, 18, 10, 17], "{by_outcome:?}");
+    let s = stats(&c, &server).await;
+    assert_eq!(s.requests, N as u64);
+    assert_eq!(s.seed, 2026);
+    assert_eq!(s.accepted_rows, by_outcome[0]);
+    assert_eq!(s.by_status.get(&204).copied().unwrap_or(0), by_outcome[0]);
+    assert_eq!(s.injected.throttled, by_outcome[1]);
+    assert_eq!(s.injected.server_error, by_outcome[2]);
+    assert_eq!(s.injected.unavailable, by_outcome[3]);
+    assert_eq!(s.injected.dropped, by_outcome[4]);
+    assert_eq!(s.by_status.values().sum::<u64>(), N as u64 - by_outcome[4]);
+    // Faulted requests stored nothing.
+    assert_eq!(counts(&c, &server).await[CW], by_outcome[0]);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn dropped_connection_is_a_connection_error() {
+    let server = serve(Config {
+        faults: Faults {
+            drop: 1.0,
+            seed: Some(1),
+            ..Faults::default()
+        },
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    for i in 0..3 {
+        let e = Req::new(&server, CW, body_of(&[cw_row(i)]))
+            .send(&c)
+            .await
+            .expect_err("no response on a dropped connection");
+        assert!(e.status().is_none());
+        assert!(e.is_request(), "{e:?}");
+    }
+    let s = server.shutdown().await.unwrap();
+    assert_eq!(s.injected.dropped, 3);
+    assert!(s.by_status.is_empty());
+    assert_eq!(s.accepted_rows, 0);
+}
+
+#[tokio::test]
+async fn shutdown_closes_the_port() {
+    let server = serve(Config::default()).await.unwrap();
+    let url = server.base_url().to_string();
+    let c = reqwest::Client::new();
+    assert_eq!(counts(&c, &server).await[CW], 0);
+    server.shutdown().await.unwrap();
+    let e = reqwest::Client::new()
+        .get(format!("{url}/_mock/stats"))
+        .send()
+        .await
+        .expect_err("server stopped");
+    assert!(e.is_connect(), "{e:?}");
+}
+
+#[tokio::test]
+async fn bad_config_is_refused() {
+    let e = serve(Config {
+        dcr_id: Some("dcr-XYZ".into()),
+        ..Config::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("dcr-XYZ"), "{e}");
+    let e = serve(Config {
+        faults: Faults {
+            unavailable: 2.0,
+            ..Faults::default()
+        },
+        ..Config::default()
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid value '2' for '--fault-503': must be a fraction between 0 and 1"
+    );
+}
+
+#[test]
+fn cli_rejects_bad_flags() {
+    let bin = env!("CARGO_BIN_EXE_simulator");
+    for (args, needles) in [
+        (
+            vec!["--fault-429", "1.5"],
+            vec!["--fault-429", "1.5", "between 0 and 1"],
+        ),
+        (vec!["--drop", "x"], vec!["--drop", "'x'", "fraction"]),
+        (
+            vec!["--latency-ms", "200..20"],
+            vec!["--latency-ms", "200..20", "greater than its end"],
+        ),
+        (vec!["--dcr-id", "dcr-1"], vec!["--dcr-id", "dcr-1", "32"]),
+        (vec!["--token", ""], vec!["--token", "empty"]),
+        (
+            vec!["--fault-500", "0.6", "--fault-503", "0.6"],
+            vec!["--fault-500", "1.2", "at most 1"],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("x.sqlite3");
+        let out = std::process::Command::new(bin)
+            .arg("serve-ingestion")
+            .arg("--db")
+            .arg(&db)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: {n:?} not in {err}");
+        }
+        assert!(!db.exists(), "{args:?} created the store");
+    }
+}
+
+#[test]
+fn cli_serves_until_interrupted() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.sqlite3");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(["serve-ingestion", "--token", "t", "--seed", "5", "--db"])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first.rsplit(' ').next().unwrap().to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+    let dcr_line = lines.next().unwrap().unwrap();
+    let dcr = dcr_line.rsplit(' ').next().unwrap().to_string();
+    let mut printed = Vec::new();
+    for l in lines.by_ref() {
+        let l = l.unwrap();
+        if l.starts_with("Ctrl-C") {
+            break;
+        }
+        printed.push(l);
+    }
+    for s in STREAM_NAMES {
+        assert!(printed.iter().any(|l| l.contains(s)), "{s} not printed");
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(ingest::ingest_url(&base, &dcr, CW))
+            .header("authorization", "Bearer t")
+            .header("content-type", "application/json")
+            .body(body_of(&[cw_row(1)]))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 204);
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        rest.iter().any(|l| l.starts_with("stopped: 1 requests")),
+        "{rest:?}"
+    );
+    assert_eq!(Store::open(&db).unwrap().count(CW).unwrap(), 1);
+}
+
+/// Throughput of 1 MB batches (run with `--ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn throughput_1mb_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(Config {
+        db: Some(dir.path().join("t.sqlite3")),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let mut out = MemOutput::default();
+    generate(&GenOptions::new(Service::Vpc, 60_000, 3), &mut out).unwrap();
+    let rows: Vec<String> = out
+        .entries()
+        .flat_map(|e| &e.records)
+        .map(|r| serde_json::to_string(&serde_json::to_value(&r.expected).unwrap()["row"]).unwrap())
+        .collect();
+    // Pack rows into bodies just under 1 MiB.
+    let mut bodies = Vec::new();
+    let mut cur = String::from("[");
+    let mut n = 0;
+    for r in &rows {
+        if cur.len() + r.len() + 2 > MAX_BODY_BYTES {
+            cur.push(']');
+            bodies.push((std::mem::replace(&mut cur, String::from("[")), n));
+            n = 0;
+        }
+        if n > 0 {
+            cur.push(',');
+        }
+        cur.push_str(r);
+        n += 1;
+    }
+    let total_rows: usize = bodies.iter().map(|b| b.1).sum();
+    let bytes: usize = bodies.iter().map(|b| b.0.len()).sum();
+    for (gz, label) in [(false, "plain"), (true, "gzip")] {
+        let start = std::time::Instant::now();
+        for (b, _) in &bodies {
+            let (body, enc) = if gz {
+                (gzip(b.as_bytes()), Some("gzip"))
+            } else {
+                (b.clone().into_bytes(), None)
+            };
+            let r = Req {
+                encoding: enc,
+                ..Req::new(&server, "Custom-AWSVPCFlow", body)
+            };
+            assert_eq!(r.status(&c).await, 204);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "{label}: {} requests, {total_rows} rows, {:.1} MB in {secs:.2} s: {:.0} rows/s, {:.1} MB/s (client compression included for gzip)",
+            bodies.len(),
+            bytes as f64 / 1e6,
+            total_rows as f64 / secs,
+            bytes as f64 / 1e6 / secs
+        );
+    }
+    server.shutdown().await.unwrap();
+}
