@@ -11,6 +11,7 @@
 pub mod baddata;
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod eks;
 pub mod guardduty;
 pub mod keys;
 pub mod manifest;
