@@ -7,6 +7,7 @@
 //! * [`simulate`]: the `simulate` command.
 
 pub mod ingest;
+pub mod connector;
 pub mod simulate;
 pub mod synth;
 pub mod tables;

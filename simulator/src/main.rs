@@ -24,6 +24,8 @@ enum Command {
     Deploy(deployer::cli::DeployArgs),
     /// Delete a stack and wait until it is gone.
     Delete(deployer::cli::DeleteArgs),
+    /// Parse one log object (gzip or plain) into table rows, as the connector does (JSON lines on stdout).
+    Parse(simulator::connector::cli::ParseArgs),
     /// Run the mock Azure Monitor Logs Ingestion API (SQLite-backed, fault injection) until Ctrl-C.
     ServeIngestion(simulator::ingest::ServeIngestionArgs),
 }
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulator::simulate::run(&args),
         Command::Deploy(args) => block_on(deployer::cli::deploy(args)).map(|_| ()),
         Command::Delete(args) => block_on(deployer::cli::delete(args)),
+        Command::Parse(args) => simulator::connector::cli::parse(&args),
         Command::ServeIngestion(args) => block_on(simulator::ingest::run_cli(args)),
     };
     match result {

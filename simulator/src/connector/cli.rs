@@ -1,0 +1,62 @@
+//! The `parse` subcommand: one log object in, its table rows out, through the
+//! connector's own parser ([`super::parse::parse_reader`]).
+
+use std::io::{self, BufWriter, Read, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::parse::{parse_reader, Item, Service};
+
+/// `simulator parse --service <SERVICE> <FILE|->`
+#[derive(Debug, Clone, clap::Args)]
+pub struct ParseArgs {
+    /// Which log format the object is.
+    #[arg(long, value_enum)]
+    pub service: Service,
+    /// The object (gzip or plain text); `-` reads standard input.
+    pub file: PathBuf,
+}
+
+/// Writes the rows of `args.file` to stdout as JSON lines
+/// (`{"table":"...","row":{...}}`), malformed records to stderr with their
+/// line (or `Records` index); fails if the object itself is malformed.
+pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let (reader, name): (Box<dyn Read>, Option<String>) = if args.file.as_os_str() == "-" {
+        (Box::new(io::stdin().lock()), None)
+    } else {
+        let f = std::fs::File::open(&args.file)
+            .with_context(|| format!("opening {}", args.file.display()))?;
+        (Box::new(f), Some(args.file.display().to_string()))
+    };
+    let label = name.clone().unwrap_or_else(|| "<stdin>".into());
+    let mut write_error = None;
+    let result = parse_reader(args.service, name.as_deref(), reader, &mut |item| {
+        match item {
+            Item::Row(_, row) => {
+                let r = serde_json::to_writer(&mut out, &row)
+                    .map_err(io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"));
+                if let Err(e) = r {
+                    write_error = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+            Item::Malformed(e) => eprintln!("{label}: malformed record, {e}"),
+        }
+        ControlFlow::Continue(())
+    });
+    if let Some(e) = write_error {
+        return Err(e).context("writing rows to stdout");
+    }
+    out.flush().context("writing rows to stdout")?;
+    let summary = result.with_context(|| format!("{label}: malformed object"))?;
+    eprintln!(
+        "{label}: {} rows, {} malformed records, {} bytes read, {} bytes decompressed",
+        summary.rows, summary.malformed, summary.stored_bytes, summary.decompressed_bytes
+    );
+    Ok(())
+}

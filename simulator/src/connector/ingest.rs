@@ -1,0 +1,377 @@
+//! The Azure Monitor Logs Ingestion API client: one POST per batch, with
+//! retries for the failures that are worth retrying.
+//!
+//! `POST {endpoint}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01`
+//! with `Authorization: Bearer <token>`, `Content-Type: application/json`,
+//! optionally `Content-Encoding: gzip`, and an `x-ms-client-request-id`.
+//! 204 is success. 429 and 5xx (and 408), connection errors and timeouts
+//! are retried, honouring `Retry-After` (`retry-after-ms` / `x-ms-retry-after-ms`
+//! too), otherwise after capped exponential backoff with jitter; 400, 401,
+//! 403, 404, 413 and other 4xx are not.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request};
+use hyper_rustls::{ConfigBuilderExt, HttpsConnector};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use rand::Rng;
+
+/// The API version of the Logs Ingestion API.
+pub const API_VERSION: &str = "2023-01-01";
+
+/// Where rows go.
+#[derive(Debug, Clone)]
+pub struct IngestTarget {
+    /// DCE or DCR logs-ingestion endpoint, e.g.
+    /// `https://my-dce-5kyl.eastus-1.ingest.monitor.azure.com` or a mock's
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// DCR immutable id (`dcr-` + 32 hex).
+    pub dcr_immutable_id: String,
+    /// Bearer token.
+    pub token: String,
+    /// Send bodies with `Content-Encoding: gzip`.
+    pub gzip: bool,
+}
+
+/// Retry and timeout settings of one request.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per batch, the first included; then the batch (and its
+    /// object) fails and the SQS message is left for redelivery.
+    pub max_attempts: u32,
+    /// First backoff delay; doubles per attempt.
+    pub base_delay: Duration,
+    /// Backoff cap (also caps an honoured `Retry-After`, times 10).
+    pub max_delay: Duration,
+    /// Timeout of one request, response body included.
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why a request failed; [`SendError::is_retryable`] classifies it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SendError {
+    /// A non-204 answer.
+    #[error("HTTP {status}: {body}")]
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+        body: String,
+    },
+    /// No answer: connect, TLS or I/O failure.
+    #[error("connection error: {0}")]
+    Connection(String),
+    /// No answer within the request timeout.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// The request could not even be built (bad endpoint URL).
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// Retryable failures until the attempts ran out.
+    #[error("gave up after {attempts} attempts, last: {last}")]
+    Exhausted { attempts: u32, last: Box<SendError> },
+}
+
+impl SendError {
+    /// True for failures a later attempt may fix: 408, 429, 5xx, no answer.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SendError::Status { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+            SendError::Connection(_) | SendError::Timeout(_) => true,
+            SendError::Invalid(_) | SendError::Exhausted { .. } => false,
+        }
+    }
+}
+
+/// Sends batches to one DCR.
+#[derive(Clone)]
+pub struct IngestClient {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    target: IngestTarget,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for IngestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestClient")
+            .field("endpoint", &self.target.endpoint)
+            .field("dcr", &self.target.dcr_immutable_id)
+            .finish()
+    }
+}
+
+/// A random RFC 4122 version-4 UUID string.
+pub fn request_id() -> String {
+    let mut b: [u8; 16] = rand::rng().random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+impl IngestClient {
+    /// A client for `target` (HTTP or HTTPS with the system's root
+    /// certificates).
+    pub fn new(target: IngestTarget, retry: RetryPolicy) -> Self {
+        let tls = rustls::ClientConfig::builder()
+            .with_native_roots()
+            .unwrap_or_else(|_| {
+                rustls::ClientConfig::builder()
+                    .with_root_certificates(rustls::RootCertStore::empty())
+            })
+            .with_no_client_auth();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(https);
+        IngestClient {
+            client,
+            target,
+            retry,
+        }
+    }
+
+    /// The request URL for `stream`.
+    pub fn url(&self, stream: &str) -> String {
+        format!(
+            "{}/dataCollectionRules/{}/streams/{}?api-version={API_VERSION}",
+            self.target.endpoint.trim_end_matches('/'),
+            self.target.dcr_immutable_id,
+            stream
+        )
+    }
+
+    /// One attempt.
+    pub async fn post_once(&self, stream: &str, body: Bytes) -> Result<(), SendError> {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(self.url(stream))
+            .header("authorization", format!("Bearer {}", self.target.token))
+            .header("content-type", "application/json")
+            .header("x-ms-client-request-id", request_id());
+        if self.target.gzip {
+            req = req.header("content-encoding", "gzip");
+        }
+        let req = req
+            .body(Full::new(body))
+            .map_err(|e| SendError::Invalid(e.to_string()))?;
+        let timeout = self.retry.request_timeout;
+        let attempt = async {
+            let resp = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| SendError::Connection(error_chain(&e)))?;
+            let status = resp.status().as_u16();
+            if status == 204 || status == 200 {
+                // Drain (empty) so the connection goes back to the pool.
+                let _ = resp.into_body().collect().await;
+                return Ok(());
+            }
+            let retry_after = retry_after(resp.headers());
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let mut text = String::from_utf8_lossy(&body).into_owned();
+            if text.len() > 500 {
+                let mut cut = 500;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+            }
+            Err(SendError::Status {
+                status,
+                retry_after,
+                body: text,
+            })
+        };
+        match tokio::time::timeout(timeout, attempt).await {
+            Ok(r) => r,
+            Err(_) => Err(SendError::Timeout(timeout)),
+        }
+    }
+
+    /// Sends one batch body (uncompressed JSON array), retrying retryable
+    /// failures; `retries` counts the retries made.
+    pub async fn send(
+        &self,
+        stream: &str,
+        json: Vec<u8>,
+        retries: &AtomicU64,
+    ) -> Result<(), SendError> {
+        let body = if self.target.gzip {
+            let mut enc = flate2::write::GzEncoder::new(
+                Vec::with_capacity(json.len() / 4),
+                flate2::Compression::fast(),
+            );
+            enc.write_all(&json).expect("writing to memory");
+            Bytes::from(enc.finish().expect("writing to memory"))
+        } else {
+            Bytes::from(json)
+        };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let err = match self.post_once(stream, body.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if !err.is_retryable() {
+                return Err(err);
+            }
+            if attempt >= self.retry.max_attempts {
+                return Err(SendError::Exhausted {
+                    attempts: attempt,
+                    last: Box::new(err),
+                });
+            }
+            let delay = match &err {
+                SendError::Status {
+                    retry_after: Some(d),
+                    ..
+                } => (*d).min(self.retry.max_delay * 10),
+                _ => backoff(&self.retry, attempt),
+            };
+            retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// Capped exponential backoff with "equal jitter": a delay in
+/// `[d/2, d]` where `d = min(base * 2^(attempt-1), max)`.
+pub fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
+    let exp = p
+        .base_delay
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+        .min(p.max_delay);
+    let half = exp / 2;
+    half + half.mul_f64(rand::rng().random::<f64>())
+}
+
+fn retry_after(h: &hyper::HeaderMap) -> Option<Duration> {
+    let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = get(name).and_then(|v| v.parse::<f64>().ok()) {
+            if ms.is_finite() && ms >= 0.0 {
+                return Some(Duration::from_secs_f64(ms / 1000.0));
+            }
+        }
+    }
+    // Seconds; an HTTP-date form falls back to backoff.
+    get("retry-after")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let st = |status| SendError::Status {
+            status,
+            retry_after: None,
+            body: String::new(),
+        };
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(st(s).is_retryable(), "{s}");
+        }
+        for s in [400, 401, 403, 404, 413] {
+            assert!(!st(s).is_retryable(), "{s}");
+        }
+        assert!(SendError::Connection("refused".into()).is_retryable());
+        assert!(SendError::Timeout(Duration::from_secs(1)).is_retryable());
+        assert!(!SendError::Exhausted {
+            attempts: 3,
+            last: Box::new(st(503))
+        }
+        .is_retryable());
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+            ..RetryPolicy::default()
+        };
+        for attempt in 1..40 {
+            let d = backoff(&p, attempt);
+            let full = (Duration::from_millis(100) * 2u32.pow((attempt - 1).min(20)))
+                .min(Duration::from_secs(2));
+            assert!(d >= full / 2 && d <= full, "{attempt} {d:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_headers() {
+        let mut h = hyper::HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert("retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        let mut d = hyper::HeaderMap::new();
+        d.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&d), None);
+    }
+
+    #[test]
+    fn request_ids_are_uuid_v4() {
+        let id = request_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert!("89ab".contains(&id[19..20]));
+        assert_ne!(id, request_id());
+    }
+}

@@ -1,0 +1,922 @@
+//! The connector: what Microsoft Sentinel's "Amazon Web Services S3"
+//! connectors do with an S3 -> SQS notification queue, against a Logs
+//! Ingestion endpoint.
+//!
+//! Per [`Route`] (queue, service, DCR stream): long-poll SQS, drop and delete
+//! `s3:TestEvent`s, unwrap SNS envelopes, ignore non-`ObjectCreated` records,
+//! stream each object from S3 through the service's parser
+//! ([`parse::parse_reader`], the same code path as the `parse` subcommand),
+//! batch the table rows under the API's size limit ([`batch`]) and POST them
+//! ([`ingest`]). The message is deleted only after every batch of every object
+//! it names was accepted.
+//!
+//! # Guarantees
+//!
+//! * **At least once.** Nothing is deleted on receive. A message whose
+//!   notification cannot be read, whose object cannot be fetched or is
+//!   malformed, or whose rows could not all be ingested is left on the queue;
+//!   SQS redelivers it after the visibility timeout and, after the queue's
+//!   `maxReceiveCount`, moves it to the dead-letter queue. A redelivered
+//!   message is processed again from the start, so rows can be duplicated
+//!   (no server-side dedup exists; the CloudTrail `eventID` / VPC key+line are
+//!   the dedup keys).
+//! * **No partial objects, up to a bound.** An object's batches are held back
+//!   until the object has been decoded completely, up to
+//!   [`ConnectorConfig::hold_back_bytes`] of request bodies; so a malformed
+//!   object smaller than that (truncated gzip, not gzip, broken CloudTrail
+//!   JSON) never sends a row. Larger objects stream their batches as they are
+//!   parsed; if such an object turns out malformed at its end, the rows sent
+//!   before stay sent and are repeated on redelivery.
+//! * **Malformed records** inside a good object are reported (with their
+//!   line, or `Records` index) and counted; the other records are ingested
+//!   and the message is deleted.
+//! * A row whose JSON exceeds the request limit is reported and never sent
+//!   (counted in `oversized_rows`); the rest of the object is ingested.
+//! * **Visibility**: each receive sets [`ConnectorConfig::visibility_timeout_seconds`];
+//!   while a message is in flight its visibility is extended to that value
+//!   again every half of it, until it is deleted or the receipt handle is
+//!   refused.
+//! * **Shutdown**: when the shutdown signal turns `true`, no more messages
+//!   are received; messages already being processed get
+//!   [`ConnectorConfig::shutdown_grace`] to finish, then they are abandoned
+//!   and released (visibility 0) for another consumer. Messages received but
+//!   not started yet are released at once.
+//!
+//! CloudTrail digest files and CloudWatch Logs export probes
+//! ([`parse::skip_reason`]) are acknowledged without being read.
+
+pub mod batch;
+pub mod cli;
+pub mod ingest;
+pub mod notify;
+pub mod parse;
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_sqs::types::Message;
+use bytes::{Buf, Bytes};
+use serde::Serialize;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+
+pub use batch::{Batch, Batcher, RowTooLarge, MAX_REQUEST_BYTES};
+pub use ingest::{IngestClient, IngestTarget, RetryPolicy, SendError};
+pub use notify::{Notification, S3Object};
+pub use parse::{parse_reader, Item, LineError, ObjectError, ParseSummary, Position, Service};
+
+/// One queue and what its objects are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Name used in logs and as the key of [`Stats::routes`] (unique).
+    pub name: String,
+    pub queue_url: String,
+    pub service: Service,
+    /// DCR stream the rows go to (e.g. `Custom-AWSVPCFlow`).
+    pub stream: String,
+}
+
+impl Route {
+    /// A route named after the service, to the service's default stream
+    /// ([`Service::default_stream`]).
+    pub fn new(service: Service, queue_url: impl Into<String>) -> Self {
+        Route {
+            name: service.name().to_string(),
+            queue_url: queue_url.into(),
+            service,
+            stream: service.default_stream(),
+        }
+    }
+}
+
+/// Everything that shapes a run. Build with [`ConnectorConfig::new`] and adjust.
+#[derive(Debug, Clone)]
+pub struct ConnectorConfig {
+    pub routes: Vec<Route>,
+    pub target: IngestTarget,
+    pub retry: RetryPolicy,
+    /// SQS long-poll wait, 0..=20 s (default 20).
+    pub wait_time_seconds: i32,
+    /// Messages per receive, 1..=10 (default 10).
+    pub max_messages: i32,
+    /// Visibility timeout set on receive and on each extension (default 60).
+    pub visibility_timeout_seconds: i32,
+    /// Messages processed at once, over all routes (default 4).
+    pub max_in_flight: usize,
+    /// Largest request body (uncompressed JSON), bytes.
+    pub max_request_bytes: usize,
+    /// Request bodies of one object held back until the object decoded
+    /// completely (default 8 MiB); see the module docs.
+    pub hold_back_bytes: usize,
+    /// Stop once every queue has answered this many consecutive receives
+    /// with no message while nothing is in flight (`None`: run until the
+    /// shutdown signal).
+    pub stop_after_empty_polls: Option<u32>,
+    /// How long in-flight messages may finish after the shutdown signal.
+    pub shutdown_grace: Duration,
+    /// Log events (errors, malformed data, decisions) to stderr.
+    pub log: bool,
+}
+
+impl ConnectorConfig {
+    pub fn new(routes: Vec<Route>, target: IngestTarget) -> Self {
+        ConnectorConfig {
+            routes,
+            target,
+            retry: RetryPolicy::default(),
+            wait_time_seconds: 20,
+            max_messages: 10,
+            visibility_timeout_seconds: 60,
+            max_in_flight: 4,
+            max_request_bytes: MAX_REQUEST_BYTES,
+            hold_back_bytes: 8 * 1024 * 1024,
+            stop_after_empty_polls: None,
+            shutdown_grace: Duration::from_secs(30),
+            log: true,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConnectorError> {
+        let bad = |m: String| Err(ConnectorError::Config(m));
+        if self.routes.is_empty() {
+            return bad("no routes".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &self.routes {
+            if !names.insert(&r.name) {
+                return bad(format!("route name '{}' appears twice", r.name));
+            }
+        }
+        if !(0..=20).contains(&self.wait_time_seconds) {
+            return bad(format!(
+                "wait_time_seconds {} is not in 0..=20",
+                self.wait_time_seconds
+            ));
+        }
+        if !(1..=10).contains(&self.max_messages) {
+            return bad(format!(
+                "max_messages {} is not in 1..=10",
+                self.max_messages
+            ));
+        }
+        if !(1..=43_200).contains(&self.visibility_timeout_seconds) {
+            return bad(format!(
+                "visibility_timeout_seconds {} is not in 1..=43200",
+                self.visibility_timeout_seconds
+            ));
+        }
+        if self.max_in_flight == 0 || self.max_request_bytes < 64 || self.retry.max_attempts == 0 {
+            return bad(
+                "max_in_flight, max_request_bytes (>= 64) and retry.max_attempts must be positive"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The connector could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("invalid connector configuration: {0}")]
+    Config(String),
+    #[error("a connector task failed: {0}")]
+    Task(String),
+}
+
+/// Counters of one route.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RouteStats {
+    pub messages_received: u64,
+    pub messages_deleted: u64,
+    /// Left on the queue after a failure (redelivered later, or DLQ).
+    pub messages_left: u64,
+    /// Given back at shutdown (visibility set to 0).
+    pub messages_released: u64,
+    pub test_events: u64,
+    /// Bodies that are no notification (left on the queue).
+    pub invalid_messages: u64,
+    /// Non-`ObjectCreated` records ignored.
+    pub records_ignored: u64,
+    /// Objects read to the end and fully ingested.
+    pub objects: u64,
+    /// Objects acknowledged without reading (digests, probes).
+    pub objects_skipped: u64,
+    pub malformed_objects: u64,
+    /// Objects that failed for other reasons (S3 read, ingestion).
+    pub failed_objects: u64,
+    /// Rows accepted by the endpoint.
+    pub records_ingested: u64,
+    pub malformed_lines: u64,
+    pub oversized_rows: u64,
+    /// Requests accepted.
+    pub batches: u64,
+    pub retries: u64,
+    pub failed_batches: u64,
+    /// Stored object bytes read from S3.
+    pub bytes_read: u64,
+    pub bytes_decompressed: u64,
+    /// Request body bytes accepted (uncompressed JSON).
+    pub bytes_sent: u64,
+    pub visibility_extensions: u64,
+    pub receive_errors: u64,
+    pub delete_errors: u64,
+    pub empty_receives: u64,
+}
+
+impl RouteStats {
+    fn add(&mut self, o: &RouteStats) {
+        macro_rules! sum {
+            ($($f:ident),*) => { $( self.$f += o.$f; )* };
+        }
+        sum!(
+            messages_received,
+            messages_deleted,
+            messages_left,
+            messages_released,
+            test_events,
+            invalid_messages,
+            records_ignored,
+            objects,
+            objects_skipped,
+            malformed_objects,
+            failed_objects,
+            records_ingested,
+            malformed_lines,
+            oversized_rows,
+            batches,
+            retries,
+            failed_batches,
+            bytes_read,
+            bytes_decompressed,
+            bytes_sent,
+            visibility_extensions,
+            receive_errors,
+            delete_errors,
+            empty_receives
+        );
+    }
+}
+
+/// What a run did, per route name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub routes: BTreeMap<String, RouteStats>,
+}
+
+impl Stats {
+    /// The sum over all routes.
+    pub fn total(&self) -> RouteStats {
+        let mut t = RouteStats::default();
+        for r in self.routes.values() {
+            t.add(r);
+        }
+        t
+    }
+}
+
+/// Live counters of a route.
+#[derive(Default)]
+struct Counters {
+    stats: Mutex<RouteStats>,
+    retries: AtomicU64,
+}
+
+impl Counters {
+    fn add(&self, f: impl FnOnce(&mut RouteStats)) {
+        f(&mut self.stats.lock().expect("stats lock"));
+    }
+    fn snapshot(&self) -> RouteStats {
+        let mut s = self.stats.lock().expect("stats lock").clone();
+        s.retries = self.retries.load(Ordering::Relaxed);
+        s
+    }
+}
+
+struct Ctx {
+    config: ConnectorConfig,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    ingest: IngestClient,
+    permits: Arc<Semaphore>,
+    counters: Vec<Arc<Counters>>,
+    /// Consecutive empty receives per route.
+    empty_streaks: Mutex<Vec<u32>>,
+    in_flight: AtomicUsize,
+    /// Soft stop: stop receiving.
+    stop: watch::Sender<bool>,
+    /// Hard stop: abandon and release in-flight messages.
+    abandon: watch::Sender<bool>,
+}
+
+impl Ctx {
+    fn log(&self, route: &Route, msg: impl std::fmt::Display) {
+        if self.config.log {
+            eprintln!("connector[{}]: {msg}", route.name);
+        }
+    }
+}
+
+/// Resolves when `rx` holds `true`; never if its sender is dropped first.
+async fn until_true(mut rx: watch::Receiver<bool>) {
+    if rx.wait_for(|v| *v).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs the connector until `shutdown` turns `true` (or, with
+/// [`ConnectorConfig::stop_after_empty_polls`], until the queues are
+/// drained) and returns the counters of every route.
+pub async fn run(
+    config: &ConnectorConfig,
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Stats, ConnectorError> {
+    config.validate()?;
+    let (stop, _) = watch::channel(false);
+    let (abandon, _) = watch::channel(false);
+    let ctx = Arc::new(Ctx {
+        config: config.clone(),
+        s3: s3.clone(),
+        sqs: sqs.clone(),
+        ingest: IngestClient::new(config.target.clone(), config.retry.clone()),
+        permits: Arc::new(Semaphore::new(config.max_in_flight)),
+        counters: config
+            .routes
+            .iter()
+            .map(|_| Arc::new(Counters::default()))
+            .collect(),
+        empty_streaks: Mutex::new(vec![0; config.routes.len()]),
+        in_flight: AtomicUsize::new(0),
+        stop,
+        abandon,
+    });
+    let mut pollers = JoinSet::new();
+    for i in 0..config.routes.len() {
+        pollers.spawn(poll_route(Arc::clone(&ctx), i));
+    }
+    // External shutdown -> soft stop; after the grace period -> abandon.
+    let watcher = {
+        let ctx = Arc::clone(&ctx);
+        let stop_rx = ctx.stop.subscribe();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = until_true(shutdown) => { ctx.stop.send_replace(true); }
+                () = until_true(stop_rx) => {}
+            }
+            tokio::time::sleep(ctx.config.shutdown_grace).await;
+            ctx.abandon.send_replace(true);
+        })
+    };
+    let mut failure = None;
+    while let Some(r) = pollers.join_next().await {
+        if let Err(e) = r {
+            failure.get_or_insert(e.to_string());
+            ctx.stop.send_replace(true);
+        }
+    }
+    watcher.abort();
+    let stats = Stats {
+        routes: config
+            .routes
+            .iter()
+            .zip(&ctx.counters)
+            .map(|(r, c)| (r.name.clone(), c.snapshot()))
+            .collect(),
+    };
+    match failure {
+        Some(e) => Err(ConnectorError::Task(e)),
+        None => Ok(stats),
+    }
+}
+
+async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
+    let route = &ctx.config.routes[idx];
+    let counters = Arc::clone(&ctx.counters[idx]);
+    let mut handlers = JoinSet::new();
+    let mut receive_failures = 0u32;
+    'poll: loop {
+        while let Some(r) = handlers.try_join_next() {
+            if let Err(e) = r {
+                ctx.log(route, format!("message task failed: {e}"));
+            }
+        }
+        if *ctx.stop.borrow() {
+            break;
+        }
+        let receive = ctx
+            .sqs
+            .receive_message()
+            .queue_url(&route.queue_url)
+            .max_number_of_messages(ctx.config.max_messages)
+            .wait_time_seconds(ctx.config.wait_time_seconds)
+            .visibility_timeout(ctx.config.visibility_timeout_seconds)
+            .send();
+        let result = tokio::select! {
+            r = receive => r,
+            () = until_true(ctx.stop.subscribe()) => break,
+        };
+        let messages = match result {
+            Ok(out) => {
+                receive_failures = 0;
+                out.messages.unwrap_or_default()
+            }
+            Err(e) => {
+                counters.add(|s| s.receive_errors += 1);
+                receive_failures += 1;
+                ctx.log(
+                    route,
+                    format!(
+                        "receive from {} failed: {}",
+                        route.queue_url,
+                        aws_sdk_sqs::error::DisplayErrorContext(&e)
+                    ),
+                );
+                let delay = ingest::backoff(
+                    &RetryPolicy {
+                        base_delay: Duration::from_millis(500),
+                        max_delay: Duration::from_secs(30),
+                        ..RetryPolicy::default()
+                    },
+                    receive_failures,
+                );
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => continue,
+                    () = until_true(ctx.stop.subscribe()) => break,
+                }
+            }
+        };
+        if messages.is_empty() {
+            counters.add(|s| s.empty_receives += 1);
+            if let Some(n) = ctx.config.stop_after_empty_polls {
+                let mut streaks = ctx.empty_streaks.lock().expect("streak lock");
+                streaks[idx] = streaks[idx].saturating_add(1);
+                if streaks.iter().all(|s| *s >= n) && ctx.in_flight.load(Ordering::SeqCst) == 0 {
+                    ctx.log(
+                        route,
+                        format!("every queue was empty for {n} consecutive receives: stopping"),
+                    );
+                    ctx.stop.send_replace(true);
+                }
+            }
+            continue;
+        }
+        ctx.empty_streaks.lock().expect("streak lock")[idx] = 0;
+        counters.add(|s| s.messages_received += messages.len() as u64);
+        let mut pending = messages.into_iter();
+        while let Some(m) = pending.next() {
+            let permit = tokio::select! {
+                p = Arc::clone(&ctx.permits).acquire_owned() => p.expect("semaphore never closed"),
+                () = until_true(ctx.stop.subscribe()) => {
+                    for m in std::iter::once(m).chain(pending) {
+                        release(&ctx, route, &counters, &m).await;
+                    }
+                    break 'poll;
+                }
+            };
+            ctx.in_flight.fetch_add(1, Ordering::SeqCst);
+            let ctx2 = Arc::clone(&ctx);
+            handlers.spawn(async move {
+                handle_message(&ctx2, idx, m).await;
+                ctx2.in_flight.fetch_sub(1, Ordering::SeqCst);
+                drop(permit);
+            });
+        }
+    }
+    while let Some(r) = handlers.join_next().await {
+        if let Err(e) = r {
+            ctx.log(route, format!("message task failed: {e}"));
+        }
+    }
+}
+
+/// Gives a message back to the queue at once (visibility 0).
+async fn release(ctx: &Ctx, route: &Route, counters: &Counters, m: &Message) {
+    let Some(receipt) = m.receipt_handle() else {
+        return;
+    };
+    match ctx
+        .sqs
+        .change_message_visibility()
+        .queue_url(&route.queue_url)
+        .receipt_handle(receipt)
+        .visibility_timeout(0)
+        .send()
+        .await
+    {
+        Ok(_) => counters.add(|s| s.messages_released += 1),
+        Err(e) => {
+            counters.add(|s| s.messages_left += 1);
+            ctx.log(
+                route,
+                format!(
+                    "releasing message {} failed (it returns after its visibility timeout): {}",
+                    m.message_id().unwrap_or("?"),
+                    aws_sdk_sqs::error::DisplayErrorContext(&e)
+                ),
+            );
+        }
+    }
+}
+
+/// What to do with a processed message.
+enum Disposition {
+    Delete,
+    Leave,
+}
+
+async fn handle_message(ctx: &Ctx, idx: usize, m: Message) {
+    let route = &ctx.config.routes[idx];
+    let counters = &ctx.counters[idx];
+    let (Some(receipt), Some(body)) = (m.receipt_handle(), m.body()) else {
+        ctx.log(route, "message without receipt handle or body: left");
+        counters.add(|s| s.messages_left += 1);
+        return;
+    };
+    let heartbeat = tokio::spawn(heartbeat(
+        ctx.sqs.clone(),
+        route.queue_url.clone(),
+        receipt.to_string(),
+        ctx.config.visibility_timeout_seconds,
+        Arc::clone(counters),
+    ));
+    let outcome = tokio::select! {
+        d = process_message(ctx, route, counters, body) => Some(d),
+        () = until_true(ctx.abandon.subscribe()) => None,
+    };
+    heartbeat.abort();
+    match outcome {
+        Some(Disposition::Delete) => {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match ctx
+                    .sqs
+                    .delete_message()
+                    .queue_url(&route.queue_url)
+                    .receipt_handle(receipt)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {
+                        counters.add(|s| s.messages_deleted += 1);
+                        break;
+                    }
+                    Err(e) => {
+                        let service_error = e.as_service_error().is_some();
+                        if service_error || attempt >= 3 {
+                            counters.add(|s| {
+                                s.delete_errors += 1;
+                                s.messages_left += 1;
+                            });
+                            ctx.log(
+                                route,
+                                format!(
+                                    "deleting message {} failed (it will be redelivered, rows duplicated): {}",
+                                    m.message_id().unwrap_or("?"),
+                                    aws_sdk_sqs::error::DisplayErrorContext(&e)
+                                ),
+                            );
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                    }
+                }
+            }
+        }
+        Some(Disposition::Leave) => counters.add(|s| s.messages_left += 1),
+        None => {
+            ctx.log(
+                route,
+                format!(
+                    "shutdown: releasing unfinished message {}",
+                    m.message_id().unwrap_or("?")
+                ),
+            );
+            release(ctx, route, counters, &m).await;
+        }
+    }
+}
+
+/// Extends the message's visibility every half timeout; stops when SQS
+/// refuses the receipt handle (deleted, expired, or taken by another receive).
+async fn heartbeat(
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    receipt: String,
+    visibility: i32,
+    counters: Arc<Counters>,
+) {
+    let period = Duration::from_millis(u64::try_from(visibility).unwrap_or(1).max(1) * 500);
+    loop {
+        tokio::time::sleep(period).await;
+        match sqs
+            .change_message_visibility()
+            .queue_url(&queue_url)
+            .receipt_handle(&receipt)
+            .visibility_timeout(visibility)
+            .send()
+            .await
+        {
+            Ok(_) => counters.add(|s| s.visibility_extensions += 1),
+            // ReceiptHandleIsInvalid, MessageNotInflight, ...: nothing to keep.
+            Err(e) if e.as_service_error().is_some() => return,
+            Err(_) => {}
+        }
+    }
+}
+
+async fn process_message(ctx: &Ctx, route: &Route, counters: &Counters, body: &str) -> Disposition {
+    let objects = match notify::parse_body(body) {
+        Ok(Notification::TestEvent) => {
+            counters.add(|s| s.test_events += 1);
+            return Disposition::Delete;
+        }
+        Ok(Notification::Objects { objects, ignored }) => {
+            counters.add(|s| s.records_ignored += ignored as u64);
+            objects
+        }
+        Err(e) => {
+            counters.add(|s| s.invalid_messages += 1);
+            let head: String = body.chars().take(200).collect();
+            ctx.log(route, format!("{e}; message left on the queue: {head}"));
+            return Disposition::Leave;
+        }
+    };
+    for o in &objects {
+        if let Err(f) = process_object(ctx, route, counters, o).await {
+            let url = format!("s3://{}/{}", o.bucket, o.key);
+            match f {
+                ObjectFailure::Malformed(e) => {
+                    counters.add(|s| s.malformed_objects += 1);
+                    ctx.log(route, format!("{url}: malformed object: {e}; message left on the queue (dead-letter queue after maxReceiveCount)"));
+                }
+                other => {
+                    counters.add(|s| s.failed_objects += 1);
+                    ctx.log(
+                        route,
+                        format!("{url}: {other}; message left on the queue for redelivery"),
+                    );
+                }
+            }
+            return Disposition::Leave;
+        }
+    }
+    Disposition::Delete
+}
+
+/// Why an object was not fully ingested.
+#[derive(Debug, thiserror::Error)]
+enum ObjectFailure {
+    #[error("GetObject failed: {0}")]
+    Fetch(String),
+    #[error("{0}")]
+    Malformed(ObjectError),
+    #[error("reading the object failed: {0}")]
+    Read(ObjectError),
+    #[error("ingestion failed: {0}")]
+    Ingest(SendError),
+    #[error("parser task failed: {0}")]
+    Task(String),
+}
+
+/// One piece of the S3 body on its way to the parser.
+enum Chunk {
+    Data(Bytes),
+    End,
+    Err(io::Error),
+}
+
+/// A blocking [`Read`] over chunks sent from an async task.
+struct ChannelReader {
+    rx: mpsc::Receiver<Chunk>,
+    current: Bytes,
+    done: bool,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.blocking_recv() {
+                Some(Chunk::Data(b)) => self.current = b,
+                Some(Chunk::End) => self.done = true,
+                Some(Chunk::Err(e)) => return Err(parse::source_error(e)),
+                None => {
+                    return Err(parse::source_error(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the S3 body stream stopped early",
+                    )))
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current.advance(n);
+        Ok(n)
+    }
+}
+
+/// Result of the blocking parse task.
+struct ParseOutcome {
+    result: Result<ParseSummary, ObjectError>,
+    malformed: Vec<LineError>,
+    oversized: Vec<(Position, RowTooLarge)>,
+}
+
+/// Malformed records logged per object (all are counted).
+const MAX_LOGGED_MALFORMED: usize = 20;
+
+async fn process_object(
+    ctx: &Ctx,
+    route: &Route,
+    counters: &Counters,
+    o: &S3Object,
+) -> Result<(), ObjectFailure> {
+    let url = format!("s3://{}/{}", o.bucket, o.key);
+    if let Some(why) = parse::skip_reason(route.service, &o.key) {
+        counters.add(|s| s.objects_skipped += 1);
+        ctx.log(route, format!("{url}: skipped ({why})"));
+        return Ok(());
+    }
+    let resp = ctx
+        .s3
+        .get_object()
+        .bucket(&o.bucket)
+        .key(&o.key)
+        .send()
+        .await
+        .map_err(|e| {
+            ObjectFailure::Fetch(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
+        })?;
+    let mut body = resp.body;
+    let (chunk_tx, chunk_rx) = mpsc::channel::<Chunk>(4);
+    let reader = tokio::spawn(async move {
+        loop {
+            let chunk = match body.try_next().await {
+                Ok(Some(b)) => Chunk::Data(b),
+                Ok(None) => Chunk::End,
+                Err(e) => Chunk::Err(io::Error::other(e)),
+            };
+            let last = !matches!(chunk, Chunk::Data(_));
+            if chunk_tx.send(chunk).await.is_err() || last {
+                return;
+            }
+        }
+    });
+    let (batch_tx, mut batch_rx) = mpsc::channel::<Batch>(2);
+    let service = route.service;
+    let key = o.key.clone();
+    let limit = ctx.config.max_request_bytes;
+    let parser = tokio::task::spawn_blocking(move || {
+        let input = ChannelReader {
+            rx: chunk_rx,
+            current: Bytes::new(),
+            done: false,
+        };
+        let mut batcher = Batcher::new(limit);
+        let mut malformed = Vec::new();
+        let mut oversized = Vec::new();
+        let mut result = parse_reader(service, Some(&key), input, &mut |item| match item {
+            Item::Row(pos, row) => match batcher.push(&row) {
+                Ok(Some(full)) => {
+                    if batch_tx.blocking_send(full).is_err() {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                }
+                Ok(None) => ControlFlow::Continue(()),
+                Err(e) => {
+                    oversized.push((pos, e));
+                    ControlFlow::Continue(())
+                }
+            },
+            Item::Malformed(e) => {
+                malformed.push(e);
+                ControlFlow::Continue(())
+            }
+        });
+        if let (Ok(_), Some(last)) = (&result, batcher.take()) {
+            if batch_tx.blocking_send(last).is_err() {
+                result = Err(ObjectError::Stopped);
+            }
+        }
+        ParseOutcome {
+            result,
+            malformed,
+            oversized,
+        }
+    });
+
+    // Hold batches back until the object decoded, up to `hold_back_bytes`.
+    let mut held: Vec<Batch> = Vec::new();
+    let mut held_bytes = 0usize;
+    let mut streaming = false;
+    let mut send_error = None;
+    while let Some(b) = batch_rx.recv().await {
+        if !streaming {
+            held_bytes += b.body.len();
+            held.push(b);
+            if held_bytes <= ctx.config.hold_back_bytes {
+                continue;
+            }
+            streaming = true;
+        } else {
+            held.push(b);
+        }
+        for b in held.drain(..) {
+            if let Err(e) = send_batch(ctx, route, counters, b).await {
+                send_error = Some(e);
+                break;
+            }
+        }
+        if send_error.is_some() {
+            break;
+        }
+    }
+    drop(batch_rx);
+    let outcome = parser.await;
+    reader.abort();
+    let outcome = outcome.map_err(|e| ObjectFailure::Task(e.to_string()))?;
+    let n_malformed = outcome.malformed.len() as u64;
+    for e in outcome.malformed.iter().take(MAX_LOGGED_MALFORMED) {
+        ctx.log(route, format!("{url}: malformed record, {e}"));
+    }
+    if outcome.malformed.len() > MAX_LOGGED_MALFORMED {
+        ctx.log(
+            route,
+            format!(
+                "{url}: {} more malformed records",
+                outcome.malformed.len() - MAX_LOGGED_MALFORMED
+            ),
+        );
+    }
+    for (pos, e) in &outcome.oversized {
+        ctx.log(route, format!("{url}: {pos}: {e}; row not sent"));
+    }
+    let n_oversized = outcome.oversized.len() as u64;
+    if let Some(e) = send_error {
+        return Err(ObjectFailure::Ingest(e));
+    }
+    let summary = match outcome.result {
+        Ok(s) => s,
+        Err(e) => {
+            if streaming {
+                ctx.log(route, format!("{url}: rows of this object were already sent before the error; redelivery repeats them"));
+            }
+            return Err(if e.is_retryable() {
+                ObjectFailure::Read(e)
+            } else {
+                ObjectFailure::Malformed(e)
+            });
+        }
+    };
+    for b in held {
+        send_batch(ctx, route, counters, b)
+            .await
+            .map_err(ObjectFailure::Ingest)?;
+    }
+    counters.add(|s| {
+        s.objects += 1;
+        s.malformed_lines += n_malformed;
+        s.oversized_rows += n_oversized;
+        s.bytes_read += summary.stored_bytes;
+        s.bytes_decompressed += summary.decompressed_bytes;
+    });
+    Ok(())
+}
+
+async fn send_batch(
+    ctx: &Ctx,
+    route: &Route,
+    counters: &Counters,
+    b: Batch,
+) -> Result<(), SendError> {
+    let (rows, bytes) = (b.rows, b.body.len() as u64);
+    match ctx
+        .ingest
+        .send(&route.stream, b.body, &counters.retries)
+        .await
+    {
+        Ok(()) => {
+            counters.add(|s| {
+                s.batches += 1;
+                s.records_ingested += rows;
+                s.bytes_sent += bytes;
+            });
+            Ok(())
+        }
+        Err(e) => {
+            counters.add(|s| s.failed_batches += 1);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The connector's parser on the simulator's own output: every object of a
+//! generated run parses to exactly the manifest's expected rows, record for
+//! record; malformed records are found at the manifest's lines / indexes;
+//! undecodable objects fail; digests are skipped by key.
+
+use simulator::connector::parse::{parse_bytes, skip_reason, ObjectError, Service};
+use simulator::synth::manifest::{Content, ObjectKind};
+use simulator::synth::{self, BadDataKind, GenOptions, MemOutput, VpcFormat};
+
+fn generate(opts: &GenOptions) -> MemOutput {
+    let mut out = MemOutput::default();
+    synth::generate(opts, &mut out).expect("generate");
+    out
+}
+
+fn service_of(s: synth::Service) -> Service {
+    Service::from_name(s.name()).expect("every simulated service has a parser")
+}
+
+/// Parses every object of `out` and compares with the manifest.
+fn check_run(out: &MemOutput) -> u64 {
+    let mut rows_total = 0;
+    for e in out.entries() {
+        let service = service_of(e.service);
+        let data = &out.objects[&e.key];
+        if e.kind == ObjectKind::Digest {
+            assert!(skip_reason(service, &e.key).is_some(), "{}", e.key);
+            // Read anyway, a digest is not a log file.
+            let (rows, _, r) = parse_bytes(service, Some(&e.key), data);
+            assert!(rows.is_empty() && matches!(r, Err(ObjectError::Document(_))));
+            continue;
+        }
+        assert!(skip_reason(service, &e.key).is_none(), "{}", e.key);
+        let (rows, bad, result) = parse_bytes(service, Some(&e.key), data);
+        match e.content {
+            Content::TruncatedGzip => {
+                assert!(!e.ingest);
+                assert!(
+                    matches!(result, Err(ObjectError::Decompress(_))),
+                    "{}: {result:?}",
+                    e.key
+                );
+                continue;
+            }
+            Content::NotGzip => {
+                assert!(!e.ingest);
+                assert!(matches!(result, Err(ObjectError::NotGzip)), "{result:?}");
+                assert!(rows.is_empty());
+                continue;
+            }
+            _ => {}
+        }
+        let summary = result.unwrap_or_else(|err| panic!("{}: {err}", e.key));
+        assert!(e.ingest);
+        assert_eq!(rows.len() as u64, e.record_count, "{}", e.key);
+        assert_eq!(summary.rows, e.record_count);
+        assert_eq!(
+            summary.decompressed_bytes, e.uncompressed_bytes,
+            "{}",
+            e.key
+        );
+        assert_eq!(summary.stored_bytes, e.bytes);
+        if e.records_listed {
+            for ((pos, row), exp) in rows.iter().zip(&e.records) {
+                assert_eq!(row, &exp.expected, "{} {pos:?}", e.key);
+                assert_eq!(pos.line, exp.line, "{}", e.key);
+            }
+        }
+        let lines: Vec<u64> = bad.iter().filter_map(|b| b.position.line).collect();
+        assert_eq!(lines, e.malformed_lines, "{}: {bad:?}", e.key);
+        let indexes: Vec<u64> = bad
+            .iter()
+            .filter(|b| b.position.line.is_none())
+            .map(|b| b.position.index)
+            .collect();
+        assert_eq!(indexes, e.malformed_indexes, "{}", e.key);
+        rows_total += rows.len() as u64;
+    }
+    rows_total
+}
+
+fn all_bad_data(service: synth::Service, records: u64, seed: u64) -> GenOptions {
+    let mut o = GenOptions::new(service, records, seed);
+    o.bad_data = BadDataKind::ALL.to_vec();
+    o.large_object_bytes = 300_000;
+    o
+}
+
+#[test]
+fn vpc_every_format_equals_manifest() {
+    for format in [VpcFormat::Default, VpcFormat::Custom, VpcFormat::AllFields] {
+        let mut o = all_bad_data(synth::Service::Vpc, 3000, 21);
+        o.vpc_fields = format.fields();
+        let out = generate(&o);
+        assert!(check_run(&out) > 3000);
+    }
+    let mut o = GenOptions::new(synth::Service::Vpc, 500, 3);
+    o.vpc_fields = synth::vpc::parse_fields(
+        "${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${start} ${end} ${ecs-task-id} ${log-status}",
+    )
+    .unwrap();
+    assert_eq!(check_run(&generate(&o)), 500);
+}
+
+#[test]
+fn guardduty_equals_manifest() {
+    let out = generate(&all_bad_data(synth::Service::Guardduty, 1500, 22));
+    assert!(check_run(&out) > 1500);
+}
+
+#[test]
+fn cloudtrail_equals_manifest() {
+    let out = generate(&all_bad_data(synth::Service::Cloudtrail, 1500, 23));
+    assert!(check_run(&out) > 1500);
+    assert!(out.entries().any(|e| e.kind == ObjectKind::Digest));
+}
+
+#[test]
+fn cloudwatch_equals_manifest() {
+    let out = generate(&all_bad_data(synth::Service::Cloudwatch, 2500, 24));
+    assert!(check_run(&out) > 2500);
+}
+
+#[test]
+fn malformed_lines_are_counted_per_service() {
+    for s in [
+        synth::Service::Vpc,
+        synth::Service::Guardduty,
+        synth::Service::Cloudtrail,
+        synth::Service::Cloudwatch,
+    ] {
+        let mut o = GenOptions::new(s, 40, 5);
+        o.bad_data = vec![BadDataKind::MalformedLines];
+        let out = generate(&o);
+        let e = out
+            .entries()
+            .find(|e| e.content == Content::Malformed)
+            .unwrap();
+        let (rows, bad, r) = parse_bytes(service_of(s), Some(&e.key), &out.objects[&e.key]);
+        let summary = r.unwrap();
+        assert_eq!(
+            bad.len(),
+            e.malformed_lines.len() + e.malformed_indexes.len(),
+            "{s:?}"
+        );
+        assert!(bad.len() >= 3);
+        assert_eq!(summary.malformed, bad.len() as u64);
+        assert_eq!(rows.len() as u64, e.record_count);
+        for b in &bad {
+            assert!(!b.reason.is_empty());
+        }
+    }
+}
