@@ -550,7 +550,7 @@ async fn seeded_fault_fractions() {
     };
     // The outcomes the seed prescribes, in order.
     let mut decider = Decider::new(faults.clone());
-    let plan: Vec<Outcome> = (0..N).map(|_| decider.next().1).collect();
+    let plan: Vec<Outcome> = (0..N).map(|_| decider.decide().1).collect();
     let server = serve(Config {
         faults,
         ..Config::default()

@@ -208,7 +208,7 @@ impl Decider {
 
     /// The next request's latency and outcome (always two draws, so the
     /// sequence does not depend on the latency setting).
-    pub fn next(&mut self) -> (Duration, Outcome) {
+    pub fn decide(&mut self) -> (Duration, Outcome) {
         let u: f64 = self.rng.random();
         let l: u64 = self.rng.random();
         let f = &self.faults;
@@ -285,7 +285,7 @@ mod tests {
         };
         let run = || {
             let mut d = Decider::new(f.clone());
-            (0..10_000).map(|_| d.next()).collect::<Vec<_>>()
+            (0..10_000).map(|_| d.decide()).collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());
@@ -298,6 +298,6 @@ mod tests {
             .iter()
             .all(|(d, _)| (10..=20).contains(&(d.as_millis() as u64))));
         let mut none = Decider::new(Faults::default());
-        assert!((0..1000).all(|_| none.next() == (Duration::ZERO, Outcome::Serve)));
+        assert!((0..1000).all(|_| none.decide() == (Duration::ZERO, Outcome::Serve)));
     }
 }

@@ -393,7 +393,11 @@ async fn ingest(
         .map(str::to_string)
         .unwrap_or_else(new_request_id);
     st.stats().requests += 1;
-    let (delay, outcome) = st.decider.lock().unwrap_or_else(|e| e.into_inner()).next();
+    let (delay, outcome) = st
+        .decider
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .decide();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -525,6 +529,8 @@ fn too_large(max: usize, what: &str) -> Response {
 }
 
 /// Auth, api-version, DCR and stream, content type and encoding; `Ok(gzip)`.
+// The error is the response to send; it is built once per failed request.
+#[allow(clippy::result_large_err)]
 fn check_headers(
     st: &AppState,
     dcr: &str,
