@@ -1,0 +1,542 @@
+//! The connector against real LocalStack: buckets with real S3 -> SQS
+//! notifications, objects from the simulator's generators, and a small
+//! in-test Logs Ingestion endpoint (raw HTTP/1.1 on a TCP listener) that
+//! records every row and can answer with scripted failures.
+//!
+//! * `exactly_once_and_deleted`: every expected row arrives exactly once, the
+//!   good messages (and the s3:TestEvents) are deleted, CloudTrail digests
+//!   are skipped, malformed objects (truncated gzip, plain text under .gz)
+//!   send nothing and stay on the queue.
+//! * `retries_503_and_429_without_loss_or_duplicates`: the endpoint answers
+//!   503, 503, 429 before accepting; every row still arrives exactly once.
+//! * `non_retryable_400_leaves_messages`: a 400 fails the object at once,
+//!   nothing is deleted.
+//!
+//! One LocalStack serves all three (started once per test binary, stopped at
+//! the end of the last test through a reference count). Waits are deadlines,
+//! never fixed sleeps.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::Value;
+use simulator::connector::parse::write_row_json;
+use simulator::connector::{self, ConnectorConfig, IngestTarget, RetryPolicy, Route, Service};
+use simulator::synth::manifest::{Content, ObjectKind};
+use simulator::synth::{self, BadDataKind, GenOptions, MemOutput};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+// ------------------------------------------------------------ LocalStack
+
+struct Shared {
+    ls: Mutex<Option<harness::LocalStack>>,
+    users: Mutex<usize>,
+}
+
+fn shared() -> &'static Shared {
+    static S: OnceLock<Shared> = OnceLock::new();
+    S.get_or_init(|| Shared {
+        ls: Mutex::new(None),
+        users: Mutex::new(0),
+    })
+}
+
+/// Tests in this binary that have not finished yet.
+const TESTS: usize = 3;
+
+/// The shared LocalStack's endpoint (started by the first caller).
+fn localstack() -> String {
+    let s = shared();
+    let mut ls = s.ls.lock().unwrap_or_else(|e| e.into_inner());
+    if ls.is_none() {
+        let started = harness::LocalStack::start(harness::LocalStackConfig::default())
+            .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
+        *ls = Some(started);
+    }
+    ls.as_ref().unwrap().endpoint().to_string()
+}
+
+/// Marks one test done; the last one stops LocalStack (also on failure,
+/// through the guard's drop).
+struct Done;
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        let s = shared();
+        let mut users = s.users.lock().unwrap_or_else(|e| e.into_inner());
+        *users += 1;
+        if *users == TESTS {
+            if let Some(ls) = s.ls.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                ls.stop().expect("stopping LocalStack");
+            }
+        }
+    }
+}
+
+async fn clients(endpoint: &str) -> (aws_sdk_s3::Client, aws_sdk_sqs::Client) {
+    let config = deployer::sdk_config(&deployer::Target::localstack(endpoint)).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    (s3, aws_sdk_sqs::Client::new(&config))
+}
+
+/// A bucket whose ObjectCreated notifications go to a new queue; returns
+/// the queue URL once the s3:TestEvent arrived (left on the queue: the
+/// connector must drop it).
+async fn bucket_with_queue(
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+) -> String {
+    s3.create_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .expect("create bucket");
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .attributes(QueueAttributeName::VisibilityTimeout, "60")
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    s3.put_bucket_notification_configuration()
+        .bucket(name)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(
+                    QueueConfiguration::builder()
+                        .queue_arn(arn)
+                        .events(Event::from("s3:ObjectCreated:*"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("notification configuration");
+    url
+}
+
+/// Messages on the queue, visible + in flight.
+async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
+    let a = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap_or_default();
+    a.values().map(|v| v.parse::<u64>().unwrap()).sum()
+}
+
+/// Waits (deadline) until the queue holds exactly `n` messages.
+async fn wait_depth(sqs: &aws_sdk_sqs::Client, url: &str, n: u64) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut delay = Duration::from_millis(100);
+    loop {
+        let d = queue_depth(sqs, url).await;
+        if d == n {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "queue {url} holds {d} messages, expected {n}"
+        );
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Generates a service's objects into memory and uploads them.
+async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, opts: &GenOptions) -> MemOutput {
+    let mut out = MemOutput::default();
+    synth::generate(opts, &mut out).expect("generate");
+    for key in &out.order {
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(out.objects[key].clone()))
+            .send()
+            .await
+            .expect("put object");
+    }
+    out
+}
+
+/// The rows the endpoint must receive for `out`, as JSON values.
+fn expected_rows(out: &MemOutput) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for e in out.entries().filter(|e| e.ingest) {
+        assert!(e.records_listed);
+        for r in &e.records {
+            let mut buf = Vec::new();
+            write_row_json(&r.expected, &mut buf).unwrap();
+            rows.push(serde_json::from_slice(&buf).unwrap());
+        }
+    }
+    rows
+}
+
+fn sorted(mut v: Vec<Value>) -> Vec<String> {
+    let mut s: Vec<String> = v.drain(..).map(|x| x.to_string()).collect();
+    s.sort();
+    s
+}
+
+// ------------------------------------------------------------ endpoint
+
+/// What the endpoint saw.
+#[derive(Default)]
+struct Seen {
+    /// Accepted rows per stream.
+    rows: BTreeMap<String, Vec<Value>>,
+    requests: u64,
+    /// Statuses answered, in order.
+    statuses: Vec<u16>,
+    bad_requests: Vec<String>,
+}
+
+/// A minimal Logs Ingestion endpoint: HTTP/1.1 with keep-alive, checks the
+/// path, headers and body, and answers `script[i]` to the i-th request
+/// (204 once the script is used up, or always `fallback`).
+struct Endpoint {
+    url: String,
+    seen: Arc<Mutex<Seen>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+const DCR: &str = "dcr-00112233445566778899aabbccddeeff";
+const TOKEN: &str = "test-token";
+
+async fn endpoint(
+    script: Vec<(u16, Vec<(&'static str, &'static str)>)>,
+    fallback: u16,
+) -> Endpoint {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let script = Arc::new(Mutex::new(script.into_iter()));
+    let seen2 = Arc::clone(&seen);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = Arc::clone(&seen2);
+            let script = Arc::clone(&script);
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = line.split(' ').nth(1).unwrap_or("").to_string();
+                    let mut headers = BTreeMap::new();
+                    loop {
+                        let mut h = String::new();
+                        if r.read_line(&mut h).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let h = h.trim_end();
+                        if h.is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = h.split_once(':') {
+                            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                        }
+                    }
+                    let len: usize = headers
+                        .get("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0; len];
+                    if r.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    let (status, extra) = script
+                        .lock()
+                        .unwrap()
+                        .next()
+                        .unwrap_or((fallback, Vec::new()));
+                    {
+                        let mut s = seen.lock().unwrap();
+                        s.requests += 1;
+                        s.statuses.push(status);
+                        let prefix = format!("/dataCollectionRules/{DCR}/streams/");
+                        let ok_headers = headers.get("authorization").map(String::as_str)
+                            == Some(&*format!("Bearer {TOKEN}"))
+                            && headers.get("content-type").map(String::as_str)
+                                == Some("application/json")
+                            && headers
+                                .get("x-ms-client-request-id")
+                                .is_some_and(|v| v.len() == 36);
+                        let stream = path
+                            .strip_prefix(&prefix)
+                            .and_then(|p| p.strip_suffix("?api-version=2023-01-01"));
+                        match (stream, ok_headers, body.len() <= 1_000_000) {
+                            (Some(stream), true, true) => {
+                                if status == 204 {
+                                    let rows: Vec<Value> =
+                                        serde_json::from_slice(&body).expect("JSON array body");
+                                    s.rows.entry(stream.to_string()).or_default().extend(rows);
+                                }
+                            }
+                            _ => s
+                                .bad_requests
+                                .push(format!("{path} {headers:?} {} bytes", body.len())),
+                        }
+                    }
+                    let reason = match status {
+                        204 => "No Content",
+                        400 => "Bad Request",
+                        429 => "Too Many Requests",
+                        _ => "Service Unavailable",
+                    };
+                    let mut resp = format!("HTTP/1.1 {status} {reason}\r\n");
+                    for (k, v) in extra {
+                        resp.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    let err = r#"{"error":{"code":"Scripted","message":"scripted failure"}}"#;
+                    if status == 204 {
+                        resp.push_str("\r\n");
+                    } else {
+                        resp.push_str(&format!(
+                            "content-type: application/json\r\ncontent-length: {}\r\n\r\n{err}",
+                            err.len()
+                        ));
+                    }
+                    if w.write_all(resp.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Endpoint { url, seen, task }
+}
+
+fn config(routes: Vec<Route>, ep: &Endpoint) -> ConnectorConfig {
+    let mut c = ConnectorConfig::new(
+        routes,
+        IngestTarget {
+            endpoint: ep.url.clone(),
+            dcr_immutable_id: DCR.into(),
+            token: TOKEN.into(),
+            gzip: false,
+        },
+    );
+    c.wait_time_seconds = 1;
+    c.visibility_timeout_seconds = 60;
+    c.stop_after_empty_polls = Some(2);
+    c.retry = RetryPolicy {
+        max_attempts: 6,
+        base_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(30),
+    };
+    c
+}
+
+async fn run_until_drained(
+    c: &ConnectorConfig,
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+) -> connector::Stats {
+    let (_tx, rx) = watch::channel(false);
+    tokio::time::timeout(Duration::from_secs(300), connector::run(c, s3, sqs, rx))
+        .await
+        .expect("the connector drains the queues within the deadline")
+        .expect("connector run")
+}
+
+// ------------------------------------------------------------ tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_once_and_deleted() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let vpc_q = bucket_with_queue(&s3, &sqs, "conn-vpc").await;
+    let ct_q = bucket_with_queue(&s3, &sqs, "conn-cloudtrail").await;
+    let cw_q = bucket_with_queue(&s3, &sqs, "conn-cloudwatch").await;
+    let bad = vec![
+        BadDataKind::MalformedLines,
+        BadDataKind::TruncatedGzip,
+        BadDataKind::NotGzip,
+        BadDataKind::Empty,
+    ];
+    let mut vpc = GenOptions::new(synth::Service::Vpc, 3000, 31);
+    vpc.bad_data = bad.clone();
+    let mut ct = GenOptions::new(synth::Service::Cloudtrail, 400, 32);
+    ct.bad_data = bad.clone();
+    let cw = GenOptions::new(synth::Service::Cloudwatch, 1500, 33);
+    let vpc_out = upload(&s3, "conn-vpc", &vpc).await;
+    let ct_out = upload(&s3, "conn-cloudtrail", &ct).await;
+    let cw_out = upload(&s3, "conn-cloudwatch", &cw).await;
+    // Test event + one message per object.
+    wait_depth(&sqs, &vpc_q, 1 + vpc_out.objects.len() as u64).await;
+    wait_depth(&sqs, &ct_q, 1 + ct_out.objects.len() as u64).await;
+    wait_depth(&sqs, &cw_q, 1 + cw_out.objects.len() as u64).await;
+
+    let ep = endpoint(Vec::new(), 204).await;
+    let mut c = config(
+        vec![
+            Route::new(Service::Vpc, &vpc_q),
+            Route::new(Service::Cloudtrail, &ct_q),
+            Route::new(Service::Cloudwatch, &cw_q),
+        ],
+        &ep,
+    );
+    c.max_request_bytes = 200_000; // several batches per object
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+
+    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
+    assert!(seen.bad_requests.is_empty(), "{:?}", seen.bad_requests);
+    for (route, out, stream) in [
+        ("vpc", &vpc_out, "Custom-AWSVPCFlow"),
+        ("cloudtrail", &ct_out, "Custom-AWSCloudTrail"),
+        ("cloudwatch", &cw_out, "Custom-AWSCloudWatch"),
+    ] {
+        let want = expected_rows(out);
+        let got = seen.rows.get(stream).cloned().unwrap_or_default();
+        assert_eq!(got.len(), want.len(), "{route}: rows received");
+        assert_eq!(
+            sorted(got),
+            sorted(want.clone()),
+            "{route}: exactly the expected rows"
+        );
+        let s = &stats.routes[route];
+        let undecodable = out
+            .entries()
+            .filter(|e| matches!(e.content, Content::TruncatedGzip | Content::NotGzip))
+            .count() as u64;
+        let digests = out
+            .entries()
+            .filter(|e| e.kind == ObjectKind::Digest)
+            .count() as u64;
+        let malformed: u64 = out
+            .entries()
+            .map(|e| (e.malformed_lines.len() + e.malformed_indexes.len()) as u64)
+            .sum();
+        assert_eq!(s.test_events, 1, "{route}");
+        assert_eq!(s.records_ingested, want.len() as u64, "{route}");
+        assert_eq!(s.malformed_objects, undecodable, "{route}");
+        assert_eq!(s.objects_skipped, digests, "{route}");
+        assert_eq!(s.malformed_lines, malformed, "{route}");
+        assert_eq!(s.messages_left, undecodable, "{route}");
+        assert_eq!(
+            s.messages_deleted,
+            1 + out.objects.len() as u64 - undecodable,
+            "{route}"
+        );
+        assert!(s.batches > 1, "{route}: {s:?}");
+        assert_eq!(s.retries, 0);
+    }
+    // Only the malformed objects' messages remain (in flight until their
+    // visibility timeout, then redelivered towards the DLQ).
+    wait_depth(&sqs, &vpc_q, 2).await;
+    wait_depth(&sqs, &ct_q, 2).await;
+    wait_depth(&sqs, &cw_q, 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_503_and_429_without_loss_or_duplicates() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let q = bucket_with_queue(&s3, &sqs, "conn-retry").await;
+    let out = upload(
+        &s3,
+        "conn-retry",
+        &GenOptions::new(synth::Service::Guardduty, 300, 34),
+    )
+    .await;
+    wait_depth(&sqs, &q, 1 + out.objects.len() as u64).await;
+
+    let ep = endpoint(
+        vec![
+            (503, vec![]),
+            (503, vec![("retry-after", "0")]),
+            (429, vec![("retry-after-ms", "20")]),
+        ],
+        204,
+    )
+    .await;
+    let c = config(vec![Route::new(Service::Guardduty, &q)], &ep);
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
+    assert!(seen.bad_requests.is_empty(), "{:?}", seen.bad_requests);
+    assert_eq!(&seen.statuses[..3], [503, 503, 429]);
+    let want = expected_rows(&out);
+    let got = seen
+        .rows
+        .get("Custom-AWSGuardDuty")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(got.len(), want.len());
+    assert_eq!(sorted(got), sorted(want));
+    let s = &stats.routes["guardduty"];
+    assert_eq!(s.retries, 3);
+    assert_eq!(s.failed_batches, 0);
+    assert_eq!(s.messages_deleted, 1 + out.objects.len() as u64);
+    assert_eq!(s.messages_left, 0);
+    wait_depth(&sqs, &q, 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_retryable_400_leaves_messages() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let q = bucket_with_queue(&s3, &sqs, "conn-reject").await;
+    let mut o = GenOptions::new(synth::Service::Cloudwatch, 50, 35);
+    o.records_per_object = Some(25);
+    let out = upload(&s3, "conn-reject", &o).await;
+    let objects = out.objects.len() as u64;
+    wait_depth(&sqs, &q, 1 + objects).await;
+
+    let ep = endpoint(Vec::new(), 400).await;
+    let c = config(vec![Route::new(Service::Cloudwatch, &q)], &ep);
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+    let s = &stats.routes["cloudwatch"];
+    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
+    // One attempt per object: 400 is not retried.
+    assert_eq!(seen.requests, objects);
+    assert!(seen.rows.is_empty());
+    assert_eq!(s.retries, 0);
+    assert_eq!(s.failed_objects, objects);
+    assert_eq!(s.messages_left, objects);
+    assert_eq!(s.messages_deleted, 1, "only the test event");
+    wait_depth(&sqs, &q, objects).await;
+}
