@@ -137,12 +137,21 @@ impl IngestClient {
     /// A client for `target` (HTTP or HTTPS with the system's root
     /// certificates).
     pub fn new(target: IngestTarget, retry: RetryPolicy) -> Self {
-        let tls = rustls::ClientConfig::builder()
+        // The process default provider if one was installed, else aws-lc-rs
+        // (the AWS SDK's): never the panic of an ambiguous default.
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+        let builder = || {
+            rustls::ClientConfig::builder_with_provider(std::sync::Arc::clone(&provider))
+                .with_safe_default_protocol_versions()
+                .expect("aws-lc-rs supports the default TLS versions")
+        };
+        // Without system roots, HTTPS fails at connect time with a clear
+        // certificate error; plain HTTP (a local mock) still works.
+        let tls = builder()
             .with_native_roots()
-            .unwrap_or_else(|_| {
-                rustls::ClientConfig::builder()
-                    .with_root_certificates(rustls::RootCertStore::empty())
-            })
+            .unwrap_or_else(|_| builder().with_root_certificates(rustls::RootCertStore::empty()))
             .with_no_client_auth();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
