@@ -1,0 +1,465 @@
+//! The EKS stack end to end on real LocalStack: synthetic audit events and control-plane noise
+//! are written to `/aws/eks/<cluster>/cluster` with PutLogEvents; the stack's subscription
+//! filter, Firehose stream and transform Lambda turn them into objects under the notified prefix;
+//! S3 announces them on the queue; every audit event must come out exactly once as the expected
+//! `AWSEKSLogs_CL` row, and nothing else.
+
+use aws_sdk_cloudwatchlogs::error::DisplayErrorContext;
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use deployer::StackRequest;
+use generator::facts::Cloud;
+use generator::render::{self, Format};
+use generator::stacks::{StackKind, StackSpec};
+use integration_tests::{s3, sdk, start_localstack, WORKSPACE_ID};
+use serde_json::Value;
+use simulator::synth::cloudwatch::LogEvent;
+use simulator::synth::eks::{self, EksOptions, LogsSink};
+use simulator::tables::AwsEksLogs;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const CLUSTER: &str = "it-eks-Prod_1";
+const AUDIT_EVENTS: u64 = 600;
+const COLUMNS: [&str; 13] = [
+    "TimeGenerated",
+    "AwsAccountId",
+    "Region",
+    "ClusterName",
+    "Verb",
+    "User",
+    "SourceIPs",
+    "UserAgent",
+    "ObjectRef",
+    "ResponseCode",
+    "Stage",
+    "AuthDecision",
+    "RawEvent",
+];
+
+/// CloudWatch Logs through the AWS SDK.
+struct Cwl(aws_sdk_cloudwatchlogs::Client);
+
+impl LogsSink for Cwl {
+    type Error = String;
+
+    async fn create_log_group(&self, name: &str) -> Result<(), String> {
+        match self.0.create_log_group().log_group_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(format!("CreateLogGroup {name}: {}", DisplayErrorContext(e))),
+        }
+    }
+
+    async fn create_log_stream(&self, group: &str, stream: &str) -> Result<(), String> {
+        let r = self
+            .0
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "CreateLogStream {stream}: {}",
+                DisplayErrorContext(e)
+            )),
+        }
+    }
+
+    async fn put_log_events(
+        &self,
+        group: &str,
+        stream: &str,
+        events: &[LogEvent],
+    ) -> Result<(), String> {
+        let events: Vec<InputLogEvent> = events
+            .iter()
+            .map(|e| {
+                InputLogEvent::builder()
+                    .timestamp(e.timestamp_ms)
+                    .message(&e.message)
+                    .build()
+                    .expect("timestamp and message are set")
+            })
+            .collect();
+        let out = self
+            .0
+            .put_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .set_log_events(Some(events))
+            .send()
+            .await
+            .map_err(|e| format!("PutLogEvents {stream}: {}", DisplayErrorContext(e)))?;
+        if let Some(rejected) = out.rejected_log_events_info() {
+            return Err(format!(
+                "PutLogEvents {stream} rejected events: {rejected:?}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `%XX` and `+` decoding of the keys in S3 event notifications.
+fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Object keys announced by one SQS message (none for the s3:TestEvent).
+fn announced_keys(body: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(body).unwrap();
+    if v["Event"] == "s3:TestEvent" {
+        return Vec::new();
+    }
+    v["Records"]
+        .as_array()
+        .unwrap_or_else(|| panic!("unexpected notification {v}"))
+        .iter()
+        .map(|r| {
+            assert!(
+                r["eventName"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("ObjectCreated:"),
+                "{r}"
+            );
+            url_decode(r["s3"]["object"]["key"].as_str().unwrap())
+        })
+        .collect()
+}
+
+/// What one delivered object holds.
+struct Object {
+    gzip: bool,
+    rows: Vec<AwsEksLogs>,
+}
+
+/// Reads an object under the notified prefix: gzip'd NDJSON whose lines are exactly the
+/// AWSEKSLogs_CL columns. LocalStack's Firehose does not apply `CompressionFormat`, so a plain
+/// body is accepted there and counted.
+fn parse_object(key: &str, bytes: &[u8]) -> Object {
+    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    let text = if gzip {
+        let mut s = String::new();
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_string(&mut s)
+            .unwrap_or_else(|e| panic!("{key}: bad gzip: {e}"));
+        s
+    } else {
+        String::from_utf8(bytes.to_vec()).unwrap_or_else(|e| panic!("{key}: not UTF-8: {e}"))
+    };
+    assert!(
+        text.ends_with('\n'),
+        "{key}: NDJSON must be newline-terminated"
+    );
+    let rows = text
+        .lines()
+        .map(|line| {
+            let v: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{key}: {e}: {line}"));
+            let keys: BTreeSet<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys, BTreeSet::from(COLUMNS), "{key}: columns");
+            serde_json::from_value(v).unwrap_or_else(|e| panic!("{key}: {e}: {line}"))
+        })
+        .collect();
+    Object { gzip, rows }
+}
+
+async fn list(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut token = None;
+    loop {
+        let out = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token)
+            .send()
+            .await
+            .unwrap();
+        keys.extend(
+            out.contents()
+                .iter()
+                .filter_map(|o| o.key().map(String::from)),
+        );
+        match out.next_continuation_token() {
+            Some(t) => token = Some(t.to_string()),
+            None => return keys,
+        }
+    }
+}
+
+async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    out.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactly_once() {
+    let ls = start_localstack();
+    let config = sdk(&ls).await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let cwl = Cwl(aws_sdk_cloudwatchlogs::Client::new(&config));
+    let s3 = s3(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let region = config.region().unwrap().to_string();
+
+    // The cluster's log group exists (audit logging is on): the stack creates the filter.
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let mut opts = EksOptions::new(CLUSTER, AUDIT_EVENTS, 42, eks::recent_start_ms(now_ms, 30));
+    opts.region = region.clone();
+    opts.max_batch = 50;
+    let run = eks::generate(&opts);
+    cwl.create_log_group(&run.log_group).await.unwrap();
+
+    let spec = StackSpec {
+        kind: StackKind::Eks,
+        cloud: Cloud::Commercial,
+    };
+    let t0 = Instant::now();
+    let report = deployer::deploy(
+        &cfn,
+        &StackRequest {
+            stack_name: "it-eks-e2e".into(),
+            template: render::render(&spec.build(), Format::Json),
+            parameters: vec![
+                ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
+                ("EKSClusterName".into(), CLUSTER.into()),
+                ("LogGroupExists".into(), "true".into()),
+            ],
+            timeout: Duration::from_secs(300),
+            progress: false,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("EKS stack deployed in {:.1} s", t0.elapsed().as_secs_f64());
+    let out = &report.outputs;
+    let bucket = out["LogBucketName"].clone();
+    let url = out["SentinelSQSQueueURL"].clone();
+    let prefix = out["NotificationPrefix"].clone();
+    let error_prefix = out["ErrorOutputPrefix"].clone();
+    assert_eq!(prefix, format!("eks-audit-logs/{CLUSTER}/"));
+    assert_eq!(error_prefix, format!("eks-audit-errors/{CLUSTER}/"));
+    assert!(
+        bucket.starts_with("sentinel-eks-000000000000-us-east-1-") && bucket.len() == 44,
+        "derived bucket name {bucket}"
+    );
+    assert_eq!(
+        out["SentinelSQSQueueName"],
+        format!("MicrosoftSentinelEKSSqs-{CLUSTER}")
+    );
+    assert_eq!(out["DestinationTable"], "AWSEKSLogs_CL");
+    assert_eq!(out["CloudWatchLogGroup"], run.log_group);
+    let step2 = &out["Step2CreateSubscriptionFilter"];
+    assert!(
+        step2.contains(&out["FirehoseDeliveryStreamArn"])
+            && step2.contains(&out["CloudWatchLogsRoleArn"]),
+        "{step2}"
+    );
+
+    // The filter the stack made: audit events only, to the stack's stream.
+    let filters = cwl
+        .0
+        .describe_subscription_filters()
+        .log_group_name(&run.log_group)
+        .send()
+        .await
+        .unwrap();
+    let [filter] = filters.subscription_filters() else {
+        panic!("one subscription filter: {filters:?}")
+    };
+    // LocalStack's AWS::Logs::SubscriptionFilter provider (2026.3) puts the filter under the log
+    // group's name and without the RoleArn; AWS uses FilterName and RoleArn as given.
+    let name = filter.filter_name().unwrap_or_default();
+    assert!(
+        name == "MicrosoftSentinelEKSAudit" || name == run.log_group,
+        "filter name {name}"
+    );
+    if name != "MicrosoftSentinelEKSAudit" {
+        eprintln!(
+            "note: LocalStack named the stack's subscription filter {name:?} (role {:?}) instead of MicrosoftSentinelEKSAudit",
+            filter.role_arn()
+        );
+    }
+    assert!(step2.contains(&format!(
+        "--filter-name MicrosoftSentinelEKSAudit --filter-pattern '{}'",
+        generator::stacks::eks::FILTER_PATTERN
+    )));
+    assert_eq!(
+        filter.filter_pattern(),
+        Some(generator::stacks::eks::FILTER_PATTERN)
+    );
+    assert_eq!(
+        filter.destination_arn(),
+        Some(out["FirehoseDeliveryStreamArn"].as_str())
+    );
+
+    // Deliver, then read what the queue announces until every expected row arrived.
+    let t1 = Instant::now();
+    let delivery = eks::deliver(&cwl, &run).await.unwrap();
+    let put_secs = t1.elapsed().as_secs_f64();
+    eprintln!("delivered {delivery:?} in {put_secs:.1} s");
+    let expected = run.expected_by_key();
+    let mut got: BTreeMap<String, AwsEksLogs> = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    let mut unexpected = Vec::new();
+    let mut objects: BTreeSet<String> = BTreeSet::new();
+    let mut plain_objects = 0;
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut quiet_polls = 0;
+    loop {
+        let done = got.len() == expected.len();
+        if done && quiet_polls >= 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out: {} of {} rows after {:.0} s ({} objects)",
+            got.len(),
+            expected.len(),
+            t1.elapsed().as_secs_f64(),
+            objects.len()
+        );
+        let msgs = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(if done { 3 } else { 1 })
+            .send()
+            .await
+            .unwrap();
+        let msgs = msgs.messages().to_vec();
+        if done && msgs.is_empty() {
+            quiet_polls += 1;
+        }
+        for m in msgs {
+            for key in announced_keys(m.body().unwrap()) {
+                assert!(
+                    key.starts_with(&prefix) && key.ends_with(".gz"),
+                    "announced {key}"
+                );
+                assert!(objects.insert(key.clone()), "{key} announced twice");
+                let obj = parse_object(&key, &get(&s3, &bucket, &key).await);
+                if !obj.gzip {
+                    plain_objects += 1;
+                }
+                for row in obj.rows {
+                    let k = eks::row_key(&row)
+                        .unwrap_or_else(|| panic!("{key}: row without auditID/stage"));
+                    if !expected.contains_key(&k) {
+                        unexpected.push(k);
+                    } else if got.insert(k.clone(), row).is_some() {
+                        duplicates.push(k);
+                    }
+                }
+            }
+            sqs.delete_message()
+                .queue_url(&url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let end_to_end = t1.elapsed().as_secs_f64();
+    assert!(duplicates.is_empty(), "rows seen twice: {duplicates:?}");
+    assert!(
+        unexpected.is_empty(),
+        "rows nobody expected: {unexpected:?}"
+    );
+    for (k, want) in &expected {
+        let have = &got[k];
+        assert_eq!(have, *want, "row {k}");
+        assert_eq!(have.AwsAccountId, "000000000000");
+        assert_eq!(have.ClusterName, CLUSTER);
+        assert_eq!(have.Region, region);
+        assert_eq!(
+            have.TimeGenerated,
+            simulator::tables::format_datetime_ms(
+                simulator::tables::parse_datetime_ms(
+                    have.RawEvent["requestReceivedTimestamp"].as_str().unwrap()
+                )
+                .unwrap()
+            )
+        );
+    }
+
+    // Nothing under the notified prefix that was not announced (so not .gz NDJSON), and
+    // nothing under the error prefix.
+    let stored: BTreeSet<String> = list(&s3, &bucket, &prefix).await.into_iter().collect();
+    assert_eq!(stored, objects, "objects under {prefix} vs announced");
+    let errors = list(&s3, &bucket, &error_prefix).await;
+    for k in &errors {
+        let body = get(&s3, &bucket, k).await;
+        eprintln!(
+            "error output {k}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(600)])
+        );
+    }
+    assert!(
+        errors.is_empty(),
+        "records under {error_prefix}: {errors:?}"
+    );
+    let elsewhere: Vec<String> = list(&s3, &bucket, "")
+        .await
+        .into_iter()
+        .filter(|k| !k.starts_with(&prefix))
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "objects outside the prefix: {elsewhere:?}"
+    );
+
+    eprintln!(
+        "EKS end to end: {} log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls over {} streams -> {} objects ({} not gzip'd by LocalStack's Firehose) -> {} rows, all equal to the expected ones; {:.1} s from the first PutLogEvents to the last row, {} error objects",
+        delivery.log_events,
+        delivery.audit_events,
+        delivery.noise_events,
+        delivery.put_calls,
+        delivery.streams,
+        objects.len(),
+        plain_objects,
+        got.len(),
+        end_to_end,
+        errors.len()
+    );
+    ls.stop().unwrap();
+}
