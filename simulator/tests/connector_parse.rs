@@ -151,3 +151,31 @@ fn malformed_lines_are_counted_per_service() {
         }
     }
 }
+
+#[test]
+fn eks_lambda_output_equals_expected_rows() {
+    use simulator::synth::eks::{self, EksOptions};
+    let run = eks::generate(&EksOptions::new("prod", 600, 25, synth::DEFAULT_START_MS));
+    // What the stack's transform Lambda writes: one row per line, TimeGenerated
+    // as the event's requestReceivedTimestamp (microseconds); Firehose gzips
+    // the concatenated records.
+    let mut text = String::new();
+    for e in &run.expected {
+        let mut row = serde_json::to_value(&e.row).unwrap();
+        row["TimeGenerated"] = e.row.RawEvent["requestReceivedTimestamp"].clone();
+        assert!(row["TimeGenerated"].as_str().unwrap().len() > 24, "{row}");
+        text.push_str(&row.to_string());
+        text.push('\n');
+    }
+    let gz = synth::gzip(text.as_bytes());
+    let (rows, bad, r) = parse_bytes(Service::Eks, Some("eks-audit-logs/prod/x.gz"), &gz);
+    r.unwrap();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(rows.len(), run.expected.len());
+    for ((_, got), want) in rows.iter().zip(&run.expected) {
+        assert_eq!(
+            got,
+            &simulator::tables::TableRow::AWSEKSLogs_CL(want.row.clone())
+        );
+    }
+}
