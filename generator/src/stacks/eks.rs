@@ -217,6 +217,10 @@ pub fn build(cloud: Cloud) -> Template {
             stream_name: Expr::sub("${AWS::StackName}-eks-audit"),
             function_name: Expr::sub("${AWS::StackName}-eks-audit"),
             function_description: "Turns EKS audit events from CloudWatch Logs into AWSEKSLogs_CL rows (NDJSON); skips other control-plane logs.",
+            transform_role_description: "Lets the EKS audit transform write its own logs.",
+            firehose_role_description:
+                "Lets Firehose invoke the transform and write EKS audit logs to the bucket.",
+            file_extension: Some(SUFFIX),
             code: text::render("eks_audit_lambda", &json!({"table": TABLE})) + "\n",
             environment: IndexMap::from([("SENTINEL_TABLE".to_string(), Expr::str(TABLE))]),
             extra_tags: vec![cluster_tag()],
@@ -382,6 +386,10 @@ pub(super) struct FirehoseToBucket<'a> {
     pub stream_name: Expr,
     pub function_name: Expr,
     pub function_description: &'a str,
+    pub transform_role_description: &'a str,
+    pub firehose_role_description: &'a str,
+    /// `FileExtension`; `None` keeps Firehose's default (`.gz` when it gzips).
+    pub file_extension: Option<&'static str>,
     pub code: String,
     pub environment: IndexMap<String, Expr>,
     pub extra_tags: Vec<Tag>,
@@ -429,7 +437,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
         &fn_role,
         &iam::Role {
             role_name: None,
-            description: Expr::str("Lets the Firehose transform write its own logs."),
+            description: Expr::str(p.transform_role_description),
             assume_role_policy_document: PolicyDocument::new(
                 PolicyKind::Trust,
                 vec![Statement::allow(&[actions::sts::ASSUME_ROLE])
@@ -504,9 +512,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
         &fh_role,
         &iam::Role {
             role_name: None,
-            description: Expr::str(
-                "Lets Firehose invoke the transform and write the transformed logs to the bucket.",
-            ),
+            description: Expr::str(p.firehose_role_description),
             assume_role_policy_document: PolicyDocument::new(
                 PolicyKind::Trust,
                 vec![Statement::allow(&[actions::sts::ASSUME_ROLE])
@@ -569,7 +575,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
                     "{}!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/",
                     p.error_prefix
                 )),
-                file_extension: Some(".gz"),
+                file_extension: p.file_extension,
                 buffering_hints: firehose::BufferingHints {
                     interval_in_seconds: Expr::Int(60),
                     size_in_mbs: Expr::Int(5),

@@ -3,14 +3,13 @@
 
 use super::common::{self, QueuePair, ROLE_ID};
 use super::connector::{prefix_template, Ctx, ServiceParts, BUCKET_POLICY_ID, CREATE_BUCKET};
-use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
+use super::eks::{firehose_to_bucket, FirehoseToBucket};
+use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::config::patterns;
 use crate::facts::{principals, Service};
 use crate::grants::{self, bucket_arn};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
-use crate::resources::{
-    cloudtrail, ec2, firehose, guardduty, iam, kms, lambda, logs, standard_tags,
-};
+use crate::resources::{cloudtrail, ec2, guardduty, kms, logs, standard_tags};
 use crate::text;
 use indexmap::IndexMap;
 use serde_json::json;
@@ -407,221 +406,33 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
     );
     let has_group = t.condition("HasLogGroup", !(Cond::equals(log_group.clone(), "")));
 
-    // The transform Lambda and its own log group.
-    t.add(
-        "CloudWatchTransformLogGroup",
-        &logs::LogGroup {
-            log_group_name: Expr::sub_with("/aws/lambda/${Fn}", [("Fn", function_name.clone())]),
-            retention_in_days: 30,
-            tags: standard_tags("transform-logs"),
-        },
-    )
-    .delete_policy();
-    t.add(
-        "CloudWatchTransformRole",
-        &iam::Role {
-            role_name: None,
-            description: Expr::str("Lets the CloudWatch-to-CSV transform write its own logs."),
-            assume_role_policy_document: PolicyDocument::new(
-                PolicyKind::Trust,
-                vec![Statement::allow(&[actions::sts::ASSUME_ROLE])
-                    .principal(Principal::service(principals::LAMBDA))],
-            ),
-            managed_policy_arns: Vec::new(),
-            max_session_duration: 3600,
-            tags: standard_tags("transform-role"),
-        },
-    );
-    t.add(
-        "CloudWatchTransformPolicy",
-        &iam::Policy {
-            policy_name: Expr::str("WriteOwnLogs"),
-            policy_document: PolicyDocument::new(
-                PolicyKind::Identity,
-                vec![Statement::allow(&[
-                    actions::logs::CREATE_LOG_STREAM,
-                    actions::logs::PUT_LOG_EVENTS,
-                ])
-                .resource(Expr::get_att("CloudWatchTransformLogGroup", "Arn"))],
-            ),
-            roles: vec![Expr::reference("CloudWatchTransformRole")],
-        },
-    );
+    // CloudWatch Logs -> Firehose -> transform Lambda -> S3, the path the EKS stack shares;
+    // failures go to an error prefix the notification never sees.
+    let cw_prefix = prefix_template(Service::CloudWatch);
     let code = text::render(
         "cloudwatch_lambda",
         &json!({"table": Service::CloudWatch.table()}),
     ) + "\n";
-    t.add(
-        "CloudWatchTransformFunction",
-        &lambda::Function {
-            function_name: function_name.clone(),
-            description: "Turns CloudWatch Logs subscription records into AWSCloudWatch CSV (timestamp,message).".into(),
-            runtime: "python3.13",
-            handler: "index.handler",
-            role: Expr::get_att("CloudWatchTransformRole", "Arn"),
-            code: lambda::Code { zip_file: code },
-            timeout: 120,
-            memory_size: 256,
-            environment: lambda::Environment {
-                variables: IndexMap::from([("SENTINEL_TABLE".to_string(), Expr::str(Service::CloudWatch.table()))]),
-            },
-            logging_config: lambda::LoggingConfig {
-                log_group: Expr::reference("CloudWatchTransformLogGroup"),
-            },
-            tags: standard_tags("transform"),
-        },
-    )
-    .depends_on("CloudWatchTransformPolicy");
-
-    // Firehose: buffers, invokes the transform, gzips, writes under the notified prefix;
-    // failures go to an error prefix the notification never sees.
-    t.add(
-        "CloudWatchFirehoseLogGroup",
-        &logs::LogGroup {
-            log_group_name: Expr::sub_with(
-                "/aws/kinesisfirehose/${Stream}",
-                [("Stream", stream_name.clone())],
-            ),
-            retention_in_days: 30,
-            tags: standard_tags("firehose-logs"),
-        },
-    )
-    .delete_policy();
-    t.add(
-        "CloudWatchFirehoseLogStream",
-        &logs::LogStream {
-            log_group_name: Expr::reference("CloudWatchFirehoseLogGroup"),
-            log_stream_name: Expr::str("S3Delivery"),
-        },
-    );
-    let firehose_trust = Statement::allow(&[actions::sts::ASSUME_ROLE])
-        .principal(Principal::service(principals::FIREHOSE))
-        .when(Operator::StringEquals, "sts:ExternalId", Pseudo::AccountId);
-    t.add(
-        "CloudWatchFirehoseRole",
-        &iam::Role {
-            role_name: None,
-            description: Expr::str(
+    firehose_to_bucket(
+        t,
+        &FirehoseToBucket {
+            id: "CloudWatch",
+            bucket_name: &ctx.bucket_name,
+            prefix: &cw_prefix,
+            error_prefix: "CloudWatch-errors/",
+            stream_name,
+            function_name,
+            function_description: "Turns CloudWatch Logs subscription records into AWSCloudWatch CSV (timestamp,message).",
+            transform_role_description: "Lets the CloudWatch-to-CSV transform write its own logs.",
+            firehose_role_description:
                 "Lets Firehose invoke the transform and write CloudWatch logs to the bucket.",
-            ),
-            assume_role_policy_document: PolicyDocument::new(
-                PolicyKind::Trust,
-                vec![firehose_trust],
-            ),
-            managed_policy_arns: Vec::new(),
-            max_session_duration: 3600,
-            tags: standard_tags("firehose-role"),
-        },
-    );
-    let cw_prefix = prefix_template(Service::CloudWatch);
-    t.add(
-        "CloudWatchFirehosePolicy",
-        &iam::Policy {
-            policy_name: Expr::str("DeliverToBucket"),
-            policy_document: PolicyDocument::new(
-                PolicyKind::Identity,
-                vec![
-                    Statement::allow(&[
-                        actions::s3::GET_BUCKET_LOCATION,
-                        actions::s3::LIST_BUCKET,
-                        actions::s3::LIST_BUCKET_MULTIPART_UPLOADS,
-                    ])
-                    .sid("FindBucket")
-                    .resource(bucket_arn(&ctx.bucket_name, "")),
-                    Statement::allow(&[
-                        actions::s3::PUT_OBJECT,
-                        actions::s3::ABORT_MULTIPART_UPLOAD,
-                    ])
-                    .sid("WriteObjects")
-                    .resource(bucket_arn(&ctx.bucket_name, &format!("/{cw_prefix}*")))
-                    .resource(bucket_arn(&ctx.bucket_name, "/CloudWatch-errors/*")),
-                    Statement::allow(&[
-                        actions::lambda::INVOKE_FUNCTION,
-                        actions::lambda::GET_FUNCTION_CONFIGURATION,
-                    ])
-                    .sid("InvokeTransform")
-                    .resource(Expr::get_att("CloudWatchTransformFunction", "Arn")),
-                    Statement::allow(&[actions::logs::PUT_LOG_EVENTS])
-                        .sid("WriteDeliveryErrors")
-                        .resource(Expr::get_att("CloudWatchFirehoseLogGroup", "Arn")),
-                ],
-            ),
-            roles: vec![Expr::reference("CloudWatchFirehoseRole")],
-        },
-    );
-    t.add(
-        "CloudWatchDeliveryStream",
-        &firehose::DeliveryStream {
-            delivery_stream_name: stream_name,
-            delivery_stream_type: "DirectPut",
-            delivery_stream_encryption_configuration_input: firehose::EncryptionInput {
-                key_type: "AWS_OWNED_CMK",
-            },
-            extended_s3_destination_configuration: firehose::ExtendedS3Destination {
-                bucket_arn: bucket_arn(&ctx.bucket_name, ""),
-                role_arn: Expr::get_att("CloudWatchFirehoseRole", "Arn"),
-                prefix: Expr::sub(format!("{cw_prefix}!{{timestamp:yyyy/MM/dd/HH}}/")),
-                error_output_prefix: Expr::str(
-                    "CloudWatch-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                ),
-                file_extension: None,
-                buffering_hints: firehose::BufferingHints {
-                    interval_in_seconds: Expr::Int(60),
-                    size_in_mbs: Expr::Int(5),
-                },
-                compression_format: "GZIP",
-                cloud_watch_logging_options: firehose::CloudWatchLogging {
-                    enabled: true,
-                    log_group_name: Expr::reference("CloudWatchFirehoseLogGroup"),
-                    log_stream_name: Expr::reference("CloudWatchFirehoseLogStream"),
-                },
-                processing_configuration: firehose::Processing {
-                    enabled: true,
-                    processors: vec![firehose::Processor::lambda(
-                        Expr::get_att("CloudWatchTransformFunction", "Arn"),
-                        1,
-                        60,
-                    )],
-                },
-            },
-            tags: standard_tags("delivery-stream"),
-        },
-    )
-    .depends_on("CloudWatchFirehosePolicy");
-
-    // CloudWatch Logs -> Firehose.
-    let logs_source = Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*");
-    t.add(
-        "CloudWatchLogsRole",
-        &iam::Role {
-            role_name: None,
-            description: Expr::str("Lets CloudWatch Logs subscription filters in this account put records into the Firehose stream."),
-            assume_role_policy_document: PolicyDocument::new(
-                PolicyKind::Trust,
-                vec![grants::from_source(
-                    Statement::allow(&[actions::sts::ASSUME_ROLE])
-                        .principal(Principal::service(Expr::sub(principals::LOGS_REGIONAL))),
-                    logs_source,
-                )],
-            ),
-            managed_policy_arns: Vec::new(),
-            max_session_duration: 3600,
-            tags: standard_tags("logs-role"),
-        },
-    );
-    t.add(
-        "CloudWatchLogsPolicy",
-        &iam::Policy {
-            policy_name: Expr::str("PutIntoFirehose"),
-            policy_document: PolicyDocument::new(
-                PolicyKind::Identity,
-                vec![Statement::allow(&[
-                    actions::firehose::PUT_RECORD,
-                    actions::firehose::PUT_RECORD_BATCH,
-                ])
-                .resource(Expr::get_att("CloudWatchDeliveryStream", "Arn"))],
-            ),
-            roles: vec![Expr::reference("CloudWatchLogsRole")],
+            file_extension: None,
+            code,
+            environment: IndexMap::from([(
+                "SENTINEL_TABLE".to_string(),
+                Expr::str(Service::CloudWatch.table()),
+            )]),
+            extra_tags: Vec::new(),
         },
     );
     t.add(
