@@ -9,7 +9,11 @@
 //! (`i32` int, `i64` long, `bool` boolean, datetime strings datetime,
 //! `serde_json::Value`/`Vec` dynamic, other strings string).
 
-use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::tables::{parse_datetime_ms, Table};
@@ -268,6 +272,132 @@ pub fn stream_for_table(table: Table) -> &'static StreamDecl {
         .expect("every table has a stream")
 }
 
+/// Fast path of the validation: checks a row's JSON text without building a
+/// [`Value`] (no allocation for unescaped keys and strings). `Some(tg)` when
+/// the row is valid; `None` when anything is wrong, and then [`check_row`]
+/// says what.
+pub fn check_row_text(decl: &StreamDecl, text: &str) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let tg = de.deserialize_any(RowCheck { decl }).ok()?;
+    de.end().ok()?;
+    tg
+}
+
+/// A JSON value, reduced to what the type checks need.
+enum Scalar<'a> {
+    Null,
+    Bool,
+    I64(i64),
+    U64(u64),
+    F64,
+    Str(Cow<'a, str>),
+    Compound,
+}
+
+impl Scalar<'_> {
+    fn fits(&self, ty: ColumnType) -> bool {
+        match (ty, self) {
+            (_, Scalar::Null) | (ColumnType::Dynamic, _) => true,
+            (ColumnType::String, Scalar::Str(_)) => true,
+            (ColumnType::Int, Scalar::I64(n)) => i32::try_from(*n).is_ok(),
+            (ColumnType::Int, Scalar::U64(n)) => i32::try_from(*n).is_ok(),
+            (ColumnType::Long, Scalar::I64(_)) => true,
+            (ColumnType::Long, Scalar::U64(n)) => i64::try_from(*n).is_ok(),
+            (ColumnType::Real, Scalar::I64(_) | Scalar::U64(_) | Scalar::F64) => true,
+            (ColumnType::Boolean, Scalar::Bool) => true,
+            (ColumnType::Datetime, Scalar::Str(s)) => parse_datetime_ms(s).is_some(),
+            _ => false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Scalar::Bool)
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(Scalar::I64(n))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(Scalar::U64(n))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Scalar::F64)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(s.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Compound)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Compound)
+    }
+}
+
+struct RowCheck<'d> {
+    decl: &'d StreamDecl,
+}
+
+impl<'de> Visitor<'de> for RowCheck<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a row object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut ok = true;
+        let mut tg = None;
+        while let Some(key) = map.next_key::<Scalar<'de>>()? {
+            let value: Scalar<'de> = map.next_value()?;
+            let Scalar::Str(key) = key else {
+                ok = false;
+                continue;
+            };
+            match self.decl.column(&key) {
+                Some(col) if value.fits(col.ty) => {
+                    if key == "TimeGenerated" {
+                        tg = match value {
+                            Scalar::Str(s) => Some(s.into_owned()),
+                            _ => None,
+                        };
+                    }
+                }
+                _ => ok = false,
+            }
+        }
+        Ok(if ok { tg } else { None })
+    }
+}
+
 /// One reason a row was rejected (an entry of the error `details`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowProblem {
@@ -429,6 +559,8 @@ mod tests {
                     let row = serde_json::to_value(&rec.expected).unwrap()["row"].clone();
                     let mut problems = Vec::new();
                     let tg = check_row(decl, n, &row, &mut problems);
+                    let text = serde_json::to_string(&row).unwrap();
+                    assert_eq!(check_row_text(decl, &text), tg);
                     assert!(problems.is_empty(), "{}: {problems:?}", decl.name);
                     assert_eq!(tg.as_deref(), Some(rec.time_generated.as_str()));
                     n += 1;
@@ -454,6 +586,65 @@ mod tests {
         )
         .is_some());
         assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    /// The fast path accepts exactly what the Value-based check accepts.
+    #[test]
+    fn fast_and_slow_checks_agree() {
+        let vpc = stream("Custom-AWSVPCFlow").unwrap();
+        let cw = stream("Custom-AWSCloudWatch").unwrap();
+        let gd = stream("Custom-AWSGuardDuty").unwrap();
+        let cases = [
+            (
+                cw,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05.120Z","ExtractedTime":null,"Message":"a\"b\u00e9"}"#,
+            ),
+            (cw, r#"{"TimeGenerated":"2026-03-01T00:00:05Z"}"#),
+            (cw, r#"{"TimeGenerated":null,"Message":"m"}"#),
+            (cw, r#"{"Message":"m"}"#),
+            (cw, r#"{"TimeGenerated":"2026-03-01T00:00:05Z","Nope":1}"#),
+            (cw, r#"{"TimeGenerated":"yesterday"}"#),
+            (cw, r#"{"TimeGenerated":5}"#),
+            (cw, r#"[1]"#),
+            (cw, r#""x""#),
+            (
+                vpc,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","SrcPort":2147483647,"Bytes":9223372036854775807}"#,
+            ),
+            (
+                vpc,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","SrcPort":2147483648}"#,
+            ),
+            (
+                vpc,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","SrcPort":-1}"#,
+            ),
+            (
+                vpc,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","Bytes":9223372036854775808}"#,
+            ),
+            (
+                vpc,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","Bytes":1.0}"#,
+            ),
+            (
+                vpc,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","Action":true}"#,
+            ),
+            (
+                gd,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","ResourceDetails":{"a":[1,{"b":null}]},"ServiceDetails":"s","Severity":8}"#,
+            ),
+            (
+                gd,
+                r#"{"TimeGenerated":"2026-03-01T00:00:05Z","Severity":8.5}"#,
+            ),
+        ];
+        for (decl, text) in cases {
+            let v: Value = serde_json::from_str(text).unwrap();
+            let slow = check_row(decl, 0, &v, &mut Vec::new());
+            assert_eq!(check_row_text(decl, text), slow, "{text}");
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
 use super::faults::{Decider, Faults, Outcome};
-use super::schema::{self, check_row, streams, StreamDecl, STREAM_NAMES};
+use super::schema::{self, check_row, check_row_text, streams, StreamDecl, STREAM_NAMES};
 use super::store::{NewRow, Store, StoredRow};
 use crate::tables::format_datetime_ms;
 
@@ -674,11 +674,21 @@ fn accept_body(
     let mut rejected = 0usize;
     let mut rows = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
+        if let Some(tg) = check_row_text(decl, item.get()) {
+            rows.push((item.get(), tg));
+            continue;
+        }
+        // Invalid: the slower check says why.
+        rejected += 1;
         let before = problems.len();
         let value: Value = serde_json::from_str(item.get()).expect("already parsed as JSON");
-        match check_row(decl, i, &value, &mut problems) {
-            Some(tg) if problems.len() == before => rows.push((item.get(), tg)),
-            _ => rejected += 1,
+        check_row(decl, i, &value, &mut problems);
+        if problems.len() == before {
+            problems.push(schema::RowProblem {
+                code: "InvalidRow",
+                message: format!("Item {i} does not match the stream declaration."),
+                target: format!("[{i}]"),
+            });
         }
     }
     if rejected > 0 {
