@@ -2,7 +2,8 @@
 //! are written to `/aws/eks/<cluster>/cluster` with PutLogEvents; the stack's subscription
 //! filter, Firehose stream and transform Lambda turn them into objects under the notified prefix;
 //! S3 announces them on the queue; every audit event must come out exactly once as the expected
-//! `AWSEKSLogs_CL` row, and nothing else.
+//! `AWSEKSLogs_CL` row, and nothing else. A record the Lambda cannot decode lands under the
+//! error prefix and is never announced.
 
 use aws_sdk_cloudwatchlogs::error::DisplayErrorContext;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
@@ -10,7 +11,7 @@ use deployer::StackRequest;
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
-use integration_tests::{s3, sdk, start_localstack, WORKSPACE_ID};
+use integration_tests::{s3, sdk, start_localstack, wait_for, WORKSPACE_ID};
 use serde_json::Value;
 use simulator::synth::cloudwatch::LogEvent;
 use simulator::synth::eks::{self, EksOptions, LogsSink};
@@ -447,6 +448,62 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
         elsewhere.is_empty(),
         "objects outside the prefix: {elsewhere:?}"
     );
+
+    // A record that is no CloudWatch Logs payload (not gzip) fails in the Lambda: Firehose
+    // writes it under the error prefix, and the queue never hears of it.
+    let firehose = aws_sdk_firehose::Client::new(&config);
+    firehose
+        .put_record()
+        .delivery_stream_name(&out["FirehoseDeliveryStreamName"])
+        .record(
+            aws_sdk_firehose::types::Record::builder()
+                .data(aws_sdk_firehose::primitives::Blob::new(
+                    b"not a CloudWatch Logs payload".to_vec(),
+                ))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (s3_ref, bucket_ref, error_ref) = (&s3, &bucket, &error_prefix);
+    let failed = wait_for(
+        "the failed record under the error prefix",
+        Duration::from_secs(60),
+        || async move {
+            let keys = list(s3_ref, bucket_ref, error_ref).await;
+            (!keys.is_empty()).then_some(keys)
+        },
+    )
+    .await;
+    let [failed_key] = failed.as_slice() else {
+        panic!("one error object: {failed:?}")
+    };
+    let body = String::from_utf8(get(&s3, &bucket, failed_key).await).unwrap();
+    let doc: Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    assert_eq!(doc["errorCode"], "Lambda.ProcessingFailedStatus", "{doc}");
+    assert_eq!(
+        doc["rawData"], "bm90IGEgQ2xvdWRXYXRjaCBMb2dzIHBheWxvYWQ=",
+        "{doc}"
+    );
+    let late = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(3)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        late.messages().is_empty(),
+        "the failed record was announced: {:?}",
+        late.messages()
+    );
+    assert_eq!(
+        list(&s3, &bucket, &prefix).await.len(),
+        objects.len(),
+        "a failed record left an object under {prefix}"
+    );
+    eprintln!("a non-gzip record went to {failed_key}, not to the queue");
 
     eprintln!(
         "EKS end to end: {} log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls over {} streams -> {} objects ({} not gzip'd by LocalStack's Firehose) -> {} rows, all equal to the expected ones; {:.1} s from the first PutLogEvents to the last row, {} error objects",
