@@ -11,8 +11,14 @@
 //!   503, 503, 429 before accepting; every row still arrives exactly once.
 //! * `non_retryable_400_leaves_messages`: a 400 fails the object at once,
 //!   nothing is deleted.
+//! * `visibility_is_extended_while_in_flight`: with a 2 s visibility timeout
+//!   and an endpoint that takes 5 s to accept, the heartbeat keeps the
+//!   message invisible: no second delivery, rows exactly once.
+//! * `shutdown_releases_unfinished_messages`: with an endpoint that never
+//!   answers, shutdown gives the in-flight messages back (visibility 0), so
+//!   they are visible again at once.
 //!
-//! One LocalStack serves all three (started once per test binary, stopped at
+//! One LocalStack serves all five (started once per test binary, stopped at
 //! the end of the last test through a reference count). Waits are deadlines,
 //! never fixed sleeps.
 
@@ -48,7 +54,7 @@ fn shared() -> &'static Shared {
 }
 
 /// Tests in this binary that have not finished yet.
-const TESTS: usize = 3;
+const TESTS: usize = 5;
 
 /// The shared LocalStack's endpoint (started by the first caller).
 fn localstack() -> String {
@@ -237,6 +243,13 @@ impl Drop for Endpoint {
     }
 }
 
+/// Script status: never answer the request.
+const HANG: u16 = 0;
+/// Script status: answer 204 after [`SLOW`] (longer than twice a 2 s
+/// visibility timeout).
+const SLOW_204: u16 = 1;
+const SLOW: Duration = Duration::from_secs(5);
+
 const DCR: &str = "dcr-00112233445566778899aabbccddeeff";
 const TOKEN: &str = "test-token";
 
@@ -292,6 +305,9 @@ async fn endpoint(
                         .unwrap()
                         .next()
                         .unwrap_or((fallback, Vec::new()));
+                    let hang = status == HANG;
+                    let slow = status == SLOW_204;
+                    let status = if slow { 204 } else { status };
                     {
                         let mut s = seen.lock().unwrap();
                         s.requests += 1;
@@ -319,6 +335,13 @@ async fn endpoint(
                                 .bad_requests
                                 .push(format!("{path} {headers:?} {} bytes", body.len())),
                         }
+                    }
+                    if hang {
+                        // Hold the request unanswered (the connection stays open).
+                        std::future::pending::<()>().await;
+                    }
+                    if slow {
+                        tokio::time::sleep(SLOW).await;
                     }
                     let reason = match status {
                         204 => "No Content",
@@ -539,4 +562,107 @@ async fn non_retryable_400_leaves_messages() {
     assert_eq!(s.messages_left, objects);
     assert_eq!(s.messages_deleted, 1, "only the test event");
     wait_depth(&sqs, &q, objects).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visibility_is_extended_while_in_flight() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let q = bucket_with_queue(&s3, &sqs, "conn-heartbeat").await;
+    let mut o = GenOptions::new(synth::Service::Vpc, 100, 36);
+    o.records_per_object = Some(100);
+    let out = upload(&s3, "conn-heartbeat", &o).await;
+    assert_eq!(out.objects.len(), 1);
+    wait_depth(&sqs, &q, 2).await;
+
+    let ep = endpoint(vec![(SLOW_204, vec![])], 204).await;
+    let mut c = config(vec![Route::new(Service::Vpc, &q)], &ep);
+    c.visibility_timeout_seconds = 2;
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
+    let s = &stats.routes["vpc"];
+    assert!(s.visibility_extensions >= 1, "{s:?}");
+    // Received once: the test event and the object's message, never again.
+    assert_eq!(s.messages_received, 2, "{s:?}");
+    assert_eq!(s.messages_deleted, 2);
+    assert_eq!(seen.requests, 1);
+    let want = expected_rows(&out);
+    let got = seen
+        .rows
+        .get("Custom-AWSVPCFlow")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(sorted(got), sorted(want));
+    wait_depth(&sqs, &q, 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_releases_unfinished_messages() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let q = bucket_with_queue(&s3, &sqs, "conn-shutdown").await;
+    let mut o = GenOptions::new(synth::Service::Cloudwatch, 90, 37);
+    o.records_per_object = Some(30);
+    let out = upload(&s3, "conn-shutdown", &o).await;
+    let objects = out.objects.len() as u64;
+    assert_eq!(objects, 3);
+    wait_depth(&sqs, &q, 1 + objects).await;
+
+    let ep = endpoint(Vec::new(), HANG).await;
+    let mut c = config(vec![Route::new(Service::Cloudwatch, &q)], &ep);
+    c.stop_after_empty_polls = None;
+    c.max_in_flight = 1;
+    c.shutdown_grace = Duration::from_secs(1);
+    let (tx, rx) = watch::channel(false);
+    let run = {
+        let (c, s3, sqs) = (c.clone(), s3.clone(), sqs.clone());
+        tokio::spawn(async move { connector::run(&c, &s3, &sqs, rx).await })
+    };
+    // Wait until a request hangs at the endpoint, then shut down.
+    let end = tokio::time::Instant::now() + Duration::from_secs(60);
+    while ep.seen.lock().unwrap().requests == 0 {
+        assert!(
+            tokio::time::Instant::now() < end,
+            "no request reached the endpoint"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tx.send(true).unwrap();
+    let stats = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("run returns after shutdown")
+        .unwrap()
+        .expect("connector run");
+    let s = &stats.routes["cloudwatch"];
+    assert!(s.messages_released >= 1, "{s:?}");
+    assert_eq!(
+        s.messages_deleted + s.messages_released,
+        s.messages_received,
+        "{s:?}"
+    );
+    assert_eq!(s.records_ingested, 0);
+    // Every object message is back on the queue, visible at once.
+    let end = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let a = sqs
+            .get_queue_attributes()
+            .queue_url(&q)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default();
+        let visible: u64 = a[&QueueAttributeName::ApproximateNumberOfMessages]
+            .parse()
+            .unwrap();
+        if visible == objects {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "{visible} visible, want {objects}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
