@@ -650,6 +650,36 @@ async fn shutdown_closes_the_port() {
     assert!(e.is_connect(), "{e:?}");
 }
 
+/// A request stalled mid-body does not keep `shutdown` waiting forever, and
+/// stores nothing.
+#[tokio::test]
+async fn shutdown_ends_stalled_requests() {
+    use tokio::io::AsyncWriteExt;
+    let server = serve(Config {
+        shutdown_grace: std::time::Duration::from_millis(200),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let url = server.ingest_url(CW);
+    let path = &url[url.find("/dataCollectionRules").unwrap()..];
+    let mut tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[{{\"TimeGe"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    // Make sure the server is handling the request before shutting down.
+    let c = reqwest::Client::new();
+    while stats(&c, &server).await.requests == 0 {
+        tokio::task::yield_now().await;
+    }
+    let s = server.shutdown().await.unwrap();
+    assert_eq!(s.requests, 1);
+    assert_eq!(s.accepted_rows, 0);
+    assert!(s.by_status.is_empty());
+    drop(tcp);
+}
+
 #[tokio::test]
 async fn bad_config_is_refused() {
     let e = serve(Config {

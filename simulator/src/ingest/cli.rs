@@ -91,6 +91,7 @@ impl ServeIngestionArgs {
             dcr_id: self.dcr_id.clone(),
             faults,
             max_body_bytes: MAX_BODY_BYTES,
+            ..Config::default()
         })
     }
 }

@@ -52,6 +52,6 @@ pub use faults::{FaultError, Faults, Latency};
 pub use schema::{stream, stream_for_table, streams, Column, ColumnType, StreamDecl, STREAM_NAMES};
 pub use server::{
     ingest_url, serve, validate_dcr_id, Config, Injected, RowsPage, Server, Stats, StreamCounts,
-    API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE,
+    API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE, SHUTDOWN_GRACE,
 };
 pub use store::{Batch, NewRow, Rows, Store, StoredRow};

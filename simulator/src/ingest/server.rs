@@ -44,6 +44,9 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// size, so the client sees the 413 instead of a reset while it is writing.
 const DRAIN_LIMIT: usize = 64 << 20;
 
+/// Default of [`Config::shutdown_grace`].
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// At most this many problems are listed in a 400's `details`.
 const MAX_DETAILS: usize = 20;
 
@@ -61,6 +64,9 @@ pub struct Config {
     pub faults: Faults,
     /// Body limit (compressed and uncompressed); [`MAX_BODY_BYTES`] by default.
     pub max_body_bytes: usize,
+    /// How long [`Server::shutdown`] waits for requests in flight before it
+    /// closes their connections; [`SHUTDOWN_GRACE`] (10 s) by default.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Config {
@@ -72,6 +78,7 @@ impl Default for Config {
             dcr_id: None,
             faults: Faults::default(),
             max_body_bytes: MAX_BODY_BYTES,
+            shutdown_grace: SHUTDOWN_GRACE,
         }
     }
 }
@@ -188,8 +195,9 @@ impl Server {
             .counts()
     }
 
-    /// Stops accepting connections, lets requests in flight finish, closes
-    /// the store and returns the final counters.
+    /// Stops accepting connections, lets requests in flight finish (for at
+    /// most [`Config::shutdown_grace`]), closes idle keep-alive connections and the
+    /// store, and returns the final counters.
     pub async fn shutdown(self) -> Result<Stats> {
         let _ = self.shutdown.send(true);
         self.task.await.context("mock ingestion server task")?;
@@ -246,7 +254,12 @@ pub async fn serve(config: Config) -> Result<Server> {
         decider: Mutex::new(decider),
     });
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, router(state.clone()), rx));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        router(state.clone()),
+        rx,
+        config.shutdown_grace,
+    ));
     Ok(Server {
         addr,
         base_url: format!("http://{addr}"),
@@ -275,7 +288,12 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+    grace: Duration,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
@@ -294,7 +312,13 @@ async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: watch:
         }
     }
     drop(listener);
-    while conns.join_next().await.is_some() {}
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(grace, drain).await.is_err() {
+        // A client holding a request open (e.g. a stalled upload) does not
+        // keep the server alive forever.
+        conns.abort_all();
+        while conns.join_next().await.is_some() {}
+    }
 }
 
 async fn serve_conn(tcp: TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {

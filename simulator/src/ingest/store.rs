@@ -100,6 +100,16 @@ impl Store {
         Self::init(conn, true).with_context(|| format!("initialising {}", path.display()))
     }
 
+    /// Opens an existing store (for a checker: a wrong path is an error, not
+    /// an empty store).
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            bail!("no SQLite store at {}", path.display());
+        }
+        Self::open(path)
+    }
+
     /// A store in memory (lost when dropped).
     pub fn in_memory() -> Result<Store> {
         Self::init(Connection::open_in_memory()?, false)
@@ -332,5 +342,9 @@ mod tests {
         assert_eq!(cw.Message, "m7");
         assert_eq!(s.batches().unwrap()[0].rows, 2500);
         assert!(s.rows("Custom-Nope").is_err());
+        assert!(Store::open_existing(&path).is_ok());
+        let missing = dir.path().join("missing.sqlite3");
+        assert!(Store::open_existing(&missing).is_err());
+        assert!(!missing.exists());
     }
 }
