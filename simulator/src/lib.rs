@@ -6,8 +6,10 @@
 //! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
 //! * [`simulate`]: the `simulate` command.
 
-pub mod ingest;
 pub mod connector;
+pub mod e2e;
+pub mod ingest;
+pub mod replay;
 pub mod simulate;
 pub mod synth;
 pub mod tables;

@@ -28,6 +28,8 @@ enum Command {
     Parse(simulator::connector::cli::ParseArgs),
     /// Run the mock Azure Monitor Logs Ingestion API (SQLite-backed, fault injection) until Ctrl-C.
     ServeIngestion(simulator::ingest::ServeIngestionArgs),
+    /// The whole pipeline checked end to end (what `cargo xtask e2e` runs).
+    E2e(simulator::e2e::E2eArgs),
 }
 
 fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
@@ -38,6 +40,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulator::simulate::run(&args),
+        Command::E2e(args) => match simulator::e2e::run(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(anyhow::anyhow!("end-to-end check found mismatches (see the table and the report)")),
+            Err(e) => Err(e),
+        },
         Command::Deploy(args) => block_on(deployer::cli::deploy(args)).map(|_| ()),
         Command::Delete(args) => block_on(deployer::cli::delete(args)),
         Command::Parse(args) => simulator::connector::cli::parse(&args),

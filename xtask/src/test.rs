@@ -3,7 +3,8 @@
 //! It installs what it needs itself (the LocalStack and cfn-lint venvs from their hash-checked
 //! locks), then runs: templates freshness, cfn-lint, rustfmt, clippy, the Python suites (the
 //! LocalStack plugin against a real LocalStack, the Lambda code), and `cargo test` for the
-//! whole workspace with insta in check mode (integration tests start LocalStack themselves).
+//! whole workspace with insta in check mode (integration tests start LocalStack themselves),
+//! and the end-to-end run twice (clean, and with ingestion faults plus bad data).
 
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader};

@@ -6,8 +6,11 @@ never accepts what AWS would reject.
 """
 
 import base64
+import datetime
+import gzip
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -193,6 +196,60 @@ def firehose_put_records(fn, self, account_id, region_name, delivery_stream_name
         _delivery.failures = []
 
 
+_TIMESTAMP = re.compile(r"!\{timestamp:([^}]*)\}")
+# Java DateTimeFormatter letters Firehose prefixes use, longest first.
+_JAVA_DATE = [("yyyy", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S")]
+
+
+def evaluate_prefix(prefix: str, now: datetime.datetime) -> str:
+    """``!{timestamp:<pattern>}`` becomes the UTC arrival time in that pattern.
+
+    https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html: the ``timestamp``
+    namespace takes a Java DateTimeFormatter pattern, evaluated in UTC; a prefix that uses
+    expressions gets no default ``YYYY/MM/dd/HH/`` appended.
+    """
+
+    def one(match):
+        pattern = match.group(1)
+        for java, strf in _JAVA_DATE:
+            pattern = pattern.replace(java, strf)
+        return now.strftime(pattern)
+
+    return _TIMESTAMP.sub(one, prefix)
+
+
+def s3_object_key(stream_name: str, prefix: str, file_extension: str, compression: str, now) -> str:
+    """The key Firehose writes, https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html#s3-object-name:
+    ``<prefix><DeliveryStreamName>-<DeliveryStreamVersion>-YYYY-MM-dd-HH-MM-SS-<RandomString>``
+    with the default ``YYYY/MM/dd/HH/`` time path unless the prefix has expressions, and ``.gz``
+    for GZIP compression unless a FileExtension is set."""
+    if "!{" in prefix:
+        path = evaluate_prefix(prefix, now)
+    else:
+        path = prefix + now.strftime("%Y/%m/%d/%H/")
+    name = f"{stream_name}-1-{now:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}"
+    extension = file_extension or (".gz" if compression == "GZIP" else "")
+    return path + name + extension
+
+
+def deliver_to_s3(self, stream_name, records, description):
+    """Writes one batch as one object: expressions in the prefix evaluated and the body
+    compressed as ``CompressionFormat`` says (LocalStack writes the literal prefix and never
+    compresses). https://docs.aws.amazon.com/firehose/latest/APIReference/API_ExtendedS3DestinationConfiguration.html"""
+    from localstack.aws.connect import connect_to
+    from localstack.utils.aws.arns import s3_bucket_name
+
+    compression = description.get("CompressionFormat") or "UNCOMPRESSED"
+    if compression not in ("UNCOMPRESSED", "GZIP"):
+        raise ValueError(f"CompressionFormat {compression} is not supported by this emulation")
+    body = b"".join(base64.b64decode(r.get("Data") or r.get("data")) for r in records)
+    if compression == "GZIP":
+        body = gzip.compress(body, mtime=0)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    key = s3_object_key(stream_name, description.get("Prefix", ""), description.get("FileExtension", ""), compression, now)
+    connect_to().s3.put_object(Bucket=s3_bucket_name(description["BucketARN"]), Key=key, Body=body)
+
+
 def firehose_s3_delivery(fn, self, stream_name, records, s3_destination_description):
     """Delivers the Ok records, then the failed ones to the error prefix, as AWS does.
 
@@ -202,7 +259,7 @@ def firehose_s3_delivery(fn, self, stream_name, records, s3_destination_descript
     one JSON document per line. A batch with no Ok record writes no empty destination object.
     """
     if records:
-        fn(self, stream_name, records, s3_destination_description)
+        deliver_to_s3(self, stream_name, records, s3_destination_description)
     failures, _delivery.failures = _pending_failures(), []
     if not failures:
         return
@@ -211,7 +268,7 @@ def firehose_s3_delivery(fn, self, stream_name, records, s3_destination_descript
 
     error_prefix = s3_destination_description.get("ErrorOutputPrefix") or "processing-failed/"
     error_prefix = error_prefix.replace("!{firehose:error-output-type}", "processing-failed")
-    key = self._get_s3_object_path(stream_name, error_prefix, "")
+    key = s3_object_key(stream_name, error_prefix, "", "UNCOMPRESSED", datetime.datetime.now(datetime.timezone.utc))
     body = "".join(json.dumps(failure) + "\n" for failure in failures)
     bucket = s3_bucket_name(s3_destination_description["BucketARN"])
     connect_to().s3.put_object(Bucket=bucket, Key=key, Body=body.encode())

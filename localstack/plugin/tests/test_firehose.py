@@ -1,7 +1,8 @@
-"""Firehose -> Lambda data transformation with AWS's record shape and result handling."""
+"""Firehose -> Lambda data transformation with AWS's record shape and result handling, and S3 delivery."""
 
 import base64
 import json
+import re
 import uuid
 
 import pytest
@@ -139,3 +140,45 @@ def test_valid_transformation_output_is_indexed_by_record_id():
         ]
     }
     assert set(check_transformation_output(["a", "b"], output)) == {"a", "b"}
+
+
+def test_prefix_expressions_are_evaluated_and_gzip_is_applied(aws):
+    import gzip as gz
+
+    bucket = f"dest-{uuid.uuid4().hex[:12]}"
+    aws("s3").create_bucket(Bucket=bucket)
+    name = f"ds-{uuid.uuid4().hex[:12]}"
+    firehose = aws("firehose")
+    firehose.create_delivery_stream(
+        DeliveryStreamName=name,
+        ExtendedS3DestinationConfiguration={
+            "BucketARN": f"arn:aws:s3:::{bucket}",
+            "RoleARN": "arn:aws:iam::000000000000:role/firehose",
+            "Prefix": "logs/!{timestamp:yyyy/MM/dd}/",
+            "CompressionFormat": "GZIP",
+        },
+    )
+    wait_until(
+        lambda: firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"][
+            "DeliveryStreamStatus"
+        ]
+        == "ACTIVE",
+        f"delivery stream {name}",
+    )
+    firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": b"one\n"}, {"Data": b"two\n"}])
+    found = wait_until(lambda: objects(aws, bucket), "the delivered object")
+    [(key, body)] = found.items()
+    assert re.fullmatch(rf"logs/\d{{4}}/\d{{2}}/\d{{2}}/{name}-1-\d{{4}}(-\d{{2}}){{5}}-[0-9a-f-]{{36}}\.gz", key), key
+    assert gz.decompress(body) == b"one\ntwo\n"
+
+
+def test_object_keys_follow_firehose_naming():
+    import datetime
+
+    from sentinel_localstack.patches import evaluate_prefix, s3_object_key
+
+    now = datetime.datetime(2026, 3, 1, 7, 5, 9, tzinfo=datetime.timezone.utc)
+    assert evaluate_prefix("a/!{timestamp:yyyy/MM/dd/HH}/", now) == "a/2026/03/01/07/"
+    assert s3_object_key("s", "p/", "", "UNCOMPRESSED", now).startswith("p/2026/03/01/07/s-1-2026-03-01-07-05-09-")
+    assert s3_object_key("s", "p/!{timestamp:yyyy}/", "", "GZIP", now).startswith("p/2026/s-1-")
+    assert s3_object_key("s", "", ".csv.gz", "GZIP", now).endswith(".csv.gz")

@@ -289,9 +289,11 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         expected.insert(*s, Expected::from_manifest(&manifest));
     }
     if services.contains(&E2eService::Eks) {
-        let (url, dlq, rows) = eks::deliver(&cfn, &config, args, run_dir).await?;
+        let (url, dlq, rows, objects) = eks::deliver(&cfn, &config, args, run_dir).await?;
         queues.insert(E2eService::Eks, (url, dlq));
-        expected.insert(E2eService::Eks, Expected::from_rows(&rows));
+        let mut e = Expected::from_rows(&rows);
+        e.objects = objects;
+        expected.insert(E2eService::Eks, e);
     }
 
     // Ingestion endpoint and connector.
@@ -515,15 +517,145 @@ fn print_table(checks: &[ServiceCheck]) {
 }
 
 mod eks {
-    //! EKS delivery for the e2e run: wired once the EKS stack and its synthesiser land.
+    //! EKS for the e2e run: audit events and control-plane noise go into CloudWatch Logs, and
+    //! the stack's subscription filter, Firehose stream and transform Lambda (run by the
+    //! LocalStack plugin) deliver them to S3 for real.
     use super::*;
+    use crate::synth::eks::{self as synth_eks, EksOptions, LogsSink};
 
+    const CLUSTER: &str = "e2e-cluster";
+    const STACK: &str = "sentinel-e2e-eks";
+
+    /// Deploys the EKS stack, writes the events, waits until every audit event is in S3 (the
+    /// Firehose buffer flushes on its interval), and returns the queue, the DLQ and the rows.
     pub async fn deliver(
-        _cfn: &aws_sdk_cloudformation::Client,
-        _config: &aws_config::SdkConfig,
-        _args: &E2eArgs,
+        cfn: &aws_sdk_cloudformation::Client,
+        config: &aws_config::SdkConfig,
+        args: &E2eArgs,
         _run_dir: &Path,
-    ) -> Result<(String, String, Vec<TableRow>)> {
-        bail!("the EKS path is not wired into e2e yet: run with --services vpc,guardduty,cloudtrail,cloudwatch")
+    ) -> Result<(String, String, Vec<TableRow>, u64)> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis() as i64;
+        let opts = EksOptions::new(
+            CLUSTER,
+            args.records,
+            args.seed,
+            synth_eks::recent_start_ms(now_ms, 30),
+        );
+        let run = synth_eks::generate(&opts);
+        let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
+        // The subscription filter is a stack resource once the log group exists.
+        sink.create_log_group(&run.log_group)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let spec = StackSpec {
+            kind: StackKind::Eks,
+            cloud: Cloud::Commercial,
+        };
+        let report = deployer::deploy(
+            cfn,
+            &StackRequest {
+                stack_name: STACK.into(),
+                template: render::render(&spec.build(), Format::Json),
+                parameters: vec![
+                    ("EKSClusterName".into(), CLUSTER.into()),
+                    ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
+                    ("LogGroupExists".into(), "true".into()),
+                    ("QueueVisibilityTimeout".into(), "30".into()),
+                    ("MaxReceiveCount".into(), "3".into()),
+                ],
+                timeout: Duration::from_secs(300),
+                progress: false,
+            },
+        )
+        .await
+        .context("deploying the EKS stack")?;
+        eprintln!("e2e: deployed {STACK} in {:.1} s", report.seconds);
+        let t0 = Instant::now();
+        let d = synth_eks::deliver(&sink, &run)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "e2e: {} EKS log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls",
+            d.log_events, d.audit_events, d.noise_events, d.put_calls
+        );
+        let bucket = &report.outputs["LogBucketName"];
+        let prefix = &report.outputs["NotificationPrefix"];
+        let objects = wait_for_lines(
+            &crate::replay::s3_client(config),
+            bucket,
+            prefix,
+            run.expected.len(),
+        )
+        .await?;
+        eprintln!(
+            "e2e: every EKS audit event reached S3 in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        );
+        let rows = run
+            .expected
+            .iter()
+            .map(|e| TableRow::AWSEKSLogs_CL(e.row.clone()))
+            .collect();
+        Ok((
+            report.outputs["SentinelSQSQueueURL"].clone(),
+            report.outputs["DeadLetterQueueURL"].clone(),
+            rows,
+            objects,
+        ))
+    }
+
+    /// Waits (deadline 5 min) until the `.gz` objects under `prefix` hold `want` lines;
+    /// returns how many objects that took.
+    async fn wait_for_lines(
+        s3: &aws_sdk_s3::Client,
+        bucket: &str,
+        prefix: &str,
+        want: usize,
+    ) -> Result<u64> {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        let mut counted: BTreeMap<String, usize> = BTreeMap::new();
+        loop {
+            let mut pages = s3
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                for o in page?.contents() {
+                    let key = o.key().unwrap_or_default().to_string();
+                    if counted.contains_key(&key) || !key.ends_with(".gz") {
+                        continue;
+                    }
+                    let body = s3
+                        .get_object()
+                        .bucket(bucket)
+                        .key(&key)
+                        .send()
+                        .await?
+                        .body
+                        .collect()
+                        .await?
+                        .into_bytes();
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(
+                        &mut flate2::read::MultiGzDecoder::new(&body[..]),
+                        &mut text,
+                    )
+                    .with_context(|| format!("s3://{bucket}/{key} is not gzip text"))?;
+                    counted.insert(key, text.lines().filter(|l| !l.trim().is_empty()).count());
+                }
+            }
+            let have: usize = counted.values().sum();
+            if have >= want {
+                return Ok(counted.len() as u64);
+            }
+            if Instant::now() > deadline {
+                bail!("after 5 minutes only {have} of {want} EKS audit events reached s3://{bucket}/{prefix}");
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
     }
 }

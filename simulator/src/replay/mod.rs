@@ -5,8 +5,10 @@
 //! then uploaded with bounded concurrency, an optional rate limit, multipart upload for large
 //! objects (streamed from the file, never held in memory) and a progress bar.
 
+mod cwl;
 mod upload;
 
+pub use cwl::CloudWatchLogs;
 pub use upload::{upload_objects, UploadOptions, UploadStats};
 
 use crate::synth::Service;
