@@ -15,9 +15,9 @@ REGION = os.environ.get("AWS_REGION", "")
 
 
 def when(value, fallback_ms):
-    if isinstance(value, str) and value:
+    try:
         t = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-    else:
+    except (AttributeError, ValueError):
         t = datetime.fromtimestamp(fallback_ms / 1000, timezone.utc)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
 
@@ -32,27 +32,29 @@ def audit_event(message):
     return None
 
 
+def obj(event, key):
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def row(event, ts_ms, account, cluster):
-    ref = event.get("objectRef")
-    if isinstance(ref, dict):
-        ref = "/".join(ref[k] for k in ("namespace", "resource", "name", "subresource") if ref.get(k)) or None
-    else:
-        ref = None
+    ref = obj(event, "objectRef")
+    ref = "/".join(str(ref[k]) for k in ("namespace", "resource", "name", "subresource") if ref.get(k)) or None
     ips = event.get("sourceIPs") or []
-    status = event.get("responseStatus") or {}
+    status = obj(event, "responseStatus")
     return {
         "TimeGenerated": when(event.get("requestReceivedTimestamp"), ts_ms),
         "AwsAccountId": account,
         "Region": REGION,
         "ClusterName": cluster,
         "Verb": event.get("verb", ""),
-        "User": (event.get("user") or {}).get("username", ""),
+        "User": obj(event, "user").get("username", ""),
         "SourceIPs": ips if isinstance(ips, list) else [ips],
         "UserAgent": event.get("userAgent"),
         "ObjectRef": ref,
         "ResponseCode": status.get("code"),
         "Stage": event.get("stage", ""),
-        "AuthDecision": (event.get("annotations") or {}).get("authorization.k8s.io/decision"),
+        "AuthDecision": obj(event, "annotations").get("authorization.k8s.io/decision"),
         "RawEvent": event,
     }
 

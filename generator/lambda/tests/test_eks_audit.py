@@ -131,3 +131,17 @@ def test_a_record_that_is_not_gzip_fails_alone():
     assert out["records"][0] == {"recordId": "bad", "result": "ProcessingFailed", "data": bad["data"]}
     assert out["records"][1]["result"] == "ProcessingFailed"
     assert out["records"][2]["result"] == "Ok"
+
+
+def test_odd_field_types_do_not_fail_the_record():
+    odd = audit("o", received="yesterday")
+    odd["user"] = "kubernetes-admin"
+    odd["annotations"] = None
+    odd["objectRef"] = "pods"
+    odd["responseStatus"] = []
+    res = mod.handler({"records": [record("o", payload([odd, audit("fine")]))]}, None)["records"][0]
+    assert res["result"] == "Ok"
+    first, second = rows(res)
+    assert first["TimeGenerated"] == "2026-03-01T10:00:00.123Z"
+    assert (first["User"], first["AuthDecision"], first["ObjectRef"], first["ResponseCode"]) == ("", None, None, None)
+    assert first["RawEvent"] == odd and second["RawEvent"]["auditID"] == "fine"
