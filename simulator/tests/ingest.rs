@@ -721,7 +721,7 @@ fn cli_rejects_bad_flags() {
         (vec!["--token", ""], vec!["--token", "empty"]),
         (
             vec!["--fault-500", "0.6", "--fault-503", "0.6"],
-            vec!["--fault-500", "1.2", "at most 1"],
+            vec!["--fault-500 0.6 + --fault-503 0.6 = 1.2", "at most 1"],
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();

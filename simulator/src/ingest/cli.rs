@@ -128,13 +128,22 @@ pub async fn run(args: ServeIngestionArgs) -> Result<()> {
     println!("Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;
     let stats = server.shutdown().await?;
+    let by_status: Vec<String> = stats
+        .by_status
+        .iter()
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect();
+    let i = &stats.injected;
     println!(
-        "stopped: {} requests, {} accepted ({} rows), by status {:?}, injected {:?}",
+        "stopped: {} requests, {} accepted ({} rows); responses by status: {}; injected: 429 {}, 500 {}, 503 {}, dropped {}",
         stats.requests,
         stats.accepted_requests,
         stats.accepted_rows,
-        stats.by_status,
-        stats.injected
+        if by_status.is_empty() { "none".to_string() } else { by_status.join(", ") },
+        i.throttled,
+        i.server_error,
+        i.unavailable,
+        i.dropped
     );
     Ok(())
 }

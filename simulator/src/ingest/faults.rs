@@ -140,10 +140,15 @@ impl Faults {
         }
         let sum: f64 = fractions.iter().map(|(_, v)| v).sum();
         if sum > 1.0 + 1e-9 {
+            let terms: Vec<String> = fractions
+                .iter()
+                .filter(|(_, v)| *v > 0.0)
+                .map(|(f, v)| format!("{f} {v}"))
+                .collect();
             return Err(FaultError {
-                flag: "--fault-429 + --fault-500 + --fault-503 + --drop",
-                value: sum.to_string(),
-                rule: "the fault fractions must add up to at most 1".into(),
+                flag: "the fault fractions",
+                value: format!("{} = {sum}", terms.join(" + ")),
+                rule: "they must add up to at most 1".into(),
             });
         }
         self.latency.check().map_err(|rule| FaultError {
@@ -267,7 +272,11 @@ mod tests {
             drop: 0.6,
             ..Faults::default()
         };
-        assert!(f.validate().unwrap_err().rule.contains("add up"));
+        assert_eq!(
+            f.validate().unwrap_err().to_string(),
+            "invalid value '--fault-429 0.6 + --drop 0.6 = 1.2' for 'the fault fractions': \
+             they must add up to at most 1"
+        );
         assert!(Faults::default().validate().is_ok());
         assert!(!Faults::default().any());
     }
