@@ -520,3 +520,96 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     );
     ls.stop().unwrap();
 }
+
+/// Builds CloudWatch Logs subscription records from the batches, runs the stack's Lambda
+/// handler on them (the LocalStack venv's Python 3.13) and prints
+/// `{"results": [{"recordId", "result", "text"}]}` with the decoded text of Ok records.
+const DRIVER: &str = r#"
+import base64, gzip, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("eks_audit", sys.argv[1])
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+batches = json.load(sys.stdin)
+records = []
+for i, b in enumerate(batches):
+    payload = {"messageType": "DATA_MESSAGE", "owner": b["owner"], "logGroup": b["group"],
+               "logStream": b["stream"], "subscriptionFilters": ["MicrosoftSentinelEKSAudit"],
+               "logEvents": [{"id": str(i * 100000 + j), "timestamp": e["timestamp"], "message": e["message"]}
+                             for j, e in enumerate(b["events"])]}
+    data = base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()
+    records.append({"recordId": str(i), "approximateArrivalTimestamp": 0, "data": data})
+out = mod.handler({"invocationId": "i", "deliveryStreamArn": "arn", "region": "r", "records": records}, None)
+json.dump({"results": [{"recordId": r["recordId"], "result": r["result"],
+                        "text": base64.b64decode(r["data"]).decode() if r["result"] == "Ok" else None}
+                       for r in out["records"]]}, sys.stdout)
+"#;
+
+/// The Lambda and the simulator agree on every row, without LocalStack: a fast check of the
+/// row contract over many more events than the end-to-end run.
+#[test]
+fn the_transform_lambda_writes_exactly_the_rows_the_simulator_expects() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let mut opts = EksOptions::new("contract-7", 3000, 99, 1_772_359_200_000);
+    opts.region = "eu-central-1".into();
+    opts.account_id = "123456789012".into();
+    let run = eks::generate(&opts);
+    let batches = eks::put_batches(&run);
+    let input: Vec<Value> = batches
+        .iter()
+        .map(|b| {
+            serde_json::json!({"owner": opts.account_id, "group": b.log_group, "stream": b.log_stream,
+                "events": b.events.iter().map(|e| serde_json::json!({"timestamp": e.timestamp_ms, "message": e.message})).collect::<Vec<_>>()})
+        })
+        .collect();
+    let venv = harness::localstack_venv().expect("the LocalStack venv (Python 3.13)");
+    let lambda =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../generator/lambda/eks_audit.py");
+    let mut child = Command::new(venv.python())
+        .arg("-c")
+        .arg(DRIVER)
+        .arg(&lambda)
+        .env("AWS_REGION", &opts.region)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdin = serde_json::to_vec(&input).unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || pipe.write_all(&stdin).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "the driver failed");
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = results["results"].as_array().unwrap();
+    assert_eq!(results.len(), batches.len());
+
+    let expected = run.expected_by_key();
+    let mut got: BTreeMap<String, AwsEksLogs> = BTreeMap::new();
+    for (r, b) in results.iter().zip(&batches) {
+        let audit = b.log_stream.starts_with("kube-apiserver-audit-");
+        let want = if audit { "Ok" } else { "Dropped" };
+        assert_eq!(r["result"], want, "batch of {}", b.log_stream);
+        if let Some(text) = r["text"].as_str() {
+            let obj = parse_object(&b.log_stream, text.as_bytes());
+            assert_eq!(obj.rows.len(), b.events.len(), "one row per audit event");
+            for row in obj.rows {
+                let k = eks::row_key(&row).unwrap();
+                assert!(got.insert(k.clone(), row).is_none(), "{k} twice");
+            }
+        }
+    }
+    assert_eq!(got.len(), expected.len());
+    for (k, want) in &expected {
+        assert_eq!(&got[k], *want, "row {k}");
+    }
+    eprintln!(
+        "Lambda contract: {} audit events + {} other lines in {} records -> {} rows equal to the expected ones",
+        run.expected.len(),
+        run.noise_events,
+        batches.len(),
+        got.len()
+    );
+}
