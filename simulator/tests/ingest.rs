@@ -573,8 +573,14 @@ async fn seeded_fault_fractions() {
                     azure_error(r, 429, "TooManyRequests").await;
                     Outcome::Throttle
                 }
-                500 => Outcome::ServerError,
-                503 => Outcome::Unavailable,
+                500 => {
+                    azure_error(r, 500, "InternalServerError").await;
+                    Outcome::ServerError
+                }
+                503 => {
+                    azure_error(r, 503, "ServiceUnavailable").await;
+                    Outcome::Unavailable
+                }
                 s => panic!("unexpected status {s}"),
             },
         };
@@ -606,6 +612,66 @@ async fn seeded_fault_fractions() {
     // Faulted requests stored nothing.
     assert_eq!(counts(&c, &server).await[CW], by_outcome[0]);
     server.shutdown().await.unwrap();
+}
+
+/// Concurrent clients: every accepted request is stored whole, none lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_posts_are_all_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite3");
+    let server = serve(Config {
+        db: Some(db.clone()),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..8 {
+        let url = server.ingest_url(CW);
+        tasks.spawn(async move {
+            let c = reqwest::Client::new();
+            for r in 0..10 {
+                let rows: Vec<Value> = (0..50).map(|i| cw_row(t * 1000 + r * 50 + i)).collect();
+                let resp = c
+                    .post(&url)
+                    .header("authorization", "Bearer x")
+                    .header("content-type", "application/json")
+                    .header("x-ms-client-request-id", format!("t{t}-r{r}"))
+                    .body(body_of(&rows))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status().as_u16(), 204);
+            }
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    let s = server.shutdown().await.unwrap();
+    assert_eq!((s.accepted_requests, s.accepted_rows), (80, 4000));
+    let store = Store::open_existing(&db).unwrap();
+    assert_eq!(store.count(CW).unwrap(), 4000);
+    // Each request's rows are contiguous and in order.
+    let rows: Vec<_> = store.rows(CW).unwrap().map(Result::unwrap).collect();
+    for chunk in rows.chunks(50) {
+        assert!(chunk.iter().all(|r| r.request_id == chunk[0].request_id));
+        let first: usize = chunk[0].value()["Message"].as_str().unwrap()[8..]
+            .parse()
+            .unwrap();
+        for (k, r) in chunk.iter().enumerate() {
+            assert_eq!(r.value()["Message"], format!("message {}", first + k));
+        }
+    }
+    let mut ids: Vec<String> = store
+        .batches()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.request_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 80);
 }
 
 #[tokio::test]
