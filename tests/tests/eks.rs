@@ -163,9 +163,8 @@ struct Object {
     rows: Vec<AwsEksLogs>,
 }
 
-/// Reads an object under the notified prefix: gzip'd NDJSON whose lines are exactly the
-/// AWSEKSLogs_CL columns. LocalStack's Firehose does not apply `CompressionFormat`, so a plain
-/// body is accepted there and counted.
+/// Reads NDJSON whose lines are exactly the AWSEKSLogs_CL columns, gunzipping it when it is
+/// gzip (objects Firehose wrote) and reading it as is otherwise (the Lambda's own output).
 fn parse_object(key: &str, bytes: &[u8]) -> Object {
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
     let text = if gzip {
@@ -343,7 +342,6 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     let mut duplicates = Vec::new();
     let mut unexpected = Vec::new();
     let mut objects: BTreeSet<String> = BTreeSet::new();
-    let mut plain_objects = 0;
     let deadline = Instant::now() + Duration::from_secs(240);
     let mut quiet_polls = 0;
     loop {
@@ -379,9 +377,10 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
                 );
                 assert!(objects.insert(key.clone()), "{key} announced twice");
                 let obj = parse_object(&key, &get(&s3, &bucket, &key).await);
-                if !obj.gzip {
-                    plain_objects += 1;
-                }
+                assert!(
+                    obj.gzip,
+                    "{key}: Firehose (CompressionFormat GZIP) wrote no gzip"
+                );
                 for row in obj.rows {
                     let k = eks::row_key(&row)
                         .unwrap_or_else(|| panic!("{key}: row without auditID/stage"));
@@ -506,14 +505,13 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     eprintln!("a non-gzip record went to {failed_key}, not to the queue");
 
     eprintln!(
-        "EKS end to end: {} log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls over {} streams -> {} objects ({} not gzip'd by LocalStack's Firehose) -> {} rows, all equal to the expected ones; {:.1} s from the first PutLogEvents to the last row, {} error objects",
+        "EKS end to end: {} log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls over {} streams -> {} gzip'd NDJSON objects -> {} rows, all equal to the expected ones; {:.1} s from the first PutLogEvents to the last row, {} error objects",
         delivery.log_events,
         delivery.audit_events,
         delivery.noise_events,
         delivery.put_calls,
         delivery.streams,
         objects.len(),
-        plain_objects,
         got.len(),
         end_to_end,
         errors.len()
