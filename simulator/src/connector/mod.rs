@@ -118,6 +118,10 @@ pub struct ConnectorConfig {
     pub stop_after_empty_polls: Option<u32>,
     /// How long in-flight messages may finish after the shutdown signal.
     pub shutdown_grace: Duration,
+    /// Deadline of each SQS/S3 call (a receive gets the long-poll wait on
+    /// top) and of each chunk of an S3 body; a call past it counts as a
+    /// transport failure.
+    pub aws_call_timeout: Duration,
     /// Log events (errors, malformed data, decisions) to stderr.
     pub log: bool,
 }
@@ -136,6 +140,7 @@ impl ConnectorConfig {
             hold_back_bytes: 8 * 1024 * 1024,
             stop_after_empty_polls: None,
             shutdown_grace: Duration::from_secs(30),
+            aws_call_timeout: Duration::from_secs(30),
             log: true,
         }
     }
@@ -409,14 +414,17 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         if *ctx.stop.borrow() {
             break;
         }
-        let receive = ctx
-            .sqs
-            .receive_message()
-            .queue_url(&route.queue_url)
-            .max_number_of_messages(ctx.config.max_messages)
-            .wait_time_seconds(ctx.config.wait_time_seconds)
-            .visibility_timeout(ctx.config.visibility_timeout_seconds)
-            .send();
+        let wait = Duration::from_secs(u64::try_from(ctx.config.wait_time_seconds).unwrap_or(0));
+        let receive = call(
+            wait + ctx.config.aws_call_timeout,
+            ctx.sqs
+                .receive_message()
+                .queue_url(&route.queue_url)
+                .max_number_of_messages(ctx.config.max_messages)
+                .wait_time_seconds(ctx.config.wait_time_seconds)
+                .visibility_timeout(ctx.config.visibility_timeout_seconds)
+                .send(),
+        );
         let result = tokio::select! {
             r = receive => r,
             () = until_true(ctx.stop.subscribe()) => break,
@@ -431,11 +439,7 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
                 receive_failures += 1;
                 ctx.log(
                     route,
-                    format!(
-                        "receive from {} failed: {}",
-                        route.queue_url,
-                        aws_sdk_sqs::error::DisplayErrorContext(&e)
-                    ),
+                    format!("receive from {} failed: {}", route.queue_url, e.message),
                 );
                 let delay = ingest::backoff(
                     &RetryPolicy {
@@ -500,14 +504,16 @@ async fn release(ctx: &Ctx, route: &Route, counters: &Counters, m: &Message) {
     let Some(receipt) = m.receipt_handle() else {
         return;
     };
-    match ctx
-        .sqs
-        .change_message_visibility()
-        .queue_url(&route.queue_url)
-        .receipt_handle(receipt)
-        .visibility_timeout(0)
-        .send()
-        .await
+    match call(
+        ctx.config.aws_call_timeout,
+        ctx.sqs
+            .change_message_visibility()
+            .queue_url(&route.queue_url)
+            .receipt_handle(receipt)
+            .visibility_timeout(0)
+            .send(),
+    )
+    .await
     {
         Ok(_) => counters.add(|s| s.messages_released += 1),
         Err(e) => {
@@ -517,10 +523,39 @@ async fn release(ctx: &Ctx, route: &Route, counters: &Counters, m: &Message) {
                 format!(
                     "releasing message {} failed (it returns after its visibility timeout): {}",
                     m.message_id().unwrap_or("?"),
-                    aws_sdk_sqs::error::DisplayErrorContext(&e)
+                    e.message
                 ),
             );
         }
+    }
+}
+
+/// An AWS call that failed or did not answer in time.
+struct CallError {
+    /// The service answered with an error (as opposed to no answer).
+    service: bool,
+    message: String,
+}
+
+/// Runs an SDK call with a deadline.
+async fn call<T, E, R>(
+    limit: Duration,
+    f: impl std::future::Future<Output = Result<T, aws_sdk_sqs::error::SdkError<E, R>>>,
+) -> Result<T, CallError>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match tokio::time::timeout(limit, f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(CallError {
+            service: e.as_service_error().is_some(),
+            message: aws_sdk_sqs::error::DisplayErrorContext(&e).to_string(),
+        }),
+        Err(_) => Err(CallError {
+            service: false,
+            message: format!("no answer within {limit:?}"),
+        }),
     }
 }
 
@@ -543,6 +578,7 @@ async fn handle_message(ctx: &Ctx, idx: usize, m: Message) {
         route.queue_url.clone(),
         receipt.to_string(),
         ctx.config.visibility_timeout_seconds,
+        ctx.config.aws_call_timeout,
         Arc::clone(counters),
     ));
     let outcome = tokio::select! {
@@ -555,21 +591,22 @@ async fn handle_message(ctx: &Ctx, idx: usize, m: Message) {
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                match ctx
-                    .sqs
-                    .delete_message()
-                    .queue_url(&route.queue_url)
-                    .receipt_handle(receipt)
-                    .send()
-                    .await
+                match call(
+                    ctx.config.aws_call_timeout,
+                    ctx.sqs
+                        .delete_message()
+                        .queue_url(&route.queue_url)
+                        .receipt_handle(receipt)
+                        .send(),
+                )
+                .await
                 {
                     Ok(_) => {
                         counters.add(|s| s.messages_deleted += 1);
                         break;
                     }
                     Err(e) => {
-                        let service_error = e.as_service_error().is_some();
-                        if service_error || attempt >= 3 {
+                        if e.service || attempt >= 3 {
                             counters.add(|s| {
                                 s.delete_errors += 1;
                                 s.messages_left += 1;
@@ -579,7 +616,7 @@ async fn handle_message(ctx: &Ctx, idx: usize, m: Message) {
                                 format!(
                                     "deleting message {} failed (it will be redelivered, rows duplicated): {}",
                                     m.message_id().unwrap_or("?"),
-                                    aws_sdk_sqs::error::DisplayErrorContext(&e)
+                                    e.message
                                 ),
                             );
                             break;
@@ -610,22 +647,25 @@ async fn heartbeat(
     queue_url: String,
     receipt: String,
     visibility: i32,
+    limit: Duration,
     counters: Arc<Counters>,
 ) {
     let period = Duration::from_millis(u64::try_from(visibility).unwrap_or(1).max(1) * 500);
     loop {
         tokio::time::sleep(period).await;
-        match sqs
-            .change_message_visibility()
-            .queue_url(&queue_url)
-            .receipt_handle(&receipt)
-            .visibility_timeout(visibility)
-            .send()
-            .await
+        match call(
+            limit,
+            sqs.change_message_visibility()
+                .queue_url(&queue_url)
+                .receipt_handle(&receipt)
+                .visibility_timeout(visibility)
+                .send(),
+        )
+        .await
         {
             Ok(_) => counters.add(|s| s.visibility_extensions += 1),
             // ReceiptHandleIsInvalid, MessageNotInflight, ...: nothing to keep.
-            Err(e) if e.as_service_error().is_some() => return,
+            Err(e) if e.service => return,
             Err(_) => {}
         }
     }
@@ -746,24 +786,25 @@ async fn process_object(
         ctx.log(route, format!("{url}: skipped ({why})"));
         return Ok(());
     }
-    let resp = ctx
-        .s3
-        .get_object()
-        .bucket(&o.bucket)
-        .key(&o.key)
-        .send()
-        .await
-        .map_err(|e| {
-            ObjectFailure::Fetch(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
-        })?;
+    let limit = ctx.config.aws_call_timeout;
+    let resp = call(
+        limit,
+        ctx.s3.get_object().bucket(&o.bucket).key(&o.key).send(),
+    )
+    .await
+    .map_err(|e| ObjectFailure::Fetch(e.message))?;
     let mut body = resp.body;
     let (chunk_tx, chunk_rx) = mpsc::channel::<Chunk>(4);
     let reader = tokio::spawn(async move {
         loop {
-            let chunk = match body.try_next().await {
-                Ok(Some(b)) => Chunk::Data(b),
-                Ok(None) => Chunk::End,
-                Err(e) => Chunk::Err(io::Error::other(e)),
+            let chunk = match tokio::time::timeout(limit, body.try_next()).await {
+                Ok(Ok(Some(b))) => Chunk::Data(b),
+                Ok(Ok(None)) => Chunk::End,
+                Ok(Err(e)) => Chunk::Err(io::Error::other(e)),
+                Err(_) => Chunk::Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no data from the S3 body within {limit:?}"),
+                )),
             };
             let last = !matches!(chunk, Chunk::Data(_));
             if chunk_tx.send(chunk).await.is_err() || last {
