@@ -746,6 +746,29 @@ async fn shutdown_ends_stalled_requests() {
     drop(tcp);
 }
 
+/// A value over 64 KiB is stored whole and counted (the real service would
+/// truncate it).
+#[tokio::test]
+async fn oversized_values_are_counted_not_truncated() {
+    let server = serve(Config::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let mut row = cw_row(0);
+    row["Message"] = json!("m".repeat(70_000));
+    let body = body_of(&[row.clone(), cw_row(1)]);
+    assert_eq!(Req::new(&server, CW, body).status(&c).await, 204);
+    let page: Value = c
+        .get(format!("{}/_mock/streams/{CW}/rows", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["rows"][0]["row"], row);
+    let s = server.shutdown().await.unwrap();
+    assert_eq!((s.accepted_rows, s.oversized_values), (2, 1));
+}
+
 #[tokio::test]
 async fn bad_config_is_refused() {
     let e = serve(Config {

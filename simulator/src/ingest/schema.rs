@@ -272,15 +272,29 @@ pub fn stream_for_table(table: Table) -> &'static StreamDecl {
         .expect("every table has a stream")
 }
 
+/// Values longer than this (bytes of the string, or of the JSON text of a
+/// `dynamic` value) are truncated by the real service ("field values over
+/// 64 KB are truncated"); the mock stores them whole and counts them
+/// ([`super::Stats::oversized_values`]).
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// What the fast check learnt about a valid row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowInfo {
+    pub time_generated: String,
+    /// Values over [`MAX_FIELD_BYTES`].
+    pub oversized_values: u32,
+}
+
 /// Fast path of the validation: checks a row's JSON text without building a
-/// [`Value`] (no allocation for unescaped keys and strings). `Some(tg)` when
+/// [`Value`] (no allocation for unescaped keys and strings). `Some` when
 /// the row is valid; `None` when anything is wrong, and then [`check_row`]
 /// says what.
-pub fn check_row_text(decl: &StreamDecl, text: &str) -> Option<String> {
+pub fn check_row_text(decl: &StreamDecl, text: &str) -> Option<RowInfo> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let tg = de.deserialize_any(RowCheck { decl }).ok()?;
+    let info = de.deserialize_any(RowCheck { decl }).ok()?;
     de.end().ok()?;
-    tg
+    info
 }
 
 /// A JSON value, reduced to what the type checks need.
@@ -367,7 +381,7 @@ struct RowCheck<'d> {
 }
 
 impl<'de> Visitor<'de> for RowCheck<'_> {
-    type Value = Option<String>;
+    type Value = Option<RowInfo>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a row object")
@@ -376,25 +390,44 @@ impl<'de> Visitor<'de> for RowCheck<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut ok = true;
         let mut tg = None;
+        let mut oversized = 0;
         while let Some(key) = map.next_key::<Scalar<'de>>()? {
-            let value: Scalar<'de> = map.next_value()?;
-            let Scalar::Str(key) = key else {
+            let col = match &key {
+                Scalar::Str(k) => self.decl.column(k),
+                _ => None,
+            };
+            let Some(col) = col else {
                 ok = false;
+                map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            match self.decl.column(&key) {
-                Some(col) if value.fits(col.ty) => {
-                    if key == "TimeGenerated" {
-                        tg = match value {
-                            Scalar::Str(s) => Some(s.into_owned()),
-                            _ => None,
-                        };
-                    }
-                }
-                _ => ok = false,
+            if col.ty == ColumnType::Dynamic {
+                let raw: &'de serde_json::value::RawValue = map.next_value()?;
+                oversized += u32::from(raw.get().len() > MAX_FIELD_BYTES);
+                continue;
+            }
+            let value: Scalar<'de> = map.next_value()?;
+            if !value.fits(col.ty) {
+                ok = false;
+                continue;
+            }
+            if let Scalar::Str(s) = &value {
+                oversized += u32::from(s.len() > MAX_FIELD_BYTES);
+            }
+            if col.name == "TimeGenerated" {
+                tg = match value {
+                    Scalar::Str(s) => Some(s.into_owned()),
+                    _ => None,
+                };
             }
         }
-        Ok(if ok { tg } else { None })
+        Ok(match tg {
+            Some(time_generated) if ok => Some(RowInfo {
+                time_generated,
+                oversized_values: oversized,
+            }),
+            _ => None,
+        })
     }
 }
 
@@ -560,7 +593,7 @@ mod tests {
                     let mut problems = Vec::new();
                     let tg = check_row(decl, n, &row, &mut problems);
                     let text = serde_json::to_string(&row).unwrap();
-                    assert_eq!(check_row_text(decl, &text), tg);
+                    assert_eq!(check_row_text(decl, &text).map(|i| i.time_generated), tg);
                     assert!(problems.is_empty(), "{}: {problems:?}", decl.name);
                     assert_eq!(tg.as_deref(), Some(rec.time_generated.as_str()));
                     n += 1;
@@ -643,8 +676,31 @@ mod tests {
         for (decl, text) in cases {
             let v: Value = serde_json::from_str(text).unwrap();
             let slow = check_row(decl, 0, &v, &mut Vec::new());
-            assert_eq!(check_row_text(decl, text), slow, "{text}");
+            assert_eq!(
+                check_row_text(decl, text).map(|i| i.time_generated),
+                slow,
+                "{text}"
+            );
         }
+    }
+
+    #[test]
+    fn oversized_values_are_counted() {
+        let decl = stream("Custom-AWSEKSLogs_CL").unwrap();
+        let big = "x".repeat(MAX_FIELD_BYTES + 1);
+        let fits = "x".repeat(MAX_FIELD_BYTES); // a string: its bytes count
+        let fits_json = "x".repeat(MAX_FIELD_BYTES - 4); // ["..."]: exactly the limit
+        let row = serde_json::json!({
+            "TimeGenerated": "2026-03-01T00:00:05.120Z",
+            "User": big,
+            "Verb": fits,
+            "RawEvent": {"a": big},
+            "SourceIPs": [fits_json],
+        })
+        .to_string();
+        let info = check_row_text(decl, &row).unwrap();
+        assert_eq!(info.oversized_values, 2);
+        assert_eq!(info.time_generated, "2026-03-01T00:00:05.120Z");
     }
 
     #[test]

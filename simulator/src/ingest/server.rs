@@ -117,6 +117,10 @@ pub struct Stats {
     pub accepted_requests: u64,
     pub accepted_rows: u64,
     pub accepted_bytes: u64,
+    /// Values of accepted rows over 64 KiB, which the real service would
+    /// truncate (stored whole here; see [`super::schema::MAX_FIELD_BYTES`]).
+    #[serde(default)]
+    pub oversized_values: u64,
     /// Seed of the fault decisions.
     pub seed: u64,
 }
@@ -696,10 +700,12 @@ fn accept_body(
     };
     let mut problems = Vec::new();
     let mut rejected = 0usize;
+    let mut oversized = 0u64;
     let mut rows = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        if let Some(tg) = check_row_text(decl, item.get()) {
-            rows.push((item.get(), tg));
+        if let Some(info) = check_row_text(decl, item.get()) {
+            oversized += u64::from(info.oversized_values);
+            rows.push((item.get(), info.time_generated));
             continue;
         }
         // Invalid: the slower check says why.
@@ -763,6 +769,7 @@ fn accept_body(
         s.accepted_requests += 1;
         s.accepted_rows += new_rows.len() as u64;
         s.accepted_bytes += text.len() as u64;
+        s.oversized_values += oversized;
     }
     StatusCode::NO_CONTENT.into_response()
 }
