@@ -18,7 +18,12 @@
 //!   answers, shutdown gives the in-flight messages back (visibility 0), so
 //!   they are visible again at once.
 //!
-//! One LocalStack serves all five (started once per test binary, stopped at
+//! * `through_the_ingest_mock_with_faults`: the project's mock Logs
+//!   Ingestion API (schema validation, SQLite store) with seeded 429 / 503 /
+//!   dropped connections and gzip bodies: the stored rows, read back typed,
+//!   equal the manifests' expected rows exactly once.
+//!
+//! One LocalStack serves all six (started once per test binary, stopped at
 //! the end of the last test through a reference count). Waits are deadlines,
 //! never fixed sleeps.
 
@@ -54,7 +59,7 @@ fn shared() -> &'static Shared {
 }
 
 /// Tests in this binary that have not finished yet.
-const TESTS: usize = 5;
+const TESTS: usize = 6;
 
 /// The shared LocalStack's endpoint (started by the first caller).
 fn localstack() -> String {
@@ -665,4 +670,96 @@ async fn shutdown_releases_unfinished_messages() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_the_ingest_mock_with_faults() {
+    use simulator::ingest;
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let gd_q = bucket_with_queue(&s3, &sqs, "conn-mock-gd").await;
+    let ct_q = bucket_with_queue(&s3, &sqs, "conn-mock-ct").await;
+    let mut gd = GenOptions::new(synth::Service::Guardduty, 400, 38);
+    gd.bad_data = vec![BadDataKind::MalformedLines, BadDataKind::Empty];
+    let mut ct = GenOptions::new(synth::Service::Cloudtrail, 400, 39);
+    ct.bad_data = vec![BadDataKind::MalformedLines];
+    let gd_out = upload(&s3, "conn-mock-gd", &gd).await;
+    let ct_out = upload(&s3, "conn-mock-ct", &ct).await;
+    wait_depth(&sqs, &gd_q, 1 + gd_out.objects.len() as u64).await;
+    wait_depth(&sqs, &ct_q, 1 + ct_out.objects.len() as u64).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ingest.db");
+    let server = ingest::serve(ingest::Config {
+        db: Some(db.clone()),
+        token: Some(TOKEN.into()),
+        faults: ingest::Faults {
+            throttle: 0.15,
+            retry_after_secs: 0,
+            unavailable: 0.1,
+            drop: 0.05,
+            seed: Some(7),
+            ..ingest::Faults::default()
+        },
+        ..ingest::Config::default()
+    })
+    .await
+    .expect("mock ingestion endpoint");
+    let mut c = ConnectorConfig::new(
+        vec![
+            Route::new(Service::Guardduty, &gd_q),
+            Route::new(Service::Cloudtrail, &ct_q),
+        ],
+        IngestTarget {
+            endpoint: server.base_url().to_string(),
+            dcr_immutable_id: server.dcr_id().to_string(),
+            token: TOKEN.into(),
+            gzip: true,
+        },
+    );
+    c.wait_time_seconds = 1;
+    c.stop_after_empty_polls = Some(2);
+    c.max_request_bytes = 100_000;
+    c.retry = RetryPolicy {
+        max_attempts: 12,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+        request_timeout: Duration::from_secs(30),
+    };
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+    server.shutdown().await.expect("mock shutdown");
+
+    let store = ingest::Store::open(&db).unwrap();
+    let mut retries = 0;
+    for (route, out, service) in [
+        ("guardduty", &gd_out, Service::Guardduty),
+        ("cloudtrail", &ct_out, Service::Cloudtrail),
+    ] {
+        let table = service.table();
+        let mut got: Vec<String> = store
+            .rows(&service.default_stream())
+            .unwrap()
+            .map(|r| serde_json::to_string(&r.unwrap().table_row(table).unwrap()).unwrap())
+            .collect();
+        let mut want: Vec<String> = out
+            .entries()
+            .filter(|e| e.ingest)
+            .flat_map(|e| e.records.iter())
+            .map(|r| serde_json::to_string(&r.expected).unwrap())
+            .collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got.len(), want.len(), "{route}");
+        assert!(
+            got == want,
+            "{route}: stored rows differ from the expected rows"
+        );
+        let s = &stats.routes[route];
+        assert_eq!(s.messages_deleted, 1 + out.objects.len() as u64, "{s:?}");
+        assert_eq!(s.failed_batches, 0, "{s:?}");
+        retries += s.retries;
+    }
+    assert!(retries > 0, "the injected faults were retried");
+    wait_depth(&sqs, &gd_q, 0).await;
+    wait_depth(&sqs, &ct_q, 0).await;
 }
