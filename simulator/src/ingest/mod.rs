@@ -22,7 +22,8 @@
 //! 204; any error stores nothing. Errors have the Azure Core shape
 //! `{"error":{"code","message","details"?}}` and an `x-ms-error-code`
 //! header; every ingestion response carries `x-ms-client-request-id` and
-//! `x-ms-request-id`.
+//! `x-ms-request-id`. Values over 64 KiB, which the real service truncates,
+//! are stored whole and counted in [`Stats::oversized_values`].
 //!
 //! Streams ([`STREAM_NAMES`]): `Custom-AWSVPCFlow`, `Custom-AWSGuardDuty`,
 //! `Custom-AWSCloudTrail`, `Custom-AWSCloudWatch`, `Custom-AWSEKSLogs_CL`;
@@ -49,7 +50,10 @@ pub mod store;
 
 pub use cli::{run as run_cli, ServeIngestionArgs};
 pub use faults::{FaultError, Faults, Latency};
-pub use schema::{stream, stream_for_table, streams, Column, ColumnType, StreamDecl, STREAM_NAMES};
+pub use schema::{
+    stream, stream_for_table, streams, Column, ColumnType, StreamDecl, MAX_FIELD_BYTES,
+    STREAM_NAMES,
+};
 pub use server::{
     ingest_url, serve, validate_dcr_id, Config, Injected, RowsPage, Server, Stats, StreamCounts,
     API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE, SHUTDOWN_GRACE,
