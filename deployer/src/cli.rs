@@ -33,7 +33,7 @@ pub struct TargetArgs {
 #[derive(clap::Args, Debug, Clone)]
 pub struct DeployArgs {
     /// A template file (JSON or YAML), or a stack the generator renders:
-    /// oidc, vpc, guardduty, cloudtrail, cloudwatch, all, legacy.
+    /// oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all, legacy.
     #[arg(long)]
     pub template: String,
     /// Azure cloud of the Sentinel workspace, for a generator stack.
@@ -79,11 +79,12 @@ pub fn load_template(template: &str, cloud: &str) -> Result<String> {
         "oidc" => StackKind::OidcProvider,
         "all" => StackKind::AllServices,
         "legacy" => StackKind::LegacyCloudTrail,
+        "eks" => StackKind::Eks,
         other => StackKind::Connector(other.parse::<Service>().map_err(|_| {
             InputError::new(
                 "template",
                 other,
-                "must be an existing template file or one of oidc, vpc, guardduty, cloudtrail, cloudwatch, all, legacy",
+                "must be an existing template file or one of oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all, legacy",
             )
         })?),
     };

@@ -219,7 +219,7 @@ pub fn generate_into(opts: &GenOptions, dir: &std::path::Path) -> anyhow::Result
         )
     })?;
     let manifest_path = out.manifest_path().to_path_buf();
-    let summary = synth::generate(&opts, &mut out)
+    let summary = synth::generate(opts, &mut out)
         .with_context(|| format!("writing under {}", dir.display()))?;
     out.finish()
         .with_context(|| format!("writing {}", manifest_path.display()))?;

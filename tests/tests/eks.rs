@@ -5,15 +5,12 @@
 //! `AWSEKSLogs_CL` row, and nothing else. A record the Lambda cannot decode lands under the
 //! error prefix and is never announced.
 
-use aws_sdk_cloudwatchlogs::error::DisplayErrorContext;
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use deployer::StackRequest;
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
 use integration_tests::{s3, sdk, start_localstack, wait_for, WORKSPACE_ID};
 use serde_json::Value;
-use simulator::synth::cloudwatch::LogEvent;
 use simulator::synth::eks::{self, EksOptions, LogsSink};
 use simulator::tables::AwsEksLogs;
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,82 +34,6 @@ const COLUMNS: [&str; 13] = [
     "AuthDecision",
     "RawEvent",
 ];
-
-/// CloudWatch Logs through the AWS SDK.
-struct Cwl(aws_sdk_cloudwatchlogs::Client);
-
-impl LogsSink for Cwl {
-    type Error = String;
-
-    async fn create_log_group(&self, name: &str) -> Result<(), String> {
-        match self.0.create_log_group().log_group_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(format!("CreateLogGroup {name}: {}", DisplayErrorContext(e))),
-        }
-    }
-
-    async fn create_log_stream(&self, group: &str, stream: &str) -> Result<(), String> {
-        let r = self
-            .0
-            .create_log_stream()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(format!(
-                "CreateLogStream {stream}: {}",
-                DisplayErrorContext(e)
-            )),
-        }
-    }
-
-    async fn put_log_events(
-        &self,
-        group: &str,
-        stream: &str,
-        events: &[LogEvent],
-    ) -> Result<(), String> {
-        let events: Vec<InputLogEvent> = events
-            .iter()
-            .map(|e| {
-                InputLogEvent::builder()
-                    .timestamp(e.timestamp_ms)
-                    .message(&e.message)
-                    .build()
-                    .expect("timestamp and message are set")
-            })
-            .collect();
-        let out = self
-            .0
-            .put_log_events()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .set_log_events(Some(events))
-            .send()
-            .await
-            .map_err(|e| format!("PutLogEvents {stream}: {}", DisplayErrorContext(e)))?;
-        if let Some(rejected) = out.rejected_log_events_info() {
-            return Err(format!(
-                "PutLogEvents {stream} rejected events: {rejected:?}"
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// `%XX` and `+` decoding of the keys in S3 event notifications.
 fn url_decode(s: &str) -> String {
@@ -233,7 +154,7 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     let ls = start_localstack();
     let config = sdk(&ls).await;
     let cfn = aws_sdk_cloudformation::Client::new(&config);
-    let cwl = Cwl(aws_sdk_cloudwatchlogs::Client::new(&config));
+    let cwl = simulator::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(&config));
     let s3 = s3(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
     let region = config.region().unwrap().to_string();

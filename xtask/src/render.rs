@@ -13,7 +13,7 @@ pub struct RenderArgs {
     #[arg(long)]
     pub check: bool,
     /// Render one customised stack instead of the templates/ tree:
-    /// oidc, vpc, guardduty, cloudtrail, cloudwatch, all or legacy.
+    /// oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all or legacy.
     #[arg(long)]
     pub stack: Option<String>,
     /// Azure cloud of the Sentinel workspace: commercial or government.
@@ -76,11 +76,12 @@ fn parse_stack(name: &str, cloud: Cloud) -> Result<StackSpec, InputError> {
         "oidc" => StackKind::OidcProvider,
         "all" => StackKind::AllServices,
         "legacy" => StackKind::LegacyCloudTrail,
+        "eks" => StackKind::Eks,
         other => StackKind::Connector(other.parse::<Service>().map_err(|_| {
             InputError::new(
                 "stack",
                 name,
-                "must be one of oidc, vpc, guardduty, cloudtrail, cloudwatch, all, legacy",
+                "must be one of oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all, legacy",
             )
         })?),
     };

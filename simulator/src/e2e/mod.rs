@@ -367,7 +367,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         let table = s.connector_service().table();
         let stream = ingest::stream_for_table(table);
         let mut rows: Vec<TableRow> = Vec::new();
-        for r in store.rows(&stream.name)? {
+        for r in store.rows(stream.name)? {
             let r = r?;
             rows.push(
                 r.table_row(table)
@@ -469,7 +469,7 @@ async fn dead_letters(sqs: &aws_sdk_sqs::Client, dlq: &str) -> Result<Vec<String
 
 fn print_table(checks: &[ServiceCheck]) {
     println!(
-        "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9}  {}",
+        "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9}  dlq",
         "service",
         "table",
         "objects",
@@ -481,7 +481,6 @@ fn print_table(checks: &[ServiceCheck]) {
         "malformed",
         "seconds",
         "records/s",
-        "dlq"
     );
     for c in checks {
         println!(
