@@ -101,7 +101,8 @@ pub struct ConnectorConfig {
     pub retry: RetryPolicy,
     /// SQS long-poll wait, 0..=20 s (default 20).
     pub wait_time_seconds: i32,
-    /// Messages per receive, 1..=10 (default 10).
+    /// Messages per receive, 1..=10 (default 10); fewer when fewer
+    /// [`ConnectorConfig::max_in_flight`] slots are free.
     pub max_messages: i32,
     /// Visibility timeout set on receive and on each extension (default 60).
     pub visibility_timeout_seconds: i32,
@@ -414,13 +415,25 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         if *ctx.stop.borrow() {
             break;
         }
+        // Receive only what can start at once: wait for a free slot, then ask
+        // for at most the free slots, so messages do not sit received (their
+        // visibility running out) behind busy ones.
+        if ctx.permits.available_permits() == 0 {
+            tokio::select! {
+                p = Arc::clone(&ctx.permits).acquire_owned() => drop(p),
+                () = until_true(ctx.stop.subscribe()) => break,
+            }
+        }
+        let max_messages = i32::try_from(ctx.permits.available_permits())
+            .unwrap_or(i32::MAX)
+            .clamp(1, ctx.config.max_messages);
         let wait = Duration::from_secs(u64::try_from(ctx.config.wait_time_seconds).unwrap_or(0));
         let receive = call(
             wait + ctx.config.aws_call_timeout,
             ctx.sqs
                 .receive_message()
                 .queue_url(&route.queue_url)
-                .max_number_of_messages(ctx.config.max_messages)
+                .max_number_of_messages(max_messages)
                 .wait_time_seconds(ctx.config.wait_time_seconds)
                 .visibility_timeout(ctx.config.visibility_timeout_seconds)
                 .send(),
