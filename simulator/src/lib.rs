@@ -6,6 +6,7 @@
 //! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
 //! * [`simulate`]: the `simulate` command.
 
+pub mod bench;
 pub mod connector;
 pub mod e2e;
 pub mod ingest;

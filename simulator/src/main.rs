@@ -28,6 +28,8 @@ enum Command {
     Parse(simulator::connector::cli::ParseArgs),
     /// Run the mock Azure Monitor Logs Ingestion API (SQLite-backed, fault injection) until Ctrl-C.
     ServeIngestion(simulator::ingest::ServeIngestionArgs),
+    /// Measure throughput and memory (what `cargo xtask bench` runs); measures, asserts nothing.
+    Bench(simulator::bench::BenchArgs),
     /// The whole pipeline checked end to end (what `cargo xtask e2e` runs).
     E2e(simulator::e2e::E2eArgs),
 }
@@ -40,9 +42,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulator::simulate::run(&args),
+        Command::Bench(args) => simulator::bench::run(&args),
         Command::E2e(args) => match simulator::e2e::run(&args) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(anyhow::anyhow!("end-to-end check found mismatches (see the table and the report)")),
+            Ok(false) => Err(anyhow::anyhow!(
+                "end-to-end check found mismatches (see the table and the report)"
+            )),
             Err(e) => Err(e),
         },
         Command::Deploy(args) => block_on(deployer::cli::deploy(args)).map(|_| ()),

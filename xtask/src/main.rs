@@ -1,5 +1,6 @@
 //! Project tasks: `cargo xtask <command>`.
 
+mod bench;
 mod e2e;
 mod lint;
 mod localstack;
@@ -26,6 +27,8 @@ enum Command {
     Render(render::RenderArgs),
     /// The main job: the whole pipeline on LocalStack, every record checked end to end.
     E2e(e2e::E2eArgs),
+    /// Measure throughput and memory (release build); prints figures, asserts nothing.
+    Bench(bench::BenchArgs),
     /// Run cfn-lint (pinned) over every rendered template.
     Lint,
     /// Start, stop or inspect a detached LocalStack (host mode).
@@ -49,6 +52,7 @@ fn main() {
         Command::Render(args) => render::run(&root(), args),
         Command::Lint => lint::run(&root()),
         Command::E2e(args) => e2e::run(&root(), args),
+        Command::Bench(args) => bench::run(&root(), args),
         Command::Test => test::run(&root()),
         Command::Localstack(cmd) => localstack::run(cmd),
     };

@@ -1,0 +1,459 @@
+//! `simulator bench` (behind `cargo xtask bench`): measures, it does not assert.
+//!
+//! 1. One core, in memory, over the same generated objects per service: gzip decompression
+//!    alone, and decompress + parse + map to table rows (the connector's `parse_reader`).
+//! 2. On LocalStack, over the same uploaded objects: a raw receive / get / delete loop (the
+//!    ceiling the emulator sets) and the connector end to end into the mock ingestion endpoint,
+//!    with the same concurrency.
+//! 3. Peak RSS of the parse path over a large object (default 500 MiB stored) against a small
+//!    one, in a child process (`simulator parse`), read with wait4(2).
+
+use crate::connector::{self, parse_reader, ConnectorConfig, IngestTarget, Item, Route};
+use crate::ingest;
+use crate::synth::{self, BadDataKind, GenOptions, MemOutput, Service};
+use crate::tables::TableRow;
+use anyhow::{bail, Context, Result};
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Multiplies the record counts (1.0: 200k VPC/CloudWatch, 50k GuardDuty/CloudTrail/EKS).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Stored size of the large object for the RSS measurement, MiB (0 skips it).
+    #[arg(long, default_value_t = 500)]
+    pub large_mib: u64,
+    /// Skip the LocalStack measurements.
+    #[arg(long)]
+    pub skip_localstack: bool,
+}
+
+struct Corpus {
+    name: &'static str,
+    service: connector::Service,
+    objects: Vec<(String, Vec<u8>)>,
+}
+
+fn corpus(service: Service, records: u64) -> Result<Corpus> {
+    let mut out = MemOutput::default();
+    let opts = GenOptions::new(service, records, 42);
+    synth::generate(&opts, &mut out)?;
+    let objects = out
+        .entries()
+        .filter(|e| e.ingest)
+        .map(|e| (e.key.clone(), out.objects[&e.key].clone()))
+        .collect();
+    let cs = match service {
+        Service::Vpc => connector::Service::Vpc,
+        Service::Guardduty => connector::Service::Guardduty,
+        Service::Cloudtrail => connector::Service::Cloudtrail,
+        Service::Cloudwatch => connector::Service::Cloudwatch,
+    };
+    Ok(Corpus {
+        name: service.name(),
+        service: cs,
+        objects,
+    })
+}
+
+fn eks_corpus(records: u64) -> Corpus {
+    let run = synth::eks::generate(&synth::eks::EksOptions::new(
+        "bench",
+        records,
+        42,
+        1_772_323_200_000,
+    ));
+    let mut objects = Vec::new();
+    for chunk in run.expected.chunks(500) {
+        let mut text = Vec::new();
+        for e in chunk {
+            serde_json::to_writer(&mut text, &e.row).expect("rows serialise");
+            text.push(b'\n');
+        }
+        objects.push((
+            format!("eks-audit-logs/bench/{}.gz", objects.len()),
+            synth::gzip(&text),
+        ));
+    }
+    Corpus {
+        name: "eks",
+        service: connector::Service::Eks,
+        objects,
+    }
+}
+
+/// Best of three runs of `f`, returning (seconds, its output).
+fn best<T>(mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
+    let mut best = f64::MAX;
+    let mut out = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let v = f()?;
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(v);
+    }
+    Ok((best, out.expect("ran three times")))
+}
+
+fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
+    println!("\n1. One core, in memory: gzip alone vs decompress + parse + map");
+    println!(
+        "{:<11} {:>8} {:>10} {:>12} {:>14} {:>16} {:>12} {:>7}",
+        "service",
+        "objects",
+        "stored MB",
+        "text MB",
+        "gunzip MB/s",
+        "parse+map MB/s",
+        "records/s",
+        "ratio"
+    );
+    let mut out = Vec::new();
+    for c in corpora {
+        let stored: usize = c.objects.iter().map(|(_, b)| b.len()).sum();
+        let (t_gz, text_bytes) = best(|| {
+            let mut n = 0u64;
+            let mut sink = Vec::with_capacity(1 << 20);
+            for (_, b) in &c.objects {
+                sink.clear();
+                flate2::read::MultiGzDecoder::new(&b[..]).read_to_end(&mut sink)?;
+                n += sink.len() as u64;
+            }
+            Ok(n)
+        })?;
+        let (t_parse, rows) = best(|| {
+            let mut rows = 0u64;
+            for (key, b) in &c.objects {
+                let mut sink = |item: Item| {
+                    if let Item::Row(_, row) = item {
+                        std::hint::black_box::<&TableRow>(&row);
+                        rows += 1;
+                    }
+                    ControlFlow::Continue(())
+                };
+                parse_reader(c.service, Some(key), &b[..], &mut sink)
+                    .map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+            }
+            Ok(rows)
+        })?;
+        let mb = text_bytes as f64 / 1e6;
+        let row = serde_json::json!({
+            "service": c.name, "objects": c.objects.len(), "stored_mb": stored as f64 / 1e6, "text_mb": mb,
+            "gunzip_mb_s": mb / t_gz, "parse_map_mb_s": mb / t_parse, "records_s": rows as f64 / t_parse,
+            "ratio": t_gz / t_parse, "records": rows,
+        });
+        println!(
+            "{:<11} {:>8} {:>10.1} {:>12.1} {:>14.0} {:>16.0} {:>12.0} {:>7.2}",
+            c.name,
+            c.objects.len(),
+            stored as f64 / 1e6,
+            mb,
+            mb / t_gz,
+            mb / t_parse,
+            rows as f64 / t_parse,
+            t_gz / t_parse
+        );
+        out.push(row);
+    }
+    println!("   (target: parse+map at least half the speed of decompression alone, ratio >= 0.5)");
+    Ok(out)
+}
+
+async fn setup_queue(
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+) -> Result<String> {
+    use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
+    s3.create_bucket().bucket(name).send().await?;
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await?
+        .queue_url()
+        .context("no queue url")?
+        .to_string();
+    let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
+    s3.put_bucket_notification_configuration()
+        .bucket(name)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(
+                    QueueConfiguration::builder()
+                        .queue_arn(arn)
+                        .events(Event::S3ObjectCreated)
+                        .build()?,
+                )
+                .build(),
+        )
+        .send()
+        .await?;
+    // Drop the s3:TestEvent.
+    let out = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(2)
+        .max_number_of_messages(10)
+        .send()
+        .await?;
+    for m in out.messages() {
+        sqs.delete_message()
+            .queue_url(&url)
+            .receipt_handle(m.receipt_handle().unwrap_or_default())
+            .send()
+            .await?;
+    }
+    Ok(url)
+}
+
+async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, c: &Corpus) -> Result<()> {
+    for (key, body) in &c.objects {
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(body.clone().into())
+            .send()
+            .await?;
+    }
+    Ok(())
+}
+
+/// Receive / get / delete with `workers` loops until `objects` objects were read.
+async fn raw_loop(
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    objects: usize,
+    workers: usize,
+) -> Result<f64> {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t0 = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (s3, sqs, url, done) = (s3.clone(), sqs.clone(), url.to_string(), done.clone());
+        tasks.spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(600);
+            while done.load(std::sync::atomic::Ordering::SeqCst) < objects {
+                if Instant::now() > deadline {
+                    bail!("raw loop: deadline passed");
+                }
+                let out = sqs
+                    .receive_message()
+                    .queue_url(&url)
+                    .max_number_of_messages(10)
+                    .wait_time_seconds(1)
+                    .send()
+                    .await?;
+                for m in out.messages() {
+                    if let Ok(connector::Notification::Objects { objects: objs, .. }) =
+                        connector::notify::parse_body(m.body().unwrap_or_default())
+                    {
+                        for o in objs {
+                            let body = s3
+                                .get_object()
+                                .bucket(&o.bucket)
+                                .key(&o.key)
+                                .send()
+                                .await?
+                                .body
+                                .collect()
+                                .await?;
+                            std::hint::black_box(body.into_bytes());
+                            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                    }
+                    sqs.delete_message()
+                        .queue_url(&url)
+                        .receipt_handle(m.receipt_handle().unwrap_or_default())
+                        .send()
+                        .await?;
+                }
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    Ok(t0.elapsed().as_secs_f64())
+}
+
+async fn localstack_part(endpoint: &str, c: &Corpus) -> Result<serde_json::Value> {
+    let config = deployer::sdk_config(&deployer::Target::localstack(endpoint)).await;
+    let s3 = crate::replay::s3_client(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let records: u64 = {
+        let mut n = 0;
+        for (key, b) in &c.objects {
+            let mut sink = |i: Item| {
+                if matches!(i, Item::Row(..)) {
+                    n += 1;
+                }
+                ControlFlow::Continue(())
+            };
+            parse_reader(c.service, Some(key), &b[..], &mut sink)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        n
+    };
+    let workers = 4;
+    let raw_url = setup_queue(&s3, &sqs, "bench-raw").await?;
+    upload(&s3, "bench-raw", c).await?;
+    let raw = raw_loop(&s3, &sqs, &raw_url, c.objects.len(), workers).await?;
+
+    let url = setup_queue(&s3, &sqs, "bench-connector").await?;
+    upload(&s3, "bench-connector", c).await?;
+    let server = ingest::serve(ingest::Config::default()).await?;
+    let mut cc = ConnectorConfig::new(
+        vec![Route::new(c.service, url)],
+        IngestTarget {
+            endpoint: server.base_url().into(),
+            dcr_immutable_id: server.dcr_id().into(),
+            token: "bench".into(),
+            gzip: false,
+        },
+    );
+    cc.max_in_flight = workers;
+    cc.wait_time_seconds = 1;
+    cc.stop_after_empty_polls = Some(2);
+    cc.log = false;
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let t0 = Instant::now();
+    connector::run(&cc, &s3, &sqs, rx).await?;
+    // The drain detection costs the final empty polls; count until the last row arrived.
+    let end_to_end = t0.elapsed().as_secs_f64() - 2.0 * f64::from(cc.wait_time_seconds);
+    let stats = server.shutdown().await?;
+    if stats.accepted_rows != records {
+        bail!(
+            "connector ingested {} rows, expected {records}",
+            stats.accepted_rows
+        );
+    }
+    println!(
+        "\n2. LocalStack, {} objects of {} ({records} records), {workers} in flight:",
+        c.objects.len(),
+        c.name
+    );
+    println!(
+        "   raw receive/get/delete loop: {:.1} s, {:.0} records/s, {:.1} objects/s",
+        raw,
+        records as f64 / raw,
+        c.objects.len() as f64 / raw
+    );
+    println!(
+        "   connector end to end:        {:.1} s, {:.0} records/s ({:.0}% of the raw loop; target >= 80%)",
+        end_to_end,
+        records as f64 / end_to_end,
+        100.0 * raw / end_to_end
+    );
+    Ok(
+        serde_json::json!({"service": c.name, "objects": c.objects.len(), "records": records,
+        "raw_seconds": raw, "raw_records_s": records as f64 / raw,
+        "connector_seconds": end_to_end, "connector_records_s": records as f64 / end_to_end, "ratio": raw / end_to_end}),
+    )
+}
+
+/// Peak RSS (KiB) of `simulator parse` over one file, from wait4(2).
+fn parse_rss(service: &str, file: &Path) -> Result<(i64, f64)> {
+    use std::os::unix::process::ExitStatusExt;
+    let exe = std::env::current_exe()?;
+    let t0 = Instant::now();
+    let child = std::process::Command::new(exe)
+        .args(["parse", "--service", service])
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: wait4 on our own child with valid out-pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r != pid {
+        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    }
+    let st = std::process::ExitStatus::from_raw(status);
+    if !st.success() {
+        bail!("simulator parse {} failed ({st})", file.display());
+    }
+    Ok((usage.ru_maxrss, t0.elapsed().as_secs_f64()))
+}
+
+fn rss_part(dir: &Path, large_mib: u64) -> Result<serde_json::Value> {
+    std::fs::create_dir_all(dir)?;
+    let small = dir.join("small.log.gz");
+    let mut out = MemOutput::default();
+    synth::generate(&GenOptions::new(Service::Vpc, 1000, 1), &mut out)?;
+    let first = out.order.first().context("no object")?;
+    std::fs::write(&small, &out.objects[first])?;
+    let (small_kib, _) = parse_rss("vpc", &small)?;
+
+    let mut opts = GenOptions::new(Service::Vpc, 10, 3);
+    opts.bad_data = vec![BadDataKind::Large];
+    opts.large_object_bytes = large_mib * 1024 * 1024;
+    let gen_dir = dir.join("large");
+    let t0 = Instant::now();
+    let manifest = crate::simulate::generate_into(&opts, &gen_dir)?;
+    let m = crate::synth::manifest::Manifest::read(&manifest)?;
+    let big = m
+        .objects
+        .iter()
+        .max_by_key(|o| o.bytes)
+        .context("no objects")?;
+    let path = gen_dir.join(&big.key);
+    let gen_s = t0.elapsed().as_secs_f64();
+    let (large_kib, secs) = parse_rss("vpc", &path)?;
+    println!("\n3. Peak RSS of the parse path (simulator parse, VPC):");
+    println!(
+        "   {:>9} object: {:>7.1} MiB RSS",
+        "small",
+        small_kib as f64 / 1024.0
+    );
+    println!(
+        "   {:>5} MiB object ({} records, {:.0} MB decompressed): {:>7.1} MiB RSS, parsed in {:.1} s ({:.0} MB/s stored); generated in {:.0} s",
+        big.bytes / (1024 * 1024),
+        big.record_count,
+        big.uncompressed_bytes as f64 / 1e6,
+        large_kib as f64 / 1024.0,
+        secs,
+        big.bytes as f64 / 1e6 / secs,
+        gen_s
+    );
+    std::fs::remove_dir_all(&gen_dir).ok();
+    Ok(
+        serde_json::json!({"small_rss_kib": small_kib, "large_rss_kib": large_kib, "large_stored_bytes": big.bytes,
+        "large_records": big.record_count, "large_parse_seconds": secs}),
+    )
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let n = |base: f64| ((base * args.scale).round() as u64).max(100);
+    let corpora = vec![
+        corpus(Service::Vpc, n(200_000.0))?,
+        corpus(Service::Guardduty, n(50_000.0))?,
+        corpus(Service::Cloudtrail, n(50_000.0))?,
+        corpus(Service::Cloudwatch, n(200_000.0))?,
+        eks_corpus(n(50_000.0)),
+    ];
+    let mut report =
+        serde_json::json!({"profile": if cfg!(debug_assertions) { "debug" } else { "release" }});
+    report["cpu"] = cpu(&corpora)?.into();
+    if !args.skip_localstack {
+        let ls = harness::LocalStack::start(harness::LocalStackConfig::default())?;
+        let rt = tokio::runtime::Runtime::new()?;
+        let r = rt.block_on(localstack_part(ls.endpoint(), &corpora[0]));
+        drop(rt);
+        ls.stop()?;
+        report["localstack"] = r?;
+    }
+    if args.large_mib > 0 {
+        report["rss"] = rss_part(&harness::project_target_dir().join("bench"), args.large_mib)?;
+    }
+    let path = harness::project_target_dir().join("bench-report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
+    println!("\nreport: {}", path.display());
+    Ok(())
+}

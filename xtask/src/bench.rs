@@ -1,0 +1,41 @@
+//! `cargo xtask bench`: builds the simulator in release mode and runs `simulator bench`
+//! (throughput per service on one core, the LocalStack ceiling against the connector end to
+//! end, peak RSS over a large object). It measures and prints; it asserts nothing.
+
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Multiplies the record counts.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Stored size of the large object for the RSS measurement, MiB (0 skips it).
+    #[arg(long, default_value_t = 500)]
+    pub large_mib: u64,
+    /// Skip the LocalStack measurements.
+    #[arg(long)]
+    pub skip_localstack: bool,
+}
+
+pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
+    harness::localstack_venv().context("building the LocalStack venv")?;
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root)
+        .args(["run", "--release", "-q", "-p", "simulator", "--", "bench"])
+        .args([
+            "--scale",
+            &args.scale.to_string(),
+            "--large-mib",
+            &args.large_mib.to_string(),
+        ]);
+    if args.skip_localstack {
+        cmd.arg("--skip-localstack");
+    }
+    let status = cmd.status().context("running the simulator")?;
+    if !status.success() {
+        bail!("the benchmark failed ({status})");
+    }
+    Ok(())
+}
