@@ -211,16 +211,7 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
     let template = load_template(&args.template, &args.cloud)?;
     let params = parse_params(&args)?;
     check_parameters(&template, &params)?;
-    let target = resolve_target(&args.target)?;
-    let config = sdk_config(&target).await;
-    confirm(
-        &config,
-        &target,
-        &args.target,
-        &format!("deploy stack {}", args.stack_name),
-    )
-    .await?;
-    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let (target, cfn) = connect(&args.target, &format!("deploy stack {}", args.stack_name)).await?;
     let req = StackRequest {
         stack_name: args.stack_name.clone(),
         template,
@@ -278,17 +269,19 @@ fn print_report(r: &DeployReport, target: &Target) {
     }
 }
 
-pub async fn delete(args: DeleteArgs) -> Result<()> {
-    let target = resolve_target(&args.target)?;
+/// The target, confirmed when it is real AWS, and a CloudFormation client for it.
+async fn connect(
+    args: &TargetArgs,
+    what: &str,
+) -> Result<(Target, aws_sdk_cloudformation::Client)> {
+    let target = resolve_target(args)?;
     let config = sdk_config(&target).await;
-    confirm(
-        &config,
-        &target,
-        &args.target,
-        &format!("delete stack {}", args.stack_name),
-    )
-    .await?;
-    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    confirm(&config, &target, args, what).await?;
+    Ok((target, aws_sdk_cloudformation::Client::new(&config)))
+}
+
+pub async fn delete(args: DeleteArgs) -> Result<()> {
+    let (target, cfn) = connect(&args.target, &format!("delete stack {}", args.stack_name)).await?;
     crate::delete(&cfn, &args.stack_name, Duration::from_secs(args.timeout)).await?;
     println!("{} deleted from {}", args.stack_name, target.describe());
     Ok(())
