@@ -9,16 +9,16 @@
 //! the rest of the object still parsed); a malformed object is an
 //! [`ObjectError`] (the object yields nothing more).
 //!
-//! CloudTrail's single `{"Records":[...]}` document is parsed with a serde
-//! visitor over the `Records` array, so only one record is materialised at a
-//! time.
+//! CloudTrail's single `{"Records":[...]}` document is cut into its
+//! `Records` elements by a byte-level scanner and each element is parsed on
+//! its own, so only one record is in memory at a time.
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
 use flate2::bufread::MultiGzDecoder;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -674,35 +674,90 @@ fn cloudwatch_record(rec: &csv::ByteRecord) -> Result<AwsCloudWatch, String> {
 
 // ---------------------------------------------------------------- CloudTrail
 
+/// The CloudTrail document, streamed: a byte-level scanner walks the
+/// top-level object, skips every member but `Records`, and cuts the
+/// `Records` array into its elements; each element alone is parsed with
+/// `serde_json::from_slice` (so memory holds one record at a time, and the
+/// fast slice parser is used). Anything that is not a well-formed
+/// `{"Records":[...]}` document is [`ObjectError::Document`].
 fn parse_cloudtrail(
     r: &mut dyn BufRead,
     sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
 ) -> Result<(), ObjectError> {
-    let mut stopped = false;
-    let mut de = serde_json::Deserializer::from_reader(r);
-    let found = DocSeed {
-        sink,
-        stopped: &mut stopped,
+    let mut s = Scanner { r };
+    let doc = |m: &str| ObjectError::Document(format!("not a CloudTrail log file: {m}"));
+    s.ws()?;
+    if s.next()? != Some(b'{') {
+        return Err(doc("the document is not a JSON object"));
     }
-    .deserialize(&mut de);
-    let found = match found {
-        Ok(f) => f,
-        Err(_) if stopped => return Err(ObjectError::Stopped),
-        Err(e) if e.is_io() => return Err(classify(io::Error::from(e))),
-        Err(e) => {
-            return Err(ObjectError::Document(format!(
-                "not a CloudTrail log file: {e}"
-            )))
+    let mut found = false;
+    let mut buf = Vec::with_capacity(8 * 1024);
+    s.ws()?;
+    if s.peek()? == Some(b'}') {
+        s.next()?;
+    } else {
+        loop {
+            buf.clear();
+            if s.peek()? != Some(b'"') {
+                return Err(doc("expected a member name"));
+            }
+            s.value(&mut buf)?;
+            let is_records = buf == b"\"Records\"";
+            s.ws()?;
+            if s.next()? != Some(b':') {
+                return Err(doc("expected ':' after a member name"));
+            }
+            s.ws()?;
+            if is_records && !found {
+                found = true;
+                if s.next()? != Some(b'[') {
+                    return Err(doc("\"Records\" is not an array"));
+                }
+                s.ws()?;
+                if s.peek()? == Some(b']') {
+                    s.next()?;
+                } else {
+                    let mut index = 0u64;
+                    loop {
+                        buf.clear();
+                        s.value(&mut buf)?;
+                        let v: Value = serde_json::from_slice(&buf).map_err(|e| {
+                            doc(&format!("Records[{index}] is not valid JSON: {e}"))
+                        })?;
+                        let position = Position { line: None, index };
+                        index += 1;
+                        let item = match cloudtrail_record(v) {
+                            Ok(row) => Item::Row(position, TableRow::AWSCloudTrail(row)),
+                            Err(reason) => Item::Malformed(LineError { position, reason }),
+                        };
+                        stop_or(sink(item))?;
+                        s.ws()?;
+                        match s.next()? {
+                            Some(b',') => s.ws()?,
+                            Some(b']') => break,
+                            _ => return Err(doc("expected ',' or ']' in Records")),
+                        }
+                    }
+                }
+            } else {
+                buf.clear();
+                s.value(&mut buf)?;
+                serde_json::from_slice::<IgnoredAny>(&buf)
+                    .map_err(|e| doc(&format!("invalid JSON: {e}")))?;
+            }
+            s.ws()?;
+            match s.next()? {
+                Some(b',') => s.ws()?,
+                Some(b'}') => break,
+                _ => return Err(doc("expected ',' or '}' after a member")),
+            }
         }
-    };
-    match de.end() {
-        Ok(()) => {}
-        Err(e) if e.is_io() => return Err(classify(io::Error::from(e))),
-        Err(e) => {
-            return Err(ObjectError::Document(format!(
-                "text after the CloudTrail document: {e}"
-            )))
-        }
+    }
+    s.ws()?;
+    if s.peek()?.is_some() {
+        return Err(ObjectError::Document(
+            "text after the CloudTrail document".into(),
+        ));
     }
     if !found {
         return Err(ObjectError::Document(
@@ -712,76 +767,101 @@ fn parse_cloudtrail(
     Ok(())
 }
 
-struct DocSeed<'a, 'b> {
-    sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
-    stopped: &'b mut bool,
+/// Byte-level JSON structure scanner over a [`BufRead`].
+struct Scanner<'a> {
+    r: &'a mut dyn BufRead,
 }
 
-impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for DocSeed<'_, '_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a CloudTrail {\"Records\":[...]} object")
+impl Scanner<'_> {
+    fn peek(&mut self) -> Result<Option<u8>, ObjectError> {
+        Ok(self.r.fill_buf().map_err(classify)?.first().copied())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "Records" && !found {
-                map.next_value_seed(RecordsSeed {
-                    sink: &mut *self.sink,
-                    stopped: &mut *self.stopped,
-                })?;
-                found = true;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+    fn next(&mut self) -> Result<Option<u8>, ObjectError> {
+        let b = self.peek()?;
+        if b.is_some() {
+            self.r.consume(1);
+        }
+        Ok(b)
+    }
+
+    /// Skips JSON whitespace.
+    fn ws(&mut self) -> Result<(), ObjectError> {
+        loop {
+            let buf = self.r.fill_buf().map_err(classify)?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let n = buf
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(buf.len());
+            let done = n < buf.len();
+            self.r.consume(n);
+            if done {
+                return Ok(());
             }
         }
-        Ok(found)
-    }
-}
-
-struct RecordsSeed<'a, 'b> {
-    sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>,
-    stopped: &'b mut bool,
-}
-
-impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the Records array")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0u64;
-        while let Some(v) = seq.next_element::<Value>()? {
-            let position = Position { line: None, index };
-            index += 1;
-            let item = match cloudtrail_record(v) {
-                Ok(row) => Item::Row(position, TableRow::AWSCloudTrail(row)),
-                Err(reason) => Item::Malformed(LineError { position, reason }),
-            };
-            if (self.sink)(item).is_break() {
-                *self.stopped = true;
-                return Err(de::Error::custom("stopped by the consumer"));
+    /// Appends the bytes of one JSON value (its extent only: strings,
+    /// nesting and escapes are tracked, the content is validated later).
+    fn value(&mut self, out: &mut Vec<u8>) -> Result<(), ObjectError> {
+        let truncated = || ObjectError::Document("the CloudTrail document is cut short".into());
+        let first = self.peek()?.ok_or_else(truncated)?;
+        let (mut depth, mut in_str, mut esc) = (0u32, false, false);
+        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        loop {
+            let buf = self.r.fill_buf().map_err(classify)?;
+            if buf.is_empty() {
+                if scalar && !out.is_empty() {
+                    return Ok(());
+                }
+                return Err(truncated());
+            }
+            let mut end = None;
+            for (i, &b) in buf.iter().enumerate() {
+                if scalar {
+                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                        end = Some(i);
+                        break;
+                    }
+                    continue;
+                }
+                if in_str {
+                    if esc {
+                        esc = false;
+                    } else if b == b'\\' {
+                        esc = true;
+                    } else if b == b'"' {
+                        in_str = false;
+                        if depth == 0 {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let n = end.unwrap_or(buf.len());
+            out.extend_from_slice(&buf[..n]);
+            self.r.consume(n);
+            if end.is_some() {
+                return Ok(());
             }
         }
-        Ok(())
     }
 }
 
@@ -1108,6 +1188,50 @@ mod tests {
         }
         let (rows, _, r) = parse_bytes(Service::Cloudtrail, None, br#"{"Records":[]}"#);
         assert!(rows.is_empty() && r.is_ok());
+    }
+
+    #[test]
+    fn cloudtrail_scanner_tricky_text() {
+        // Pretty-printed, members before Records, strings with quotes,
+        // brackets and escapes, nested arrays, scalars as elements.
+        let v: Value = serde_json::from_str(TRAIL).unwrap();
+        let mut doc = serde_json::json!({
+            "x": {"y": ["]}", "\"{[", {"z": "\\"}]},
+            "n": -1.5e3,
+            "Records": v["Records"].clone(),
+        });
+        doc["Records"][0]["requestParameters"] =
+            serde_json::json!({"q": "a\"]},{[b", "list": [[1, [2]], {"k": "}"}]});
+        let pretty = serde_json::to_string_pretty(&doc).unwrap();
+        let compact = doc.to_string();
+        let (a, bad_a) = rows(Service::Cloudtrail, pretty.as_bytes());
+        let (b, bad_b) = rows(Service::Cloudtrail, compact.as_bytes());
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 2);
+        assert_eq!(bad_a, bad_b);
+        let TableRow::AWSCloudTrail(e) = &a[0] else {
+            panic!()
+        };
+        assert_eq!(
+            e.RequestParameters.as_deref(),
+            Some(r#"{"q":"a\"]},{[b","list":[[1,[2]],{"k":"}"}]}"#)
+        );
+        // A record that is not valid JSON spoils the document; a cut-short one too.
+        for broken in [
+            &br#"{"Records":[{"eventTime":"2026-03-01T00:00:00Z","a":}]}"#[..],
+            &br#"{"Records":[{"eventTime":"2026-03-01T00:00:00Z"}"#[..],
+            &br#"{"Records":[{"eventTime":"2026-03-01T00:00:00Z"},"#[..],
+            &br#"{"Records":["abc"#[..],
+            &br#"{"Records":null}"#[..],
+            &br#"{"Records":[] "#[..],
+        ] {
+            let (_, _, r) = parse_bytes(Service::Cloudtrail, None, broken);
+            assert!(
+                matches!(r, Err(ObjectError::Document(_))),
+                "{}: {r:?}",
+                String::from_utf8_lossy(broken)
+            );
+        }
     }
 
     #[test]
