@@ -448,7 +448,8 @@ async fn exactly_once_and_deleted() {
         ],
         &ep,
     );
-    c.max_request_bytes = 200_000; // several batches per object
+    // Several batches per object.
+    c.max_request_bytes = 200_000;
     // Regular objects (~1 MB of row JSON) exceed the hold-back and stream
     // their batches; the small malformed objects are held and send nothing.
     c.hold_back_bytes = 300_000;
