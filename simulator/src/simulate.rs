@@ -395,13 +395,25 @@ mod tests {
     }
 
     #[test]
-    fn stack_is_not_yet_available_and_writes_nothing() {
+    fn a_stack_that_cannot_be_read_stops_the_replay_before_anything_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
-        let a = parse(&["--service", "vpc", "--records", "5", "--stack", "prod"]).unwrap();
-        let e = run(&a).unwrap_err().to_string();
+        let a = parse(&[
+            "--service",
+            "vpc",
+            "--records",
+            "5",
+            "--stack",
+            "prod",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--out",
+            target.to_str().unwrap(),
+        ])
+        .unwrap();
+        let e = format!("{:#}", run(&a).unwrap_err());
         assert!(
-            e.contains("not yet available") && e.contains("--out"),
+            e.contains("stack prod") && e.contains("deploy it first"),
             "{e}"
         );
         assert!(!target.exists());
