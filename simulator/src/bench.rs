@@ -357,29 +357,38 @@ async fn localstack_part(endpoint: &str, c: &Corpus) -> Result<serde_json::Value
     )
 }
 
-/// Peak RSS (KiB) of `simulator parse` over one file, from wait4(2).
+/// Peak RSS (KiB) of `simulator parse` over one file: the child's `VmHWM`, polled from
+/// /proc while it runs (wait4's ru_maxrss would include the parent's RSS inherited at fork).
 fn parse_rss(service: &str, file: &Path) -> Result<(i64, f64)> {
-    use std::os::unix::process::ExitStatusExt;
     let exe = std::env::current_exe()?;
     let t0 = Instant::now();
-    let child = std::process::Command::new(exe)
+    let mut child = std::process::Command::new(exe)
         .args(["parse", "--service", service])
         .arg(file)
         .stdout(std::process::Stdio::null())
         .spawn()?;
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: wait4 on our own child with valid out-pointers.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if r != pid {
-        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0i64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path) {
+            if let Some(kib) = text
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<i64>().ok())
+            {
+                peak = peak.max(kib);
+            }
+        }
+        if let Some(st) = child.try_wait()? {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    if !status.success() {
+        bail!("simulator parse {} failed ({status})", file.display());
     }
-    let st = std::process::ExitStatus::from_raw(status);
-    if !st.success() {
-        bail!("simulator parse {} failed ({st})", file.display());
-    }
-    Ok((usage.ru_maxrss, t0.elapsed().as_secs_f64()))
+    Ok((peak, t0.elapsed().as_secs_f64()))
 }
 
 fn rss_part(dir: &Path, large_mib: u64) -> Result<serde_json::Value> {

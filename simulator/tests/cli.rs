@@ -116,9 +116,21 @@ fn bad_input_fails_clearly_and_writes_nothing() {
             "5",
             "--stack",
             "prod",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--out",
         ])
+        .arg(&dir)
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("use --out"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stack prod") && err.contains("deploy it first"),
+        "{err}"
+    );
+    assert!(
+        !dir.exists(),
+        "a replay to a stack that cannot be read wrote something"
+    );
 }
