@@ -22,8 +22,13 @@
 //!   Ingestion API (schema validation, SQLite store) with seeded 429 / 503 /
 //!   dropped connections and gzip bodies: the stored rows, read back typed,
 //!   equal the manifests' expected rows exactly once.
+//! * `batched_deletes_all_counted_before_run_returns`: 41 messages on one
+//!   queue and a delete linger longer than the run, so deletes go out only as
+//!   full `DeleteMessageBatch` calls, on the flush after an empty receive and
+//!   on the drain: every message is deleted and counted, and the queue is
+//!   empty when `run` returns.
 //!
-//! One LocalStack serves all six (started once per test binary, stopped at
+//! One LocalStack serves all seven (started once per test binary, stopped at
 //! the end of the last test through a reference count). Waits are deadlines,
 //! never fixed sleeps.
 
@@ -59,7 +64,7 @@ fn shared() -> &'static Shared {
 }
 
 /// Tests in this binary that have not finished yet.
-const TESTS: usize = 6;
+const TESTS: usize = 7;
 
 /// The shared LocalStack's endpoint (started by the first caller).
 fn localstack() -> String {
@@ -766,4 +771,43 @@ async fn through_the_ingest_mock_with_faults() {
     assert!(retries > 0, "the injected faults were retried");
     wait_depth(&sqs, &gd_q, 0).await;
     wait_depth(&sqs, &ct_q, 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_deletes_all_counted_before_run_returns() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let q = bucket_with_queue(&s3, &sqs, "conn-batch-delete").await;
+    let mut o = GenOptions::new(synth::Service::Cloudwatch, 400, 40);
+    o.records_per_object = Some(10);
+    let out = upload(&s3, "conn-batch-delete", &o).await;
+    let objects = out.objects.len() as u64;
+    assert_eq!(objects, 40);
+    let messages = 1 + objects;
+    wait_depth(&sqs, &q, messages).await;
+
+    let ep = endpoint(Vec::new(), 204).await;
+    let mut c = config(vec![Route::new(Service::Cloudwatch, &q)], &ep);
+    // Longer than the run: only full batches, the flush after an empty
+    // receive and the drain send deletes.
+    c.delete_linger = Duration::from_secs(600);
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+    // run returned: every delete was sent and its result counted.
+    assert_eq!(queue_depth(&sqs, &q).await, 0);
+    let s = &stats.routes["cloudwatch"];
+    assert_eq!(s.messages_received, messages, "{s:?}");
+    assert_eq!(s.messages_deleted, messages, "{s:?}");
+    assert_eq!((s.messages_left, s.delete_errors), (0, 0), "{s:?}");
+    // At most 10 entries per call, each message in one call (no retries).
+    assert!(
+        s.delete_calls >= messages.div_ceil(10) && s.delete_calls <= messages,
+        "{s:?}"
+    );
+    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
+    let got = seen
+        .rows
+        .get("Custom-AWSCloudWatch")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(sorted(got), sorted(expected_rows(&out)));
 }

@@ -8,7 +8,8 @@
 //! ([`parse::parse_reader`], the same code path as the `parse` subcommand),
 //! batch the table rows under the API's size limit ([`batch`]) and POST them
 //! ([`ingest`]). The message is deleted only after every batch of every object
-//! it names was accepted.
+//! it names was accepted; deletes are gathered per route into
+//! `DeleteMessageBatch` calls (see [`delete`]).
 //!
 //! # Guarantees
 //!
@@ -33,20 +34,24 @@
 //! * A row whose JSON exceeds the request limit is reported and never sent
 //!   (counted in `oversized_rows`); the rest of the object is ingested.
 //! * **Visibility**: each receive sets [`ConnectorConfig::visibility_timeout_seconds`];
-//!   while a message is in flight its visibility is extended to that value
-//!   again every half of it, until it is deleted or the receipt handle is
+//!   from its receipt (also while it waits for a free in-flight slot) until
+//!   it is deleted, left or released, a message's visibility is extended to
+//!   that value again every half of it, or until the receipt handle is
 //!   refused.
 //! * **Shutdown**: when the shutdown signal turns `true`, no more messages
 //!   are received; messages already being processed get
 //!   [`ConnectorConfig::shutdown_grace`] to finish, then they are abandoned
 //!   and released (visibility 0) for another consumer. Messages received but
-//!   not started yet are released at once.
+//!   not started yet are released at once. Deletes already handed to a
+//!   route's deleter are sent, and their results counted, before [`run`]
+//!   returns.
 //!
 //! CloudTrail digest files and CloudWatch Logs export probes
 //! ([`parse::skip_reason`]) are acknowledged without being read.
 
 pub mod batch;
 pub mod cli;
+mod delete;
 pub mod ingest;
 pub mod notify;
 pub mod parse;
@@ -61,10 +66,11 @@ use std::time::Duration;
 use aws_sdk_sqs::types::Message;
 use bytes::{Buf, Bytes};
 use serde::Serialize;
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 pub use batch::{Batch, Batcher, RowTooLarge, MAX_REQUEST_BYTES};
+use delete::{DeleteSender, Deleter, PendingDelete};
 pub use ingest::{IngestClient, IngestTarget, RetryPolicy, SendError};
 pub use notify::{Notification, S3Object};
 pub use parse::{parse_reader, Item, LineError, ObjectError, ParseSummary, Position, Service};
@@ -101,8 +107,10 @@ pub struct ConnectorConfig {
     pub retry: RetryPolicy,
     /// SQS long-poll wait, 0..=20 s (default 20).
     pub wait_time_seconds: i32,
-    /// Messages per receive, 1..=10 (default 10); fewer when fewer
-    /// [`ConnectorConfig::max_in_flight`] slots are free.
+    /// Messages per receive, 1..=10 (default 10). Those that cannot start
+    /// at once wait for a free [`ConnectorConfig::max_in_flight`] slot, their
+    /// visibility extended meanwhile; the next receive overlaps with the
+    /// last of them being processed.
     pub max_messages: i32,
     /// Visibility timeout set on receive and on each extension (default 60).
     pub visibility_timeout_seconds: i32,
@@ -114,9 +122,15 @@ pub struct ConnectorConfig {
     /// completely (default 8 MiB); see the module docs.
     pub hold_back_bytes: usize,
     /// Stop once every queue has answered this many consecutive receives
-    /// with no message while nothing is in flight (`None`: run until the
-    /// shutdown signal).
+    /// with no message while nothing is in flight (no message being
+    /// processed or waiting for its delete; `None`: run until the shutdown
+    /// signal).
     pub stop_after_empty_polls: Option<u32>,
+    /// How long a processed message may wait for others to share its
+    /// `DeleteMessageBatch` call (up to 10 per call; default 50 ms). Its
+    /// in-flight slot is free meanwhile and its visibility still extended;
+    /// a receive that finds the queue empty sends what is pending at once.
+    pub delete_linger: Duration,
     /// How long in-flight messages may finish after the shutdown signal.
     pub shutdown_grace: Duration,
     /// Deadline of each SQS/S3 call (a receive gets the long-poll wait on
@@ -140,6 +154,7 @@ impl ConnectorConfig {
             max_request_bytes: MAX_REQUEST_BYTES,
             hold_back_bytes: 8 * 1024 * 1024,
             stop_after_empty_polls: None,
+            delete_linger: Duration::from_millis(50),
             shutdown_grace: Duration::from_secs(30),
             aws_call_timeout: Duration::from_secs(30),
             log: true,
@@ -229,8 +244,12 @@ pub struct RouteStats {
     /// Request body bytes accepted (uncompressed JSON).
     pub bytes_sent: u64,
     pub visibility_extensions: u64,
+    /// `ReceiveMessage` calls answered (empty ones included).
+    pub receive_calls: u64,
     pub receive_errors: u64,
     pub delete_errors: u64,
+    /// `DeleteMessageBatch` calls made (retries included).
+    pub delete_calls: u64,
     pub empty_receives: u64,
 }
 
@@ -261,8 +280,10 @@ impl RouteStats {
             bytes_decompressed,
             bytes_sent,
             visibility_extensions,
+            receive_calls,
             receive_errors,
             delete_errors,
+            delete_calls,
             empty_receives
         );
     }
@@ -312,7 +333,9 @@ struct Ctx {
     counters: Vec<Arc<Counters>>,
     /// Consecutive empty receives per route.
     empty_streaks: Mutex<Vec<u32>>,
-    in_flight: AtomicUsize,
+    /// Messages received and not settled yet: being processed, or waiting
+    /// for their delete to be sent and counted ([`Unsettled`]).
+    in_flight: Arc<AtomicUsize>,
     /// Soft stop: stop receiving.
     stop: watch::Sender<bool>,
     /// Hard stop: abandon and release in-flight messages.
@@ -324,6 +347,47 @@ impl Ctx {
         if self.config.log {
             eprintln!("connector[{}]: {msg}", route.name);
         }
+    }
+}
+
+/// Keeps a received message invisible to other consumers ([`heartbeat`])
+/// until dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    /// `None` for a message without receipt handle.
+    fn start(ctx: &Ctx, idx: usize, m: &Message) -> Option<Self> {
+        let receipt = m.receipt_handle()?;
+        Some(Heartbeat(tokio::spawn(heartbeat(
+            ctx.sqs.clone(),
+            ctx.config.routes[idx].queue_url.clone(),
+            receipt.to_string(),
+            ctx.config.visibility_timeout_seconds,
+            ctx.config.aws_call_timeout,
+            Arc::clone(&ctx.counters[idx]),
+        ))))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One message counted in [`Ctx::in_flight`] until this is dropped.
+struct Unsettled(Arc<AtomicUsize>);
+
+impl Unsettled {
+    fn new(n: &Arc<AtomicUsize>) -> Self {
+        n.fetch_add(1, Ordering::SeqCst);
+        Unsettled(Arc::clone(n))
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -358,7 +422,7 @@ pub async fn run(
             .map(|_| Arc::new(Counters::default()))
             .collect(),
         empty_streaks: Mutex::new(vec![0; config.routes.len()]),
-        in_flight: AtomicUsize::new(0),
+        in_flight: Arc::new(AtomicUsize::new(0)),
         stop,
         abandon,
     });
@@ -404,6 +468,7 @@ pub async fn run(
 async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
     let route = &ctx.config.routes[idx];
     let counters = Arc::clone(&ctx.counters[idx]);
+    let deleter = Deleter::spawn(Arc::clone(&ctx), idx);
     let mut handlers = JoinSet::new();
     let mut receive_failures = 0u32;
     'poll: loop {
@@ -415,25 +480,16 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         if *ctx.stop.borrow() {
             break;
         }
-        // Receive only what can start at once: wait for a free slot, then ask
-        // for at most the free slots, so messages do not sit received (their
-        // visibility running out) behind busy ones.
-        if ctx.permits.available_permits() == 0 {
-            tokio::select! {
-                p = Arc::clone(&ctx.permits).acquire_owned() => drop(p),
-                () = until_true(ctx.stop.subscribe()) => break,
-            }
-        }
-        let max_messages = i32::try_from(ctx.permits.available_permits())
-            .unwrap_or(i32::MAX)
-            .clamp(1, ctx.config.max_messages);
+        // A full receive even when few slots are free: one call per
+        // `max_messages` messages, and received messages are ready when a
+        // slot frees up (their heartbeat runs from receipt).
         let wait = Duration::from_secs(u64::try_from(ctx.config.wait_time_seconds).unwrap_or(0));
         let receive = call(
             wait + ctx.config.aws_call_timeout,
             ctx.sqs
                 .receive_message()
                 .queue_url(&route.queue_url)
-                .max_number_of_messages(max_messages)
+                .max_number_of_messages(ctx.config.max_messages)
                 .wait_time_seconds(ctx.config.wait_time_seconds)
                 .visibility_timeout(ctx.config.visibility_timeout_seconds)
                 .send(),
@@ -445,6 +501,7 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         let messages = match result {
             Ok(out) => {
                 receive_failures = 0;
+                counters.add(|s| s.receive_calls += 1);
                 out.messages.unwrap_or_default()
             }
             Err(e) => {
@@ -470,6 +527,8 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         };
         if messages.is_empty() {
             counters.add(|s| s.empty_receives += 1);
+            // No message will join the pending deletes soon.
+            deleter.flush();
             if let Some(n) = ctx.config.stop_after_empty_polls {
                 let mut streaks = ctx.empty_streaks.lock().expect("streak lock");
                 streaks[idx] = streaks[idx].saturating_add(1);
@@ -485,23 +544,29 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         }
         ctx.empty_streaks.lock().expect("streak lock")[idx] = 0;
         counters.add(|s| s.messages_received += messages.len() as u64);
-        let mut pending = messages.into_iter();
-        while let Some(m) = pending.next() {
+        let received: Vec<_> = messages
+            .into_iter()
+            .map(|m| {
+                let hb = Heartbeat::start(&ctx, idx, &m);
+                (m, hb)
+            })
+            .collect();
+        let mut pending = received.into_iter();
+        while let Some((m, hb)) = pending.next() {
             let permit = tokio::select! {
                 p = Arc::clone(&ctx.permits).acquire_owned() => p.expect("semaphore never closed"),
                 () = until_true(ctx.stop.subscribe()) => {
-                    for m in std::iter::once(m).chain(pending) {
+                    for (m, hb) in std::iter::once((m, hb)).chain(pending) {
+                        drop(hb);
                         release(&ctx, route, &counters, &m).await;
                     }
                     break 'poll;
                 }
             };
-            ctx.in_flight.fetch_add(1, Ordering::SeqCst);
-            let ctx2 = Arc::clone(&ctx);
+            let unsettled = Unsettled::new(&ctx.in_flight);
+            let (ctx2, deletes) = (Arc::clone(&ctx), deleter.sender());
             handlers.spawn(async move {
-                handle_message(&ctx2, idx, m).await;
-                ctx2.in_flight.fetch_sub(1, Ordering::SeqCst);
-                drop(permit);
+                handle_message(&ctx2, idx, m, hb, permit, unsettled, &deletes).await;
             });
         }
     }
@@ -509,6 +574,10 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         if let Err(e) = r {
             ctx.log(route, format!("message task failed: {e}"));
         }
+    }
+    // Every sender is gone with the handlers: send what is pending, count it.
+    if let Err(e) = deleter.finish().await {
+        ctx.log(route, format!("delete task failed: {e}"));
     }
 }
 
@@ -578,7 +647,19 @@ enum Disposition {
     Leave,
 }
 
-async fn handle_message(ctx: &Ctx, idx: usize, m: Message) {
+/// Processes one message. `heartbeat` has kept it invisible since its
+/// receipt and goes on until it is deleted, left or released, which
+/// `unsettled` counts until then; `permit` is its in-flight slot, freed
+/// once the message is handed to the deleter (or at the end).
+async fn handle_message(
+    ctx: &Ctx,
+    idx: usize,
+    m: Message,
+    heartbeat: Option<Heartbeat>,
+    permit: OwnedSemaphorePermit,
+    unsettled: Unsettled,
+    deletes: &DeleteSender,
+) {
     let route = &ctx.config.routes[idx];
     let counters = &ctx.counters[idx];
     let (Some(receipt), Some(body)) = (m.receipt_handle(), m.body()) else {
@@ -586,61 +667,40 @@ async fn handle_message(ctx: &Ctx, idx: usize, m: Message) {
         counters.add(|s| s.messages_left += 1);
         return;
     };
-    let heartbeat = tokio::spawn(heartbeat(
-        ctx.sqs.clone(),
-        route.queue_url.clone(),
-        receipt.to_string(),
-        ctx.config.visibility_timeout_seconds,
-        ctx.config.aws_call_timeout,
-        Arc::clone(counters),
-    ));
     let outcome = tokio::select! {
         d = process_message(ctx, route, counters, body) => Some(d),
         () = until_true(ctx.abandon.subscribe()) => None,
     };
-    heartbeat.abort();
     match outcome {
         Some(Disposition::Delete) => {
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                match call(
-                    ctx.config.aws_call_timeout,
-                    ctx.sqs
-                        .delete_message()
-                        .queue_url(&route.queue_url)
-                        .receipt_handle(receipt)
-                        .send(),
-                )
-                .await
-                {
-                    Ok(_) => {
-                        counters.add(|s| s.messages_deleted += 1);
-                        break;
-                    }
-                    Err(e) => {
-                        if e.service || attempt >= 3 {
-                            counters.add(|s| {
-                                s.delete_errors += 1;
-                                s.messages_left += 1;
-                            });
-                            ctx.log(
-                                route,
-                                format!(
-                                    "deleting message {} failed (it will be redelivered, rows duplicated): {}",
-                                    m.message_id().unwrap_or("?"),
-                                    e.message
-                                ),
-                            );
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
-                    }
-                }
+            let pending = PendingDelete {
+                message_id: m.message_id().unwrap_or("?").to_string(),
+                receipt: receipt.to_string(),
+                _heartbeat: heartbeat,
+                _unsettled: unsettled,
+            };
+            if let Err(p) = deletes.delete(pending) {
+                counters.add(|s| {
+                    s.delete_errors += 1;
+                    s.messages_left += 1;
+                });
+                ctx.log(
+                    route,
+                    format!(
+                        "message {} not deleted, the route's deleter stopped (it will be redelivered, rows duplicated)",
+                        p.message_id
+                    ),
+                );
             }
+            // The delete does not occupy an in-flight slot.
+            drop(permit);
         }
-        Some(Disposition::Leave) => counters.add(|s| s.messages_left += 1),
+        Some(Disposition::Leave) => {
+            drop(heartbeat);
+            counters.add(|s| s.messages_left += 1);
+        }
         None => {
+            drop(heartbeat);
             ctx.log(
                 route,
                 format!(
