@@ -3,7 +3,8 @@
 //! 1. One core, in memory, over the same generated objects per service: gzip decompression
 //!    alone, and decompress + parse + map to table rows (the connector's `parse_reader`).
 //! 2. On LocalStack, over the same uploaded objects: a raw receive / get / delete loop (the
-//!    ceiling the emulator sets) and the connector end to end into the mock ingestion endpoint,
+//!    ceiling the emulator sets; one `DeleteMessageBatch` per receive, as the connector
+//!    batches its deletes) and the connector end to end into the mock ingestion endpoint,
 //!    with the same concurrency.
 //! 3. Peak RSS of the parse path over a large object (default 500 MiB stored) against a small
 //!    one, in a child process (`simulator parse`), read with wait4(2).
@@ -222,7 +223,10 @@ async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, c: &Corpus) -> Result<()>
     Ok(())
 }
 
-/// Receive / get / delete with `workers` loops until `objects` objects were read.
+/// Receive / get / delete with `workers` loops until `objects` objects were read: each loop
+/// receives up to 10 messages, reads their objects one after the other, then deletes that
+/// receive's messages with one `DeleteMessageBatch` call (a fair ceiling for the connector,
+/// which batches its deletes too).
 async fn raw_loop(
     s3: &aws_sdk_s3::Client,
     sqs: &aws_sdk_sqs::Client,
@@ -248,7 +252,8 @@ async fn raw_loop(
                     .wait_time_seconds(1)
                     .send()
                     .await?;
-                for m in out.messages() {
+                let mut entries = Vec::new();
+                for (i, m) in out.messages().iter().enumerate() {
                     if let Ok(connector::Notification::Objects { objects: objs, .. }) =
                         connector::notify::parse_body(m.body().unwrap_or_default())
                     {
@@ -266,11 +271,23 @@ async fn raw_loop(
                             done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         }
                     }
-                    sqs.delete_message()
+                    entries.push(
+                        aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                            .id(i.to_string())
+                            .receipt_handle(m.receipt_handle().unwrap_or_default())
+                            .build()?,
+                    );
+                }
+                if !entries.is_empty() {
+                    let out = sqs
+                        .delete_message_batch()
                         .queue_url(&url)
-                        .receipt_handle(m.receipt_handle().unwrap_or_default())
+                        .set_entries(Some(entries))
                         .send()
                         .await?;
+                    if let Some(f) = out.failed().first() {
+                        bail!("raw loop: DeleteMessageBatch refused an entry: {f:?}");
+                    }
                 }
             }
             anyhow::Ok(())
@@ -282,7 +299,87 @@ async fn raw_loop(
     Ok(t0.elapsed().as_secs_f64())
 }
 
-async fn localstack_part(endpoint: &str, c: &Corpus) -> Result<serde_json::Value> {
+/// CPU seconds (user + system) used so far by this process (`None`) or by the live processes
+/// of group `pgid` (with their reaped children), from /proc in USER_HZ ticks (100 per second on
+/// Linux).
+fn cpu_seconds(pgid: Option<i32>) -> f64 {
+    const USER_HZ: f64 = 100.0;
+    // Fields after the ")" that ends the command name: state is 0, pgrp 2, utime 11, stime 12,
+    // cutime 13, cstime 14.
+    let fields = |stat: &str| -> Vec<i64> {
+        stat.rsplit_once(')')
+            .map(|(_, rest)| {
+                rest.split_whitespace()
+                    .map(|f| f.parse().unwrap_or(0))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let ticks = |f: &[i64], upto: usize| f.get(11..upto).map_or(0, |t| t.iter().sum::<i64>());
+    let Some(pgid) = pgid else {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        return ticks(&fields(&stat), 13) as f64 / USER_HZ;
+    };
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let f = fields(&stat);
+        if f.get(2) == Some(&i64::from(pgid)) {
+            total += ticks(&f, 15);
+        }
+    }
+    total as f64 / USER_HZ
+}
+
+/// CPU seconds used by this process and by LocalStack between two points.
+struct CpuSplit {
+    own: f64,
+    localstack: Option<f64>,
+}
+
+impl CpuSplit {
+    fn since(start: (f64, Option<f64>), pgid: Option<i32>) -> Self {
+        CpuSplit {
+            own: cpu_seconds(None) - start.0,
+            localstack: pgid
+                .map(|g| cpu_seconds(Some(g)))
+                .zip(start.1)
+                .map(|(b, a)| b - a),
+        }
+    }
+
+    fn now(pgid: Option<i32>) -> (f64, Option<f64>) {
+        (cpu_seconds(None), pgid.map(|g| cpu_seconds(Some(g))))
+    }
+
+    fn describe(&self) -> String {
+        match self.localstack {
+            Some(ls) => format!("CPU s: LocalStack {ls:.2}, this process {:.2}", self.own),
+            None => format!("CPU s: this process {:.2}", self.own),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({"localstack_cpu_s": self.localstack, "own_cpu_s": self.own})
+    }
+}
+
+/// `localstack_pgid`: LocalStack's process group (host mode), to split the CPU time.
+async fn localstack_part(
+    endpoint: &str,
+    localstack_pgid: Option<i32>,
+    c: &Corpus,
+) -> Result<serde_json::Value> {
     let config = deployer::sdk_config(&deployer::Target::localstack(endpoint)).await;
     let s3 = crate::replay::s3_client(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -303,7 +400,9 @@ async fn localstack_part(endpoint: &str, c: &Corpus) -> Result<serde_json::Value
     let workers = 4;
     let raw_url = setup_queue(&s3, &sqs, "bench-raw").await?;
     upload(&s3, "bench-raw", c).await?;
+    let cpu0 = CpuSplit::now(localstack_pgid);
     let raw = raw_loop(&s3, &sqs, &raw_url, c.objects.len(), workers).await?;
+    let raw_cpu = CpuSplit::since(cpu0, localstack_pgid);
 
     let url = setup_queue(&s3, &sqs, "bench-connector").await?;
     upload(&s3, "bench-connector", c).await?;
@@ -322,8 +421,10 @@ async fn localstack_part(endpoint: &str, c: &Corpus) -> Result<serde_json::Value
     cc.stop_after_empty_polls = Some(2);
     cc.log = false;
     let (_tx, rx) = tokio::sync::watch::channel(false);
+    let cpu0 = CpuSplit::now(localstack_pgid);
     let t0 = Instant::now();
-    connector::run(&cc, &s3, &sqs, rx).await?;
+    let cstats = connector::run(&cc, &s3, &sqs, rx).await?.total();
+    let conn_cpu = CpuSplit::since(cpu0, localstack_pgid);
     // The drain detection costs the final empty polls; count until the last row arrived.
     let end_to_end = t0.elapsed().as_secs_f64() - 2.0 * f64::from(cc.wait_time_seconds);
     let stats = server.shutdown().await?;
@@ -339,21 +440,30 @@ async fn localstack_part(endpoint: &str, c: &Corpus) -> Result<serde_json::Value
         c.name
     );
     println!(
-        "   raw receive/get/delete loop: {:.1} s, {:.0} records/s, {:.1} objects/s",
+        "   raw receive/get/delete loop: {:.1} s, {:.0} records/s, {:.1} objects/s; {}",
         raw,
         records as f64 / raw,
-        c.objects.len() as f64 / raw
+        c.objects.len() as f64 / raw,
+        raw_cpu.describe()
     );
     println!(
-        "   connector end to end:        {:.1} s, {:.0} records/s ({:.0}% of the raw loop; target >= 80%)",
+        "   connector end to end:        {:.1} s, {:.0} records/s ({:.0}% of the raw loop; target >= 80%); {} (connector and mock endpoint, the final empty polls included)",
         end_to_end,
         records as f64 / end_to_end,
-        100.0 * raw / end_to_end
+        100.0 * raw / end_to_end,
+        conn_cpu.describe()
+    );
+    println!(
+        "   connector calls: {} receives ({} empty), {} DeleteMessageBatch, {} ingestion requests",
+        cstats.receive_calls, cstats.empty_receives, cstats.delete_calls, cstats.batches
     );
     Ok(
         serde_json::json!({"service": c.name, "objects": c.objects.len(), "records": records,
-        "raw_seconds": raw, "raw_records_s": records as f64 / raw,
-        "connector_seconds": end_to_end, "connector_records_s": records as f64 / end_to_end, "ratio": raw / end_to_end}),
+        "raw_seconds": raw, "raw_records_s": records as f64 / raw, "raw_cpu": raw_cpu.json(),
+        "connector_seconds": end_to_end, "connector_records_s": records as f64 / end_to_end, "ratio": raw / end_to_end,
+        "connector_cpu": conn_cpu.json(), "connector_receives": cstats.receive_calls,
+        "connector_empty_receives": cstats.empty_receives, "connector_delete_calls": cstats.delete_calls,
+        "connector_requests": cstats.batches}),
     )
 }
 
@@ -453,7 +563,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if !args.skip_localstack {
         let ls = harness::LocalStack::start(harness::LocalStackConfig::default())?;
         let rt = tokio::runtime::Runtime::new()?;
-        let r = rt.block_on(localstack_part(ls.endpoint(), &corpora[0]));
+        let r = rt.block_on(localstack_part(ls.endpoint(), ls.pid(), &corpora[0]));
         drop(rt);
         ls.stop()?;
         report["localstack"] = r?;
