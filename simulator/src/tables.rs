@@ -11,27 +11,143 @@
 //!   `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, always three fractional digits); build
 //!   them with [`format_datetime_ms`].
 //! * A value that is absent in the source (a VPC `-`, a missing JSON key, a
-//!   JSON `null`) is `None`, serialised as `null`.
+//!   JSON `null`) is `None`, left out of the serialised row (the Logs
+//!   Ingestion API stores a missing column as null), and read back as `None`.
 //! * `TimeGenerated` is the column Sentinel derives from the record (see each
 //!   struct); the manifest repeats it as `time_generated`.
+//!
+//! The structs are generic over how they hold text (`S`), datetimes (`D`)
+//! and JSON values (`J`). The defaults (`String`, `String`, owned JSON) are
+//! the owned rows the manifest, the mock endpoint's store and the checker
+//! use. The connector's parser fills the same structs with text borrowed
+//! from its read buffer, [`DateTimeMs`] and raw JSON, so it allocates next to
+//! nothing per record; both forms serialise to the same JSON.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 /// Formats epoch milliseconds as the canonical table datetime
 /// (`2026-03-01T00:00:05.120Z`).
 pub fn format_datetime_ms(epoch_ms: i64) -> String {
-    let t = utc_from_ms(epoch_ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    DateTimeMs(epoch_ms).to_string()
+}
+
+/// A table datetime held as epoch milliseconds; displays and serialises in
+/// the canonical form (`2026-03-01T00:00:05.120Z`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTimeMs(pub i64);
+
+impl DateTimeMs {
+    /// The canonical text in a fixed buffer; `None` outside years 0-9999.
+    fn ascii(self) -> Option<[u8; 24]> {
+        let t = utc_from_ms(self.0);
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let mut b = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut v: u32| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, u32::from(u8::from(t.month())));
+        put(8, 2, u32::from(t.day()));
+        put(11, 2, u32::from(t.hour()));
+        put(14, 2, u32::from(t.minute()));
+        put(17, 2, u32::from(t.second()));
+        put(20, 3, u32::from(t.millisecond()));
+        Some(b)
+    }
+}
+
+impl fmt::Display for DateTimeMs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.ascii() {
+            Some(b) => f.write_str(std::str::from_utf8(&b).expect("ASCII digits")),
+            None => {
+                let t = utc_from_ms(self.0);
+                write!(
+                    f,
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
+                    t.millisecond()
+                )
+            }
+        }
+    }
+}
+
+impl Serialize for DateTimeMs {
+    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        match self.ascii() {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).expect("ASCII digits")),
+            None => s.collect_str(self),
+        }
+    }
+}
+
+/// A JSON value of the source kept as its text, for the `string` columns
+/// that hold JSON (CloudTrail's `RequestParameters` ...): serialises as a
+/// JSON string of the value's text, minified (whitespace outside strings
+/// removed; escapes, numbers and key order as in the source).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JsonText<'a>(pub &'a str);
+
+impl JsonText<'_> {
+    fn is_minified(self) -> bool {
+        !self
+            .0
+            .bytes()
+            .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+    }
+}
+
+impl fmt::Display for JsonText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_minified() {
+            return f.write_str(self.0);
+        }
+        let (mut in_str, mut esc) = (false, false);
+        let mut run = 0;
+        let bytes = self.0.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            let skip = if in_str {
+                if esc {
+                    esc = false;
+                } else if b == b'\\' {
+                    esc = true;
+                } else if b == b'"' {
+                    in_str = false;
+                }
+                false
+            } else {
+                in_str = b == b'"';
+                matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+            };
+            if skip {
+                f.write_str(&self.0[run..i])?;
+                run = i + 1;
+            }
+        }
+        f.write_str(&self.0[run..])
+    }
+}
+
+impl Serialize for JsonText<'_> {
+    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        if self.is_minified() {
+            s.serialize_str(self.0)
+        } else {
+            s.collect_str(self)
+        }
+    }
 }
 
 /// Parses an RFC 3339 / ISO-8601 UTC timestamp (any fractional precision)
@@ -55,6 +171,67 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+}
+
+impl Table {
+    /// The table's columns in order: the field names of its row struct,
+    /// read from the struct's `Deserialize` implementation (serialising a
+    /// row leaves absent columns out, so it cannot tell them).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Table::AWSVPCFlow => struct_fields::<AwsVpcFlow>(),
+            Table::AWSGuardDuty => struct_fields::<AwsGuardDuty>(),
+            Table::AWSCloudTrail => struct_fields::<AwsCloudTrail>(),
+            Table::AWSCloudWatch => struct_fields::<AwsCloudWatch>(),
+            Table::AWSEKSLogs_CL => struct_fields::<AwsEksLogs>(),
+        }
+    }
+}
+
+/// The field names a derived `Deserialize` asks a deserializer for.
+fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+
+    struct Fields(Option<&'static [&'static str]>);
+
+    #[derive(Debug)]
+    struct Stop;
+    impl fmt::Display for Stop {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("field names captured")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl de::Error for Stop {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+
+    impl<'de> Deserializer<'de> for &mut Fields {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut f = Fields(None);
+    let _ = T::deserialize(&mut f);
+    f.0.expect("a derived Deserialize of a struct names its fields")
 }
 
 /// A row of one of the tables, tagged with its table name:
@@ -101,49 +278,50 @@ impl TableRow {
 /// `Ecs*` columns <- the `ecs-*` fields, ...). A column whose field is not in
 /// the flow log's format, or whose value is `-`, is `None`.
 /// `TimeGenerated` <- `start` (epoch seconds).
+#[serde_with::skip_serializing_none]
 #[allow(non_snake_case)]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AwsVpcFlow {
-    pub TimeGenerated: String,
+pub struct AwsVpcFlow<S = String, D = String> {
+    pub TimeGenerated: D,
     pub Version: Option<i32>,
-    pub AccountId: Option<String>,
-    pub InterfaceId: Option<String>,
-    pub SrcAddr: Option<String>,
-    pub DstAddr: Option<String>,
+    pub AccountId: Option<S>,
+    pub InterfaceId: Option<S>,
+    pub SrcAddr: Option<S>,
+    pub DstAddr: Option<S>,
     pub SrcPort: Option<i32>,
     pub DstPort: Option<i32>,
     pub Protocol: Option<i32>,
     pub Packets: Option<i64>,
     pub Bytes: Option<i64>,
-    pub End: Option<String>,
-    pub Action: Option<String>,
-    pub LogStatus: Option<String>,
-    pub VpcId: Option<String>,
-    pub SubnetId: Option<String>,
-    pub InstanceId: Option<String>,
+    pub End: Option<D>,
+    pub Action: Option<S>,
+    pub LogStatus: Option<S>,
+    pub VpcId: Option<S>,
+    pub SubnetId: Option<S>,
+    pub InstanceId: Option<S>,
     pub TcpFlags: Option<i32>,
-    pub TrafficType: Option<String>,
-    pub PktSrcAddr: Option<String>,
-    pub PktDstAddr: Option<String>,
-    pub Region: Option<String>,
-    pub AzId: Option<String>,
-    pub SublocationType: Option<String>,
-    pub SublocationId: Option<String>,
-    pub PktSrcAwsService: Option<String>,
-    pub PktDstAwsService: Option<String>,
-    pub FlowDirection: Option<String>,
+    pub TrafficType: Option<S>,
+    pub PktSrcAddr: Option<S>,
+    pub PktDstAddr: Option<S>,
+    pub Region: Option<S>,
+    pub AzId: Option<S>,
+    pub SublocationType: Option<S>,
+    pub SublocationId: Option<S>,
+    pub PktSrcAwsService: Option<S>,
+    pub PktDstAwsService: Option<S>,
+    pub FlowDirection: Option<S>,
     pub TrafficPath: Option<i32>,
-    pub EcsClusterArn: Option<String>,
-    pub EcsClusterName: Option<String>,
-    pub EcsContainerInstanceArn: Option<String>,
-    pub EcsContainerInstanceId: Option<String>,
-    pub EcsContainerId: Option<String>,
-    pub EcsSecondContainerId: Option<String>,
-    pub EcsServiceName: Option<String>,
-    pub EcsTaskDefinitionArn: Option<String>,
-    pub EcsTaskArn: Option<String>,
-    pub EcsTaskId: Option<String>,
-    pub RejectReason: Option<String>,
+    pub EcsClusterArn: Option<S>,
+    pub EcsClusterName: Option<S>,
+    pub EcsContainerInstanceArn: Option<S>,
+    pub EcsContainerInstanceId: Option<S>,
+    pub EcsContainerId: Option<S>,
+    pub EcsSecondContainerId: Option<S>,
+    pub EcsServiceName: Option<S>,
+    pub EcsTaskDefinitionArn: Option<S>,
+    pub EcsTaskArn: Option<S>,
+    pub EcsTaskId: Option<S>,
+    pub RejectReason: Option<S>,
 }
 
 /// `AWSGuardDuty`: one exported finding (one JSON line).
@@ -156,21 +334,21 @@ pub struct AwsVpcFlow {
 /// `schemaVersion`, `title`).
 #[allow(non_snake_case)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AwsGuardDuty {
-    pub TimeGenerated: String,
-    pub AccountId: String,
-    pub ActivityType: String,
-    pub Arn: String,
-    pub Description: String,
-    pub Id: String,
-    pub Partition: String,
-    pub Region: String,
-    pub ResourceDetails: serde_json::Value,
-    pub SchemaVersion: String,
-    pub ServiceDetails: serde_json::Value,
+pub struct AwsGuardDuty<S = String, D = String, J = serde_json::Value> {
+    pub TimeGenerated: D,
+    pub AccountId: S,
+    pub ActivityType: S,
+    pub Arn: S,
+    pub Description: S,
+    pub Id: S,
+    pub Partition: S,
+    pub Region: S,
+    pub ResourceDetails: J,
+    pub SchemaVersion: S,
+    pub ServiceDetails: J,
     pub Severity: i32,
-    pub TimeCreated: String,
-    pub Title: String,
+    pub TimeCreated: D,
+    pub Title: S,
 }
 
 /// `AWSCloudTrail`: one element of a CloudTrail file's `Records`.
@@ -190,51 +368,52 @@ pub struct AwsGuardDuty {
 /// `AdditionalEventData`, `ServiceEventDetails` hold the compact JSON text
 /// (`serde_json::to_string`, key order as in the file) of the value, `None`
 /// when the key is missing or `null`. `TimeGenerated` <- `eventTime`.
+#[serde_with::skip_serializing_none]
 #[allow(non_snake_case)]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AwsCloudTrail {
-    pub TimeGenerated: String,
-    pub AWSRegion: Option<String>,
-    pub AdditionalEventData: Option<String>,
-    pub APIVersion: Option<String>,
-    pub AwsEventId: Option<String>,
-    pub AwsRequestId_: Option<String>,
-    pub Category: Option<String>,
-    pub CipherSuite: Option<String>,
-    pub ClientProvidedHostHeader: Option<String>,
-    pub EC2RoleDelivery: Option<String>,
-    pub ErrorCode: Option<String>,
-    pub ErrorMessage: Option<String>,
-    pub EventName: Option<String>,
-    pub EventSource: Option<String>,
-    pub EventTypeName: Option<String>,
-    pub EventVersion: Option<String>,
+pub struct AwsCloudTrail<S = String, D = String, J = String> {
+    pub TimeGenerated: D,
+    pub AWSRegion: Option<S>,
+    pub AdditionalEventData: Option<J>,
+    pub APIVersion: Option<S>,
+    pub AwsEventId: Option<S>,
+    pub AwsRequestId_: Option<S>,
+    pub Category: Option<S>,
+    pub CipherSuite: Option<S>,
+    pub ClientProvidedHostHeader: Option<S>,
+    pub EC2RoleDelivery: Option<S>,
+    pub ErrorCode: Option<S>,
+    pub ErrorMessage: Option<S>,
+    pub EventName: Option<S>,
+    pub EventSource: Option<S>,
+    pub EventTypeName: Option<S>,
+    pub EventVersion: Option<S>,
     pub ManagementEvent: Option<bool>,
     pub ReadOnly: Option<bool>,
-    pub RecipientAccountId: Option<String>,
-    pub RequestParameters: Option<String>,
-    pub Resources: Option<String>,
-    pub ResponseElements: Option<String>,
-    pub ServiceEventDetails: Option<String>,
-    pub SessionCreationDate: Option<String>,
-    pub SessionIssuerAccountId: Option<String>,
-    pub SessionIssuerArn: Option<String>,
-    pub SessionIssuerPrincipalId: Option<String>,
-    pub SessionIssuerType: Option<String>,
-    pub SessionIssuerUserName: Option<String>,
+    pub RecipientAccountId: Option<S>,
+    pub RequestParameters: Option<J>,
+    pub Resources: Option<J>,
+    pub ResponseElements: Option<J>,
+    pub ServiceEventDetails: Option<J>,
+    pub SessionCreationDate: Option<D>,
+    pub SessionIssuerAccountId: Option<S>,
+    pub SessionIssuerArn: Option<S>,
+    pub SessionIssuerPrincipalId: Option<S>,
+    pub SessionIssuerType: Option<S>,
+    pub SessionIssuerUserName: Option<S>,
     pub SessionMfaAuthenticated: Option<bool>,
-    pub SharedEventId: Option<String>,
-    pub SourceIpAddress: Option<String>,
-    pub TlsVersion: Option<String>,
-    pub UserAgent: Option<String>,
-    pub UserIdentityAccessKeyId: Option<String>,
-    pub UserIdentityAccountId: Option<String>,
-    pub UserIdentityArn: Option<String>,
-    pub UserIdentityInvokedBy: Option<String>,
-    pub UserIdentityPrincipalid: Option<String>,
-    pub UserIdentityType: Option<String>,
-    pub UserIdentityUserName: Option<String>,
-    pub VpcEndpointId: Option<String>,
+    pub SharedEventId: Option<S>,
+    pub SourceIpAddress: Option<S>,
+    pub TlsVersion: Option<S>,
+    pub UserAgent: Option<S>,
+    pub UserIdentityAccessKeyId: Option<S>,
+    pub UserIdentityAccountId: Option<S>,
+    pub UserIdentityArn: Option<S>,
+    pub UserIdentityInvokedBy: Option<S>,
+    pub UserIdentityPrincipalid: Option<S>,
+    pub UserIdentityType: Option<S>,
+    pub UserIdentityUserName: Option<S>,
+    pub VpcEndpointId: Option<S>,
 }
 
 /// `AWSCloudWatch`: one `timestamp,message` CSV record of the Firehose
@@ -242,10 +421,10 @@ pub struct AwsCloudTrail {
 /// message, unquoted; `TimeGenerated` = `ExtractedTime`.
 #[allow(non_snake_case)]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AwsCloudWatch {
-    pub TimeGenerated: String,
-    pub ExtractedTime: String,
-    pub Message: String,
+pub struct AwsCloudWatch<S = String, D = String> {
+    pub TimeGenerated: D,
+    pub ExtractedTime: D,
+    pub Message: S,
 }
 
 /// `AWSEKSLogs_CL`: one Kubernetes audit event (`audit.k8s.io/v1`) from an EKS cluster, as the
@@ -257,21 +436,22 @@ pub struct AwsCloudWatch {
 /// after a `/`), `None` without an objectRef; `ResponseCode` <- `responseStatus.code`;
 /// `AuthDecision` <- annotation `authorization.k8s.io/decision`; `RawEvent` <- the whole event.
 #[allow(non_snake_case)]
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AwsEksLogs {
-    pub TimeGenerated: String,
-    pub AwsAccountId: String,
-    pub Region: String,
-    pub ClusterName: String,
-    pub Verb: String,
-    pub User: String,
-    pub SourceIPs: Vec<String>,
-    pub UserAgent: Option<String>,
-    pub ObjectRef: Option<String>,
+pub struct AwsEksLogs<S = String, D = String, J = serde_json::Value> {
+    pub TimeGenerated: D,
+    pub AwsAccountId: S,
+    pub Region: S,
+    pub ClusterName: S,
+    pub Verb: S,
+    pub User: S,
+    pub SourceIPs: Vec<S>,
+    pub UserAgent: Option<S>,
+    pub ObjectRef: Option<S>,
     pub ResponseCode: Option<i64>,
-    pub Stage: String,
-    pub AuthDecision: Option<String>,
-    pub RawEvent: serde_json::Value,
+    pub Stage: S,
+    pub AuthDecision: Option<S>,
+    pub RawEvent: J,
 }
 
 #[cfg(test)]
@@ -299,14 +479,60 @@ mod tests {
             json,
             r#"{"table":"AWSCloudWatch","row":{"TimeGenerated":"t","ExtractedTime":"t","Message":"m"}}"#
         );
-        let ct = serde_json::to_value(AwsCloudTrail::default()).unwrap();
+        let ct = Table::AWSCloudTrail.columns();
         for col in [
             "AwsRequestId_",
             "AWSRegion",
             "UserIdentityPrincipalid",
             "EC2RoleDelivery",
         ] {
-            assert!(ct.get(col).is_some(), "{col}");
+            assert!(ct.contains(&col), "{col}");
         }
+        assert_eq!(ct.len(), 42);
+        assert_eq!(Table::AWSVPCFlow.columns().len(), 40);
+        assert_eq!(
+            Table::AWSCloudWatch.columns(),
+            ["TimeGenerated", "ExtractedTime", "Message"]
+        );
+        // Absent columns are left out, and read back as absent.
+        let vpc = <AwsVpcFlow>::default();
+        assert_eq!(
+            serde_json::to_string(&vpc).unwrap(),
+            r#"{"TimeGenerated":""}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<AwsVpcFlow>(r#"{"TimeGenerated":""}"#).unwrap(),
+            vpc
+        );
+    }
+
+    #[test]
+    fn datetimes_display_in_the_canonical_form() {
+        assert_eq!(
+            DateTimeMs(1_772_323_205_120).to_string(),
+            "2026-03-01T00:00:05.120Z"
+        );
+        assert_eq!(DateTimeMs(0).to_string(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(DateTimeMs(-1).to_string(), "1969-12-31T23:59:59.999Z");
+        assert_eq!(
+            serde_json::to_string(&DateTimeMs(253_402_300_799_999)).unwrap(),
+            r#""9999-12-31T23:59:59.999Z""#
+        );
+        // Before year 0 the text takes the slow path; serialising agrees.
+        let far = DateTimeMs(-62_167_219_200_001);
+        assert_eq!(far.to_string(), "-001-12-31T23:59:59.999Z");
+        assert_eq!(serde_json::to_string(&far).unwrap(), format!("\"{far}\""));
+    }
+
+    #[test]
+    fn json_text_is_minified_outside_strings_only() {
+        let t = JsonText("{ \"a b\" : [1, 2],\n\t\"c\":\"x\\\" y\" }");
+        assert_eq!(t.to_string(), r#"{"a b":[1,2],"c":"x\" y"}"#);
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#""{\"a b\":[1,2],\"c\":\"x\\\" y\"}""#
+        );
+        let compact = JsonText(r#"{"a":"b"}"#);
+        assert_eq!(compact.to_string(), r#"{"a":"b"}"#);
     }
 }

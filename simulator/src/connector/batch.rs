@@ -1,9 +1,7 @@
 //! Groups serialized rows into Logs Ingestion request bodies (JSON arrays)
 //! that stay under the API's per-call size limit.
 
-use crate::tables::TableRow;
-
-use super::parse::write_row_json;
+use super::rows::RowJson;
 
 /// The Logs Ingestion API accepts at most 1 MB per call; 1,000,000 bytes of
 /// uncompressed JSON is under that limit whichever way "MB" is read.
@@ -47,10 +45,10 @@ impl Batcher {
 
     /// Adds a row; `Ok(Some(batch))` hands out the previous batch when this
     /// row did not fit in it.
-    pub fn push(&mut self, row: &TableRow) -> Result<Option<Batch>, RowTooLarge> {
+    pub fn push(&mut self, row: &impl RowJson) -> Result<Option<Batch>, RowTooLarge> {
         let mut json = std::mem::take(&mut self.scratch);
         json.clear();
-        write_row_json(row, &mut json).expect("rows serialize to memory");
+        row.write_json(&mut json);
         let result = self.push_json(&json);
         self.scratch = json;
         result
@@ -95,7 +93,7 @@ impl Batcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::AwsCloudWatch;
+    use crate::tables::{AwsCloudWatch, TableRow};
 
     fn row(msg: String) -> TableRow {
         TableRow::AWSCloudWatch(AwsCloudWatch {
@@ -154,7 +152,7 @@ mod tests {
     fn a_row_exactly_at_the_limit_fits_alone() {
         let one = {
             let mut s = Vec::new();
-            write_row_json(&row("z".into()), &mut s).unwrap();
+            row("z".into()).write_json(&mut s);
             s.len()
         };
         let mut b = Batcher::new(one + 2);

@@ -55,6 +55,7 @@ mod delete;
 pub mod ingest;
 pub mod notify;
 pub mod parse;
+pub mod rows;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -899,7 +900,7 @@ async fn process_object(
         let mut malformed = Vec::new();
         let mut oversized = Vec::new();
         let mut result = parse_reader(service, Some(&key), input, &mut |item| match item {
-            Item::Row(pos, row) => match batcher.push(&row) {
+            Item::Row(pos, row) => match batcher.push(row) {
                 Ok(Some(full)) => {
                     if batch_tx.blocking_send(full).is_err() {
                         ControlFlow::Break(())

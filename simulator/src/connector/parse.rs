@@ -9,23 +9,33 @@
 //! the rest of the object still parsed); a malformed object is an
 //! [`ObjectError`] (the object yields nothing more).
 //!
-//! CloudTrail's single `{"Records":[...]}` document is cut into its
-//! `Records` elements by a byte-level scanner and each element is parsed on
-//! its own, so only one record is in memory at a time.
+//! Records are mapped straight into borrowed rows ([`RowRef`]): lines are
+//! parsed where they sit in the read buffer, JSON strings without escapes
+//! are borrowed, JSON-valued columns keep the source's raw text, and
+//! datetimes stay numbers until the row is serialised.
+//!
+//! CloudTrail's single `{"Records":[...]}` document is read through a
+//! sliding window: each `Records` element is deserialised in place, and the
+//! window only ever holds the current element and the unread rest of one
+//! read, so only one record is in memory at a time.
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
 use flate2::bufread::MultiGzDecoder;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
+use super::rows::{
+    AnyBool, AnyObj, AnyStr, CloudTrailRef, CloudWatchRef, EksLogsRef, GuardDutyRef, RowJson,
+    RowRef, Text, VpcFlowRef,
+};
 use crate::synth::vpc::VpcField;
 use crate::tables::{
-    format_datetime_ms, parse_datetime_ms, AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty,
-    AwsVpcFlow, Table, TableRow,
+    parse_datetime_ms, AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, DateTimeMs,
+    JsonText, Table, TableRow,
 };
 
 /// The log source behind a route: decides the parser and the table.
@@ -120,11 +130,13 @@ impl fmt::Display for LineError {
     }
 }
 
-/// What the parser hands to its sink, in object order.
-#[derive(Debug, Clone, PartialEq)]
+/// What the parser hands to its sink, in object order. A row borrows the
+/// parser's buffer: it lives for the sink call (see [`RowRef::to_table_row`]
+/// to keep it).
+#[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
-pub enum Item {
-    Row(Position, TableRow),
+pub enum Item<'a> {
+    Row(Position, &'a RowRef<'a>),
     Malformed(LineError),
 }
 
@@ -280,7 +292,7 @@ pub fn parse_reader<R: Read>(
     service: Service,
     name: Option<&str>,
     reader: R,
-    sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
+    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
 ) -> Result<ParseSummary, ObjectError> {
     let mut stored = Counted {
         inner: TagSource(reader),
@@ -328,7 +340,7 @@ pub fn parse_reader<R: Read>(
             0,
         )
     };
-    let mut counting = |item: Item| {
+    let mut counting = |item: Item<'_>| {
         match &item {
             Item::Row(..) => summary.rows += 1,
             Item::Malformed(_) => summary.malformed += 1,
@@ -363,7 +375,7 @@ pub fn parse_bytes(service: Service, name: Option<&str>, data: &[u8]) -> Parsed 
     let mut bad = Vec::new();
     let r = parse_reader(service, name, data, &mut |item| {
         match item {
-            Item::Row(p, r) => rows.push((p, r)),
+            Item::Row(p, r) => rows.push((p, r.to_table_row())),
             Item::Malformed(e) => bad.push(e),
         }
         ControlFlow::Continue(())
@@ -379,39 +391,52 @@ fn stop_or(flow: ControlFlow<()>) -> Result<(), ObjectError> {
 }
 
 /// Calls `f` on every non-blank physical line (without its `\n` / `\r\n`),
-/// with its 1-based number.
+/// with its 1-based number. Lines are handed out where they sit in the
+/// reader's buffer; only a line that spans two reads is copied.
 fn for_each_line(
     r: &mut dyn BufRead,
     mut f: impl FnMut(u64, &[u8]) -> Result<(), ObjectError>,
 ) -> Result<(), ObjectError> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut line = 0u64;
-    loop {
-        buf.clear();
-        let n = r.read_until(b'\n', &mut buf).map_err(classify)?;
-        if n == 0 {
+    let mut emit = |line: u64, l: &[u8]| {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if l.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        line += 1;
-        let mut l = &buf[..];
-        if let Some(x) = l.strip_suffix(b"\n") {
-            l = x;
+        f(line, l)
+    };
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line = 0u64;
+    loop {
+        let buf = r.fill_buf().map_err(classify)?;
+        if buf.is_empty() {
+            if !carry.is_empty() {
+                emit(line + 1, &carry)?;
+            }
+            return Ok(());
         }
-        if let Some(x) = l.strip_suffix(b"\r") {
-            l = x;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', buf) {
+            line += 1;
+            if carry.is_empty() {
+                emit(line, &buf[start..end])?;
+            } else {
+                carry.extend_from_slice(&buf[start..end]);
+                emit(line, &carry)?;
+                carry.clear();
+            }
+            start = end + 1;
         }
-        if l.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        f(line, l)?;
+        carry.extend_from_slice(&buf[start..]);
+        let n = buf.len();
+        r.consume(n);
     }
 }
 
 /// JSON Lines: one record per non-blank line, mapped by `map`.
 fn parse_lines(
     r: &mut dyn BufRead,
-    sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
-    map: fn(&[u8]) -> Result<TableRow, String>,
+    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
+    map: for<'a> fn(&'a [u8]) -> Result<RowRef<'a>, String>,
 ) -> Result<(), ObjectError> {
     let mut index = 0u64;
     for_each_line(r, |line, bytes| {
@@ -420,17 +445,17 @@ fn parse_lines(
             index,
         };
         index += 1;
-        let item = match map(bytes) {
-            Ok(row) => Item::Row(position, row),
-            Err(reason) => Item::Malformed(LineError { position, reason }),
+        let flow = match map(bytes) {
+            Ok(row) => sink(Item::Row(position, &row)),
+            Err(reason) => sink(Item::Malformed(LineError { position, reason })),
         };
-        stop_or(sink(item))
+        stop_or(flow)
     })
 }
 
-fn canonical_time(s: &str, what: &str) -> Result<String, String> {
+fn canonical_time(s: &str, what: &str) -> Result<DateTimeMs, String> {
     parse_datetime_ms(s)
-        .map(format_datetime_ms)
+        .map(DateTimeMs)
         .ok_or_else(|| format!("{what} '{s}' is not an RFC 3339 timestamp"))
 }
 
@@ -438,33 +463,52 @@ fn canonical_time(s: &str, what: &str) -> Result<String, String> {
 
 #[derive(Deserialize)]
 #[allow(non_snake_case)]
-struct FindingIn {
-    schemaVersion: String,
-    accountId: String,
-    region: String,
-    partition: String,
-    id: String,
-    arn: String,
-    #[serde(rename = "type")]
-    ty: String,
-    resource: Value,
-    service: Value,
+struct FindingIn<'a> {
+    #[serde(borrow)]
+    schemaVersion: Text<'a>,
+    #[serde(borrow)]
+    accountId: Text<'a>,
+    #[serde(borrow)]
+    region: Text<'a>,
+    #[serde(borrow)]
+    partition: Text<'a>,
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(borrow)]
+    arn: Text<'a>,
+    #[serde(borrow, rename = "type")]
+    ty: Text<'a>,
+    #[serde(borrow)]
+    resource: &'a RawValue,
+    #[serde(borrow)]
+    service: &'a RawValue,
     severity: f64,
-    createdAt: String,
-    updatedAt: String,
-    title: String,
-    description: String,
+    #[serde(borrow)]
+    createdAt: Text<'a>,
+    #[serde(borrow)]
+    updatedAt: Text<'a>,
+    #[serde(borrow)]
+    title: Text<'a>,
+    #[serde(borrow)]
+    description: Text<'a>,
 }
 
-fn guardduty_line(line: &[u8]) -> Result<TableRow, String> {
-    let f: FindingIn = serde_json::from_slice(line).map_err(|e| {
+/// A line as text: UTF-8 is checked once for the whole line, so the JSON
+/// parser need not check each string again.
+fn line_text(line: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(line)
+        .map_err(|e| format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1))
+}
+
+fn guardduty_line(line: &[u8]) -> Result<RowRef<'_>, String> {
+    let f: FindingIn = serde_json::from_str(line_text(line)?).map_err(|e| {
         if line.starts_with(b"{\"findings\":") {
             "a '{\"findings\":[...]}' line, not a finding".to_string()
         } else {
             format!("not a GuardDuty finding: {e}")
         }
     })?;
-    Ok(TableRow::AWSGuardDuty(AwsGuardDuty {
+    let row: GuardDutyRef = AwsGuardDuty {
         TimeGenerated: canonical_time(&f.updatedAt, "updatedAt")?,
         AccountId: f.accountId,
         ActivityType: f.ty,
@@ -479,23 +523,71 @@ fn guardduty_line(line: &[u8]) -> Result<TableRow, String> {
         Severity: f.severity.trunc() as i32,
         TimeCreated: canonical_time(&f.createdAt, "createdAt")?,
         Title: f.title,
-    }))
+    };
+    Ok(RowRef::AWSGuardDuty(row))
 }
 
 // ---------------------------------------------------------------- EKS
 
-fn eks_line(line: &[u8]) -> Result<TableRow, String> {
-    let mut row: AwsEksLogs =
-        serde_json::from_slice(line).map_err(|e| format!("not an AWSEKSLogs_CL row: {e}"))?;
-    row.TimeGenerated = canonical_time(&row.TimeGenerated, "TimeGenerated")?;
-    Ok(TableRow::AWSEKSLogs_CL(row))
+/// One line of the EKS transform Lambda's output: the `AWSEKSLogs_CL`
+/// columns.
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct EksIn<'a> {
+    #[serde(borrow)]
+    TimeGenerated: Text<'a>,
+    #[serde(borrow)]
+    AwsAccountId: Text<'a>,
+    #[serde(borrow)]
+    Region: Text<'a>,
+    #[serde(borrow)]
+    ClusterName: Text<'a>,
+    #[serde(borrow)]
+    Verb: Text<'a>,
+    #[serde(borrow)]
+    User: Text<'a>,
+    #[serde(borrow)]
+    SourceIPs: Vec<Text<'a>>,
+    #[serde(borrow, default)]
+    UserAgent: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    ObjectRef: Option<Text<'a>>,
+    #[serde(default)]
+    ResponseCode: Option<i64>,
+    #[serde(borrow)]
+    Stage: Text<'a>,
+    #[serde(borrow, default)]
+    AuthDecision: Option<Text<'a>>,
+    #[serde(borrow)]
+    RawEvent: &'a RawValue,
+}
+
+fn eks_line(line: &[u8]) -> Result<RowRef<'_>, String> {
+    let e: EksIn = serde_json::from_str(line_text(line)?)
+        .map_err(|e| format!("not an AWSEKSLogs_CL row: {e}"))?;
+    let row: EksLogsRef = AwsEksLogs {
+        TimeGenerated: canonical_time(&e.TimeGenerated, "TimeGenerated")?,
+        AwsAccountId: e.AwsAccountId,
+        Region: e.Region,
+        ClusterName: e.ClusterName,
+        Verb: e.Verb,
+        User: e.User,
+        SourceIPs: e.SourceIPs,
+        UserAgent: e.UserAgent,
+        ObjectRef: e.ObjectRef,
+        ResponseCode: e.ResponseCode,
+        Stage: e.Stage,
+        AuthDecision: e.AuthDecision,
+        RawEvent: e.RawEvent,
+    };
+    Ok(RowRef::AWSEKSLogs_CL(row))
 }
 
 // ---------------------------------------------------------------- VPC
 
 fn parse_vpc(
     r: &mut dyn BufRead,
-    sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
+    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
 ) -> Result<(), ObjectError> {
     let mut header: Option<Vec<Option<VpcField>>> = None;
     let mut index = 0u64;
@@ -522,151 +614,234 @@ fn parse_vpc(
             index,
         };
         index += 1;
-        let item = match vpc_record(fields, bytes) {
-            Ok(row) => Item::Row(position, TableRow::AWSVPCFlow(row)),
-            Err(reason) => Item::Malformed(LineError { position, reason }),
+        let flow = match vpc_record(fields, bytes) {
+            Ok(row) => sink(Item::Row(position, &RowRef::AWSVPCFlow(row))),
+            Err(reason) => sink(Item::Malformed(LineError { position, reason })),
         };
-        stop_or(sink(item))
+        stop_or(flow)
     })
 }
 
-fn vpc_record(fields: &[Option<VpcField>], bytes: &[u8]) -> Result<AwsVpcFlow, String> {
+fn vpc_record<'a>(fields: &[Option<VpcField>], bytes: &'a [u8]) -> Result<VpcFlowRef<'a>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
-    let n = text.split(' ').filter(|t| !t.is_empty()).count();
+    let mut row = VpcFlowRef::default();
+    let mut start = None;
+    let mut n = 0usize;
+    let mut first_error = None;
+    for v in words(text) {
+        let field = fields.get(n).copied().flatten();
+        n += 1;
+        let Some(field) = field else { continue };
+        if v == "-" || first_error.is_some() {
+            continue;
+        }
+        if let Err(e) = set_vpc_field(&mut row, &mut start, field, v) {
+            first_error = Some(e);
+        }
+    }
     if n != fields.len() {
         return Err(format!(
             "{n} space-separated fields, the header has {}",
             fields.len()
         ));
     }
-    let mut row = AwsVpcFlow::default();
-    let mut start = None;
-    for (field, v) in fields.iter().zip(text.split(' ').filter(|t| !t.is_empty())) {
-        let Some(field) = *field else { continue };
-        if v == "-" {
-            continue;
-        }
-        let name = field.name();
-        let int = || {
-            v.parse::<i32>()
-                .map(Some)
-                .map_err(|_| format!("{name} '{v}' is not a 32-bit integer"))
-        };
-        let long = || {
-            v.parse::<i64>()
-                .map(Some)
-                .map_err(|_| format!("{name} '{v}' is not an integer"))
-        };
-        let s = || Some(v.to_string());
-        use VpcField as F;
-        match field {
-            F::Version => row.Version = int()?,
-            F::AccountId => row.AccountId = s(),
-            F::InterfaceId => row.InterfaceId = s(),
-            F::SrcAddr => row.SrcAddr = s(),
-            F::DstAddr => row.DstAddr = s(),
-            F::SrcPort => row.SrcPort = int()?,
-            F::DstPort => row.DstPort = int()?,
-            F::Protocol => row.Protocol = int()?,
-            F::Packets => row.Packets = long()?,
-            F::Bytes => row.Bytes = long()?,
-            F::Start => start = long()?,
-            F::End => row.End = long()?.map(|e| format_datetime_ms(e.saturating_mul(1000))),
-            F::Action => row.Action = s(),
-            F::LogStatus => row.LogStatus = s(),
-            F::VpcId => row.VpcId = s(),
-            F::SubnetId => row.SubnetId = s(),
-            F::InstanceId => row.InstanceId = s(),
-            F::TcpFlags => row.TcpFlags = int()?,
-            F::Type => row.TrafficType = s(),
-            F::PktSrcAddr => row.PktSrcAddr = s(),
-            F::PktDstAddr => row.PktDstAddr = s(),
-            F::Region => row.Region = s(),
-            F::AzId => row.AzId = s(),
-            F::SublocationType => row.SublocationType = s(),
-            F::SublocationId => row.SublocationId = s(),
-            F::PktSrcAwsService => row.PktSrcAwsService = s(),
-            F::PktDstAwsService => row.PktDstAwsService = s(),
-            F::FlowDirection => row.FlowDirection = s(),
-            F::TrafficPath => row.TrafficPath = int()?,
-            F::EcsClusterArn => row.EcsClusterArn = s(),
-            F::EcsClusterName => row.EcsClusterName = s(),
-            F::EcsContainerInstanceArn => row.EcsContainerInstanceArn = s(),
-            F::EcsContainerInstanceId => row.EcsContainerInstanceId = s(),
-            F::EcsContainerId => row.EcsContainerId = s(),
-            F::EcsSecondContainerId => row.EcsSecondContainerId = s(),
-            F::EcsServiceName => row.EcsServiceName = s(),
-            F::EcsTaskDefinitionArn => row.EcsTaskDefinitionArn = s(),
-            F::EcsTaskArn => row.EcsTaskArn = s(),
-            F::EcsTaskId => row.EcsTaskId = s(),
-            F::RejectReason => row.RejectReason = s(),
-        }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     // Sentinel falls back to ingestion time without `start`; that row could
     // never be checked, so it is reported instead.
     let start = start.ok_or("no start time ('-' or not in the format)")?;
-    row.TimeGenerated = format_datetime_ms(start.saturating_mul(1000));
+    row.TimeGenerated = DateTimeMs(start.saturating_mul(1000));
     Ok(row)
+}
+
+/// The space-separated words of a line (a run of spaces separates one
+/// pair), the spaces found with `memchr`'s vectorised search.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let mut spaces = memchr::memchr_iter(b' ', text.as_bytes());
+    let mut start = 0;
+    std::iter::from_fn(move || loop {
+        let Some(at) = spaces.next() else {
+            if start < text.len() {
+                let word = &text[start..];
+                start = text.len();
+                return Some(word);
+            }
+            return None;
+        };
+        let word = &text[start..at];
+        start = at + 1;
+        if !word.is_empty() {
+            return Some(word);
+        }
+    })
+}
+
+/// A decimal integer as `str::parse::<i64>` reads it. Up to 18 digits
+/// (all a flow log holds) cannot overflow, so they take a plain digit loop;
+/// anything else goes to `str::parse`.
+fn integer(v: &str) -> Option<i64> {
+    let (negative, digits) = match v.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        d => (false, d),
+    };
+    if digits.is_empty() || digits.len() > 18 || digits[0] == b'+' {
+        return v.parse().ok();
+    }
+    let mut n = 0i64;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + i64::from(d);
+    }
+    Some(if negative { -n } else { n })
+}
+
+/// Sets the column of one VPC field from its (non-`-`) value.
+fn set_vpc_field<'a>(
+    row: &mut VpcFlowRef<'a>,
+    start: &mut Option<i64>,
+    field: VpcField,
+    v: &'a str,
+) -> Result<(), String> {
+    let int = || {
+        integer(v)
+            .and_then(|i| i32::try_from(i).ok())
+            .map(Some)
+            .ok_or_else(|| format!("{} '{v}' is not a 32-bit integer", field.name()))
+    };
+    let long = || {
+        integer(v)
+            .map(Some)
+            .ok_or_else(|| format!("{} '{v}' is not an integer", field.name()))
+    };
+    let s = Some(v);
+    use VpcField as F;
+    match field {
+        F::Version => row.Version = int()?,
+        F::AccountId => row.AccountId = s,
+        F::InterfaceId => row.InterfaceId = s,
+        F::SrcAddr => row.SrcAddr = s,
+        F::DstAddr => row.DstAddr = s,
+        F::SrcPort => row.SrcPort = int()?,
+        F::DstPort => row.DstPort = int()?,
+        F::Protocol => row.Protocol = int()?,
+        F::Packets => row.Packets = long()?,
+        F::Bytes => row.Bytes = long()?,
+        F::Start => *start = long()?,
+        F::End => row.End = long()?.map(|e| DateTimeMs(e.saturating_mul(1000))),
+        F::Action => row.Action = s,
+        F::LogStatus => row.LogStatus = s,
+        F::VpcId => row.VpcId = s,
+        F::SubnetId => row.SubnetId = s,
+        F::InstanceId => row.InstanceId = s,
+        F::TcpFlags => row.TcpFlags = int()?,
+        F::Type => row.TrafficType = s,
+        F::PktSrcAddr => row.PktSrcAddr = s,
+        F::PktDstAddr => row.PktDstAddr = s,
+        F::Region => row.Region = s,
+        F::AzId => row.AzId = s,
+        F::SublocationType => row.SublocationType = s,
+        F::SublocationId => row.SublocationId = s,
+        F::PktSrcAwsService => row.PktSrcAwsService = s,
+        F::PktDstAwsService => row.PktDstAwsService = s,
+        F::FlowDirection => row.FlowDirection = s,
+        F::TrafficPath => row.TrafficPath = int()?,
+        F::EcsClusterArn => row.EcsClusterArn = s,
+        F::EcsClusterName => row.EcsClusterName = s,
+        F::EcsContainerInstanceArn => row.EcsContainerInstanceArn = s,
+        F::EcsContainerInstanceId => row.EcsContainerInstanceId = s,
+        F::EcsContainerId => row.EcsContainerId = s,
+        F::EcsSecondContainerId => row.EcsSecondContainerId = s,
+        F::EcsServiceName => row.EcsServiceName = s,
+        F::EcsTaskDefinitionArn => row.EcsTaskDefinitionArn = s,
+        F::EcsTaskArn => row.EcsTaskArn = s,
+        F::EcsTaskId => row.EcsTaskId = s,
+        F::RejectReason => row.RejectReason = s,
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- CloudWatch
 
-fn parse_cloudwatch(
-    r: &mut dyn BufRead,
-    sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
-) -> Result<(), ObjectError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(64 * 1024)
-        .from_reader(r);
-    let mut rec = csv::ByteRecord::new();
-    let mut index = 0u64;
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => {
-                return Err(match e.into_kind() {
-                    csv::ErrorKind::Io(io) => classify(io),
-                    other => ObjectError::Document(format!("CSV: {other:?}")),
-                })
-            }
-        }
-        let position = Position {
-            line: rec.position().map(|p| p.line()),
-            index,
-        };
-        index += 1;
-        let item = match cloudwatch_record(&rec) {
-            Ok(row) => Item::Row(position, TableRow::AWSCloudWatch(row)),
-            Err(reason) => Item::Malformed(LineError { position, reason }),
-        };
-        stop_or(sink(item))?;
-    }
+thread_local! {
+    /// Building a CSV reader builds its state machine, which costs more than
+    /// parsing a small object: one per thread, reset for every object.
+    static CSV: std::cell::RefCell<csv_core::Reader> =
+        std::cell::RefCell::new(csv_core::Reader::new());
 }
 
-fn cloudwatch_record(rec: &csv::ByteRecord) -> Result<AwsCloudWatch, String> {
-    if rec.len() != 2 {
+/// Firehose's `timestamp,message` CSV (RFC 4180 quoting; a quoted message
+/// may span lines), read with `csv_core` straight from the reader's buffer.
+fn parse_cloudwatch(
+    r: &mut dyn BufRead,
+    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
+) -> Result<(), ObjectError> {
+    CSV.with_borrow_mut(|csv| {
+        use csv_core::ReadRecordResult as R;
+        csv.reset();
+        let mut out = vec![0u8; 16 * 1024];
+        let mut ends = vec![0usize; 4];
+        let (mut o, mut e) = (0, 0);
+        let mut index = 0u64;
+        // As the csv crate reports it: the line after the previous record.
+        let mut line = csv.line();
+        loop {
+            let input = r.fill_buf().map_err(classify)?;
+            let (res, nin, nout, nend) = csv.read_record(input, &mut out[o..], &mut ends[e..]);
+            r.consume(nin);
+            o += nout;
+            e += nend;
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => out.resize(out.len() * 2, 0),
+                R::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                R::End => return Ok(()),
+                R::Record => {
+                    let position = Position {
+                        line: Some(line),
+                        index,
+                    };
+                    index += 1;
+                    let fields = &ends[..e];
+                    let flow = match cloudwatch_record(&out[..o], fields) {
+                        Ok(row) => sink(Item::Row(position, &RowRef::AWSCloudWatch(row))),
+                        Err(reason) => sink(Item::Malformed(LineError { position, reason })),
+                    };
+                    stop_or(flow)?;
+                    (o, e) = (0, 0);
+                    line = csv.line();
+                }
+            }
+        }
+    })
+}
+
+/// One CSV record: its fields' bytes back to back, and where each ends.
+fn cloudwatch_record<'a>(data: &'a [u8], ends: &[usize]) -> Result<CloudWatchRef<'a>, String> {
+    let [ts_end, msg_end] = ends else {
         return Err(format!(
             "{} CSV fields, expected 2 (timestamp,message)",
-            rec.len()
+            ends.len()
         ));
-    }
-    let ts = std::str::from_utf8(&rec[0])
+    };
+    let (ts, msg) = (&data[..*ts_end], &data[*ts_end..*msg_end]);
+    let ts = std::str::from_utf8(ts)
         .ok()
         .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|t| t.parse::<i64>().ok())
         .ok_or_else(|| {
             format!(
                 "timestamp '{}' is not epoch milliseconds",
-                String::from_utf8_lossy(&rec[0])
+                String::from_utf8_lossy(ts)
             )
         })?;
-    let message = String::from_utf8(rec[1].to_vec()).map_err(|_| "message is not UTF-8")?;
-    let t = format_datetime_ms(ts);
+    let message = std::str::from_utf8(msg).map_err(|_| "message is not UTF-8")?;
+    let t = DateTimeMs(ts);
     Ok(AwsCloudWatch {
-        TimeGenerated: t.clone(),
+        TimeGenerated: t,
         ExtractedTime: t,
         Message: message,
     })
@@ -674,87 +849,251 @@ fn cloudwatch_record(rec: &csv::ByteRecord) -> Result<AwsCloudWatch, String> {
 
 // ---------------------------------------------------------------- CloudTrail
 
-/// The CloudTrail document, streamed: a byte-level scanner walks the
-/// top-level object, skips every member but `Records`, and cuts the
-/// `Records` array into its elements; each element alone is parsed with
-/// `serde_json::from_slice` (so memory holds one record at a time, and the
-/// fast slice parser is used). Anything that is not a well-formed
-/// `{"Records":[...]}` document is [`ObjectError::Document`].
+/// A window over the decompressed text: the unread rest of the last read
+/// plus, while one is being parsed, the JSON value that started before it.
+/// Text enters the window checked as UTF-8 once, so the JSON parser reads
+/// it as `str` and need not check each string again.
+struct Window<'r> {
+    r: &'r mut dyn BufRead,
+    buf: String,
+    pos: usize,
+    /// The start of a UTF-8 sequence cut by the end of the last read.
+    partial: Vec<u8>,
+    eof: bool,
+}
+
+fn not_utf8() -> ObjectError {
+    not_cloudtrail("the text is not UTF-8")
+}
+
+/// What parsing a value at the window's cursor came to.
+enum Attempt<R> {
+    /// The value was complete: the result and the bytes it took.
+    Done(R, usize),
+    /// The value runs past the window's end: read more and try again.
+    More,
+    Fail(ObjectError),
+}
+
+impl Window<'_> {
+    /// Appends the next read to the window (dropping what was parsed
+    /// already); false at the end of the text.
+    fn more(&mut self) -> Result<bool, ObjectError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 && self.pos * 2 >= self.buf.len() {
+            // The cursor is always after an ASCII byte: a char boundary.
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let chunk = self.r.fill_buf().map_err(classify)?;
+        if chunk.is_empty() {
+            self.eof = true;
+            if !self.partial.is_empty() {
+                return Err(not_utf8());
+            }
+            return Ok(false);
+        }
+        let n = chunk.len();
+        let mut taken = 0;
+        while !self.partial.is_empty() && taken < n {
+            self.partial.push(chunk[taken]);
+            taken += 1;
+            match std::str::from_utf8(&self.partial) {
+                Ok(c) => {
+                    self.buf.push_str(c);
+                    self.partial.clear();
+                }
+                Err(e) if e.error_len().is_none() && self.partial.len() < 4 => {}
+                Err(_) => return Err(not_utf8()),
+            }
+        }
+        let rest = &chunk[taken..];
+        match std::str::from_utf8(rest) {
+            Ok(text) => self.buf.push_str(text),
+            Err(e) if e.error_len().is_none() => {
+                let (good, cut) = rest.split_at(e.valid_up_to());
+                self.buf
+                    .push_str(std::str::from_utf8(good).expect("checked just above"));
+                self.partial.extend_from_slice(cut);
+            }
+            Err(_) => return Err(not_utf8()),
+        }
+        self.r.consume(n);
+        Ok(true)
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, ObjectError> {
+        while self.pos >= self.buf.len() {
+            if !self.more()? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.buf.as_bytes()[self.pos]))
+    }
+
+    fn next(&mut self) -> Result<Option<u8>, ObjectError> {
+        let b = self.peek()?;
+        if b.is_some() {
+            self.pos += 1;
+        }
+        Ok(b)
+    }
+
+    /// Skips JSON whitespace.
+    fn ws(&mut self) -> Result<(), ObjectError> {
+        loop {
+            let rest = &self.buf.as_bytes()[self.pos..];
+            let n = rest
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(rest.len());
+            self.pos += n;
+            if self.pos < self.buf.len() || !self.more()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Runs `attempt` on the text from the cursor (and whether the text ends
+    /// there) until it takes a complete value, reading more while it asks
+    /// for more; moves past the value.
+    fn value<R>(
+        &mut self,
+        mut attempt: impl FnMut(&str, bool) -> Attempt<R>,
+    ) -> Result<R, ObjectError> {
+        loop {
+            match attempt(&self.buf[self.pos..], self.eof) {
+                Attempt::Done(r, n) => {
+                    self.pos += n;
+                    return Ok(r);
+                }
+                Attempt::Fail(e) => return Err(e),
+                Attempt::More => {
+                    self.more()?;
+                }
+            }
+        }
+    }
+}
+
+/// One JSON value of type `T` at the start of `text`: `Ok(Some((value,
+/// length)))`, `Ok(None)` if it may continue past the end of `text` (never
+/// when `at_end`), or the parse error.
+fn one<'de, T: Deserialize<'de>>(
+    text: &'de str,
+    at_end: bool,
+) -> Result<Option<(T, usize)>, serde_json::Error> {
+    let mut it = serde_json::Deserializer::from_str(text).into_iter::<T>();
+    match it.next() {
+        Some(Ok(v)) if it.byte_offset() < text.len() || at_end => Ok(Some((v, it.byte_offset()))),
+        Some(Ok(_)) => Ok(None),
+        Some(Err(e)) if e.is_eof() && !at_end => Ok(None),
+        Some(Err(e)) => Err(e),
+        None if !at_end => Ok(None),
+        // Only whitespace to the end: the error serde_json gives for that.
+        None => Err(serde_json::from_slice::<IgnoredAny>(b"").unwrap_err()),
+    }
+}
+
+fn not_cloudtrail(m: &str) -> ObjectError {
+    ObjectError::Document(format!("not a CloudTrail log file: {m}"))
+}
+
+fn cut_short(e: &serde_json::Error) -> bool {
+    e.is_eof()
+}
+
+/// An attempt at one owned value (a member name, a skipped member).
+fn owned<T: DeserializeOwned>(text: &str, at_end: bool) -> Attempt<T> {
+    match one::<T>(text, at_end) {
+        Ok(Some((v, n))) => Attempt::Done(v, n),
+        Ok(None) => Attempt::More,
+        Err(e) if cut_short(&e) => Attempt::Fail(ObjectError::Document(
+            "the CloudTrail document is cut short".into(),
+        )),
+        Err(e) => Attempt::Fail(not_cloudtrail(&format!("invalid JSON: {e}"))),
+    }
+}
+
+/// The CloudTrail document, streamed through a [`Window`]: the top-level
+/// object's members other than `Records` are skipped, and each `Records`
+/// element is deserialised in place and mapped. Anything that is not a
+/// well-formed `{"Records":[...]}` document is [`ObjectError::Document`];
+/// an element that is valid JSON but not an event is a malformed record.
 fn parse_cloudtrail(
     r: &mut dyn BufRead,
-    sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
+    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
 ) -> Result<(), ObjectError> {
-    let mut s = Scanner { r };
-    let doc = |m: &str| ObjectError::Document(format!("not a CloudTrail log file: {m}"));
-    s.ws()?;
-    if s.next()? != Some(b'{') {
+    let mut w = Window {
+        r,
+        buf: String::with_capacity(2 * BUF),
+        pos: 0,
+        partial: Vec::new(),
+        eof: false,
+    };
+    let doc = not_cloudtrail;
+    w.ws()?;
+    if w.next()? != Some(b'{') {
         return Err(doc("the document is not a JSON object"));
     }
     let mut found = false;
-    let mut buf = Vec::with_capacity(8 * 1024);
-    s.ws()?;
-    if s.peek()? == Some(b'}') {
-        s.next()?;
+    w.ws()?;
+    if w.peek()? == Some(b'}') {
+        w.next()?;
     } else {
         loop {
-            buf.clear();
-            if s.peek()? != Some(b'"') {
+            if w.peek()? != Some(b'"') {
                 return Err(doc("expected a member name"));
             }
-            s.value(&mut buf)?;
-            let is_records = buf == b"\"Records\"";
-            s.ws()?;
-            if s.next()? != Some(b':') {
+            let name: String = w.value(owned::<String>)?;
+            let is_records = name == "Records";
+            w.ws()?;
+            if w.next()? != Some(b':') {
                 return Err(doc("expected ':' after a member name"));
             }
-            s.ws()?;
+            w.ws()?;
             if is_records && !found {
                 found = true;
-                if s.next()? != Some(b'[') {
+                if w.next()? != Some(b'[') {
                     return Err(doc("\"Records\" is not an array"));
                 }
-                s.ws()?;
-                if s.peek()? == Some(b']') {
-                    s.next()?;
+                w.ws()?;
+                if w.peek()? == Some(b']') {
+                    w.next()?;
                 } else {
                     let mut index = 0u64;
                     loop {
-                        buf.clear();
-                        s.value(&mut buf)?;
-                        let v: Value = serde_json::from_slice(&buf).map_err(|e| {
-                            doc(&format!("Records[{index}] is not valid JSON: {e}"))
-                        })?;
-                        let position = Position { line: None, index };
+                        if w.peek()?.is_none() {
+                            return Err(ObjectError::Document(
+                                "the CloudTrail document is cut short".into(),
+                            ));
+                        }
+                        let flow = w.value(|text, at_end| record(text, at_end, index, sink))?;
                         index += 1;
-                        let item = match cloudtrail_record(v) {
-                            Ok(row) => Item::Row(position, TableRow::AWSCloudTrail(row)),
-                            Err(reason) => Item::Malformed(LineError { position, reason }),
-                        };
-                        stop_or(sink(item))?;
-                        s.ws()?;
-                        match s.next()? {
-                            Some(b',') => s.ws()?,
+                        stop_or(flow)?;
+                        w.ws()?;
+                        match w.next()? {
+                            Some(b',') => w.ws()?,
                             Some(b']') => break,
                             _ => return Err(doc("expected ',' or ']' in Records")),
                         }
                     }
                 }
             } else {
-                buf.clear();
-                s.value(&mut buf)?;
-                serde_json::from_slice::<IgnoredAny>(&buf)
-                    .map_err(|e| doc(&format!("invalid JSON: {e}")))?;
+                w.value(owned::<IgnoredAny>)?;
             }
-            s.ws()?;
-            match s.next()? {
-                Some(b',') => s.ws()?,
+            w.ws()?;
+            match w.next()? {
+                Some(b',') => w.ws()?,
                 Some(b'}') => break,
                 _ => return Err(doc("expected ',' or '}' after a member")),
             }
         }
     }
-    s.ws()?;
-    if s.peek()?.is_some() {
+    w.ws()?;
+    if w.peek()?.is_some() {
         return Err(ObjectError::Document(
             "text after the CloudTrail document".into(),
         ));
@@ -767,221 +1106,251 @@ fn parse_cloudtrail(
     Ok(())
 }
 
-/// Byte-level JSON structure scanner over a [`BufRead`].
-struct Scanner<'a> {
-    r: &'a mut dyn BufRead,
-}
-
-impl Scanner<'_> {
-    fn peek(&mut self) -> Result<Option<u8>, ObjectError> {
-        Ok(self.r.fill_buf().map_err(classify)?.first().copied())
-    }
-
-    fn next(&mut self) -> Result<Option<u8>, ObjectError> {
-        let b = self.peek()?;
-        if b.is_some() {
-            self.r.consume(1);
+/// One `Records` element at the start of `text`: mapped and handed to the
+/// sink once complete.
+fn record(
+    text: &str,
+    at_end: bool,
+    index: u64,
+    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
+) -> Attempt<ControlFlow<()>> {
+    let position = Position { line: None, index };
+    let invalid = |e: serde_json::Error| {
+        if cut_short(&e) {
+            ObjectError::Document("the CloudTrail document is cut short".into())
+        } else {
+            not_cloudtrail(&format!("Records[{index}] is not valid JSON: {e}"))
         }
-        Ok(b)
-    }
-
-    /// Skips JSON whitespace.
-    fn ws(&mut self) -> Result<(), ObjectError> {
-        loop {
-            let buf = self.r.fill_buf().map_err(classify)?;
-            if buf.is_empty() {
-                return Ok(());
-            }
-            let n = buf
-                .iter()
-                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                .unwrap_or(buf.len());
-            let done = n < buf.len();
-            self.r.consume(n);
-            if done {
-                return Ok(());
-            }
-        }
-    }
-
-    /// Appends the bytes of one JSON value (its extent only: strings,
-    /// nesting and escapes are tracked, the content is validated later).
-    fn value(&mut self, out: &mut Vec<u8>) -> Result<(), ObjectError> {
-        let truncated = || ObjectError::Document("the CloudTrail document is cut short".into());
-        let first = self.peek()?.ok_or_else(truncated)?;
-        let (mut depth, mut in_str, mut esc) = (0u32, false, false);
-        let scalar = !matches!(first, b'{' | b'[' | b'"');
-        loop {
-            let buf = self.r.fill_buf().map_err(classify)?;
-            if buf.is_empty() {
-                if scalar && !out.is_empty() {
-                    return Ok(());
-                }
-                return Err(truncated());
-            }
-            let mut end = None;
-            for (i, &b) in buf.iter().enumerate() {
-                if scalar {
-                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
-                        end = Some(i);
-                        break;
-                    }
-                    continue;
-                }
-                if in_str {
-                    if esc {
-                        esc = false;
-                    } else if b == b'\\' {
-                        esc = true;
-                    } else if b == b'"' {
-                        in_str = false;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                    continue;
-                }
-                match b {
-                    b'"' => in_str = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let n = end.unwrap_or(buf.len());
-            out.extend_from_slice(&buf[..n]);
-            self.r.consume(n);
-            if end.is_some() {
-                return Ok(());
-            }
-        }
-    }
-}
-
-fn take_str(m: &mut Map<String, Value>, k: &str) -> Option<String> {
-    match m.remove(k) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
-/// A JSON value as compact text; `None` for missing or `null`.
-fn take_json(m: &mut Map<String, Value>, k: &str) -> Option<String> {
-    match m.remove(k) {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.to_string()),
-    }
-}
-
-fn take_bool(m: &mut Map<String, Value>, k: &str) -> Option<bool> {
-    match m.remove(k) {
-        Some(Value::Bool(b)) => Some(b),
-        Some(Value::String(s)) if s == "true" => Some(true),
-        Some(Value::String(s)) if s == "false" => Some(false),
-        _ => None,
-    }
-}
-
-fn take_obj(m: &mut Map<String, Value>, k: &str) -> Option<Map<String, Value>> {
-    match m.remove(k) {
-        Some(Value::Object(o)) => Some(o),
-        _ => None,
-    }
-}
-
-fn cloudtrail_record(v: Value) -> Result<AwsCloudTrail, String> {
-    let kind = match &v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "",
     };
-    let Value::Object(mut m) = v else {
-        return Err(format!("a Records item is {kind}, not an event object"));
+    // An element that is valid JSON but not an event: skip it, report it.
+    let mut malformed = |reason: String| match one::<IgnoredAny>(text, at_end) {
+        Ok(Some((_, n))) => Attempt::Done(sink(Item::Malformed(LineError { position, reason })), n),
+        Ok(None) => Attempt::More,
+        Err(e) => Attempt::Fail(invalid(e)),
     };
-    let time = match m.get("eventTime") {
-        Some(Value::String(s)) => canonical_time(s, "eventTime")?,
-        _ => return Err("the event has no eventTime".into()),
+    let kind = match text.as_bytes().first() {
+        Some(b'{') => "",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        _ => "a number",
     };
-    let mut row = AwsCloudTrail {
+    if !kind.is_empty() {
+        return malformed(format!("a Records item is {kind}, not an event object"));
+    }
+    let event = match one::<EventIn>(text, at_end) {
+        Ok(Some(v)) => v,
+        Ok(None) => return Attempt::More,
+        Err(e) if e.is_data() => return malformed(format!("not a CloudTrail event: {e}")),
+        Err(e) => return Attempt::Fail(invalid(e)),
+    };
+    let (event, n) = event;
+    let flow = match cloudtrail_row(event) {
+        Ok(row) => sink(Item::Row(position, &RowRef::AWSCloudTrail(row))),
+        Err(reason) => sink(Item::Malformed(LineError { position, reason })),
+    };
+    Attempt::Done(flow, n)
+}
+
+/// The members of a CloudTrail event the table maps. Members are read
+/// leniently: one of an unexpected type reads as absent.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct EventIn<'a> {
+    #[serde(borrow)]
+    eventTime: AnyStr<'a>,
+    #[serde(borrow)]
+    awsRegion: AnyStr<'a>,
+    #[serde(borrow)]
+    additionalEventData: Option<&'a RawValue>,
+    #[serde(borrow)]
+    apiVersion: AnyStr<'a>,
+    #[serde(borrow)]
+    eventID: AnyStr<'a>,
+    #[serde(borrow)]
+    requestID: AnyStr<'a>,
+    #[serde(borrow)]
+    eventCategory: AnyStr<'a>,
+    #[serde(borrow)]
+    errorCode: AnyStr<'a>,
+    #[serde(borrow)]
+    errorMessage: AnyStr<'a>,
+    #[serde(borrow)]
+    eventName: AnyStr<'a>,
+    #[serde(borrow)]
+    eventSource: AnyStr<'a>,
+    #[serde(borrow)]
+    eventType: AnyStr<'a>,
+    #[serde(borrow)]
+    eventVersion: AnyStr<'a>,
+    managementEvent: AnyBool,
+    readOnly: AnyBool,
+    #[serde(borrow)]
+    recipientAccountId: AnyStr<'a>,
+    #[serde(borrow)]
+    requestParameters: Option<&'a RawValue>,
+    #[serde(borrow)]
+    resources: Option<&'a RawValue>,
+    #[serde(borrow)]
+    responseElements: Option<&'a RawValue>,
+    #[serde(borrow)]
+    serviceEventDetails: Option<&'a RawValue>,
+    #[serde(borrow)]
+    sharedEventID: AnyStr<'a>,
+    #[serde(borrow)]
+    sourceIPAddress: AnyStr<'a>,
+    #[serde(borrow)]
+    userAgent: AnyStr<'a>,
+    #[serde(borrow)]
+    vpcEndpointId: AnyStr<'a>,
+    #[serde(borrow)]
+    tlsDetails: AnyObj<TlsIn<'a>>,
+    #[serde(borrow)]
+    userIdentity: AnyObj<IdentityIn<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct TlsIn<'a> {
+    #[serde(borrow)]
+    tlsVersion: AnyStr<'a>,
+    #[serde(borrow)]
+    cipherSuite: AnyStr<'a>,
+    #[serde(borrow)]
+    clientProvidedHostHeader: AnyStr<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct IdentityIn<'a> {
+    #[serde(borrow)]
+    accessKeyId: AnyStr<'a>,
+    #[serde(borrow)]
+    accountId: AnyStr<'a>,
+    #[serde(borrow)]
+    arn: AnyStr<'a>,
+    #[serde(borrow)]
+    invokedBy: AnyStr<'a>,
+    #[serde(borrow)]
+    principalId: AnyStr<'a>,
+    #[serde(borrow, rename = "type")]
+    ty: AnyStr<'a>,
+    #[serde(borrow)]
+    userName: AnyStr<'a>,
+    #[serde(borrow)]
+    sessionContext: AnyObj<SessionIn<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct SessionIn<'a> {
+    #[serde(borrow)]
+    ec2RoleDelivery: AnyStr<'a>,
+    #[serde(borrow)]
+    sessionIssuer: AnyObj<IssuerIn<'a>>,
+    #[serde(borrow)]
+    attributes: AnyObj<AttributesIn<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct IssuerIn<'a> {
+    #[serde(borrow)]
+    accountId: AnyStr<'a>,
+    #[serde(borrow)]
+    arn: AnyStr<'a>,
+    #[serde(borrow)]
+    principalId: AnyStr<'a>,
+    #[serde(borrow, rename = "type")]
+    ty: AnyStr<'a>,
+    #[serde(borrow)]
+    userName: AnyStr<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct AttributesIn<'a> {
+    #[serde(borrow)]
+    creationDate: AnyStr<'a>,
+    mfaAuthenticated: AnyBool,
+}
+
+fn json_text(v: Option<&RawValue>) -> Option<JsonText<'_>> {
+    v.map(|r| JsonText(r.get()))
+}
+
+fn cloudtrail_row(e: EventIn<'_>) -> Result<CloudTrailRef<'_>, String> {
+    let time = match e.eventTime.take() {
+        Some(t) => canonical_time(&t, "eventTime")?,
+        None => return Err("the event has no eventTime".into()),
+    };
+    let tls = e.tlsDetails.0.unwrap_or_default();
+    let id = e.userIdentity.0.unwrap_or_default();
+    let ctx = id.sessionContext.0.unwrap_or_default();
+    let issuer = ctx.sessionIssuer.0.unwrap_or_default();
+    let attrs = ctx.attributes.0.unwrap_or_default();
+    Ok(AwsCloudTrail {
         TimeGenerated: time,
-        AWSRegion: take_str(&mut m, "awsRegion"),
-        AdditionalEventData: take_json(&mut m, "additionalEventData"),
-        APIVersion: take_str(&mut m, "apiVersion"),
-        AwsEventId: take_str(&mut m, "eventID"),
-        AwsRequestId_: take_str(&mut m, "requestID"),
-        Category: take_str(&mut m, "eventCategory"),
-        ErrorCode: take_str(&mut m, "errorCode"),
-        ErrorMessage: take_str(&mut m, "errorMessage"),
-        EventName: take_str(&mut m, "eventName"),
-        EventSource: take_str(&mut m, "eventSource"),
-        EventTypeName: take_str(&mut m, "eventType"),
-        EventVersion: take_str(&mut m, "eventVersion"),
-        ManagementEvent: take_bool(&mut m, "managementEvent"),
-        ReadOnly: take_bool(&mut m, "readOnly"),
-        RecipientAccountId: take_str(&mut m, "recipientAccountId"),
-        RequestParameters: take_json(&mut m, "requestParameters"),
-        Resources: take_json(&mut m, "resources"),
-        ResponseElements: take_json(&mut m, "responseElements"),
-        ServiceEventDetails: take_json(&mut m, "serviceEventDetails"),
-        SharedEventId: take_str(&mut m, "sharedEventID"),
-        SourceIpAddress: take_str(&mut m, "sourceIPAddress"),
-        UserAgent: take_str(&mut m, "userAgent"),
-        VpcEndpointId: take_str(&mut m, "vpcEndpointId"),
-        ..AwsCloudTrail::default()
-    };
-    if let Some(mut tls) = take_obj(&mut m, "tlsDetails") {
-        row.TlsVersion = take_str(&mut tls, "tlsVersion");
-        row.CipherSuite = take_str(&mut tls, "cipherSuite");
-        row.ClientProvidedHostHeader = take_str(&mut tls, "clientProvidedHostHeader");
-    }
-    if let Some(mut id) = take_obj(&mut m, "userIdentity") {
-        row.UserIdentityAccessKeyId = take_str(&mut id, "accessKeyId");
-        row.UserIdentityAccountId = take_str(&mut id, "accountId");
-        row.UserIdentityArn = take_str(&mut id, "arn");
-        row.UserIdentityInvokedBy = take_str(&mut id, "invokedBy");
-        row.UserIdentityPrincipalid = take_str(&mut id, "principalId");
-        row.UserIdentityType = take_str(&mut id, "type");
-        row.UserIdentityUserName = take_str(&mut id, "userName");
-        if let Some(mut ctx) = take_obj(&mut id, "sessionContext") {
-            row.EC2RoleDelivery = take_str(&mut ctx, "ec2RoleDelivery");
-            if let Some(mut issuer) = take_obj(&mut ctx, "sessionIssuer") {
-                row.SessionIssuerAccountId = take_str(&mut issuer, "accountId");
-                row.SessionIssuerArn = take_str(&mut issuer, "arn");
-                row.SessionIssuerPrincipalId = take_str(&mut issuer, "principalId");
-                row.SessionIssuerType = take_str(&mut issuer, "type");
-                row.SessionIssuerUserName = take_str(&mut issuer, "userName");
-            }
-            if let Some(mut attrs) = take_obj(&mut ctx, "attributes") {
-                row.SessionCreationDate = take_str(&mut attrs, "creationDate")
-                    .and_then(|d| parse_datetime_ms(&d))
-                    .map(format_datetime_ms);
-                row.SessionMfaAuthenticated = take_bool(&mut attrs, "mfaAuthenticated");
-            }
-        }
-    }
-    Ok(row)
+        AWSRegion: e.awsRegion.take(),
+        AdditionalEventData: json_text(e.additionalEventData),
+        APIVersion: e.apiVersion.take(),
+        AwsEventId: e.eventID.take(),
+        AwsRequestId_: e.requestID.take(),
+        Category: e.eventCategory.take(),
+        CipherSuite: tls.cipherSuite.take(),
+        ClientProvidedHostHeader: tls.clientProvidedHostHeader.take(),
+        EC2RoleDelivery: ctx.ec2RoleDelivery.take(),
+        ErrorCode: e.errorCode.take(),
+        ErrorMessage: e.errorMessage.take(),
+        EventName: e.eventName.take(),
+        EventSource: e.eventSource.take(),
+        EventTypeName: e.eventType.take(),
+        EventVersion: e.eventVersion.take(),
+        ManagementEvent: e.managementEvent.0,
+        ReadOnly: e.readOnly.0,
+        RecipientAccountId: e.recipientAccountId.take(),
+        RequestParameters: json_text(e.requestParameters),
+        Resources: json_text(e.resources),
+        ResponseElements: json_text(e.responseElements),
+        ServiceEventDetails: json_text(e.serviceEventDetails),
+        SessionCreationDate: attrs
+            .creationDate
+            .take()
+            .and_then(|d| parse_datetime_ms(&d))
+            .map(DateTimeMs),
+        SessionIssuerAccountId: issuer.accountId.take(),
+        SessionIssuerArn: issuer.arn.take(),
+        SessionIssuerPrincipalId: issuer.principalId.take(),
+        SessionIssuerType: issuer.ty.take(),
+        SessionIssuerUserName: issuer.userName.take(),
+        SessionMfaAuthenticated: attrs.mfaAuthenticated.0,
+        SharedEventId: e.sharedEventID.take(),
+        SourceIpAddress: e.sourceIPAddress.take(),
+        TlsVersion: tls.tlsVersion.take(),
+        UserAgent: e.userAgent.take(),
+        UserIdentityAccessKeyId: id.accessKeyId.take(),
+        UserIdentityAccountId: id.accountId.take(),
+        UserIdentityArn: id.arn.take(),
+        UserIdentityInvokedBy: id.invokedBy.take(),
+        UserIdentityPrincipalid: id.principalId.take(),
+        UserIdentityType: id.ty.take(),
+        UserIdentityUserName: id.userName.take(),
+        VpcEndpointId: e.vpcEndpointId.take(),
+    })
 }
 
 /// Writes `row` as the JSON object the Logs Ingestion API receives (the
 /// table's columns, without the `{"table":..,"row":..}` tag).
 pub fn write_row_json(row: &TableRow, out: &mut Vec<u8>) -> serde_json::Result<()> {
-    match row {
-        TableRow::AWSVPCFlow(r) => serde_json::to_writer(out, r),
-        TableRow::AWSGuardDuty(r) => serde_json::to_writer(out, r),
-        TableRow::AWSCloudTrail(r) => serde_json::to_writer(out, r),
-        TableRow::AWSCloudWatch(r) => serde_json::to_writer(out, r),
-        TableRow::AWSEKSLogs_CL(r) => serde_json::to_writer(out, r),
-    }
+    row.write_json(out);
+    Ok(())
 }
 
 /// Whether the connector skips an object of `service` by its key without
@@ -1002,7 +1371,9 @@ pub fn skip_reason(service: Service, key: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tables::AwsVpcFlow;
     use flate2::write::GzEncoder;
+    use serde_json::Value;
     use std::io::Write;
 
     fn gz(data: &[u8]) -> Vec<u8> {
@@ -1024,6 +1395,52 @@ mod tests {
 2 123456789010 eni-1235b8ca123456789  172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n\
 2 unknown eni-1 1.2.3.4 5.6.7.8 1 2 6 20 4249 yesterday 1418530070 ACCEPT OK\n\
 2 123456789010 eni-1\n";
+
+    #[test]
+    fn integers_read_as_str_parse_reads_them() {
+        for v in [
+            "0",
+            "7",
+            "-7",
+            "+7",
+            "-",
+            "",
+            "12a",
+            "1.5",
+            " 1",
+            "2147483647",
+            "2147483648",
+            "-2147483648",
+            "999999999999999999",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "00042",
+            "-0",
+            "--1",
+            "+-1",
+            "\u{663}",
+        ] {
+            assert_eq!(integer(v), v.parse::<i64>().ok(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn words_split_on_runs_of_spaces() {
+        let w = |s| words(s).collect::<Vec<_>>();
+        assert_eq!(w("a bb  c "), ["a", "bb", "c"]);
+        assert_eq!(w("  x"), ["x"]);
+        assert!(w("").is_empty() && w("   ").is_empty());
+        assert_eq!(w("é ü"), ["é", "ü"]);
+        // Words across the 64-byte blocks, spaces at their edges.
+        let long: String = (0..40)
+            .map(|i| format!("w{i}{} ", " ".repeat(i % 3)))
+            .collect();
+        let expect: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        assert_eq!(w(&long), expect);
+        let edge = format!("{} {}", "a".repeat(63), "b".repeat(64));
+        assert_eq!(w(&edge), [&"a".repeat(63), &"b".repeat(64)]);
+    }
 
     #[test]
     fn vpc_literal_rows() {
@@ -1348,6 +1765,92 @@ mod tests {
         });
         assert!(matches!(r, Err(ObjectError::Stopped)), "{r:?}");
         assert_eq!(seen, 1);
+    }
+
+    /// Hands out at most `n` bytes per read, so the parser sees records,
+    /// JSON values and UTF-8 sequences cut at every possible place.
+    struct Dribble<'a> {
+        data: &'a [u8],
+        n: usize,
+        calls: usize,
+    }
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.calls += 1;
+            let k = self.n.min(buf.len()).min(self.data.len());
+            let k = k.min(1 + self.calls % self.n.max(1));
+            buf[..k].copy_from_slice(&self.data[..k]);
+            self.data = &self.data[k..];
+            Ok(k)
+        }
+    }
+
+    #[test]
+    fn reads_cut_anywhere_give_the_same_rows() {
+        // Multi-byte UTF-8 in borrowed strings, escaped strings and raw JSON.
+        let text_trail = TRAIL
+            .replace("aws-cli/2", "aws-cli/2 é€😀 \\\"q\\\"")
+            .replace(r#"{"b":1,"a":[1,2]}"#, r#"{"b":"ü😀","a":[1, 2]}"#);
+        let vpc = VPC.to_string();
+        let gd = format!("{FINDING}\n{FINDING}\r\n\n{FINDING}");
+        let cw = "1772323200000,plain é\n1772323200001,\"a, \"\"q\"\"\nsecond 😀\"\nbad,x\n";
+        for (service, text) in [
+            (Service::Cloudtrail, text_trail.as_str()),
+            (Service::Vpc, vpc.as_str()),
+            (Service::Guardduty, gd.as_str()),
+            (Service::Cloudwatch, cw),
+        ] {
+            let (whole, bad_whole, r) = parse_bytes(service, None, text.as_bytes());
+            r.unwrap();
+            assert!(!whole.is_empty(), "{service}");
+            for n in [1, 2, 3, 5, 7, 64] {
+                let mut rows = Vec::new();
+                let mut bad = Vec::new();
+                let input = Dribble {
+                    data: text.as_bytes(),
+                    n,
+                    calls: 0,
+                };
+                parse_reader(service, None, input, &mut |item| {
+                    match item {
+                        Item::Row(p, r) => rows.push((p, r.to_table_row())),
+                        Item::Malformed(e) => bad.push(e),
+                    }
+                    ControlFlow::Continue(())
+                })
+                .unwrap_or_else(|e| panic!("{service}, reads of {n}: {e}"));
+                assert_eq!(rows, whole, "{service}, reads of {n}");
+                assert_eq!(bad, bad_whole, "{service}, reads of {n}");
+            }
+        }
+        let (rows, _, _) = parse_bytes(Service::Cloudtrail, None, text_trail.as_bytes());
+        let TableRow::AWSCloudTrail(e) = &rows[0].1 else {
+            panic!()
+        };
+        assert_eq!(e.UserAgent.as_deref(), Some("aws-cli/2 é€😀 \"q\""));
+        assert_eq!(
+            e.RequestParameters.as_deref(),
+            Some(r#"{"b":"ü😀","a":[1,2]}"#)
+        );
+        // Invalid UTF-8 spoils a CloudTrail document, even cut across reads.
+        let mut broken = text_trail.clone().into_bytes();
+        let at = broken.windows(2).position(|w| w == "é".as_bytes()).unwrap();
+        broken[at + 1] = b'x';
+        for n in [1, 3, 4096] {
+            let input = Dribble {
+                data: &broken,
+                n,
+                calls: 0,
+            };
+            let r = parse_reader(Service::Cloudtrail, None, input, &mut |_| {
+                ControlFlow::Continue(())
+            });
+            assert!(
+                matches!(&r, Err(ObjectError::Document(m)) if m.contains("UTF-8")),
+                "{r:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,427 @@
+//! Rows as the parser hands them out: the table structs of [`crate::tables`]
+//! filled with text borrowed from the parser's read buffer ([`Text`]),
+//! [`DateTimeMs`] datetimes and raw JSON, so mapping a record allocates next
+//! to nothing. A [`RowRef`] lives for one sink call; it serialises to exactly
+//! the JSON of the owned [`TableRow`] with the same values, and
+//! [`RowRef::to_table_row`] makes that owned row.
+//!
+//! Also the lenient readers the CloudTrail mapping uses ([`AnyStr`],
+//! [`AnyBool`], [`AnyObj`]): a member of an unexpected JSON type reads as
+//! absent instead of spoiling the record.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::tables::{
+    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsVpcFlow, DateTimeMs, JsonText,
+    Table, TableRow,
+};
+
+/// A JSON string borrowed from the input when it has no escapes, owned
+/// (unescaped) otherwise. Serialises as a string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TextVisitor).map(Text)
+    }
+}
+
+/// Consumes whatever a map or sequence holds.
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Implements the visitor methods of a lenient reader for the JSON types it
+/// does not take: they read as `None`.
+macro_rules! absent_otherwise {
+    () => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq).map(|()| None)
+        }
+    };
+}
+
+/// A member read leniently as a string: a JSON string is kept, any other
+/// value (null, number, boolean, object, array) reads as absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnyStr<'a>(pub Option<Text<'a>>);
+
+impl<'a> AnyStr<'a> {
+    pub fn take(self) -> Option<Text<'a>> {
+        self.0
+    }
+}
+
+struct AnyStrVisitor;
+
+impl<'de> Visitor<'de> for AnyStrVisitor {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        drain_map(map).map(|()| None)
+    }
+    absent_otherwise!();
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AnyStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyStrVisitor)
+            .map(|c| AnyStr(c.map(Text)))
+    }
+}
+
+/// A member read leniently as a boolean: `true`, `false`, and the strings
+/// `"true"` and `"false"` (CloudTrail writes `mfaAuthenticated` as a
+/// string); anything else reads as absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnyBool(pub Option<bool>);
+
+struct AnyBoolVisitor;
+
+impl<'de> Visitor<'de> for AnyBoolVisitor {
+    type Value = Option<bool>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        drain_map(map).map(|()| None)
+    }
+    // Every other type reads as absent; booleans are taken below.
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq).map(|()| None)
+    }
+}
+
+impl<'de> Deserialize<'de> for AnyBool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyBoolVisitor).map(AnyBool)
+    }
+}
+
+/// A member read leniently as an object of type `T`: a JSON object is read
+/// as `T` (its errors are the record's), anything else reads as absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnyObj<T>(pub Option<T>);
+
+impl<T> Default for AnyObj<T> {
+    fn default() -> Self {
+        AnyObj(None)
+    }
+}
+
+struct AnyObjVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyObjVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, _: &'de str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    absent_otherwise!();
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for AnyObj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyObjVisitor(PhantomData)).map(AnyObj)
+    }
+}
+
+/// `AWSVPCFlow` as parsed: fields borrowed from the line.
+pub type VpcFlowRef<'a> = AwsVpcFlow<&'a str, DateTimeMs>;
+/// `AWSGuardDuty` as parsed: `resource` and `service` kept as raw JSON.
+pub type GuardDutyRef<'a> = AwsGuardDuty<Text<'a>, DateTimeMs, &'a RawValue>;
+/// `AWSCloudTrail` as parsed: the JSON-text columns kept as raw JSON.
+pub type CloudTrailRef<'a> = AwsCloudTrail<Text<'a>, DateTimeMs, JsonText<'a>>;
+/// `AWSCloudWatch` as parsed: the message borrowed from the CSV record.
+pub type CloudWatchRef<'a> = AwsCloudWatch<&'a str, DateTimeMs>;
+/// `AWSEKSLogs_CL` as parsed: `RawEvent` kept as raw JSON.
+pub type EksLogsRef<'a> = AwsEksLogs<Text<'a>, DateTimeMs, &'a RawValue>;
+
+/// A row of one of the tables, borrowed from the parser's buffer; tagged like
+/// [`TableRow`] when serialised whole.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "table", content = "row")]
+#[allow(clippy::large_enum_variant)]
+pub enum RowRef<'a> {
+    AWSVPCFlow(VpcFlowRef<'a>),
+    AWSGuardDuty(GuardDutyRef<'a>),
+    AWSCloudTrail(CloudTrailRef<'a>),
+    AWSCloudWatch(CloudWatchRef<'a>),
+    #[allow(non_camel_case_types)]
+    AWSEKSLogs_CL(EksLogsRef<'a>),
+}
+
+impl RowRef<'_> {
+    pub fn table(&self) -> Table {
+        match self {
+            RowRef::AWSVPCFlow(_) => Table::AWSVPCFlow,
+            RowRef::AWSGuardDuty(_) => Table::AWSGuardDuty,
+            RowRef::AWSCloudTrail(_) => Table::AWSCloudTrail,
+            RowRef::AWSCloudWatch(_) => Table::AWSCloudWatch,
+            RowRef::AWSEKSLogs_CL(_) => Table::AWSEKSLogs_CL,
+        }
+    }
+
+    /// The row's `TimeGenerated` column.
+    pub fn time_generated(&self) -> DateTimeMs {
+        match self {
+            RowRef::AWSVPCFlow(r) => r.TimeGenerated,
+            RowRef::AWSGuardDuty(r) => r.TimeGenerated,
+            RowRef::AWSCloudTrail(r) => r.TimeGenerated,
+            RowRef::AWSCloudWatch(r) => r.TimeGenerated,
+            RowRef::AWSEKSLogs_CL(r) => r.TimeGenerated,
+        }
+    }
+
+    /// The owned row with the same values (through its JSON, which both
+    /// forms share).
+    pub fn to_table_row(&self) -> TableRow {
+        let json = serde_json::to_vec(self).expect("rows serialise to memory");
+        serde_json::from_slice(&json).expect("a row's JSON reads back as the owned row")
+    }
+}
+
+/// A row that can be written as the JSON object the Logs Ingestion API
+/// receives (the table's columns, without the `{"table":..,"row":..}` tag).
+pub trait RowJson {
+    fn write_json(&self, out: &mut Vec<u8>);
+}
+
+impl RowJson for RowRef<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let r = match self {
+            RowRef::AWSVPCFlow(r) => serde_json::to_writer(out, r),
+            RowRef::AWSGuardDuty(r) => serde_json::to_writer(out, r),
+            RowRef::AWSCloudTrail(r) => serde_json::to_writer(out, r),
+            RowRef::AWSCloudWatch(r) => serde_json::to_writer(out, r),
+            RowRef::AWSEKSLogs_CL(r) => serde_json::to_writer(out, r),
+        };
+        r.expect("rows serialise to memory");
+    }
+}
+
+impl RowJson for TableRow {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let r = match self {
+            TableRow::AWSVPCFlow(r) => serde_json::to_writer(out, r),
+            TableRow::AWSGuardDuty(r) => serde_json::to_writer(out, r),
+            TableRow::AWSCloudTrail(r) => serde_json::to_writer(out, r),
+            TableRow::AWSCloudWatch(r) => serde_json::to_writer(out, r),
+            TableRow::AWSEKSLogs_CL(r) => serde_json::to_writer(out, r),
+        };
+        r.expect("rows serialise to memory");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Probe<'a> {
+        #[serde(borrow)]
+        s: AnyStr<'a>,
+        b: AnyBool,
+        #[serde(borrow)]
+        o: AnyObj<Inner<'a>>,
+    }
+
+    #[derive(Deserialize, Default, Debug, PartialEq)]
+    #[serde(default)]
+    struct Inner<'a> {
+        #[serde(borrow)]
+        k: AnyStr<'a>,
+    }
+
+    #[test]
+    fn lenient_readers_keep_their_type_and_drop_the_rest() {
+        let p: Probe = serde_json::from_str(r#"{"s":"plain","b":"true","o":{"k":"v"}}"#).unwrap();
+        assert!(matches!(
+            p.s.0.as_ref().map(|t| &t.0),
+            Some(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(p.b, AnyBool(Some(true)));
+        assert_eq!(p.o.0.unwrap().k.0.as_deref(), Some("v"));
+
+        let p: Probe = serde_json::from_str(r#"{"s":"a\"b","b":false,"o":"no"}"#).unwrap();
+        assert!(matches!(p.s.0.as_ref().map(|t| &t.0), Some(Cow::Owned(s)) if s == "a\"b"));
+        assert_eq!(p.b, AnyBool(Some(false)));
+        assert!(p.o.0.is_none());
+
+        for other in [
+            "null",
+            "1",
+            "-2.5",
+            "true",
+            "[1,[2,{}]]",
+            r#"{"x":{"y":[1]}}"#,
+        ] {
+            let text = format!(r#"{{"s":{other},"b":{other},"o":{other}}}"#);
+            let p: Probe = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{other}: {e}"));
+            assert_eq!(p.s.0, None, "{other}");
+            if other != "true" {
+                assert_eq!(p.b.0, None, "{other}");
+            }
+            if !other.starts_with('{') {
+                assert!(p.o.0.is_none(), "{other}");
+            }
+        }
+        assert_eq!(
+            serde_json::from_str::<Probe>(r#"{"b":"yes"}"#).unwrap().b,
+            AnyBool(None)
+        );
+    }
+
+    #[test]
+    fn borrowed_and_owned_rows_serialise_alike() {
+        let raw: Box<RawValue> = RawValue::from_string(r#"{"a": [1, 2]}"#.into()).unwrap();
+        let row = RowRef::AWSGuardDuty(AwsGuardDuty {
+            TimeGenerated: DateTimeMs(1_772_323_205_120),
+            AccountId: Text("1".into()),
+            ActivityType: Text("Recon:EC2/Portscan".into()),
+            Arn: Text("arn".into()),
+            Description: Text("d".into()),
+            Id: Text("i".into()),
+            Partition: Text("aws".into()),
+            Region: Text("us-east-1".into()),
+            ResourceDetails: &raw,
+            SchemaVersion: Text("2.0".into()),
+            ServiceDetails: &raw,
+            Severity: 5,
+            TimeCreated: DateTimeMs(0),
+            Title: Text("t".into()),
+        });
+        let owned = row.to_table_row();
+        let TableRow::AWSGuardDuty(g) = &owned else {
+            panic!("{owned:?}")
+        };
+        assert_eq!(g.TimeGenerated, "2026-03-01T00:00:05.120Z");
+        assert_eq!(g.TimeCreated, "1970-01-01T00:00:00.000Z");
+        assert_eq!(g.ResourceDetails, serde_json::json!({"a": [1, 2]}));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        row.write_json(&mut a);
+        owned.write_json(&mut b);
+        let (a, b): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_slice(&a).unwrap(),
+            serde_json::from_slice(&b).unwrap(),
+        );
+        assert_eq!(a, b);
+
+        let ct = RowRef::AWSCloudTrail(AwsCloudTrail {
+            TimeGenerated: DateTimeMs(0),
+            RequestParameters: Some(JsonText("{ \"k\" : \"a b\\\" c\" ,\n \"n\": [1, 2] }")),
+            ..Default::default()
+        });
+        let mut out = Vec::new();
+        ct.write_json(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"TimeGenerated":"1970-01-01T00:00:00.000Z","RequestParameters":"{\"k\":\"a b\\\" c\",\"n\":[1,2]}"}"#
+        );
+    }
+}
