@@ -1,7 +1,8 @@
 //! `simulator bench` (behind `cargo xtask bench`): measures, it does not assert.
 //!
 //! 1. One core, in memory, over the same generated objects per service: gzip decompression
-//!    alone, and decompress + parse + map to table rows (the connector's `parse_reader`).
+//!    alone, and decompress + parse + map to table rows (the connector's `parse_reader`),
+//!    with and without writing each row's JSON; interleaved rounds, best of each.
 //! 2. On LocalStack, over the same uploaded objects: a raw receive / get / delete loop (the
 //!    ceiling the emulator sets; one `DeleteMessageBatch` per receive, as the connector
 //!    batches its deletes) and the connector end to end into the mock ingestion endpoint,
@@ -9,10 +10,10 @@
 //! 3. Peak RSS of the parse path over a large object (default 500 MiB stored) against a small
 //!    one, in a child process (`simulator parse`), read with wait4(2).
 
+use crate::connector::rows::{RowJson, RowRef};
 use crate::connector::{self, parse_reader, ConnectorConfig, IngestTarget, Item, Route};
 use crate::ingest;
 use crate::synth::{self, BadDataKind, GenOptions, MemOutput, Service};
-use crate::tables::TableRow;
 use anyhow::{bail, Context, Result};
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -30,6 +31,10 @@ pub struct BenchArgs {
     /// Skip the LocalStack measurements.
     #[arg(long)]
     pub skip_localstack: bool,
+    /// Services of the one-core measurements (comma-separated; default all).
+    /// The LocalStack part uses the first.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub services: Vec<connector::Service>,
 }
 
 struct Corpus {
@@ -86,23 +91,22 @@ fn eks_corpus(records: u64) -> Corpus {
     }
 }
 
-/// Best of three runs of `f`, returning (seconds, its output).
-fn best<T>(mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
-    let mut best = f64::MAX;
-    let mut out = None;
-    for _ in 0..3 {
-        let t = Instant::now();
-        let v = f()?;
-        best = best.min(t.elapsed().as_secs_f64());
-        out = Some(v);
-    }
-    Ok((best, out.expect("ran three times")))
+/// Rounds of the one-core measurements. Each round runs every measurement
+/// of a service once, in turn, so a neighbour's load falls on all of them
+/// alike; the best round of each counts.
+const ROUNDS: usize = 5;
+
+/// Seconds of one run of `f`, and its output.
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(f64, T)> {
+    let t = Instant::now();
+    let v = f()?;
+    Ok((t.elapsed().as_secs_f64(), v))
 }
 
 fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
     println!("\n1. One core, in memory: gzip alone vs decompress + parse + map");
     println!(
-        "{:<11} {:>8} {:>10} {:>12} {:>14} {:>16} {:>12} {:>7}",
+        "{:<11} {:>8} {:>10} {:>8} {:>12} {:>15} {:>11} {:>6} {:>14}",
         "service",
         "objects",
         "stored MB",
@@ -110,12 +114,13 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
         "gunzip MB/s",
         "parse+map MB/s",
         "records/s",
-        "ratio"
+        "ratio",
+        "+JSON MB/s"
     );
     let mut out = Vec::new();
     for c in corpora {
         let stored: usize = c.objects.iter().map(|(_, b)| b.len()).sum();
-        let (t_gz, text_bytes) = best(|| {
+        let gunzip = || {
             let mut n = 0u64;
             let mut sink = Vec::with_capacity(1 << 20);
             for (_, b) in &c.objects {
@@ -124,13 +129,21 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
                 n += sink.len() as u64;
             }
             Ok(n)
-        })?;
-        let (t_parse, rows) = best(|| {
+        };
+        // `json`: also write each row as the connector sends it.
+        let parse = |json: bool| {
             let mut rows = 0u64;
+            let mut out = Vec::with_capacity(64 * 1024);
             for (key, b) in &c.objects {
                 let mut sink = |item: Item| {
                     if let Item::Row(_, row) = item {
-                        std::hint::black_box::<&TableRow>(&row);
+                        if json {
+                            out.clear();
+                            row.write_json(&mut out);
+                            std::hint::black_box(&out);
+                        } else {
+                            std::hint::black_box::<&RowRef<'_>>(row);
+                        }
                         rows += 1;
                     }
                     ControlFlow::Continue(())
@@ -139,15 +152,24 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
                     .map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
             }
             Ok(rows)
-        })?;
+        };
+        let (mut t_gz, mut t_parse, mut t_json) = (f64::MAX, f64::MAX, f64::MAX);
+        let (mut text_bytes, mut rows) = (0, 0);
+        for _ in 0..ROUNDS {
+            let (t, n) = timed(gunzip)?;
+            (t_gz, text_bytes) = (t_gz.min(t), n);
+            let (t, n) = timed(|| parse(false))?;
+            (t_parse, rows) = (t_parse.min(t), n);
+            t_json = t_json.min(timed(|| parse(true))?.0);
+        }
         let mb = text_bytes as f64 / 1e6;
         let row = serde_json::json!({
             "service": c.name, "objects": c.objects.len(), "stored_mb": stored as f64 / 1e6, "text_mb": mb,
             "gunzip_mb_s": mb / t_gz, "parse_map_mb_s": mb / t_parse, "records_s": rows as f64 / t_parse,
-            "ratio": t_gz / t_parse, "records": rows,
+            "ratio": t_gz / t_parse, "records": rows, "parse_map_json_mb_s": mb / t_json,
         });
         println!(
-            "{:<11} {:>8} {:>10.1} {:>12.1} {:>14.0} {:>16.0} {:>12.0} {:>7.2}",
+            "{:<11} {:>8} {:>10.1} {:>8.1} {:>12.0} {:>15.0} {:>11.0} {:>6.2} {:>14.0}",
             c.name,
             c.objects.len(),
             stored as f64 / 1e6,
@@ -155,11 +177,13 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
             mb / t_gz,
             mb / t_parse,
             rows as f64 / t_parse,
-            t_gz / t_parse
+            t_gz / t_parse,
+            mb / t_json
         );
         out.push(row);
     }
-    println!("   (target: parse+map at least half the speed of decompression alone, ratio >= 0.5)");
+    println!("   (target: parse+map at least half the speed of decompression alone, ratio >= 0.5;");
+    println!("    best of {ROUNDS} interleaved rounds; +JSON: also writing each row as the connector sends it)");
     Ok(out)
 }
 
@@ -550,13 +574,17 @@ fn rss_part(dir: &Path, large_mib: u64) -> Result<serde_json::Value> {
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let n = |base: f64| ((base * args.scale).round() as u64).max(100);
-    let corpora = vec![
-        corpus(Service::Vpc, n(200_000.0))?,
-        corpus(Service::Guardduty, n(50_000.0))?,
-        corpus(Service::Cloudtrail, n(50_000.0))?,
-        corpus(Service::Cloudwatch, n(200_000.0))?,
-        eks_corpus(n(50_000.0)),
-    ];
+    let wanted = |s: connector::Service| args.services.is_empty() || args.services.contains(&s);
+    let mut corpora = Vec::new();
+    for s in connector::Service::ALL.into_iter().filter(|s| wanted(*s)) {
+        corpora.push(match s {
+            connector::Service::Vpc => corpus(Service::Vpc, n(200_000.0))?,
+            connector::Service::Guardduty => corpus(Service::Guardduty, n(50_000.0))?,
+            connector::Service::Cloudtrail => corpus(Service::Cloudtrail, n(50_000.0))?,
+            connector::Service::Cloudwatch => corpus(Service::Cloudwatch, n(200_000.0))?,
+            connector::Service::Eks => eks_corpus(n(50_000.0)),
+        });
+    }
     let mut report =
         serde_json::json!({"profile": if cfg!(debug_assertions) { "debug" } else { "release" }});
     report["cpu"] = cpu(&corpora)?.into();
