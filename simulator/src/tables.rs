@@ -42,8 +42,14 @@ pub struct DateTimeMs(pub i64);
 impl DateTimeMs {
     /// The canonical text in a fixed buffer; `None` outside years 0-9999.
     fn ascii(self) -> Option<[u8; 24]> {
-        let t = utc_from_ms(self.0);
-        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        // Calendar date from the day number; the time of day by division
+        // (cheaper than a full OffsetDateTime from nanoseconds).
+        const DAY_MS: i64 = 86_400_000;
+        const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+        let day = i32::try_from(self.0.div_euclid(DAY_MS) + UNIX_EPOCH_JULIAN_DAY).ok()?;
+        let date = time::Date::from_julian_day(day).ok()?;
+        let ms = u32::try_from(self.0.rem_euclid(DAY_MS)).expect("under a day");
+        let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
         let mut b = *b"0000-00-00T00:00:00.000Z";
         let mut put = |at: usize, width: usize, mut v: u32| {
             for i in (at..at + width).rev() {
@@ -52,12 +58,12 @@ impl DateTimeMs {
             }
         };
         put(0, 4, year);
-        put(5, 2, u32::from(u8::from(t.month())));
-        put(8, 2, u32::from(t.day()));
-        put(11, 2, u32::from(t.hour()));
-        put(14, 2, u32::from(t.minute()));
-        put(17, 2, u32::from(t.second()));
-        put(20, 3, u32::from(t.millisecond()));
+        put(5, 2, u32::from(u8::from(date.month())));
+        put(8, 2, u32::from(date.day()));
+        put(11, 2, ms / 3_600_000);
+        put(14, 2, ms / 60_000 % 60);
+        put(17, 2, ms / 1000 % 60);
+        put(20, 3, ms % 1000);
         Some(b)
     }
 }
@@ -514,6 +520,23 @@ mod tests {
         );
         assert_eq!(DateTimeMs(0).to_string(), "1970-01-01T00:00:00.000Z");
         assert_eq!(DateTimeMs(-1).to_string(), "1969-12-31T23:59:59.999Z");
+        // The fast path agrees with the calendar arithmetic of `time`.
+        let mut ms = -86_400_000_i64 * 400;
+        while ms < 253_402_300_799_999 {
+            let t = utc_from_ms(ms);
+            let slow = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.millisecond()
+            );
+            assert_eq!(DateTimeMs(ms).to_string(), slow, "{ms}");
+            ms += 7_777_777_777;
+        }
         assert_eq!(
             serde_json::to_string(&DateTimeMs(253_402_300_799_999)).unwrap(),
             r#""9999-12-31T23:59:59.999Z""#
