@@ -491,38 +491,33 @@ async fn localstack_part(
     )
 }
 
-/// Peak RSS (KiB) of `simulator parse` over one file: the child's `VmHWM`, polled from
-/// /proc while it runs (wait4's ru_maxrss would include the parent's RSS inherited at fork).
+/// Peak RSS (KiB) of `simulator parse` over one file: the child's own `VmHWM`, which it
+/// reports as it ends (`--report-peak-rss`; wait4's ru_maxrss would include the parent's
+/// RSS inherited at fork, and polling /proc misses a short run).
 fn parse_rss(service: &str, file: &Path) -> Result<(i64, f64)> {
     let exe = std::env::current_exe()?;
     let t0 = Instant::now();
-    let mut child = std::process::Command::new(exe)
-        .args(["parse", "--service", service])
+    let out = std::process::Command::new(exe)
+        .args(["parse", "--report-peak-rss", "--service", service])
         .arg(file)
         .stdout(std::process::Stdio::null())
-        .spawn()?;
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak = 0i64;
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path) {
-            if let Some(kib) = text
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<i64>().ok())
-            {
-                peak = peak.max(kib);
-            }
-        }
-        if let Some(st) = child.try_wait()? {
-            break st;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    if !status.success() {
-        bail!("simulator parse {} failed ({status})", file.display());
+        .stderr(std::process::Stdio::piped())
+        .output()?;
+    let secs = t0.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!(
+            "simulator parse {} failed ({}): {stderr}",
+            file.display(),
+            out.status
+        );
     }
-    Ok((peak, t0.elapsed().as_secs_f64()))
+    let kib = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(crate::connector::cli::PEAK_RSS_PREFIX))
+        .and_then(|v| v.trim().trim_end_matches("KiB").trim().parse::<i64>().ok())
+        .with_context(|| format!("simulator parse reported no peak RSS: {stderr}"))?;
+    Ok((kib, secs))
 }
 
 fn rss_part(dir: &Path, large_mib: u64) -> Result<serde_json::Value> {

@@ -17,6 +17,24 @@ pub struct ParseArgs {
     pub service: Service,
     /// The object (gzip or plain text); `-` reads standard input.
     pub file: PathBuf,
+    /// At the end, print this process's peak RSS (VmHWM) to stderr (used
+    /// by `bench`).
+    #[arg(long, hide = true)]
+    pub report_peak_rss: bool,
+}
+
+/// How `--report-peak-rss` starts its stderr line (`peak RSS: <n> KiB`).
+pub const PEAK_RSS_PREFIX: &str = "peak RSS: ";
+
+/// This process's peak resident set (KiB), from /proc/self/status.
+fn peak_rss_kib() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .context("reading /proc/self/status (peak RSS needs Linux)")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM line in /proc/self/status")
 }
 
 /// Writes the rows of `args.file` to stdout as JSON lines
@@ -58,5 +76,8 @@ pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
         "{label}: {} rows, {} malformed records, {} bytes read, {} bytes decompressed",
         summary.rows, summary.malformed, summary.stored_bytes, summary.decompressed_bytes
     );
+    if args.report_peak_rss {
+        eprintln!("{PEAK_RSS_PREFIX}{} KiB", peak_rss_kib()?);
+    }
     Ok(())
 }
