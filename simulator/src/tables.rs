@@ -72,22 +72,24 @@ impl fmt::Display for DateTimeMs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.ascii() {
             Some(b) => f.write_str(std::str::from_utf8(&b).expect("ASCII digits")),
-            None => {
-                let t = utc_from_ms(self.0);
-                write!(
-                    f,
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second(),
-                    t.millisecond()
-                )
-            }
+            None => f.write_str(&calendar_text(self.0)),
         }
     }
+}
+
+/// The canonical text by `time`'s calendar arithmetic (any year it knows).
+fn calendar_text(epoch_ms: i64) -> String {
+    let t = utc_from_ms(epoch_ms);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
 
 impl Serialize for DateTimeMs {
@@ -523,18 +525,7 @@ mod tests {
         // The fast path agrees with the calendar arithmetic of `time`.
         let mut ms = -86_400_000_i64 * 400;
         while ms < 253_402_300_799_999 {
-            let t = utc_from_ms(ms);
-            let slow = format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.millisecond()
-            );
-            assert_eq!(DateTimeMs(ms).to_string(), slow, "{ms}");
+            assert_eq!(DateTimeMs(ms).to_string(), calendar_text(ms), "{ms}");
             ms += 7_777_777_777;
         }
         assert_eq!(

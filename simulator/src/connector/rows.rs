@@ -76,13 +76,10 @@ fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     Ok(())
 }
 
-/// Implements the visitor methods of a lenient reader for the JSON types it
-/// does not take: they read as `None`.
+/// Implements the visitor methods of a lenient reader for numbers, null and
+/// arrays, which no lenient reader takes: they read as `None`.
 macro_rules! absent_otherwise {
     () => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
         fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
             Ok(None)
         }
@@ -134,6 +131,9 @@ impl<'de> Visitor<'de> for AnyStrVisitor {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         drain_map(map).map(|()| None)
     }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
     absent_otherwise!();
 }
 
@@ -167,25 +167,10 @@ impl<'de> Visitor<'de> for AnyBoolVisitor {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         drain_map(map).map(|()| None)
     }
-    // Every other type reads as absent; booleans are taken below.
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(v))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| None)
-    }
+    absent_otherwise!();
 }
 
 impl<'de> Deserialize<'de> for AnyBool {
@@ -219,6 +204,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyObjVisitor<T> {
         Ok(None)
     }
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Ok(None)
     }
     absent_otherwise!();
