@@ -202,17 +202,7 @@ async fn delete_batch(ctx: Arc<Ctx>, idx: usize, mut batch: Vec<PendingDelete>) 
                 Outcome::Deleted => counters.add(|s| s.messages_deleted += 1),
                 Outcome::Retry(_) if attempt < MAX_ATTEMPTS => again.push(m),
                 Outcome::Retry(why) | Outcome::Refused(why) => {
-                    counters.add(|s| {
-                        s.delete_errors += 1;
-                        s.messages_left += 1;
-                    });
-                    ctx.log(
-                        route,
-                        format!(
-                            "deleting message {} failed (it will be redelivered, rows duplicated): {why}",
-                            m.message_id
-                        ),
-                    );
+                    ctx.delete_failed(route, counters, &m.message_id, &why);
                 }
             }
             // A settled message drops its guard here, after it was counted.

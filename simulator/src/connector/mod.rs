@@ -349,6 +349,20 @@ impl Ctx {
             eprintln!("connector[{}]: {msg}", route.name);
         }
     }
+
+    /// Counts and reports a processed message that could not be deleted.
+    fn delete_failed(&self, route: &Route, counters: &Counters, message_id: &str, why: &str) {
+        counters.add(|s| {
+            s.delete_errors += 1;
+            s.messages_left += 1;
+        });
+        self.log(
+            route,
+            format!(
+                "deleting message {message_id} failed (it will be redelivered, rows duplicated): {why}"
+            ),
+        );
+    }
 }
 
 /// Keeps a received message invisible to other consumers ([`heartbeat`])
@@ -681,16 +695,11 @@ async fn handle_message(
                 _unsettled: unsettled,
             };
             if let Err(p) = deletes.delete(pending) {
-                counters.add(|s| {
-                    s.delete_errors += 1;
-                    s.messages_left += 1;
-                });
-                ctx.log(
+                ctx.delete_failed(
                     route,
-                    format!(
-                        "message {} not deleted, the route's deleter stopped (it will be redelivered, rows duplicated)",
-                        p.message_id
-                    ),
+                    counters,
+                    &p.message_id,
+                    "the route's deleter stopped",
                 );
             }
             // The delete does not occupy an in-flight slot.
