@@ -24,18 +24,18 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
 use flate2::bufread::MultiGzDecoder;
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::rows::{
-    AnyBool, AnyObj, AnyStr, CloudTrailRef, CloudWatchRef, EksLogsRef, GuardDutyRef, RowJson,
-    RowRef, Text, VpcFlowRef,
+    member_names, members, AnyBool, AnyObj, AnyStr, CloudTrailRef, CloudWatchRef, EksLogsRef, Fill,
+    GuardDutyRef, RowJson, RowRef, Text, VpcFlowRef,
 };
 use crate::synth::vpc::VpcField;
 use crate::tables::{
-    parse_datetime_ms, AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, DateTimeMs,
-    JsonText, Table, TableRow,
+    parse_datetime_ms, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, DateTimeMs, JsonText, Table,
+    TableRow,
 };
 
 /// The log source behind a route: decides the parser and the table.
@@ -493,11 +493,19 @@ struct FindingIn<'a> {
     description: Text<'a>,
 }
 
+/// `bytes` as text, checked with SIMD where the CPU has it; the error (where
+/// and how the text stops being UTF-8) is the standard library's.
+fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    }
+}
+
 /// A line as text: UTF-8 is checked once for the whole line, so the JSON
 /// parser need not check each string again.
 fn line_text(line: &[u8]) -> Result<&str, String> {
-    std::str::from_utf8(line)
-        .map_err(|e| format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1))
+    utf8(line).map_err(|e| format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1))
 }
 
 fn guardduty_line(line: &[u8]) -> Result<RowRef<'_>, String> {
@@ -593,7 +601,7 @@ fn parse_vpc(
     let mut index = 0u64;
     for_each_line(r, |line, bytes| {
         let Some(fields) = &header else {
-            let text = std::str::from_utf8(bytes)
+            let text = utf8(bytes)
                 .map_err(|_| ObjectError::Document("the VPC header line is not UTF-8".into()))?;
             let fields: Vec<Option<VpcField>> = text
                 .split(' ')
@@ -623,7 +631,7 @@ fn parse_vpc(
 }
 
 fn vpc_record<'a>(fields: &[Option<VpcField>], bytes: &'a [u8]) -> Result<VpcFlowRef<'a>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
+    let text = utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
     let mut row = VpcFlowRef::default();
     let mut start = None;
     let mut n = 0usize;
@@ -838,7 +846,7 @@ fn cloudwatch_record<'a>(data: &'a [u8], ends: &[usize]) -> Result<CloudWatchRef
                 String::from_utf8_lossy(ts)
             )
         })?;
-    let message = std::str::from_utf8(msg).map_err(|_| "message is not UTF-8")?;
+    let message = utf8(msg).map_err(|_| "message is not UTF-8")?;
     let t = DateTimeMs(ts);
     Ok(AwsCloudWatch {
         TimeGenerated: t,
@@ -910,7 +918,7 @@ impl Window<'_> {
             }
         }
         let rest = &chunk[taken..];
-        match std::str::from_utf8(rest) {
+        match utf8(rest) {
             Ok(text) => self.buf.push_str(text),
             Err(e) if e.error_len().is_none() => {
                 let (good, cut) = rest.split_at(e.valid_up_to());
@@ -1139,211 +1147,255 @@ fn record(
     if !kind.is_empty() {
         return malformed(format!("a Records item is {kind}, not an event object"));
     }
-    let event = match one::<EventIn>(text, at_end) {
+    let event = match one::<EventRow>(text, at_end) {
         Ok(Some(v)) => v,
         Ok(None) => return Attempt::More,
         Err(e) if e.is_data() => return malformed(format!("not a CloudTrail event: {e}")),
         Err(e) => return Attempt::Fail(invalid(e)),
     };
     let (event, n) = event;
-    let flow = match cloudtrail_row(event) {
+    let flow = match event.finish() {
         Ok(row) => sink(Item::Row(position, &RowRef::AWSCloudTrail(row))),
         Err(reason) => sink(Item::Malformed(LineError { position, reason })),
     };
     Attempt::Done(flow, n)
 }
 
-/// The members of a CloudTrail event the table maps. Members are read
-/// leniently: one of an unexpected type reads as absent.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct EventIn<'a> {
-    #[serde(borrow)]
-    eventTime: AnyStr<'a>,
-    #[serde(borrow)]
-    awsRegion: AnyStr<'a>,
-    #[serde(borrow)]
-    additionalEventData: Option<&'a RawValue>,
-    #[serde(borrow)]
-    apiVersion: AnyStr<'a>,
-    #[serde(borrow)]
-    eventID: AnyStr<'a>,
-    #[serde(borrow)]
-    requestID: AnyStr<'a>,
-    #[serde(borrow)]
-    eventCategory: AnyStr<'a>,
-    #[serde(borrow)]
-    errorCode: AnyStr<'a>,
-    #[serde(borrow)]
-    errorMessage: AnyStr<'a>,
-    #[serde(borrow)]
-    eventName: AnyStr<'a>,
-    #[serde(borrow)]
-    eventSource: AnyStr<'a>,
-    #[serde(borrow)]
-    eventType: AnyStr<'a>,
-    #[serde(borrow)]
-    eventVersion: AnyStr<'a>,
-    managementEvent: AnyBool,
-    readOnly: AnyBool,
-    #[serde(borrow)]
-    recipientAccountId: AnyStr<'a>,
-    #[serde(borrow)]
-    requestParameters: Option<&'a RawValue>,
-    #[serde(borrow)]
-    resources: Option<&'a RawValue>,
-    #[serde(borrow)]
-    responseElements: Option<&'a RawValue>,
-    #[serde(borrow)]
-    serviceEventDetails: Option<&'a RawValue>,
-    #[serde(borrow)]
-    sharedEventID: AnyStr<'a>,
-    #[serde(borrow)]
-    sourceIPAddress: AnyStr<'a>,
-    #[serde(borrow)]
-    userAgent: AnyStr<'a>,
-    #[serde(borrow)]
-    vpcEndpointId: AnyStr<'a>,
-    #[serde(borrow)]
-    tlsDetails: AnyObj<TlsIn<'a>>,
-    #[serde(borrow)]
-    userIdentity: AnyObj<IdentityIn<'a>>,
+member_names!(
+    /// The members of a CloudTrail event the table maps.
+    EventKey {
+        eventTime, awsRegion, additionalEventData, apiVersion, eventID, requestID, eventCategory,
+        errorCode, errorMessage, eventName, eventSource, eventType, eventVersion, managementEvent,
+        readOnly, recipientAccountId, requestParameters, resources, responseElements,
+        serviceEventDetails, sharedEventID, sourceIPAddress, userAgent, vpcEndpointId, tlsDetails,
+        userIdentity,
+    }
+);
+member_names!(TlsKey {
+    tlsVersion,
+    cipherSuite,
+    clientProvidedHostHeader
+});
+member_names!(IdentityKey {
+    accessKeyId,
+    accountId,
+    arn,
+    invokedBy,
+    principalId,
+    r#type,
+    userName,
+    sessionContext
+});
+member_names!(SessionKey {
+    ec2RoleDelivery,
+    sessionIssuer,
+    attributes
+});
+member_names!(IssuerKey {
+    accountId,
+    arn,
+    principalId,
+    r#type,
+    userName
+});
+member_names!(AttributesKey {
+    creationDate,
+    mfaAuthenticated
+});
+
+/// The next member's value read leniently as a string.
+fn text<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Text<'de>>, A::Error> {
+    Ok(map.next_value::<AnyStr<'de>>()?.take())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct TlsIn<'a> {
-    #[serde(borrow)]
-    tlsVersion: AnyStr<'a>,
-    #[serde(borrow)]
-    cipherSuite: AnyStr<'a>,
-    #[serde(borrow)]
-    clientProvidedHostHeader: AnyStr<'a>,
+/// The next member's value read leniently as a boolean.
+fn flag<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<bool>, A::Error> {
+    Ok(map.next_value::<AnyBool>()?.0)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct IdentityIn<'a> {
-    #[serde(borrow)]
-    accessKeyId: AnyStr<'a>,
-    #[serde(borrow)]
-    accountId: AnyStr<'a>,
-    #[serde(borrow)]
-    arn: AnyStr<'a>,
-    #[serde(borrow)]
-    invokedBy: AnyStr<'a>,
-    #[serde(borrow)]
-    principalId: AnyStr<'a>,
-    #[serde(borrow, rename = "type")]
-    ty: AnyStr<'a>,
-    #[serde(borrow)]
-    userName: AnyStr<'a>,
-    #[serde(borrow)]
-    sessionContext: AnyObj<SessionIn<'a>>,
+/// The next member's value as JSON text, `None` for `null`.
+fn json<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<JsonText<'de>>, A::Error> {
+    Ok(map
+        .next_value::<Option<&'de RawValue>>()?
+        .map(|r| JsonText(r.get())))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct SessionIn<'a> {
-    #[serde(borrow)]
-    ec2RoleDelivery: AnyStr<'a>,
-    #[serde(borrow)]
-    sessionIssuer: AnyObj<IssuerIn<'a>>,
-    #[serde(borrow)]
-    attributes: AnyObj<AttributesIn<'a>>,
+/// A `Records` element read straight into its row: each member lands in
+/// its column as it is read, nested objects included, so no intermediate
+/// struct is built or moved. Members are read leniently: one of an
+/// unexpected type reads as absent.
+#[derive(Default)]
+struct EventRow<'a> {
+    row: CloudTrailRef<'a>,
+    event_time: Option<Text<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct IssuerIn<'a> {
-    #[serde(borrow)]
-    accountId: AnyStr<'a>,
-    #[serde(borrow)]
-    arn: AnyStr<'a>,
-    #[serde(borrow)]
-    principalId: AnyStr<'a>,
-    #[serde(borrow, rename = "type")]
-    ty: AnyStr<'a>,
-    #[serde(borrow)]
-    userName: AnyStr<'a>,
+impl<'de> Deserialize<'de> for EventRow<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EventVisitor)
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct AttributesIn<'a> {
-    #[serde(borrow)]
-    creationDate: AnyStr<'a>,
-    mfaAuthenticated: AnyBool,
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = EventRow<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CloudTrail event object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EventRow<'de>, A::Error> {
+        let mut event = EventRow::default();
+        let EventRow { row: r, event_time } = &mut event;
+        members(map, |key, map: &mut A| {
+            use EventKey as K;
+            match key {
+                K::eventTime => *event_time = text(map)?,
+                K::awsRegion => r.AWSRegion = text(map)?,
+                K::additionalEventData => r.AdditionalEventData = json(map)?,
+                K::apiVersion => r.APIVersion = text(map)?,
+                K::eventID => r.AwsEventId = text(map)?,
+                K::requestID => r.AwsRequestId_ = text(map)?,
+                K::eventCategory => r.Category = text(map)?,
+                K::errorCode => r.ErrorCode = text(map)?,
+                K::errorMessage => r.ErrorMessage = text(map)?,
+                K::eventName => r.EventName = text(map)?,
+                K::eventSource => r.EventSource = text(map)?,
+                K::eventType => r.EventTypeName = text(map)?,
+                K::eventVersion => r.EventVersion = text(map)?,
+                K::managementEvent => r.ManagementEvent = flag(map)?,
+                K::readOnly => r.ReadOnly = flag(map)?,
+                K::recipientAccountId => r.RecipientAccountId = text(map)?,
+                K::requestParameters => r.RequestParameters = json(map)?,
+                K::resources => r.Resources = json(map)?,
+                K::responseElements => r.ResponseElements = json(map)?,
+                K::serviceEventDetails => r.ServiceEventDetails = json(map)?,
+                K::sharedEventID => r.SharedEventId = text(map)?,
+                K::sourceIPAddress => r.SourceIpAddress = text(map)?,
+                K::userAgent => r.UserAgent = text(map)?,
+                K::vpcEndpointId => r.VpcEndpointId = text(map)?,
+                K::tlsDetails => map.next_value_seed(AnyObj(Tls(r)))?,
+                K::userIdentity => map.next_value_seed(AnyObj(Identity(r)))?,
+                K::other => {}
+            }
+            Ok(())
+        })?;
+        Ok(event)
+    }
 }
 
-fn json_text(v: Option<&RawValue>) -> Option<JsonText<'_>> {
-    v.map(|r| JsonText(r.get()))
+/// `tlsDetails` into the row.
+struct Tls<'r, 'a>(&'r mut CloudTrailRef<'a>);
+
+impl<'de> Fill<'de> for Tls<'_, 'de> {
+    fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let r = self.0;
+        members(map, |key, map: &mut A| {
+            match key {
+                TlsKey::tlsVersion => r.TlsVersion = text(map)?,
+                TlsKey::cipherSuite => r.CipherSuite = text(map)?,
+                TlsKey::clientProvidedHostHeader => r.ClientProvidedHostHeader = text(map)?,
+                TlsKey::other => {}
+            }
+            Ok(())
+        })
+    }
 }
 
-fn cloudtrail_row(e: EventIn<'_>) -> Result<CloudTrailRef<'_>, String> {
-    let time = match e.eventTime.take() {
-        Some(t) => canonical_time(&t, "eventTime")?,
-        None => return Err("the event has no eventTime".into()),
-    };
-    let tls = e.tlsDetails.0.unwrap_or_default();
-    let id = e.userIdentity.0.unwrap_or_default();
-    let ctx = id.sessionContext.0.unwrap_or_default();
-    let issuer = ctx.sessionIssuer.0.unwrap_or_default();
-    let attrs = ctx.attributes.0.unwrap_or_default();
-    Ok(AwsCloudTrail {
-        TimeGenerated: time,
-        AWSRegion: e.awsRegion.take(),
-        AdditionalEventData: json_text(e.additionalEventData),
-        APIVersion: e.apiVersion.take(),
-        AwsEventId: e.eventID.take(),
-        AwsRequestId_: e.requestID.take(),
-        Category: e.eventCategory.take(),
-        CipherSuite: tls.cipherSuite.take(),
-        ClientProvidedHostHeader: tls.clientProvidedHostHeader.take(),
-        EC2RoleDelivery: ctx.ec2RoleDelivery.take(),
-        ErrorCode: e.errorCode.take(),
-        ErrorMessage: e.errorMessage.take(),
-        EventName: e.eventName.take(),
-        EventSource: e.eventSource.take(),
-        EventTypeName: e.eventType.take(),
-        EventVersion: e.eventVersion.take(),
-        ManagementEvent: e.managementEvent.0,
-        ReadOnly: e.readOnly.0,
-        RecipientAccountId: e.recipientAccountId.take(),
-        RequestParameters: json_text(e.requestParameters),
-        Resources: json_text(e.resources),
-        ResponseElements: json_text(e.responseElements),
-        ServiceEventDetails: json_text(e.serviceEventDetails),
-        SessionCreationDate: attrs
-            .creationDate
-            .take()
-            .and_then(|d| parse_datetime_ms(&d))
-            .map(DateTimeMs),
-        SessionIssuerAccountId: issuer.accountId.take(),
-        SessionIssuerArn: issuer.arn.take(),
-        SessionIssuerPrincipalId: issuer.principalId.take(),
-        SessionIssuerType: issuer.ty.take(),
-        SessionIssuerUserName: issuer.userName.take(),
-        SessionMfaAuthenticated: attrs.mfaAuthenticated.0,
-        SharedEventId: e.sharedEventID.take(),
-        SourceIpAddress: e.sourceIPAddress.take(),
-        TlsVersion: tls.tlsVersion.take(),
-        UserAgent: e.userAgent.take(),
-        UserIdentityAccessKeyId: id.accessKeyId.take(),
-        UserIdentityAccountId: id.accountId.take(),
-        UserIdentityArn: id.arn.take(),
-        UserIdentityInvokedBy: id.invokedBy.take(),
-        UserIdentityPrincipalid: id.principalId.take(),
-        UserIdentityType: id.ty.take(),
-        UserIdentityUserName: id.userName.take(),
-        VpcEndpointId: e.vpcEndpointId.take(),
-    })
+/// `userIdentity` into the row.
+struct Identity<'r, 'a>(&'r mut CloudTrailRef<'a>);
+
+impl<'de> Fill<'de> for Identity<'_, 'de> {
+    fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let r = self.0;
+        members(map, |key, map: &mut A| {
+            use IdentityKey as K;
+            match key {
+                K::accessKeyId => r.UserIdentityAccessKeyId = text(map)?,
+                K::accountId => r.UserIdentityAccountId = text(map)?,
+                K::arn => r.UserIdentityArn = text(map)?,
+                K::invokedBy => r.UserIdentityInvokedBy = text(map)?,
+                K::principalId => r.UserIdentityPrincipalid = text(map)?,
+                K::r#type => r.UserIdentityType = text(map)?,
+                K::userName => r.UserIdentityUserName = text(map)?,
+                K::sessionContext => map.next_value_seed(AnyObj(Session(&mut *r)))?,
+                K::other => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+/// `userIdentity.sessionContext` into the row.
+struct Session<'r, 'a>(&'r mut CloudTrailRef<'a>);
+
+impl<'de> Fill<'de> for Session<'_, 'de> {
+    fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let r = self.0;
+        members(map, |key, map: &mut A| {
+            match key {
+                SessionKey::ec2RoleDelivery => r.EC2RoleDelivery = text(map)?,
+                SessionKey::sessionIssuer => map.next_value_seed(AnyObj(Issuer(&mut *r)))?,
+                SessionKey::attributes => map.next_value_seed(AnyObj(Attributes(&mut *r)))?,
+                SessionKey::other => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+/// `userIdentity.sessionContext.sessionIssuer` into the row.
+struct Issuer<'r, 'a>(&'r mut CloudTrailRef<'a>);
+
+impl<'de> Fill<'de> for Issuer<'_, 'de> {
+    fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let r = self.0;
+        members(map, |key, map: &mut A| {
+            use IssuerKey as K;
+            match key {
+                K::accountId => r.SessionIssuerAccountId = text(map)?,
+                K::arn => r.SessionIssuerArn = text(map)?,
+                K::principalId => r.SessionIssuerPrincipalId = text(map)?,
+                K::r#type => r.SessionIssuerType = text(map)?,
+                K::userName => r.SessionIssuerUserName = text(map)?,
+                K::other => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+/// `userIdentity.sessionContext.attributes` into the row; a creation date
+/// that is not RFC 3339 reads as absent.
+struct Attributes<'r, 'a>(&'r mut CloudTrailRef<'a>);
+
+impl<'de> Fill<'de> for Attributes<'_, 'de> {
+    fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let r = self.0;
+        members(map, |key, map: &mut A| {
+            match key {
+                AttributesKey::creationDate => {
+                    r.SessionCreationDate = text(map)?
+                        .and_then(|d| parse_datetime_ms(&d))
+                        .map(DateTimeMs)
+                }
+                AttributesKey::mfaAuthenticated => r.SessionMfaAuthenticated = flag(map)?,
+                AttributesKey::other => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+impl<'a> EventRow<'a> {
+    /// The row, once its `TimeGenerated` is set from `eventTime`.
+    fn finish(self) -> Result<CloudTrailRef<'a>, String> {
+        let Some(time) = self.event_time else {
+            return Err("the event has no eventTime".into());
+        };
+        let mut row = self.row;
+        row.TimeGenerated = canonical_time(&time, "eventTime")?;
+        Ok(row)
+    }
 }
 
 /// Writes `row` as the JSON object the Logs Ingestion API receives (the
@@ -1584,6 +1636,54 @@ mod tests {
         let idx: Vec<u64> = bad.iter().map(|b| b.position.index).collect();
         assert_eq!(idx, [1, 2]);
         assert!(bad.iter().all(|b| b.position.line.is_none()));
+    }
+
+    #[test]
+    fn cloudtrail_nested_members_lenient_but_not_duplicated() {
+        let doc = br#"{"Records":[
+            {"eventTime":"2026-03-01T00:00:01Z","userIdentity":"root","tlsDetails":[1],"readOnly":"x"},
+            {"eventTime":"2026-03-01T00:00:02Z","userIdentity":{"type":"IAMUser","sessionContext":
+                {"sessionIssuer":7,"attributes":{"mfaAuthenticated":true,"creationDate":"not a date"}}}},
+            {"eventTime":"2026-03-01T00:00:03Z","userIdentity":{"type":"A","type":"B"}},
+            {"eventTime":"2026-03-01T00:00:04Z","eventName":"A","eventName":"B"}
+        ]}"#;
+        let (r, bad) = rows(Service::Cloudtrail, doc);
+        let cols: Vec<_> = r
+            .iter()
+            .map(|row| match row {
+                TableRow::AWSCloudTrail(e) => (
+                    e.UserIdentityType.clone(),
+                    e.TlsVersion.clone(),
+                    e.ReadOnly,
+                    e.SessionIssuerType.clone(),
+                    e.SessionMfaAuthenticated,
+                    e.SessionCreationDate.clone(),
+                ),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                (None, None, None, None, None, None),
+                (Some("IAMUser".into()), None, None, None, Some(true), None),
+            ]
+        );
+        let reasons: Vec<_> = bad
+            .iter()
+            .map(|b| (b.position.index, b.reason.as_str()))
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert_eq!(reasons[0].0, 2);
+        assert!(
+            reasons[0].1.contains("duplicate field `type`"),
+            "{reasons:?}"
+        );
+        assert_eq!(reasons[1].0, 3);
+        assert!(
+            reasons[1].1.contains("duplicate field `eventName`"),
+            "{reasons:?}"
+        );
     }
 
     #[test]

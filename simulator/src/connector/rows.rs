@@ -11,10 +11,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 use std::ops::Deref;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -179,26 +178,30 @@ impl<'de> Deserialize<'de> for AnyBool {
     }
 }
 
-/// A member read leniently as an object of type `T`: a JSON object is read
-/// as `T` (its errors are the record's), anything else reads as absent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnyObj<T>(pub Option<T>);
+/// Reads the members of a JSON object into something, such as the row
+/// being filled.
+pub trait Fill<'de> {
+    fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error>;
+}
 
-impl<T> Default for AnyObj<T> {
-    fn default() -> Self {
-        AnyObj(None)
+/// A member read leniently as an object: a JSON object's members go to `F`
+/// (its errors are the record's), any other value leaves `F` untouched.
+pub struct AnyObj<F>(pub F);
+
+impl<'de, F: Fill<'de>> DeserializeSeed<'de> for AnyObj<F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self).map(drop)
     }
 }
 
-struct AnyObjVisitor<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyObjVisitor<T> {
-    type Value = Option<T>;
+impl<'de, F: Fill<'de>> Visitor<'de> for AnyObj<F> {
+    type Value = Option<()>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        self.0.fill(map).map(Some)
     }
     fn visit_borrowed_str<E: de::Error>(self, _: &'de str) -> Result<Self::Value, E> {
         Ok(None)
@@ -212,11 +215,59 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyObjVisitor<T> {
     absent_otherwise!();
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for AnyObj<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(AnyObjVisitor(PhantomData)).map(AnyObj)
-    }
+/// The member names an object reader knows: an enum deriving
+/// `#[serde(field_identifier)]`, with `other` for every name it does not.
+pub trait Member: Copy + fmt::Debug {
+    /// The member's position, `None` for `other`.
+    fn index(self) -> Option<usize>;
 }
+
+/// Reads each member of `map` with `member`, by name, skipping those `K`
+/// does not know. A known name given twice spoils the record, as it does
+/// for a derived `Deserialize`.
+pub fn members<'de, A, K>(
+    mut map: A,
+    mut member: impl FnMut(K, &mut A) -> Result<(), A::Error>,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    K: Member + Deserialize<'de>,
+{
+    let mut seen = 0u64;
+    while let Some(key) = map.next_key::<K>()? {
+        let Some(i) = key.index() else {
+            map.next_value::<IgnoredAny>()?;
+            continue;
+        };
+        if seen & (1 << i) != 0 {
+            return Err(de::Error::custom(format_args!("duplicate field `{key:?}`")));
+        }
+        seen |= 1 << i;
+        member(key, &mut map)?;
+    }
+    Ok(())
+}
+
+/// Declares the member names of an object reader (see [`Member`]).
+macro_rules! member_names {
+    ($(#[$doc:meta])* $name:ident { $($key:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+        #[serde(field_identifier)]
+        #[allow(non_camel_case_types)]
+        enum $name {
+            $($key,)*
+            #[serde(other)]
+            other,
+        }
+        impl $crate::connector::rows::Member for $name {
+            fn index(self) -> Option<usize> {
+                (self != Self::other).then_some(self as usize)
+            }
+        }
+    };
+}
+pub(crate) use member_names;
 
 /// `AWSVPCFlow` as parsed: fields borrowed from the line.
 pub type VpcFlowRef<'a> = AwsVpcFlow<&'a str, DateTimeMs>;
@@ -309,59 +360,84 @@ impl RowJson for TableRow {
 mod tests {
     use super::*;
 
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct Probe<'a> {
+    member_names!(ProbeKey { k, r#type });
+
+    /// Reads `k` and `type` of an object into the pair.
+    struct Probe<'r, 'a>(&'r mut (Option<Text<'a>>, Option<Text<'a>>));
+
+    impl<'de> Fill<'de> for Probe<'_, 'de> {
+        fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+            members(map, |key, map: &mut A| {
+                let v = map.next_value::<AnyStr>()?.take();
+                match key {
+                    ProbeKey::k => self.0 .0 = v,
+                    ProbeKey::r#type => self.0 .1 = v,
+                    ProbeKey::other => unreachable!("members skips unknown names"),
+                }
+                Ok(())
+            })
+        }
+    }
+
+    type Probed<'a> = (Option<Text<'a>>, Option<Text<'a>>);
+
+    fn probe(text: &str) -> Result<Probed<'_>, serde_json::Error> {
+        let mut out = (None, None);
+        let mut de = serde_json::Deserializer::from_str(text);
+        AnyObj(Probe(&mut out)).deserialize(&mut de)?;
+        de.end()?;
+        Ok(out)
+    }
+
+    #[derive(Deserialize)]
+    struct Scalars<'a> {
         #[serde(borrow)]
         s: AnyStr<'a>,
         b: AnyBool,
-        #[serde(borrow)]
-        o: AnyObj<Inner<'a>>,
-    }
-
-    #[derive(Deserialize, Default, Debug, PartialEq)]
-    #[serde(default)]
-    struct Inner<'a> {
-        #[serde(borrow)]
-        k: AnyStr<'a>,
     }
 
     #[test]
     fn lenient_readers_keep_their_type_and_drop_the_rest() {
-        let p: Probe = serde_json::from_str(r#"{"s":"plain","b":"true","o":{"k":"v"}}"#).unwrap();
+        let p: Scalars = serde_json::from_str(r#"{"s":"plain","b":"true"}"#).unwrap();
         assert!(matches!(
             p.s.0.as_ref().map(|t| &t.0),
             Some(Cow::Borrowed("plain"))
         ));
         assert_eq!(p.b, AnyBool(Some(true)));
-        assert_eq!(p.o.0.unwrap().k.0.as_deref(), Some("v"));
-
-        let p: Probe = serde_json::from_str(r#"{"s":"a\"b","b":false,"o":"no"}"#).unwrap();
+        let p: Scalars = serde_json::from_str(r#"{"s":"a\"b","b":false}"#).unwrap();
         assert!(matches!(p.s.0.as_ref().map(|t| &t.0), Some(Cow::Owned(s)) if s == "a\"b"));
         assert_eq!(p.b, AnyBool(Some(false)));
-        assert!(p.o.0.is_none());
+        let p: Scalars = serde_json::from_str(r#"{"s":1,"b":"yes"}"#).unwrap();
+        assert_eq!((p.s.0, p.b), (None, AnyBool(None)));
 
-        for other in [
+        let (k, ty) = probe(r#"{"x":{"y":[1]},"type":"T","k":"v","k2":1}"#).unwrap();
+        assert_eq!((k.as_deref(), ty.as_deref()), (Some("v"), Some("T")));
+        let values = [
             "null",
             "1",
             "-2.5",
             "true",
+            "\"no\"",
             "[1,[2,{}]]",
             r#"{"x":{"y":[1]}}"#,
-        ] {
-            let text = format!(r#"{{"s":{other},"b":{other},"o":{other}}}"#);
-            let p: Probe = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{other}: {e}"));
-            assert_eq!(p.s.0, None, "{other}");
-            if other != "true" {
-                assert_eq!(p.b.0, None, "{other}");
-            }
+        ];
+        for other in values {
             if !other.starts_with('{') {
-                assert!(p.o.0.is_none(), "{other}");
+                let p = probe(other).unwrap_or_else(|e| panic!("{other}: {e}"));
+                assert_eq!(p, (None, None), "{other}");
             }
+            let text = format!(r#"{{"s":{other},"b":{other}}}"#);
+            let p: Scalars = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{other}: {e}"));
+            let want_s = (other == "\"no\"").then_some("no");
+            assert_eq!(p.s.0.as_deref(), want_s, "{other}");
+            assert_eq!(p.b.0, (other == "true").then_some(true), "{other}");
         }
-        assert_eq!(
-            serde_json::from_str::<Probe>(r#"{"b":"yes"}"#).unwrap().b,
-            AnyBool(None)
+        // Unknown names may repeat; a known one may not, and is named.
+        assert!(probe(r#"{"z":1,"z":2,"k":"v"}"#).is_ok());
+        let e = probe(r#"{"type":"a","type":"b"}"#).unwrap_err();
+        assert!(
+            e.is_data() && e.to_string().contains("duplicate field `type`"),
+            "{e}"
         );
     }
 
