@@ -1,8 +1,10 @@
 //! Detached LocalStack for `cargo xtask localstack up|down|status|logs` (host mode).
 //!
 //! `up` starts LocalStack in its own session (it outlives the command) and records pid, port
-//! and log path in `target/localstack/detached.json`; `down` stops exactly that process group
-//! after checking the pid still runs LocalStack, and waits until it is gone.
+//! and log path in `target/localstack/detached.json` as soon as it is spawned; `down` stops
+//! exactly that process group after checking the pid still runs LocalStack, and waits until it
+//! is gone. Both `up` and `down` also stop any LocalStack that a killed run of this checkout
+//! left behind ([`crate::stale`]); `status` lists them.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -66,6 +68,31 @@ pub fn state_file() -> PathBuf {
     crate::project_target_dir().join("localstack/detached.json")
 }
 
+/// The pid of the recorded detached LocalStack while it runs (it is never stale).
+pub(crate) fn recorded_pid() -> Option<i32> {
+    State::read(&state_file())
+        .ok()
+        .flatten()
+        .filter(State::is_running)
+        .map(|s| s.pid)
+}
+
+/// LocalStacks of this checkout that nobody owns any more (left by killed runs).
+pub fn stale() -> Vec<crate::stale::Stale> {
+    crate::stale::find_stale(
+        &crate::project_target_dir().join("localstack"),
+        recorded_pid(),
+    )
+}
+
+/// Stops the LocalStacks that killed runs of this checkout left behind; lists them.
+pub fn stop_stale() -> Result<Vec<crate::stale::Stale>> {
+    crate::stale::stop_stale(
+        &crate::project_target_dir().join("localstack"),
+        recorded_pid(),
+    )
+}
+
 /// What `up` did and how long it took.
 #[derive(Debug, Clone)]
 pub struct UpReport {
@@ -90,7 +117,7 @@ pub fn up(config: &LocalStackConfig) -> Result<UpReport> {
     let venv_started = Instant::now();
     let launch = HostLaunch::prepare(config, "detached")?;
     let venv_install = launch.venv.built_in().map(|_| venv_started.elapsed());
-    let mut command = launch.command(config)?;
+    let mut command = launch.command(config, None)?;
     // SAFETY: setsid is async-signal-safe. A new session: no SIGHUP or Ctrl-C from this terminal.
     unsafe {
         command.pre_exec(|| {
@@ -106,18 +133,7 @@ pub fn up(config: &LocalStackConfig) -> Result<UpReport> {
         .map_err(|e| Error::io(format!("starting {}", launch.venv.python().display()), e))?;
     let pid = child.id() as i32;
     let endpoint = launch.endpoint();
-    let waited = wait_healthy(&endpoint, config.startup_timeout, || {
-        child
-            .try_wait()
-            .ok()
-            .flatten()
-            .map(|status| status.to_string())
-    });
-    if let Err(reason) = waited {
-        stop_group(pid, Duration::from_secs(20));
-        let _ = child.wait();
-        return Err(launch.failure(config.startup_timeout.as_secs(), reason));
-    }
+    // Recorded at once, so that `down` finds it even if this command is killed while waiting.
     let state = State {
         pid,
         port: launch.port,
@@ -130,7 +146,24 @@ pub fn up(config: &LocalStackConfig) -> Result<UpReport> {
             .map(|d| d.as_secs())
             .unwrap_or_default(),
     };
-    state.write(&path)?;
+    if let Err(error) = state.write(&path) {
+        stop_group(pid, Duration::from_secs(5));
+        let _ = child.wait();
+        return Err(error);
+    }
+    let waited = wait_healthy(&state.endpoint, config.startup_timeout, || {
+        child
+            .try_wait()
+            .ok()
+            .flatten()
+            .map(|status| status.to_string())
+    });
+    if let Err(reason) = waited {
+        stop_group(pid, Duration::from_secs(5));
+        let _ = child.wait();
+        let _ = std::fs::remove_file(&path);
+        return Err(launch.failure(config.startup_timeout.as_secs(), reason));
+    }
     Ok(UpReport {
         state,
         venv_install,

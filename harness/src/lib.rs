@@ -16,6 +16,7 @@ mod http;
 pub mod localstack;
 mod process;
 pub mod python;
+pub mod stale;
 pub mod venv;
 
 use std::path::{Path, PathBuf};

@@ -6,9 +6,7 @@ use std::fs::File;
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::process::{self, stop_group};
@@ -31,6 +29,10 @@ pub const SERVICES: &[&str] = &[
     "firehose",
     "events",
 ];
+
+/// Seconds the watchdog gives LocalStack between SIGTERM and SIGKILL. LocalStack's own
+/// shutdown can hang after a Lambda ran, and nothing of its state is kept, so this is short.
+pub const WATCHDOG_GRACE_SECONDS: u32 = 3;
 
 /// The plugin's Lambda executor (`localstack/plugin`).
 pub const LAMBDA_EXECUTOR: &str = "local-process";
@@ -161,7 +163,9 @@ pub struct Timings {
 }
 
 /// A running LocalStack, stopped on [`LocalStack::stop`], on drop (also while a test panics),
-/// on Ctrl-C and, in host mode on Linux, when this process dies (PR_SET_PDEATHSIG).
+/// on Ctrl-C and, in host mode on Linux, when this process dies however it dies (SIGKILL and
+/// out-of-memory kills included): it runs under a watchdog that holds a pipe from this process
+/// and ends LocalStack's whole tree, Lambda workers included, when the pipe closes.
 pub struct LocalStack {
     endpoint: String,
     mode: Mode,
@@ -178,12 +182,33 @@ enum Inner {
 }
 
 struct HostProcess {
+    /// LocalStack's pid, also its process group.
     pgid: i32,
-    /// The thread that spawned LocalStack and waits for it. PR_SET_PDEATHSIG fires when the
-    /// *thread* that forked the child ends, so this thread lives exactly as long as LocalStack.
-    waiter: Option<JoinHandle<std::io::Result<ExitStatus>>>,
+    /// `python -m sentinel_localstack.watchdog -- python -m localstack.runtime.main`.
+    watchdog: Child,
+    /// The write end of the watchdog's standard input. Never written; closing it (here, or by
+    /// the kernel when this process dies) makes the watchdog end LocalStack's tree.
+    lifeline: Option<ChildStdin>,
     /// Removed after a clean stop (data and unpacked Lambda code); the log is kept.
     scratch: Vec<PathBuf>,
+}
+
+impl HostProcess {
+    /// Closes the lifeline and waits for the watchdog to end the tree and exit; kills the group
+    /// itself if the watchdog does not. True if no process of the group is left.
+    fn stop(&mut self) -> bool {
+        drop(self.lifeline.take());
+        let watchdog = &mut self.watchdog;
+        let exited = process::wait_until(
+            || !matches!(watchdog.try_wait(), Ok(None)),
+            process::WATCHDOG_DEADLINE,
+        );
+        if !exited {
+            let _ = self.watchdog.kill();
+            let _ = self.watchdog.wait();
+        }
+        !process::group_alive(self.pgid) || stop_group(self.pgid, Duration::from_secs(1))
+    }
 }
 
 impl LocalStack {
@@ -245,11 +270,8 @@ impl LocalStack {
     fn shutdown(&mut self) -> Result<()> {
         match std::mem::replace(&mut self.inner, Inner::Stopped) {
             Inner::Host(mut host) => {
-                let gone = stop_group(host.pgid, Duration::from_secs(20));
-                if let Some(waiter) = host.waiter.take() {
-                    let _ = waiter.join();
-                }
-                process::unregister(host.pgid);
+                let gone = host.stop();
+                process::unregister(host.watchdog.id() as i32, host.pgid);
                 if gone {
                     for dir in &host.scratch {
                         let _ = std::fs::remove_dir_all(dir);
@@ -374,14 +396,14 @@ pub(crate) struct HostLaunch {
 impl HostLaunch {
     pub(crate) fn prepare(config: &LocalStackConfig, name: &str) -> Result<HostLaunch> {
         let venv = crate::localstack_venv()?;
+        // A LocalStack an earlier, killed run left behind goes first (it may hold our port).
+        let detached = crate::control::recorded_pid();
+        crate::stale::stop_stale(&crate::project_target_dir().join("localstack"), detached)?;
         let port = match config.port {
             Some(port) => {
                 // LocalStack does not exit when its port is taken: it would only time out.
-                TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
-                    Error::Failed(format!(
-                        "port {port} is not free ({e}): stop what uses it, or leave the port unset for a free one"
-                    ))
-                })?;
+                TcpListener::bind(("127.0.0.1", port))
+                    .map_err(|e| port_taken(port, e, detached))?;
                 port
             }
             None => free_port()?,
@@ -420,13 +442,29 @@ impl HostLaunch {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    pub(crate) fn command(&self, config: &LocalStackConfig) -> Result<Command> {
+    /// `python -m localstack.runtime.main` with LocalStack's environment, or, with a pid file,
+    /// the same under the watchdog (which writes LocalStack's pid there).
+    pub(crate) fn command(
+        &self,
+        config: &LocalStackConfig,
+        watchdog_pid_file: Option<&Path>,
+    ) -> Result<Command> {
         let log = File::create(&self.log)
             .map_err(|e| Error::io(format!("creating {}", self.log.display()), e))?;
         let log_err = log
             .try_clone()
             .map_err(|e| Error::io(format!("opening {}", self.log.display()), e))?;
-        let mut command = Command::new(self.venv.python());
+        let python = self.venv.python();
+        let mut command = Command::new(&python);
+        if let Some(pid_file) = watchdog_pid_file {
+            command
+                .args(["-m", "sentinel_localstack.watchdog", "--grace"])
+                .arg(WATCHDOG_GRACE_SECONDS.to_string())
+                .arg("--pid-file")
+                .arg(pid_file)
+                .arg("--")
+                .arg(&python);
+        }
         command
             .args(["-m", "localstack.runtime.main"])
             .current_dir(&self.state_dir)
@@ -456,6 +494,22 @@ impl HostLaunch {
     }
 }
 
+/// Why `port` cannot be used, naming the process that holds it when it can be seen.
+fn port_taken(port: u16, error: std::io::Error, detached: Option<i32>) -> Error {
+    Error::Failed(match crate::stale::port_holder(port) {
+        Some((pid, _)) if Some(pid) == detached => format!(
+            "port {port} is not free: the LocalStack of `cargo xtask localstack up` (pid {pid}) holds it; \
+             `cargo xtask localstack down` stops it, or leave the port unset for a free one"
+        ),
+        Some((pid, command)) => format!(
+            "port {port} is not free ({error}): pid {pid} holds it ({command}); stop it, or leave the port unset for a free one"
+        ),
+        None => format!(
+            "port {port} is not free ({error}): stop what uses it, or leave the port unset for a free one"
+        ),
+    })
+}
+
 /// How many `<name>-<port>` state folders (logs) are kept under `target/localstack`.
 const KEEP_RUNS: usize = 20;
 
@@ -480,89 +534,78 @@ fn start_host(config: &LocalStackConfig) -> Result<LocalStack> {
     let venv_started = Instant::now();
     let launch = HostLaunch::prepare(config, "run")?;
     let venv_install = launch.venv.built_in().map(|_| venv_started.elapsed());
-    let mut command = launch.command(config)?;
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: only async-signal-safe calls (setpgid, prctl, getppid, raise) between fork and exec.
+    let pid_file = launch.state_dir.join("localstack.pid");
+    let mut command = launch.command(config, Some(&pid_file))?;
+    command.stdin(Stdio::piped());
+    // SAFETY: only setpgid (async-signal-safe) between fork and exec. The watchdog leads a
+    // process group of its own, so a signal to this process's group does not reach it before
+    // it has ended LocalStack; it must not die with this process, it outlives it to clean up.
     unsafe {
-        command.pre_exec(move || {
+        command.pre_exec(|| {
             if libc::setpgid(0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            #[cfg(target_os = "linux")]
-            {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                if libc::getppid() != parent {
-                    // The parent died before prctl took effect.
-                    libc::raise(libc::SIGTERM);
-                }
-            }
-            #[cfg(not(target_os = "linux"))]
-            let _ = parent;
             Ok(())
         });
     }
 
     let startup_started = Instant::now();
-    let (sender, receiver) = mpsc::channel::<std::io::Result<u32>>();
-    let waiter = std::thread::Builder::new()
-        .name("localstack-waiter".into())
-        .spawn(move || -> std::io::Result<ExitStatus> {
-            let spawned: std::io::Result<Child> = command.spawn();
-            match spawned {
-                Ok(mut child) => {
-                    let _ = sender.send(Ok(child.id()));
-                    child.wait()
-                }
-                Err(error) => {
-                    let kind = error.kind();
-                    let _ = sender.send(Err(error));
-                    Err(std::io::Error::from(kind))
-                }
-            }
-        })
-        .map_err(|e| Error::io("starting the LocalStack waiter thread", e))?;
-    let pid = receiver
-        .recv()
-        .map_err(|_| Error::Failed("the LocalStack waiter thread died".into()))?
+    let mut watchdog = command
+        .spawn()
         .map_err(|e| Error::io(format!("starting {}", launch.venv.python().display()), e))?;
-    let pgid = pid as i32;
-    process::register(pgid);
-    let mut localstack = LocalStack {
-        endpoint: launch.endpoint(),
-        mode: Mode::Host,
-        log: Some(launch.log.clone()),
-        timings: Timings::default(),
-        inner: Inner::Host(HostProcess {
-            pgid,
-            waiter: Some(waiter),
-            scratch: vec![
-                launch.state_dir.join("volume"),
-                launch.state_dir.join("tmp"),
-            ],
-        }),
-    };
-    let waited = wait_healthy(
-        &localstack.endpoint,
-        config.startup_timeout,
-        || match &localstack.inner {
-            Inner::Host(HostProcess {
-                waiter: Some(waiter),
-                ..
-            }) if waiter.is_finished() => Some("see the log".to_string()),
-            _ => None,
+    let lifeline = watchdog.stdin.take();
+    let watchdog_pid = watchdog.id() as i32;
+    let mut pid = None;
+    process::wait_until(
+        || {
+            pid = read_pid(&pid_file);
+            pid.is_some() || !matches!(watchdog.try_wait(), Ok(None))
         },
+        Duration::from_secs(30),
     );
+    let Some(pgid) = pid else {
+        let _ = watchdog.kill();
+        let _ = watchdog.wait();
+        return Err(launch.failure(30, "the watchdog did not start LocalStack".into()));
+    };
+    process::register(watchdog_pid, pgid);
+    let mut host = HostProcess {
+        pgid,
+        watchdog,
+        lifeline,
+        scratch: vec![
+            launch.state_dir.join("volume"),
+            launch.state_dir.join("tmp"),
+        ],
+    };
+    let endpoint = launch.endpoint();
+    let waited = wait_healthy(&endpoint, config.startup_timeout, || {
+        match host.watchdog.try_wait() {
+            Ok(None) => None,
+            Ok(Some(status)) => Some(format!("{status}; see the log")),
+            Err(error) => Some(error.to_string()),
+        }
+    });
     if let Err(reason) = waited {
-        let _ = localstack.shutdown();
+        host.stop();
+        process::unregister(watchdog_pid, pgid);
         return Err(launch.failure(config.startup_timeout.as_secs(), reason));
     }
-    localstack.timings = Timings {
-        venv_install,
-        startup: startup_started.elapsed(),
-    };
-    Ok(localstack)
+    Ok(LocalStack {
+        endpoint,
+        mode: Mode::Host,
+        log: Some(launch.log.clone()),
+        timings: Timings {
+            venv_install,
+            startup: startup_started.elapsed(),
+        },
+        inner: Inner::Host(host),
+    })
+}
+
+/// The pid in a pid file, once it has been written.
+fn read_pid(path: &Path) -> Option<i32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
 #[cfg(feature = "docker")]

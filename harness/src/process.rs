@@ -1,13 +1,17 @@
 //! Process groups: start, stop exactly what was started, and clean up on Ctrl-C.
+//!
+//! An attached LocalStack runs under its watchdog (see `sentinel_localstack.watchdog`): the
+//! watchdog ends LocalStack's whole tree when this process dies, however it dies. On Ctrl-C the
+//! handler asks each watchdog to do so now (SIGTERM) and waits for it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
-/// Process groups started attached (by [`crate::LocalStack::start`]) and not yet stopped;
-/// the Ctrl-C handler stops them.
-static ATTACHED: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+/// LocalStacks started attached (by [`crate::LocalStack::start`]) and not yet stopped, as
+/// (watchdog pid, LocalStack's process group); the Ctrl-C handler stops them.
+static ATTACHED: Mutex<BTreeSet<(i32, i32)>> = Mutex::new(BTreeSet::new());
 /// Containers started in Docker mode and not yet removed.
 static CONTAINERS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 static CTRL_C: Once = Once::new();
@@ -17,13 +21,13 @@ fn install_ctrl_c_handler() {
         // Another handler may already be installed (e.g. by the caller): then that one owns
         // Ctrl-C, and Drop plus PR_SET_PDEATHSIG still stop LocalStack.
         let _ = ctrlc::set_handler(|| {
-            let groups: Vec<i32> = ATTACHED
+            let attached: Vec<(i32, i32)> = ATTACHED
                 .lock()
                 .map(|g| g.iter().copied().collect())
                 .unwrap_or_default();
-            for pgid in groups {
+            for (watchdog, pgid) in attached {
                 eprintln!("harness: Ctrl-C, stopping LocalStack (process group {pgid})");
-                stop_group(pgid, Duration::from_secs(10));
+                stop_supervised(watchdog, pgid, WATCHDOG_DEADLINE);
             }
             let containers: Vec<String> = CONTAINERS
                 .lock()
@@ -40,10 +44,10 @@ fn install_ctrl_c_handler() {
     });
 }
 
-pub(crate) fn register(pgid: i32) {
+pub(crate) fn register(watchdog: i32, pgid: i32) {
     install_ctrl_c_handler();
-    if let Ok(mut groups) = ATTACHED.lock() {
-        groups.insert(pgid);
+    if let Ok(mut attached) = ATTACHED.lock() {
+        attached.insert((watchdog, pgid));
     }
 }
 
@@ -62,10 +66,29 @@ pub(crate) fn unregister_container(id: &str) {
     }
 }
 
-pub(crate) fn unregister(pgid: i32) {
-    if let Ok(mut groups) = ATTACHED.lock() {
-        groups.remove(&pgid);
+pub(crate) fn unregister(watchdog: i32, pgid: i32) {
+    if let Ok(mut attached) = ATTACHED.lock() {
+        attached.remove(&(watchdog, pgid));
     }
+}
+
+/// How long a watchdog may take to end its tree (its SIGTERM grace is 3 s) before the harness
+/// kills the group itself.
+pub(crate) const WATCHDOG_DEADLINE: Duration = Duration::from_secs(15);
+
+/// SIGTERM to the watchdog, which stops the group and exits; if it has not within `deadline`,
+/// SIGKILL to both. Returns true if the group is gone. (The watchdog's exit status is left for
+/// its owner to reap: a zombie does not count as alive.)
+pub(crate) fn stop_supervised(watchdog: i32, pgid: i32, deadline: Duration) -> bool {
+    if watchdog > 1 {
+        // SAFETY: plain kill(2) on the watchdog we started.
+        unsafe { libc::kill(watchdog, libc::SIGTERM) };
+    }
+    if !wait_until(|| !pid_alive(watchdog), deadline) && watchdog > 1 {
+        // SAFETY: as above.
+        unsafe { libc::kill(watchdog, libc::SIGKILL) };
+    }
+    !group_alive(pgid) || stop_group(pgid, Duration::from_secs(1))
 }
 
 /// SIGTERM to the group, SIGKILL after `grace`, then waits until no live process is left in it.
@@ -131,14 +154,24 @@ pub(crate) fn pid_alive(pid: i32) -> bool {
 
 /// (state, process group) from /proc/<pid>/stat.
 fn proc_stat(pid: i32) -> Option<(char, i32)> {
+    proc_stat_fields(pid).map(|(state, _, pgrp)| (state, pgrp))
+}
+
+/// The parent pid, from /proc/<pid>/stat.
+pub(crate) fn proc_parent(pid: i32) -> Option<i32> {
+    proc_stat_fields(pid).map(|(_, ppid, _)| ppid)
+}
+
+/// (state, parent pid, process group) from /proc/<pid>/stat.
+fn proc_stat_fields(pid: i32) -> Option<(char, i32, i32)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name is in parentheses and may contain spaces: parse after the last ')'.
     let rest = &stat[stat.rfind(')')? + 2..];
     let mut fields = rest.split_whitespace();
     let state = fields.next()?.chars().next()?;
-    let _ppid = fields.next()?;
+    let ppid = fields.next()?.parse().ok()?;
     let pgrp = fields.next()?.parse().ok()?;
-    Some((state, pgrp))
+    Some((state, ppid, pgrp))
 }
 
 /// The process's command line, if it can be read (Linux).

@@ -53,6 +53,9 @@ fn down() -> Result<()> {
         ),
         None => println!("No LocalStack was started with `cargo xtask localstack up`."),
     }
+    for stale in control::stop_stale().context("stopping LocalStacks left by killed runs")? {
+        println!("Stopped {stale}, left running by an earlier run that was killed.");
+    }
     Ok(())
 }
 
@@ -72,6 +75,9 @@ fn status() -> Result<()> {
                 Err(e) => println!("health: no answer ({e})"),
             }
         }
+    }
+    for stale in control::stale() {
+        println!("left by a killed run: {stale}; `cargo xtask localstack down` stops it");
     }
     Ok(())
 }

@@ -7,7 +7,6 @@ localstack up`); otherwise one is started on a free port and stopped afterwards.
 import io
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -78,9 +77,11 @@ def endpoint(tmp_path_factory):
     )
     log_path = state / "localstack.log"
     with open(log_path, "wb") as log:
+        # Under the watchdog, as the harness runs it: if pytest is killed, LocalStack goes too.
         process = subprocess.Popen(
-            [sys.executable, "-m", "localstack.runtime.main"],
+            [sys.executable, "-m", "sentinel_localstack.watchdog", "--", sys.executable, "-m", "localstack.runtime.main"],
             env=env,
+            stdin=subprocess.PIPE,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -96,12 +97,8 @@ def endpoint(tmp_path_factory):
             raise AssertionError(f"LocalStack exited:\n{log_path.read_text()[-3000:]}")
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process.stdin.close()  # the watchdog stops LocalStack's tree and exits
+        process.wait(timeout=60)
 
 
 @pytest.fixture(scope="session")
