@@ -26,6 +26,31 @@ pub use error::{Error, Result};
 pub use localstack::{LocalStack, LocalStackConfig, Mode, ModeChoice};
 pub use venv::Venv;
 
+/// Makes `command`'s process get SIGTERM when the calling thread's process dies, however it
+/// dies (Linux: PR_SET_PDEATHSIG; it survives exec, so `cargo run` passes it on to the program
+/// it runs). For the long-running children of xtasks and tests: a killed `cargo xtask e2e`
+/// then ends its `simulator e2e`, whose LocalStack watchdog ends the rest.
+pub fn end_with_this_process(command: &mut Command) -> &mut Command {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only async-signal-safe calls (prctl, getppid, raise) between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() != parent {
+                    libc::raise(libc::SIGTERM); // the parent died before prctl took effect
+                }
+                Ok(())
+            });
+        }
+    }
+    command
+}
+
 /// The cargo workspace this crate belongs to.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -100,4 +125,27 @@ pub fn plugin_tests() -> Result<()> {
     let result = pytest(&venv, &[localstack_dir().join("plugin/tests")], &env);
     localstack.stop()?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_child_ends_when_the_thread_that_started_it_is_gone() {
+        // PR_SET_PDEATHSIG fires when the thread that forked the child ends, as the whole
+        // process ending does: a thread stands in for a killed xtask.
+        let child = std::thread::spawn(|| {
+            end_with_this_process(Command::new("sleep").arg("300"))
+                .spawn()
+                .unwrap()
+        })
+        .join()
+        .unwrap();
+        let mut child = child;
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGTERM), "{status}");
+    }
 }

@@ -23,7 +23,7 @@ pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
     harness::localstack_venv().context("building the LocalStack venv")?;
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root)
-        .args(["run", "--release", "-q", "-p", "simulator", "--", "bench"])
+        .args(["run", "--release", "-p", "simulator", "--", "bench"])
         .args([
             "--scale",
             &args.scale.to_string(),
@@ -33,7 +33,9 @@ pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
     if args.skip_localstack {
         cmd.arg("--skip-localstack");
     }
-    let status = cmd.status().context("running the simulator")?;
+    let status = harness::end_with_this_process(&mut cmd)
+        .status()
+        .context("running the simulator")?;
     if !status.success() {
         bail!("the benchmark failed ({status})");
     }

@@ -1,7 +1,9 @@
-//! `cargo xtask e2e`: the main job. Builds the simulator and runs its `e2e` subcommand, which
-//! starts LocalStack, deploys the rendered stacks, starts the mock ingestion endpoint, replays
-//! logs, runs the connector until the queues are drained, checks every record, prints the
-//! per-service table, writes target/e2e/report.json, and stops everything it started.
+//! `cargo xtask e2e`: the main job. Builds the simulator (cargo's own progress is shown; the
+//! workspace has one feature set, so after `cargo build` or `cargo xtask test` nothing is
+//! compiled again) and runs its `e2e` subcommand, which starts LocalStack, deploys the rendered
+//! stacks, starts the mock ingestion endpoint, replays logs, runs the connector until the
+//! queues are drained, checks every record, prints the per-service table, writes
+//! target/e2e/report.json, and stops everything it started, also when this command is killed.
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -28,12 +30,14 @@ pub struct E2eArgs {
     pub report: Option<String>,
 }
 
-pub fn run(root: &Path, args: E2eArgs) -> Result<()> {
+pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     // The venv first, so a cold machine shows what it is doing.
+    println!("==> LocalStack venv (built once from the hash-checked lock, then reused)");
     harness::localstack_venv().context("building the LocalStack venv")?;
+    println!("==> building and running `simulator e2e`");
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root)
-        .args(["run", "-q", "-p", "simulator", "--", "e2e"])
+        .args(["run", "-p", "simulator", "--", "e2e"])
         .args([
             "--records",
             &args.records.to_string(),
@@ -52,7 +56,9 @@ pub fn run(root: &Path, args: E2eArgs) -> Result<()> {
     if let Some(r) = &args.report {
         cmd.args(["--report", r]);
     }
-    let status = cmd.status().context("running the simulator")?;
+    let status = harness::end_with_this_process(&mut cmd)
+        .status()
+        .context("running the simulator")?;
     if !status.success() {
         bail!("the end-to-end run failed ({status})");
     }

@@ -51,7 +51,7 @@ fn main() {
     let result: Result<()> = match cli.command {
         Command::Render(args) => render::run(&root(), args),
         Command::Lint => lint::run(&root()),
-        Command::E2e(args) => e2e::run(&root(), args),
+        Command::E2e(args) => e2e::run(&root(), &args),
         Command::Bench(args) => bench::run(&root(), args),
         Command::Test => test::run(&root()),
         Command::Localstack(cmd) => localstack::run(cmd),

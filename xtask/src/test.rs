@@ -4,7 +4,8 @@
 //! locks), then runs: templates freshness, cfn-lint, rustfmt, clippy, the Python suites (the
 //! LocalStack plugin against a real LocalStack, the Lambda code), and `cargo test` for the
 //! whole workspace with insta in check mode (integration tests start LocalStack themselves),
-//! and the end-to-end run twice (clean, and with ingestion faults plus bad data).
+//! and the end-to-end run twice (clean, and with ingestion faults plus bad data), each counted in
+//! the closing `N passed, N failed` line. Every child ends if this process is killed.
 
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader};
@@ -21,7 +22,7 @@ struct Counts {
 fn run_counting(what: &str, cmd: &mut Command) -> Result<Counts> {
     println!("==> {what}");
     let started = Instant::now();
-    let mut child = cmd
+    let mut child = harness::end_with_this_process(cmd)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -65,6 +66,103 @@ fn regex_lite(pattern: &str) -> regex::Regex {
 
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// The packages whose builds the xtasks start (`cargo xtask` builds xtask, `cargo xtask e2e`
+/// builds the simulator).
+const XTASK_BUILDS: &[&str] = &["xtask", "simulator"];
+
+/// After `cargo test --workspace`, `cargo build -p xtask` and `-p simulator` must compile
+/// nothing: the workspace has one feature set (the `workspace-hack` crate, managed by
+/// cargo-hakari). Each package is one test; a rebuilt library names the fix.
+fn no_rebuild(root: &Path) -> Result<Counts> {
+    println!("==> one feature set: the xtasks' builds reuse what `cargo test` built");
+    let mut counts = Counts {
+        passed: 0,
+        failed: 0,
+    };
+    for package in XTASK_BUILDS {
+        let out = cargo()
+            .current_dir(root)
+            .args(["build", "-p", package, "--message-format=json"])
+            .stderr(Stdio::inherit())
+            .output()
+            .with_context(|| format!("running cargo build -p {package}"))?;
+        if !out.status.success() {
+            bail!("cargo build -p {package} failed ({})", out.status);
+        }
+        let rebuilt = rebuilt_targets(&String::from_utf8_lossy(&out.stdout));
+        if rebuilt.is_empty() {
+            println!("no-rebuild {package}: ok, nothing compiled");
+            counts.passed += 1;
+        } else {
+            println!(
+                "no-rebuild {package}: FAILED, compiled again with other features: {}.\n\
+                 Run `cargo install cargo-hakari --locked` once, then `cargo hakari generate && cargo hakari manage-deps`, and commit.",
+                rebuilt.join(", ")
+            );
+            counts.failed += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// Names of the targets other than binaries that cargo compiled (not fresh) in a
+/// `--message-format=json` build.
+fn rebuilt_targets(messages: &str) -> Vec<String> {
+    let mut names: Vec<String> = messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["fresh"] == false)
+        // A binary linked for the first time is no second build of anything.
+        .filter(|m| m["target"]["kind"] != serde_json::json!(["bin"]))
+        .filter_map(|m| m["target"]["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Records per service in the two end-to-end runs (2,500 records each).
+const E2E_RECORDS: u64 = 500;
+
+/// One end-to-end run, as `cargo xtask e2e` does it; a run counts as one test.
+fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
+    println!(
+        "==> {what} (`cargo xtask e2e --records {E2E_RECORDS}{}`)",
+        if troubled { " --faults --bad-data" } else { "" }
+    );
+    let started = Instant::now();
+    let args = crate::e2e::E2eArgs {
+        records: E2E_RECORDS,
+        seed: 7,
+        services: None,
+        faults: troubled,
+        bad_data: troubled,
+        report: Some(
+            root.join(format!(
+                "target/e2e/test-{}.json",
+                if troubled { "troubled" } else { "clean" }
+            ))
+            .display()
+            .to_string(),
+        ),
+    };
+    let outcome = crate::e2e::run(root, &args);
+    println!("<== {what}: {:.0} s", started.elapsed().as_secs_f64());
+    match outcome {
+        Ok(()) => Counts {
+            passed: 1,
+            failed: 0,
+        },
+        Err(error) => {
+            println!("{what} FAILED: {error:#}");
+            Counts {
+                passed: 0,
+                failed: 1,
+            }
+        }
+    }
 }
 
 pub fn run(root: &Path) -> Result<()> {
@@ -142,13 +240,46 @@ pub fn run(root: &Path) -> Result<()> {
     passed += c.passed;
     failed += c.failed;
 
-    println!(
-        "all checks passed in {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
+    let c = no_rebuild(root)?;
+    passed += c.passed;
+    failed += c.failed;
+
+    for (what, troubled) in [
+        ("e2e: clean", false),
+        ("e2e: ingestion faults and bad data", true),
+    ] {
+        let c = e2e(root, what, troubled);
+        passed += c.passed;
+        failed += c.failed;
+    }
+
+    println!("all checks ran in {:.0} s", started.elapsed().as_secs_f64());
     println!("tests: {passed} passed, {failed} failed");
     if failed > 0 || passed == 0 {
         bail!("{failed} tests failed, {passed} passed");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebuilt_targets_are_the_artifacts_that_were_not_fresh() {
+        let messages = [
+            r#"{"reason":"compiler-artifact","fresh":true,"target":{"kind":["lib"],"name":"serde"}}"#,
+            r#"{"reason":"compiler-artifact","fresh":false,"target":{"kind":["lib"],"name":"tokio"}}"#,
+            r#"{"reason":"compiler-artifact","fresh":false,"target":{"kind":["proc-macro"],"name":"serde_derive"}}"#,
+            r#"{"reason":"compiler-artifact","fresh":false,"target":{"kind":["rlib"],"name":"aws_sdk_s3"}}"#,
+            r#"{"reason":"compiler-artifact","fresh":false,"target":{"kind":["bin"],"name":"simulator"}}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+            "not json",
+        ]
+        .join("\n");
+        assert_eq!(
+            rebuilt_targets(&messages),
+            vec!["aws_sdk_s3", "serde_derive", "tokio"]
+        );
+    }
 }
