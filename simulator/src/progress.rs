@@ -7,7 +7,9 @@
 //! explicit). While a [`Progress`] for a terminal lives, [`eprintln`] prints above its bars
 //! instead of through them.
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{
+    HumanCount, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle,
+};
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -33,14 +35,28 @@ pub fn draw_target(terminal: bool) -> ProgressDrawTarget {
     }
 }
 
-/// `label [=====>    ] done/expected unit rate ETA message`.
+/// `label [=====>    ] done/expected unit rate/s ETA message`.
 pub fn style(label: &str, unit: &str) -> ProgressStyle {
     let template = format!(
-        "{label:<20} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} {{per_sec}} ETA {{eta}} {{msg}}"
+        "{label:<20} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} {{rate}} ETA {{eta}} {{msg}}"
     );
     ProgressStyle::with_template(&template)
         .expect("valid template")
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&rate(s.per_sec()));
+        })
         .progress_chars("=> ")
+}
+
+/// Units per second, whole above 10 (`7,865/s`), one decimal below (`4.9/s`).
+fn rate(per_sec: f64) -> String {
+    if per_sec.is_finite() && per_sec >= 10.0 {
+        format!("{}/s", HumanCount(per_sec.round() as u64))
+    } else if per_sec.is_finite() && per_sec > 0.0 {
+        format!("{per_sec:.1}/s")
+    } else {
+        "0/s".into()
+    }
 }
 
 /// Whether stderr is a terminal.
@@ -206,6 +222,14 @@ mod tests {
         fn flush(&self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn rates_are_whole_above_ten_per_second() {
+        assert_eq!(rate(7864.9582), "7,865/s");
+        assert_eq!(rate(4.8912), "4.9/s");
+        assert_eq!(rate(0.0), "0/s");
+        assert_eq!(rate(f64::INFINITY), "0/s");
     }
 
     #[test]
