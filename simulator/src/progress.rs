@@ -11,7 +11,7 @@ use indicatif::{
     HumanCount, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle,
 };
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The bars of a terminal [`Progress`], for [`eprintln`].
@@ -69,6 +69,20 @@ pub fn stderr_is_terminal() -> bool {
 pub struct Progress {
     multi: MultiProgress,
     registered: bool,
+    lines: Lines,
+}
+
+/// Where the plain phase lines go: stderr, or a list (tests).
+#[derive(Debug, Clone, Default)]
+struct Lines(Option<Arc<Mutex<Vec<String>>>>);
+
+impl Lines {
+    fn print(&self, multi: &MultiProgress, line: String) {
+        match &self.0 {
+            Some(v) => v.lock().unwrap_or_else(|e| e.into_inner()).push(line),
+            None => multi.suspend(|| std::eprintln!("{line}")),
+        }
+    }
 }
 
 impl Progress {
@@ -93,6 +107,7 @@ impl Progress {
         Progress {
             multi: MultiProgress::with_draw_target(target),
             registered: false,
+            lines: Lines::default(),
         }
     }
 
@@ -104,17 +119,15 @@ impl Progress {
     /// Announces phase `name` with one plain line (`detail`: what it expects).
     pub fn phase(&self, name: impl Into<String>, detail: impl std::fmt::Display) -> Phase {
         let name = name.into();
-        self.println(format!("e2e: {name}: started, {detail}"));
+        self.lines
+            .print(&self.multi, format!("e2e: {name}: started, {detail}"));
         Phase {
             name,
             started: Instant::now(),
             multi: self.multi.clone(),
             bars: Vec::new(),
+            lines: self.lines.clone(),
         }
-    }
-
-    fn println(&self, line: String) {
-        self.multi.suspend(|| std::eprintln!("{line}"));
     }
 }
 
@@ -133,6 +146,7 @@ pub struct Phase {
     started: Instant,
     multi: MultiProgress,
     bars: Vec<ProgressBar>,
+    lines: Lines,
 }
 
 impl Phase {
@@ -160,7 +174,7 @@ impl Phase {
             self.name,
             self.seconds()
         );
-        self.multi.suspend(|| std::eprintln!("{line}"));
+        self.lines.print(&self.multi, line);
     }
 }
 
@@ -184,7 +198,13 @@ impl Drop for Phase {
 mod tests {
     use super::*;
     use indicatif::TermLike;
-    use std::sync::{Arc, Mutex};
+
+    /// `p` with its plain lines kept in the returned list.
+    fn capturing(mut p: Progress) -> (Progress, Arc<Mutex<Vec<String>>>) {
+        let v = Arc::new(Mutex::new(Vec::new()));
+        p.lines = Lines(Some(v.clone()));
+        (p, v)
+    }
 
     /// A terminal that keeps what is written to it.
     #[derive(Debug, Clone, Default)]
@@ -234,15 +254,24 @@ mod tests {
 
     #[test]
     fn without_a_terminal_the_bars_are_hidden() {
-        let p = Progress::new(false);
+        let (p, lines) = capturing(Progress::new(false));
         assert!(p.is_hidden());
         let mut phase = p.phase("upload vpc", "3 objects");
         let bar = phase.bar("vpc", 3, "objects");
         assert!(bar.is_hidden());
         bar.inc(3);
-        phase.finish("3 objects");
-        // Nothing registered: plain lines go straight to stderr.
+        phase.finish("3 objects, 120 bytes");
+        // Nothing registered: other lines go straight to stderr.
         assert!(ACTIVE.lock().unwrap().is_none());
+        // The phase still says when it starts and ends, in plain lines.
+        let lines = lines.lock().unwrap().clone();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0], "e2e: upload vpc: started, 3 objects");
+        assert!(
+            lines[1].starts_with("e2e: upload vpc: done, 3 objects, 120 bytes, ")
+                && lines[1].ends_with(" s"),
+            "{lines:?}"
+        );
     }
 
     #[test]
