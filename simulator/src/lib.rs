@@ -5,11 +5,13 @@
 //!   manifest.
 //! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
 //! * [`simulate`]: the `simulate` command.
+//! * [`progress`]: progress bars (terminal only) and phase lines on stderr.
 
 pub mod bench;
 pub mod connector;
 pub mod e2e;
 pub mod ingest;
+pub mod progress;
 pub mod replay;
 pub mod simulate;
 pub mod synth;

@@ -6,7 +6,10 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::ArgGroup;
 
-use crate::synth::{self, vpc, BadDataKind, DirOutput, GenOptions, Service, VpcField, VpcFormat};
+use crate::synth::manifest::{Content, ManifestLine, ObjectEntry, ObjectKind};
+use crate::synth::{
+    self, vpc, BadDataKind, DirOutput, GenOptions, Output, Service, VpcField, VpcFormat,
+};
 use crate::tables::parse_datetime_ms;
 
 /// Flow log fields given with `--vpc-fields`.
@@ -212,17 +215,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
 /// Generates `opts` under `dir` and prints the one-line summary; returns the manifest path.
 pub fn generate_into(opts: &GenOptions, dir: &std::path::Path) -> anyhow::Result<PathBuf> {
     let started = Instant::now();
-    let mut out = DirOutput::create(dir, opts.service).with_context(|| {
-        format!(
-            "--out {}: cannot create the output directory",
-            dir.display()
-        )
-    })?;
-    let manifest_path = out.manifest_path().to_path_buf();
-    let summary = synth::generate(opts, &mut out)
-        .with_context(|| format!("writing under {}", dir.display()))?;
-    out.finish()
-        .with_context(|| format!("writing {}", manifest_path.display()))?;
+    let (manifest_path, summary) = generate_watched(opts, dir, &mut |_| {})?;
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let t = &summary.totals;
     println!(
@@ -240,6 +233,63 @@ pub fn generate_into(opts: &GenOptions, dir: &std::path::Path) -> anyhow::Result
         manifest_path.display()
     );
     Ok(manifest_path)
+}
+
+/// Generates `opts` under `dir`, calling `on_object` with each object's manifest entry as it
+/// is written (progress displays); returns the manifest path and the summary. Prints nothing.
+pub fn generate_watched(
+    opts: &GenOptions,
+    dir: &std::path::Path,
+    on_object: &mut dyn FnMut(&ObjectEntry),
+) -> anyhow::Result<(PathBuf, synth::Summary)> {
+    let out = DirOutput::create(dir, opts.service).with_context(|| {
+        format!(
+            "--out {}: cannot create the output directory",
+            dir.display()
+        )
+    })?;
+    let manifest_path = out.manifest_path().to_path_buf();
+    let mut watched = Watched { out, on_object };
+    let summary = synth::generate(opts, &mut watched)
+        .with_context(|| format!("writing under {}", dir.display()))?;
+    watched
+        .out
+        .finish()
+        .with_context(|| format!("writing {}", manifest_path.display()))?;
+    Ok((manifest_path, summary))
+}
+
+/// The records of `o` that count toward `--records`: those of the regular log objects (bad-data
+/// objects come on top, digests hold none).
+pub fn requested_records(o: &ObjectEntry) -> u64 {
+    match (o.kind, o.content) {
+        (ObjectKind::Log, Content::Ok) => o.record_count,
+        _ => 0,
+    }
+}
+
+/// A [`DirOutput`] that shows each manifest object entry to a callback.
+struct Watched<'a> {
+    out: DirOutput,
+    on_object: &'a mut dyn FnMut(&ObjectEntry),
+}
+
+impl Output for Watched<'_> {
+    fn put_object(
+        &mut self,
+        key: &str,
+        body: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.out.put_object(key, body)
+    }
+
+    fn manifest_line(&mut self, line: &ManifestLine) -> std::io::Result<()> {
+        self.out.manifest_line(line)?;
+        if let ManifestLine::Object(o) = line {
+            (self.on_object)(o);
+        }
+        Ok(())
+    }
 }
 
 /// `simulate --stack NAME`: generate with the stack's account and bucket, then upload.
@@ -466,5 +516,24 @@ mod tests {
         assert!(m.objects.len() >= 3);
         assert_eq!(m.expected_records().count(), 300);
         assert_eq!(m.totals.unwrap().records, 300);
+    }
+
+    #[test]
+    fn generate_watched_shows_every_object_once_as_the_manifest_lists_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = GenOptions::new(Service::Cloudtrail, 250, 3);
+        opts.bad_data = vec![BadDataKind::MalformedLines, BadDataKind::Empty];
+        let mut seen = Vec::new();
+        let (path, summary) =
+            generate_watched(&opts, dir.path(), &mut |o| seen.push(o.clone())).unwrap();
+        let m = synth::manifest::Manifest::read(&path).unwrap();
+        assert_eq!(seen, m.objects);
+        assert_eq!(seen.len() as u64, summary.totals.objects);
+        // The regular log objects hold exactly the records asked for (bad data comes on top).
+        let regular: u64 = seen.iter().map(requested_records).sum();
+        assert_eq!(regular, 250);
+        assert!(seen
+            .iter()
+            .any(|o| o.record_count > 0 && requested_records(o) == 0));
     }
 }

@@ -458,7 +458,15 @@ async fn exactly_once_and_deleted() {
     // Regular objects (~1 MB of row JSON) exceed the hold-back and stream
     // their batches; the small malformed objects are held and send nothing.
     c.hold_back_bytes = 300_000;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    c.objects_done = Some(done.clone());
     let stats = run_until_drained(&c, &s3, &sqs).await;
+    // The live counter of objects done is the sum of the objects and skipped objects.
+    let t = stats.total();
+    assert_eq!(
+        done.load(std::sync::atomic::Ordering::Relaxed),
+        t.objects + t.objects_skipped
+    );
 
     let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
     assert!(seen.bad_requests.is_empty(), "{:?}", seen.bad_requests);

@@ -138,8 +138,13 @@ pub struct ConnectorConfig {
     /// top) and of each chunk of an S3 body; a call past it counts as a
     /// transport failure.
     pub aws_call_timeout: Duration,
-    /// Log events (errors, malformed data, decisions) to stderr.
+    /// Log events (errors, malformed data, decisions) to stderr (above the progress bars,
+    /// see [`crate::progress::eprintln`]).
     pub log: bool,
+    /// Counted up once per object done: read to its end and fully ingested, or acknowledged
+    /// without reading (the sum of [`RouteStats::objects`] and [`RouteStats::objects_skipped`],
+    /// over every route and every run given the same counter), for progress displays.
+    pub objects_done: Option<Arc<AtomicU64>>,
 }
 
 impl ConnectorConfig {
@@ -159,6 +164,7 @@ impl ConnectorConfig {
             shutdown_grace: Duration::from_secs(30),
             aws_call_timeout: Duration::from_secs(30),
             log: true,
+            objects_done: None,
         }
     }
 
@@ -346,7 +352,13 @@ struct Ctx {
 impl Ctx {
     fn log(&self, route: &Route, msg: impl std::fmt::Display) {
         if self.config.log {
-            eprintln!("connector[{}]: {msg}", route.name);
+            crate::progress::eprintln(format_args!("connector[{}]: {msg}", route.name));
+        }
+    }
+
+    fn object_done(&self) {
+        if let Some(n) = &self.config.objects_done {
+            n.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -866,6 +878,7 @@ async fn process_object(
     let url = format!("s3://{}/{}", o.bucket, o.key);
     if let Some(why) = parse::skip_reason(route.service, &o.key) {
         counters.add(|s| s.objects_skipped += 1);
+        ctx.object_done();
         ctx.log(route, format!("{url}: skipped ({why})"));
         return Ok(());
     }
@@ -1015,6 +1028,7 @@ async fn process_object(
         s.bytes_read += summary.stored_bytes;
         s.bytes_decompressed += summary.decompressed_bytes;
     });
+    ctx.object_done();
     Ok(())
 }
 

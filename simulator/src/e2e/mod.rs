@@ -206,6 +206,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     let mut services = args.services.clone();
     services.sort();
     services.dedup();
+    let progress = crate::progress::Progress::stderr();
 
     // Stacks: the four S3 services share one bucket (separate prefixes and queues).
     let s3_services: Vec<Service> = services.iter().filter_map(|s| s.s3()).collect();
@@ -248,6 +249,9 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     // Generate and deliver.
     let mut expected: BTreeMap<E2eService, Expected> = BTreeMap::new();
     let mut delivery = BTreeMap::new();
+    // Objects the connector must finish: those its queues hear of (digests are filtered out by
+    // the notification), except the ones that end in the dead-letter queue.
+    let mut want_objects = 0u64;
     for s in &services {
         delivery.insert(s.label().to_string(), s.delivery().to_string());
         let Some(svc) = s.s3() else { continue };
@@ -266,33 +270,57 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         }
         opts.validate()?;
         let dir = run_dir.join(svc.name());
-        let manifest_path = crate::simulate::generate_into(&opts, &dir)?;
+        let mut phase = progress.phase(
+            format!("generate {}", svc.name()),
+            format!("{} records", args.records),
+        );
+        let bar = phase.bar(&format!("generate {}", svc.name()), args.records, "records");
+        let (manifest_path, summary) = crate::simulate::generate_watched(&opts, &dir, &mut |o| {
+            bar.inc(crate::simulate::requested_records(o))
+        })?;
+        let t = &summary.totals;
+        phase.finish(format_args!(
+            "{} objects ({} to ingest), {} records, {} bytes gzip",
+            t.objects, t.objects_to_ingest, t.records, t.bytes
+        ));
         let manifest = Manifest::read(&manifest_path)?;
         let objects: Vec<(String, PathBuf)> = manifest
             .objects
             .iter()
             .map(|o| (o.key.clone(), dir.join(&o.key)))
             .collect();
-        let up = crate::replay::upload_objects(
+        let mut phase = progress.phase(
+            format!("upload {}", svc.name()),
+            format!("{} objects", objects.len()),
+        );
+        let bar = phase.bar(
+            &format!("upload {}", svc.name()),
+            objects.len() as u64,
+            "objects",
+        );
+        let up = crate::replay::upload_objects_with(
             &s3,
             &target.bucket,
             objects,
             &crate::replay::UploadOptions::default(),
+            &bar,
         )
         .await?;
-        eprintln!(
-            "e2e: {} objects of {} uploaded in {:.1} s",
-            up.objects,
-            svc.name(),
-            up.seconds
-        );
+        phase.finish(format_args!("{} objects, {} bytes", up.objects, up.bytes));
+        want_objects += manifest
+            .objects
+            .iter()
+            .filter(|o| o.ingest && !check::must_dead_letter(o.content))
+            .count() as u64;
         expected.insert(*s, Expected::from_manifest(&manifest));
     }
     if services.contains(&E2eService::Eks) {
-        let (url, dlq, rows, objects) = eks::deliver(&cfn, &config, args, run_dir).await?;
+        let (url, dlq, rows, objects) =
+            eks::deliver(&cfn, &config, args, run_dir, &progress).await?;
         queues.insert(E2eService::Eks, (url, dlq));
         let mut e = Expected::from_rows(&rows);
         e.objects = objects;
+        want_objects += objects;
         expected.insert(E2eService::Eks, e);
     }
 
@@ -328,33 +356,70 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     cc.visibility_timeout_seconds = 10;
     cc.stop_after_empty_polls = Some(3);
     cc.log = true;
+    let objects_done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    cc.objects_done = Some(objects_done.clone());
+    let want_rows: u64 = expected.values().map(|e| e.records).sum();
+    let mut phase = progress.phase(
+        "drain",
+        format_args!(
+            "{want_objects} objects to finish and {want_rows} rows to ingest from {} queues",
+            queues.len()
+        ),
+    );
+    let objects_bar = phase.bar("drain objects", want_objects, "objects");
+    let rows_bar = phase.bar("drain rows", want_rows, "rows");
     let connector_started = Instant::now();
     let deadline = connector_started + Duration::from_secs(900);
     let mut rounds = Vec::new();
     // Bad objects come back after their visibility timeout until SQS dead-letters them:
     // run rounds until every queue is empty, visible and in flight.
-    loop {
-        let (_tx, rx) = tokio::sync::watch::channel(false);
-        let stats = connector::run(&cc, &s3, &sqs, rx)
-            .await
-            .context("running the connector")?;
-        rounds.push(serde_json::to_value(&stats)?);
-        let mut left = 0;
-        for (url, _) in queues.values() {
-            left += queue_depth(&sqs, url).await?;
+    let drain = async {
+        loop {
+            let (_tx, rx) = tokio::sync::watch::channel(false);
+            let stats = connector::run(&cc, &s3, &sqs, rx)
+                .await
+                .context("running the connector")?;
+            rounds.push(serde_json::to_value(&stats)?);
+            let mut left = 0;
+            for (url, _) in queues.values() {
+                left += queue_depth(&sqs, url).await?;
+            }
+            if left == 0 {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("{left} messages still in the queues after 15 minutes");
+            }
+            crate::progress::eprintln(format_args!(
+                "e2e: {left} messages wait for redelivery or the dead-letter queue; another round"
+            ));
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
-        if left == 0 {
-            break;
+        anyhow::Ok(())
+    };
+    // The bars follow the connector's objects and the endpoint's accepted rows.
+    let show = || {
+        objects_bar.set_position(objects_done.load(std::sync::atomic::Ordering::Relaxed));
+        rows_bar.set_position(server.stats().accepted_rows);
+    };
+    let ticker = async {
+        loop {
+            show();
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        if Instant::now() > deadline {
-            bail!("{left} messages still in the queues after 15 minutes");
-        }
-        eprintln!(
-            "e2e: {left} messages wait for redelivery or the dead-letter queue; another round"
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    tokio::select! {
+        r = drain => r?,
+        () = ticker => {}
     }
+    show();
     let connector_seconds = connector_started.elapsed().as_secs_f64();
+    phase.finish(format_args!(
+        "{} of {want_objects} objects finished, {} of {want_rows} rows accepted, {} connector rounds",
+        objects_bar.position(),
+        rows_bar.position(),
+        rounds.len()
+    ));
     let ingestion = server
         .shutdown()
         .await
@@ -532,6 +597,7 @@ mod eks {
         config: &aws_config::SdkConfig,
         args: &E2eArgs,
         _run_dir: &Path,
+        progress: &crate::progress::Progress,
     ) -> Result<(String, String, Vec<TableRow>, u64)> {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
@@ -572,26 +638,36 @@ mod eks {
         .context("deploying the EKS stack")?;
         eprintln!("e2e: deployed {STACK} in {:.1} s", report.seconds);
         let t0 = Instant::now();
+        let phase = progress.phase(
+            "eks logs",
+            format_args!("{} log events to CloudWatch Logs", run.events.len()),
+        );
         let d = synth_eks::deliver(&sink, &run)
             .await
             .map_err(anyhow::Error::msg)?;
-        eprintln!(
-            "e2e: {} EKS log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls",
+        phase.finish(format_args!(
+            "{} EKS log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls",
             d.log_events, d.audit_events, d.noise_events, d.put_calls
-        );
+        ));
         let bucket = &report.outputs["LogBucketName"];
         let prefix = &report.outputs["NotificationPrefix"];
+        let mut phase = progress.phase(
+            "eks firehose",
+            format_args!("{} audit events to reach S3", run.expected.len()),
+        );
+        let bar = phase.bar("eks firehose", run.expected.len() as u64, "events");
         let objects = wait_for_lines(
             &crate::replay::s3_client(config),
             bucket,
             prefix,
             run.expected.len(),
+            &bar,
         )
         .await?;
-        eprintln!(
-            "e2e: every EKS audit event reached S3 in {:.1} s",
+        phase.finish(format_args!(
+            "every EKS audit event reached S3 in {objects} objects ({:.1} s since the first PutLogEvents)",
             t0.elapsed().as_secs_f64()
-        );
+        ));
         let rows = run
             .expected
             .iter()
@@ -612,6 +688,7 @@ mod eks {
         bucket: &str,
         prefix: &str,
         want: usize,
+        bar: &indicatif::ProgressBar,
     ) -> Result<u64> {
         let deadline = Instant::now() + Duration::from_secs(300);
         let mut counted: BTreeMap<String, usize> = BTreeMap::new();
@@ -648,6 +725,7 @@ mod eks {
                 }
             }
             let have: usize = counted.values().sum();
+            bar.set_position(have as u64);
             if have >= want {
                 return Ok(counted.len() as u64);
             }

@@ -3,8 +3,9 @@
 use anyhow::{Context, Result};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -41,30 +42,34 @@ pub struct UploadStats {
     pub seconds: f64,
 }
 
-/// Uploads each `(key, file)` to `bucket`, in the given order of starting.
+/// Uploads each `(key, file)` to `bucket`, in the given order of starting; with
+/// [`UploadOptions::progress`], a bar of objects (and bytes) on stderr if it is a terminal.
 pub async fn upload_objects(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     objects: Vec<(String, PathBuf)>,
     opts: &UploadOptions,
 ) -> Result<UploadStats> {
+    let pb = ProgressBar::with_draw_target(
+        Some(objects.len() as u64),
+        crate::progress::draw_target(opts.progress && crate::progress::stderr_is_terminal()),
+    )
+    .with_style(crate::progress::style("upload", "objects"));
+    let r = upload_objects_with(s3, bucket, objects, opts, &pb).await;
+    pb.finish_and_clear();
+    r
+}
+
+/// [`upload_objects`], counting each uploaded object on `pb` (its length is left alone) and
+/// showing the bytes uploaded as its message.
+pub async fn upload_objects_with(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    objects: Vec<(String, PathBuf)>,
+    opts: &UploadOptions,
+    pb: &ProgressBar,
+) -> Result<UploadStats> {
     let started = Instant::now();
-    let total: u64 = objects
-        .iter()
-        .map(|(_, p)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .sum();
-    let pb = if opts.progress {
-        let pb = ProgressBar::new(total);
-        pb.set_style(
-            ProgressStyle::with_template(
-                "{spinner} upload {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-            )
-            .expect("valid template"),
-        );
-        pb
-    } else {
-        ProgressBar::hidden()
-    };
     let sem = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let interval = opts
         .objects_per_second
@@ -72,6 +77,7 @@ pub async fn upload_objects(
         .map(|r| Duration::from_secs_f64(1.0 / r));
     let mut tasks = tokio::task::JoinSet::new();
     let mut next_start = Instant::now();
+    let uploaded = Arc::new(AtomicU64::new(0));
     for (key, path) in objects {
         if let Some(iv) = interval {
             let now = Instant::now();
@@ -82,11 +88,14 @@ pub async fn upload_objects(
         }
         let permit = sem.clone().acquire_owned().await.expect("semaphore open");
         let (s3, bucket, opts, pb) = (s3.clone(), bucket.to_string(), opts.clone(), pb.clone());
+        let uploaded = Arc::clone(&uploaded);
         tasks.spawn(async move {
             let _permit = permit;
             let r = upload_one(&s3, &bucket, &key, &path, &opts).await;
             if let Ok((bytes, _)) = &r {
-                pb.inc(*bytes);
+                let total = uploaded.fetch_add(*bytes, Ordering::Relaxed) + bytes;
+                pb.set_message(HumanBytes(total).to_string());
+                pb.inc(1);
             }
             r.with_context(|| format!("uploading {} to s3://{bucket}/{key}", path.display()))
         });
@@ -98,7 +107,6 @@ pub async fn upload_objects(
         stats.bytes += bytes;
         stats.multipart_objects += u64::from(multipart);
     }
-    pb.finish_and_clear();
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
 }
