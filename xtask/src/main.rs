@@ -2,6 +2,7 @@
 
 mod bench;
 mod e2e;
+mod fuzz;
 mod lint;
 mod localstack;
 mod render;
@@ -29,6 +30,9 @@ enum Command {
     E2e(e2e::E2eArgs),
     /// Measure throughput and memory (release build); prints figures, asserts nothing.
     Bench(bench::BenchArgs),
+    /// Coverage-guided fuzzing (libFuzzer, stable toolchain) of every parser, the notification
+    /// decoder and the ingestion endpoint; a failing input becomes a regression test.
+    Fuzz(fuzz::FuzzArgs),
     /// Run cfn-lint (pinned) over every rendered template.
     Lint,
     /// Start, stop or inspect a detached LocalStack (host mode).
@@ -53,6 +57,9 @@ fn main() {
         Command::Lint => lint::run(&root()),
         Command::E2e(args) => e2e::run(&root(), &args),
         Command::Bench(args) => bench::run(&root(), args),
+        Command::Fuzz(args) => {
+            fuzz::run(&root(), &args).and_then(|runs| fuzz::require_no_failures(&runs))
+        }
         Command::Test => test::run(&root()),
         Command::Localstack(cmd) => localstack::run(cmd),
     };

@@ -123,6 +123,38 @@ fn rebuilt_targets(messages: &str) -> Vec<String> {
     names
 }
 
+/// Seconds per target of the bounded fuzzing pass.
+const FUZZ_SECONDS: u64 = 8;
+
+/// `cargo xtask fuzz --seconds 8`: each target is one test, failed when it found a failing
+/// input (then copied into `fuzz/regressions/`).
+fn fuzz_pass(root: &Path) -> Counts {
+    println!("==> fuzz: a bounded pass (`cargo xtask fuzz --seconds {FUZZ_SECONDS}`)");
+    let args = crate::fuzz::FuzzArgs {
+        seconds: FUZZ_SECONDS,
+        targets: Vec::new(),
+    };
+    match crate::fuzz::run(root, &args) {
+        Ok(runs) => {
+            let failed = runs.iter().filter(|r| !r.failures.is_empty()).count() as u64;
+            if let Err(error) = crate::fuzz::require_no_failures(&runs) {
+                println!("fuzz FAILED: {error:#}");
+            }
+            Counts {
+                passed: runs.len() as u64 - failed,
+                failed,
+            }
+        }
+        Err(error) => {
+            println!("fuzz FAILED: {error:#}");
+            Counts {
+                passed: 0,
+                failed: crate::fuzz::TARGETS.len() as u64,
+            }
+        }
+    }
+}
+
 /// Records per service in the two end-to-end runs (2,500 records each).
 const E2E_RECORDS: u64 = 500;
 
@@ -241,6 +273,10 @@ pub fn run(root: &Path) -> Result<()> {
     failed += c.failed;
 
     let c = no_rebuild(root)?;
+    passed += c.passed;
+    failed += c.failed;
+
+    let c = fuzz_pass(root);
     passed += c.passed;
     failed += c.failed;
 

@@ -55,7 +55,7 @@ pub use schema::{
     STREAM_NAMES,
 };
 pub use server::{
-    ingest_url, serve, validate_dcr_id, Config, Injected, RowsPage, Server, Stats, StreamCounts,
-    API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE, SHUTDOWN_GRACE,
+    app, ingest_url, serve, validate_dcr_id, Config, Injected, RowsPage, Server, Stats,
+    StreamCounts, API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE, SHUTDOWN_GRACE,
 };
 pub use store::{Batch, NewRow, Rows, Store, StoredRow};

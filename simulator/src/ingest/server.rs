@@ -220,6 +220,35 @@ pub fn ingest_url(base_url: &str, dcr_id: &str, stream: &str) -> String {
 
 /// Starts the mock on 127.0.0.1 on the caller's tokio runtime.
 pub async fn serve(config: Config) -> Result<Server> {
+    let port = config.port;
+    let grace = config.shutdown_grace;
+    let (state, dcr_id) = app_state(config)?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{port}"))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, router(state.clone()), rx, grace));
+    Ok(Server {
+        addr,
+        base_url: format!("http://{addr}"),
+        dcr_id,
+        state,
+        shutdown: tx,
+        task,
+    })
+}
+
+/// The endpoint as a service without a socket (`tower::ServiceExt::oneshot` on it): what
+/// [`serve`] runs on each connection, for in-process callers such as the fuzz targets. The
+/// `port` and `shutdown_grace` of `config` are not used. Needs a tokio runtime to be called.
+pub fn app(config: Config) -> Result<Router> {
+    let (state, _) = app_state(config)?;
+    Ok(router(state))
+}
+
+/// The checked configuration as the handlers' state, and the DCR id they answer to.
+fn app_state(config: Config) -> Result<(Arc<AppState>, String)> {
     config.faults.validate()?;
     let dcr_id = match config.dcr_id {
         Some(id) => {
@@ -241,10 +270,6 @@ pub async fn serve(config: Config) -> Result<Server> {
         Some(p) => Store::open(p)?,
         None => Store::in_memory()?,
     };
-    let listener = TcpListener::bind(("127.0.0.1", config.port))
-        .await
-        .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
-    let addr = listener.local_addr()?;
     let decider = Decider::new(config.faults);
     let state = Arc::new(AppState {
         dcr_id: dcr_id.clone(),
@@ -257,21 +282,7 @@ pub async fn serve(config: Config) -> Result<Server> {
         }),
         decider: Mutex::new(decider),
     });
-    let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(
-        listener,
-        router(state.clone()),
-        rx,
-        config.shutdown_grace,
-    ));
-    Ok(Server {
-        addr,
-        base_url: format!("http://{addr}"),
-        dcr_id,
-        state,
-        shutdown: tx,
-        task,
-    })
+    Ok((state, dcr_id))
 }
 
 fn router(state: Arc<AppState>) -> Router {
