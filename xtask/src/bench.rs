@@ -4,7 +4,6 @@
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
-use std::process::Command;
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -21,7 +20,7 @@ pub struct BenchArgs {
 
 pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
     harness::localstack_venv().context("building the LocalStack venv")?;
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = crate::cargo::command();
     cmd.current_dir(root)
         .args(["run", "--release", "-p", "simulator", "--", "bench"])
         .args([

@@ -7,7 +7,6 @@
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
-use std::process::Command;
 
 #[derive(clap::Args, Debug)]
 pub struct E2eArgs {
@@ -35,7 +34,7 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     println!("==> LocalStack venv (built once from the hash-checked lock, then reused)");
     harness::localstack_venv().context("building the LocalStack venv")?;
     println!("==> building and running `simulator e2e`");
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = crate::cargo::command();
     cmd.current_dir(root)
         .args(["run", "-p", "simulator", "--", "e2e"])
         .args([

@@ -66,7 +66,7 @@ pub fn build(root: &Path) -> Result<()> {
     let mut instrument: Vec<&str> = INSTRUMENTED.to_vec();
     instrument.extend_from_slice(TARGETS);
     let status = harness::end_with_this_process(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        crate::cargo::command()
             .current_dir(root)
             .args(["build", "-p", "fuzz", "--features", "libfuzzer", "--bins"])
             .env("RUSTC_WORKSPACE_WRAPPER", root.join("fuzz/rustc-sancov"))

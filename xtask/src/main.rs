@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask <command>`.
 
 mod bench;
+mod cargo;
 mod e2e;
 mod fuzz;
 mod lint;

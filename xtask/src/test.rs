@@ -65,7 +65,7 @@ fn regex_lite(pattern: &str) -> regex::Regex {
 }
 
 fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    crate::cargo::command()
 }
 
 /// The packages whose builds the xtasks start (`cargo xtask` builds xtask, `cargo xtask e2e`
