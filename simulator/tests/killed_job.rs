@@ -131,7 +131,14 @@ fn a_sigkilled_e2e_leaves_no_process_and_the_next_run_starts_cleanly() {
 
     e2e.kill().unwrap(); // SIGKILL: no handler, no Drop, no unwinding
     e2e.wait().unwrap();
+    let killed = Instant::now();
     let gone = wait_until(Duration::from_secs(15), || tree.keys().all(|p| !alive(*p)));
+    eprintln!(
+        "{} processes of the killed e2e ({} Lambda workers) gone {:.1} s after the SIGKILL",
+        tree.len(),
+        tree.values().filter(|c| c.contains("bootstrap.py")).count(),
+        killed.elapsed().as_secs_f64()
+    );
     let left: BTreeSet<String> = tree
         .iter()
         .filter(|(p, _)| alive(**p))
