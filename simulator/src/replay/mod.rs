@@ -9,7 +9,7 @@ mod cwl;
 mod upload;
 
 pub use cwl::CloudWatchLogs;
-pub use upload::{upload_objects, UploadOptions, UploadStats};
+pub use upload::{now_ms, upload_objects, UploadOptions, UploadStats};
 
 use crate::synth::Service;
 use anyhow::{bail, Context, Result};
