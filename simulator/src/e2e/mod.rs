@@ -7,23 +7,31 @@
 //! queues holding exactly the bad objects, nothing left behind. Everything started is stopped.
 
 pub mod check;
+pub mod checkdb;
+mod eks;
+pub mod junit;
+mod report;
+pub mod timing;
 
 use crate::connector::{self, ConnectorConfig, IngestTarget, Route};
 use crate::ingest;
-use crate::synth::{manifest::Manifest, BadDataKind, GenOptions, Service};
-use crate::tables::TableRow;
+use crate::synth::manifest::{ManifestLine, ManifestLines};
+use crate::synth::{BadDataKind, GenOptions, Service};
+use crate::tables::parse_datetime_ms;
 use anyhow::{bail, Context, Result};
-use check::{compare, Expected, ServiceCheck};
+use check::{canonical, Expected, ServiceCheck};
+use checkdb::CheckDb;
 use deployer::{StackRequest, Target};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
+pub use report::Report;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
+pub(crate) const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
 const TOKEN: &str = "e2e-bearer-token";
 const ALL_STACK: &str = "sentinel-e2e-all";
 
@@ -46,6 +54,16 @@ impl E2eService {
             E2eService::Cloudtrail => Some(Service::Cloudtrail),
             E2eService::Cloudwatch => Some(Service::Cloudwatch),
             E2eService::Eks => None,
+        }
+    }
+    /// Lower-case name (the check database's tables).
+    fn key(self) -> &'static str {
+        match self {
+            E2eService::Vpc => "vpc",
+            E2eService::Guardduty => "guardduty",
+            E2eService::Cloudtrail => "cloudtrail",
+            E2eService::Cloudwatch => "cloudwatch",
+            E2eService::Eks => "eks",
         }
     }
     fn label(self) -> &'static str {
@@ -103,25 +121,12 @@ pub struct E2eArgs {
     /// Where the JSON report goes (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Also write the checks as JUnit XML here (one test case per service and check).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Use this running LocalStack instead of starting one.
     #[arg(long)]
     pub endpoint: Option<String>,
-}
-
-/// The JSON report.
-#[derive(Debug, Serialize)]
-pub struct Report {
-    pub ok: bool,
-    pub records_per_service: u64,
-    pub seed: u64,
-    pub faults: bool,
-    pub bad_data: bool,
-    pub localstack_mode: String,
-    pub seconds_total: f64,
-    pub services: Vec<ServiceCheck>,
-    pub delivery: BTreeMap<String, String>,
-    pub connector: serde_json::Value,
-    pub ingestion: serde_json::Value,
 }
 
 /// Runs the whole pipeline; `Ok(true)` when every check passed.
@@ -158,9 +163,10 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     if let Some(ls) = ls {
         ls.stop().context("stopping LocalStack")?;
     }
-    let (checks, delivery, connector_stats, ingestion_stats) = result?;
+    let out = result?;
+    let checks = out.checks;
     let ok = checks.iter().all(ServiceCheck::ok);
-    print_table(&checks);
+    report::print_table(&checks);
     let report = Report {
         ok,
         records_per_service: args.records,
@@ -169,10 +175,11 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         bad_data: args.bad_data,
         localstack_mode: mode,
         seconds_total: started.elapsed().as_secs_f64(),
+        connector_seconds: out.connector_seconds,
         services: checks,
-        delivery,
-        connector: connector_stats,
-        ingestion: ingestion_stats,
+        delivery: out.delivery,
+        connector: out.connector,
+        ingestion: out.ingestion,
     };
     let path = args
         .report
@@ -185,18 +192,24 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         path.display(),
         report.seconds_total
     );
+    if let Some(j) = &args.junit {
+        std::fs::write(j, junit::junit_xml(&report.services)?)
+            .with_context(|| format!("writing {}", j.display()))?;
+        println!("junit: {}", j.display());
+    }
     for (svc, how) in &report.delivery {
         println!("  {svc}: {how}");
     }
     Ok(ok)
 }
 
-type PipelineOut = (
-    Vec<ServiceCheck>,
-    BTreeMap<String, String>,
-    serde_json::Value,
-    serde_json::Value,
-);
+struct PipelineOut {
+    checks: Vec<ServiceCheck>,
+    delivery: BTreeMap<String, String>,
+    connector_seconds: f64,
+    connector: serde_json::Value,
+    ingestion: serde_json::Value,
+}
 
 async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<PipelineOut> {
     let config = deployer::sdk_config(&Target::localstack(endpoint)).await;
@@ -245,7 +258,11 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         }
     }
 
-    // Generate and deliver.
+    // Generate and deliver; the expected rows go to the check database as they are read.
+    let check_db = CheckDb::create(&run_dir.join("check.db"))?;
+    for s in &services {
+        check_db.add_service(s.key())?;
+    }
     let mut expected: BTreeMap<E2eService, Expected> = BTreeMap::new();
     let mut delivery = BTreeMap::new();
     for s in &services {
@@ -267,12 +284,16 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         opts.validate()?;
         let dir = run_dir.join(svc.name());
         let manifest_path = crate::simulate::generate_into(&opts, &dir)?;
-        let manifest = Manifest::read(&manifest_path)?;
-        let objects: Vec<(String, PathBuf)> = manifest
-            .objects
-            .iter()
-            .map(|o| (o.key.clone(), dir.join(&o.key)))
-            .collect();
+        let mut exp = Expected::default();
+        let mut objects: Vec<(String, PathBuf)> = Vec::new();
+        check_db.begin()?;
+        for line in ManifestLines::open(&manifest_path)? {
+            if let ManifestLine::Object(o) = line? {
+                exp.add_object(&check_db, s.key(), &o)?;
+                objects.push((o.key.clone(), dir.join(&o.key)));
+            }
+        }
+        check_db.commit()?;
         let up = crate::replay::upload_objects(
             &s3,
             &target.bucket,
@@ -280,19 +301,22 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
             &crate::replay::UploadOptions::default(),
         )
         .await?;
+        check_db.begin()?;
+        for (key, at) in &up.written_ms {
+            check_db.written(s.key(), key, *at)?;
+        }
+        check_db.commit()?;
         eprintln!(
             "e2e: {} objects of {} uploaded in {:.1} s",
             up.objects,
             svc.name(),
             up.seconds
         );
-        expected.insert(*s, Expected::from_manifest(&manifest));
+        expected.insert(*s, exp);
     }
     if services.contains(&E2eService::Eks) {
-        let (url, dlq, rows, objects) = eks::deliver(&cfn, &config, args, run_dir).await?;
+        let (url, dlq, e) = eks::deliver(&cfn, &config, args, &check_db).await?;
         queues.insert(E2eService::Eks, (url, dlq));
-        let mut e = Expected::from_rows(&rows);
-        e.objects = objects;
         expected.insert(E2eService::Eks, e);
     }
 
@@ -360,35 +384,42 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         .await
         .context("stopping the ingestion endpoint")?;
 
-    // Check.
+    // Check: the stored rows go to the check database page by page, then one query per
+    // service compares them with the expected rows.
     let store = ingest::Store::open(&db)?;
     let mut checks = Vec::new();
     for (s, exp) in &expected {
         let table = s.connector_service().table();
         let stream = ingest::stream_for_table(table);
-        let mut rows: Vec<TableRow> = Vec::new();
+        check_db.begin()?;
         for r in store.rows(stream.name)? {
             let r = r?;
-            rows.push(
-                r.table_row(table)
-                    .with_context(|| format!("a stored {} row does not parse", stream.name))?,
-            );
+            let row = r
+                .table_row(table)
+                .with_context(|| format!("a stored {} row does not parse", stream.name))?;
+            let at = parse_datetime_ms(&r.received_at).with_context(|| {
+                format!(
+                    "{} row {}: received_at {}",
+                    stream.name, r.id, r.received_at
+                )
+            })?;
+            check_db.got(s.key(), at, &canonical(&row))?;
         }
-        let mut c = compare(s.label(), table, exp, &rows);
+        check_db.commit()?;
+        let mut c = check::compare(&check_db, s.key(), s.label(), table, exp)?;
         let (url, dlq) = &queues[s];
         c.left_in_queue = queue_depth(&sqs, url).await?;
         c.dlq_actual = dead_letters(&sqs, dlq).await?;
-        c.seconds = connector_seconds;
-        c.records_per_second = c.ingested as f64 / connector_seconds.max(1e-9);
         c.delivered_by_simulator = *s != E2eService::Eks;
         checks.push(c);
     }
-    Ok((
+    Ok(PipelineOut {
         checks,
         delivery,
-        serde_json::Value::Array(rounds),
-        serde_json::to_value(&ingestion)?,
-    ))
+        connector_seconds,
+        connector: serde_json::Value::Array(rounds),
+        ingestion: serde_json::to_value(&ingestion)?,
+    })
 }
 
 fn generator_service(s: Service) -> generator::facts::Service {
@@ -465,196 +496,4 @@ async fn dead_letters(sqs: &aws_sdk_sqs::Client, dlq: &str) -> Result<Vec<String
         }
     }
     Ok(keys.into_iter().collect())
-}
-
-fn print_table(checks: &[ServiceCheck]) {
-    println!(
-        "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9}  dlq",
-        "service",
-        "table",
-        "objects",
-        "generated",
-        "ingested",
-        "missing",
-        "dup",
-        "unexpect",
-        "malformed",
-        "seconds",
-        "records/s",
-    );
-    for c in checks {
-        println!(
-            "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8.1} {:>9.0}  {}/{}{}",
-            c.service,
-            c.table,
-            c.objects,
-            c.records_generated,
-            c.ingested,
-            c.missing,
-            c.duplicated,
-            c.unexpected,
-            c.malformed,
-            c.seconds,
-            c.records_per_second,
-            c.dlq_actual.len(),
-            c.dlq_expected.len(),
-            if c.ok() { "  ok" } else { "  MISMATCH" }
-        );
-        for e in &c.examples {
-            println!("    {e}");
-        }
-        if c.left_in_queue > 0 {
-            println!("    {} messages left in the queue", c.left_in_queue);
-        }
-        if c.dlq_actual != c.dlq_expected {
-            println!(
-                "    dead-letter queue holds {:?}, expected {:?}",
-                c.dlq_actual, c.dlq_expected
-            );
-        }
-    }
-}
-
-mod eks {
-    //! EKS for the e2e run: audit events and control-plane noise go into CloudWatch Logs, and
-    //! the stack's subscription filter, Firehose stream and transform Lambda (run by the
-    //! LocalStack plugin) deliver them to S3 for real.
-    use super::*;
-    use crate::synth::eks::{self as synth_eks, EksOptions, LogsSink};
-
-    const CLUSTER: &str = "e2e-cluster";
-    const STACK: &str = "sentinel-e2e-eks";
-
-    /// Deploys the EKS stack, writes the events, waits until every audit event is in S3 (the
-    /// Firehose buffer flushes on its interval), and returns the queue, the DLQ and the rows.
-    pub async fn deliver(
-        cfn: &aws_sdk_cloudformation::Client,
-        config: &aws_config::SdkConfig,
-        args: &E2eArgs,
-        _run_dir: &Path,
-    ) -> Result<(String, String, Vec<TableRow>, u64)> {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_millis() as i64;
-        let opts = EksOptions::new(
-            CLUSTER,
-            args.records,
-            args.seed,
-            synth_eks::recent_start_ms(now_ms, 30),
-        );
-        let run = synth_eks::generate(&opts);
-        let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
-        // The subscription filter is a stack resource once the log group exists.
-        sink.create_log_group(&run.log_group)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        let spec = StackSpec {
-            kind: StackKind::Eks,
-            cloud: Cloud::Commercial,
-        };
-        let report = deployer::deploy(
-            cfn,
-            &StackRequest {
-                stack_name: STACK.into(),
-                template: render::render(&spec.build(), Format::Json),
-                parameters: vec![
-                    ("EKSClusterName".into(), CLUSTER.into()),
-                    ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
-                    ("LogGroupExists".into(), "true".into()),
-                    ("QueueVisibilityTimeout".into(), "30".into()),
-                    ("MaxReceiveCount".into(), "3".into()),
-                ],
-                timeout: Duration::from_secs(300),
-                progress: false,
-            },
-        )
-        .await
-        .context("deploying the EKS stack")?;
-        eprintln!("e2e: deployed {STACK} in {:.1} s", report.seconds);
-        let t0 = Instant::now();
-        let d = synth_eks::deliver(&sink, &run)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        eprintln!(
-            "e2e: {} EKS log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls",
-            d.log_events, d.audit_events, d.noise_events, d.put_calls
-        );
-        let bucket = &report.outputs["LogBucketName"];
-        let prefix = &report.outputs["NotificationPrefix"];
-        let objects = wait_for_lines(
-            &crate::replay::s3_client(config),
-            bucket,
-            prefix,
-            run.expected.len(),
-        )
-        .await?;
-        eprintln!(
-            "e2e: every EKS audit event reached S3 in {:.1} s",
-            t0.elapsed().as_secs_f64()
-        );
-        let rows = run
-            .expected
-            .iter()
-            .map(|e| TableRow::AWSEKSLogs_CL(e.row.clone()))
-            .collect();
-        Ok((
-            report.outputs["SentinelSQSQueueURL"].clone(),
-            report.outputs["DeadLetterQueueURL"].clone(),
-            rows,
-            objects,
-        ))
-    }
-
-    /// Waits (deadline 5 min) until the `.gz` objects under `prefix` hold `want` lines;
-    /// returns how many objects that took.
-    async fn wait_for_lines(
-        s3: &aws_sdk_s3::Client,
-        bucket: &str,
-        prefix: &str,
-        want: usize,
-    ) -> Result<u64> {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        let mut counted: BTreeMap<String, usize> = BTreeMap::new();
-        loop {
-            let mut pages = s3
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                for o in page?.contents() {
-                    let key = o.key().unwrap_or_default().to_string();
-                    if counted.contains_key(&key) || !key.ends_with(".gz") {
-                        continue;
-                    }
-                    let body = s3
-                        .get_object()
-                        .bucket(bucket)
-                        .key(&key)
-                        .send()
-                        .await?
-                        .body
-                        .collect()
-                        .await?
-                        .into_bytes();
-                    let mut text = String::new();
-                    std::io::Read::read_to_string(
-                        &mut flate2::read::MultiGzDecoder::new(&body[..]),
-                        &mut text,
-                    )
-                    .with_context(|| format!("s3://{bucket}/{key} is not gzip text"))?;
-                    counted.insert(key, text.lines().filter(|l| !l.trim().is_empty()).count());
-                }
-            }
-            let have: usize = counted.values().sum();
-            if have >= want {
-                return Ok(counted.len() as u64);
-            }
-            if Instant::now() > deadline {
-                bail!("after 5 minutes only {have} of {want} EKS audit events reached s3://{bucket}/{prefix}");
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-    }
 }
