@@ -17,6 +17,7 @@ use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
 use std::collections::{BTreeMap, HashMap};
+
 use std::time::{Duration, Instant};
 
 const CLUSTER: &str = "e2e-cluster";
@@ -44,25 +45,22 @@ fn event_key(message: &str) -> Option<String> {
     ))
 }
 
-/// Deploys the EKS stack, writes the events chunk by chunk (each PutLogEvents call a delivery
-/// unit of the check, written when the call returned), waits until every audit event is in
-/// S3 (the Firehose buffer flushes on its interval), and returns the queue, the DLQ and the
-/// expectation.
-pub async fn deliver(
+/// The deployed EKS stack: where its events go and where its notifications come.
+pub struct EksStack {
+    pub queue: String,
+    pub dlq: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub log_group: String,
+}
+
+/// Creates the log group and deploys the EKS stack (its subscription filter needs the group).
+pub async fn deploy(
     cfn: &aws_sdk_cloudformation::Client,
     config: &aws_config::SdkConfig,
-    args: &E2eArgs,
-    db: &CheckDb,
-) -> Result<(String, String, Expected)> {
-    let service = E2eService::Eks.key();
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis() as i64;
-    let start_ms = synth_eks::recent_start_ms(now_ms, 30);
-    let opts = |i: u64, n: u64| EksOptions::new(CLUSTER, n, chunk_seed(args.seed, i), start_ms);
-    let log_group = opts(0, 1).log_group();
+) -> Result<EksStack> {
+    let log_group = EksOptions::new(CLUSTER, 1, 0, 0).log_group();
     let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
-    // The subscription filter is a stack resource once the log group exists.
     sink.create_log_group(&log_group)
         .await
         .map_err(anyhow::Error::msg)?;
@@ -89,11 +87,38 @@ pub async fn deliver(
     .await
     .context("deploying the EKS stack")?;
     eprintln!("e2e: deployed {STACK} in {:.1} s", report.seconds);
+    let o = &report.outputs;
+    Ok(EksStack {
+        queue: o["SentinelSQSQueueURL"].clone(),
+        dlq: o["DeadLetterQueueURL"].clone(),
+        bucket: o["LogBucketName"].clone(),
+        prefix: o["NotificationPrefix"].clone(),
+        log_group,
+    })
+}
+
+/// Writes the events chunk by chunk (each PutLogEvents call a delivery unit of the check,
+/// written when the call returned) and waits until every audit event is in S3 (the Firehose
+/// buffer flushes on its interval); returns the expectation.
+pub async fn deliver(
+    config: &aws_config::SdkConfig,
+    stack: &EksStack,
+    args: &E2eArgs,
+    db: &CheckDb,
+) -> Result<Expected> {
+    let service = E2eService::Eks.key();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let start_ms = synth_eks::recent_start_ms(now_ms, 30);
+    let opts = |i: u64, n: u64| EksOptions::new(CLUSTER, n, chunk_seed(args.seed, i), start_ms);
+    let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
     let t0 = Instant::now();
     let mut expected = Expected::default();
     let (mut events, mut noise, mut calls) = (0u64, 0u64, 0u64);
     for (i, n) in chunks(args.records).enumerate() {
         let run = synth_eks::generate(&opts(i as u64, n));
+        debug_assert_eq!(run.log_group, stack.log_group);
         for s in run.streams() {
             sink.create_log_stream(&run.log_group, &s)
                 .await
@@ -135,8 +160,7 @@ pub async fn deliver(
         "e2e: {events} EKS log events ({} audit, {noise} other control-plane lines) in {calls} PutLogEvents calls",
         expected.records
     );
-    let bucket = &report.outputs["LogBucketName"];
-    let prefix = &report.outputs["NotificationPrefix"];
+    let (bucket, prefix) = (&stack.bucket, &stack.prefix);
     // Firehose and the Lambda take longer for more events.
     let deadline = Duration::from_secs(300 + args.records / 500);
     let objects = wait_for_lines(
@@ -152,11 +176,7 @@ pub async fn deliver(
         "e2e: every EKS audit event reached S3 in {:.1} s",
         t0.elapsed().as_secs_f64()
     );
-    Ok((
-        report.outputs["SentinelSQSQueueURL"].clone(),
-        report.outputs["DeadLetterQueueURL"].clone(),
-        expected,
-    ))
+    Ok(expected)
 }
 
 /// Waits (until `deadline`) until the `.gz` objects under `prefix` hold `want` lines;
@@ -213,5 +233,35 @@ async fn wait_for_lines(
             );
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_the_records_and_the_first_keeps_the_seed() {
+        assert_eq!(chunks(300).collect::<Vec<_>>(), vec![300]);
+        assert_eq!(chunks(CHUNK).collect::<Vec<_>>(), vec![CHUNK]);
+        assert_eq!(
+            chunks(2 * CHUNK + 5).collect::<Vec<_>>(),
+            vec![CHUNK, CHUNK, 5]
+        );
+        assert_eq!(chunk_seed(7, 0), 7);
+        assert_ne!(chunk_seed(7, 1), chunk_seed(7, 2));
+    }
+
+    #[test]
+    fn audit_events_have_keys_and_other_lines_none() {
+        let run = synth_eks::generate(&EksOptions::new(CLUSTER, 40, 3, 1_772_323_200_000));
+        let keys: Vec<String> = run
+            .events
+            .iter()
+            .filter_map(|e| event_key(&e.message))
+            .collect();
+        let want: Vec<String> = run.expected.iter().map(|e| e.key()).collect();
+        assert_eq!(keys, want);
+        assert!(run.noise_events > 0);
     }
 }

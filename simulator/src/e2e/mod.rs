@@ -29,6 +29,8 @@ pub use report::Report;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub(crate) const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
@@ -258,69 +260,16 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         }
     }
 
-    // Generate and deliver; the expected rows go to the check database as they are read.
-    let check_db = CheckDb::create(&run_dir.join("check.db"))?;
-    for s in &services {
-        check_db.add_service(s.key())?;
-    }
-    let mut expected: BTreeMap<E2eService, Expected> = BTreeMap::new();
-    let mut delivery = BTreeMap::new();
-    for s in &services {
-        delivery.insert(s.label().to_string(), s.delivery().to_string());
-        let Some(svc) = s.s3() else { continue };
-        let target = crate::replay::target_from_outputs(ALL_STACK, &outputs, svc)?;
-        let mut opts = GenOptions::new(svc, args.records, args.seed);
-        opts.account_id = target.account.clone();
-        opts.bucket = target.bucket.clone();
-        opts.region = deployer::LOCALSTACK_REGION.to_string();
-        if args.bad_data {
-            opts.bad_data = vec![
-                BadDataKind::MalformedLines,
-                BadDataKind::TruncatedGzip,
-                BadDataKind::NotGzip,
-                BadDataKind::Empty,
-            ];
-        }
-        opts.validate()?;
-        let dir = run_dir.join(svc.name());
-        let manifest_path = crate::simulate::generate_into(&opts, &dir)?;
-        let mut exp = Expected::default();
-        let mut objects: Vec<(String, PathBuf)> = Vec::new();
-        check_db.begin()?;
-        for line in ManifestLines::open(&manifest_path)? {
-            if let ManifestLine::Object(o) = line? {
-                exp.add_object(&check_db, s.key(), &o)?;
-                objects.push((o.key.clone(), dir.join(&o.key)));
-            }
-        }
-        check_db.commit()?;
-        let up = crate::replay::upload_objects(
-            &s3,
-            &target.bucket,
-            objects,
-            &crate::replay::UploadOptions::default(),
-        )
-        .await?;
-        check_db.begin()?;
-        for (key, at) in &up.written_ms {
-            check_db.written(s.key(), key, *at)?;
-        }
-        check_db.commit()?;
-        eprintln!(
-            "e2e: {} objects of {} uploaded in {:.1} s",
-            up.objects,
-            svc.name(),
-            up.seconds
-        );
-        expected.insert(*s, exp);
-    }
-    if services.contains(&E2eService::Eks) {
-        let (url, dlq, e) = eks::deliver(&cfn, &config, args, &check_db).await?;
-        queues.insert(E2eService::Eks, (url, dlq));
-        expected.insert(E2eService::Eks, e);
+    let eks_stack = match services.contains(&E2eService::Eks) {
+        true => Some(eks::deploy(&cfn, &config).await?),
+        false => None,
+    };
+    if let Some(e) = &eks_stack {
+        queues.insert(E2eService::Eks, (e.queue.clone(), e.dlq.clone()));
     }
 
-    // Ingestion endpoint and connector.
+    // The ingestion endpoint and the connector run while the logs are delivered, as they
+    // would in Sentinel: the latency of an object is that of the pipeline.
     let faults = if args.faults {
         ingest_faults(args.seed)
     } else {
@@ -352,33 +301,45 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     cc.visibility_timeout_seconds = 10;
     cc.stop_after_empty_polls = Some(3);
     cc.log = true;
-    let connector_started = Instant::now();
-    let deadline = connector_started + Duration::from_secs(900);
-    let mut rounds = Vec::new();
-    // Bad objects come back after their visibility timeout until SQS dead-letters them:
-    // run rounds until every queue is empty, visible and in flight.
-    loop {
-        let (_tx, rx) = tokio::sync::watch::channel(false);
-        let stats = connector::run(&cc, &s3, &sqs, rx)
-            .await
-            .context("running the connector")?;
-        rounds.push(serde_json::to_value(&stats)?);
-        let mut left = 0;
-        for (url, _) in queues.values() {
-            left += queue_depth(&sqs, url).await?;
-        }
-        if left == 0 {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("{left} messages still in the queues after 15 minutes");
-        }
-        eprintln!(
-            "e2e: {left} messages wait for redelivery or the dead-letter queue; another round"
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
+    let delivered = Arc::new(AtomicBool::new(false));
+    let queue_urls: Vec<String> = queues.values().map(|(url, _)| url.clone()).collect();
+    let connector = tokio::spawn(drain(
+        cc,
+        s3.clone(),
+        sqs.clone(),
+        queue_urls,
+        Arc::clone(&delivered),
+    ));
+
+    // Generate and deliver; the expected rows go to the check database as they are read.
+    let check_db = CheckDb::create(&run_dir.join("check.db"))?;
+    for s in &services {
+        check_db.add_service(s.key())?;
     }
-    let connector_seconds = connector_started.elapsed().as_secs_f64();
+    let mut delivery = BTreeMap::new();
+    for s in &services {
+        delivery.insert(s.label().to_string(), s.delivery().to_string());
+    }
+    let expected = match deliver(
+        args,
+        &services,
+        &outputs,
+        eks_stack.as_ref(),
+        &config,
+        &s3,
+        run_dir,
+        &check_db,
+    )
+    .await
+    {
+        Ok(e) => e,
+        Err(e) => {
+            connector.abort();
+            return Err(e);
+        }
+    };
+    delivered.store(true, Ordering::SeqCst);
+    let (rounds, connector_seconds) = connector.await.context("the connector task")??;
     let ingestion = server
         .shutdown()
         .await
@@ -420,6 +381,123 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         connector: serde_json::Value::Array(rounds),
         ingestion: serde_json::to_value(&ingestion)?,
     })
+}
+
+/// Generates every service's logs and delivers them where the service delivers them; the
+/// expected rows go to `check_db`.
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    args: &E2eArgs,
+    services: &[E2eService],
+    outputs: &BTreeMap<String, String>,
+    eks_stack: Option<&eks::EksStack>,
+    config: &aws_config::SdkConfig,
+    s3: &aws_sdk_s3::Client,
+    run_dir: &Path,
+    check_db: &CheckDb,
+) -> Result<BTreeMap<E2eService, Expected>> {
+    let mut expected = BTreeMap::new();
+    for s in services {
+        let Some(svc) = s.s3() else { continue };
+        let target = crate::replay::target_from_outputs(ALL_STACK, outputs, svc)?;
+        let mut opts = GenOptions::new(svc, args.records, args.seed);
+        opts.account_id = target.account.clone();
+        opts.bucket = target.bucket.clone();
+        opts.region = deployer::LOCALSTACK_REGION.to_string();
+        if args.bad_data {
+            opts.bad_data = vec![
+                BadDataKind::MalformedLines,
+                BadDataKind::TruncatedGzip,
+                BadDataKind::NotGzip,
+                BadDataKind::Empty,
+            ];
+        }
+        opts.validate()?;
+        let dir = run_dir.join(svc.name());
+        let manifest_path = crate::simulate::generate_into(&opts, &dir)?;
+        let mut exp = Expected::default();
+        let mut objects: Vec<(String, PathBuf)> = Vec::new();
+        check_db.begin()?;
+        for line in ManifestLines::open(&manifest_path)? {
+            if let ManifestLine::Object(o) = line? {
+                exp.add_object(check_db, s.key(), &o)?;
+                objects.push((o.key.clone(), dir.join(&o.key)));
+            }
+        }
+        check_db.commit()?;
+        let up = crate::replay::upload_objects(
+            s3,
+            &target.bucket,
+            objects,
+            &crate::replay::UploadOptions::default(),
+        )
+        .await?;
+        check_db.begin()?;
+        for (key, at) in &up.written_ms {
+            check_db.written(s.key(), key, *at)?;
+        }
+        check_db.commit()?;
+        eprintln!(
+            "e2e: {} objects of {} uploaded in {:.1} s",
+            up.objects,
+            svc.name(),
+            up.seconds
+        );
+        expected.insert(*s, exp);
+    }
+    if let Some(stack) = eks_stack {
+        let e = eks::deliver(config, stack, args, check_db).await?;
+        expected.insert(E2eService::Eks, e);
+    }
+    Ok(expected)
+}
+
+/// Runs the connector in rounds until the logs were delivered and a round that started after
+/// that left every queue empty (bad objects come back after their visibility timeout until
+/// SQS dead-letters them); returns each round's statistics and the seconds in all.
+async fn drain(
+    cc: ConnectorConfig,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    queues: Vec<String>,
+    delivered: Arc<AtomicBool>,
+) -> Result<(Vec<serde_json::Value>, f64)> {
+    let started = Instant::now();
+    let mut quiet = cc.clone();
+    quiet.log = false;
+    let mut deadline: Option<Instant> = None;
+    let mut rounds = Vec::new();
+    loop {
+        let after_delivery = delivered.load(Ordering::SeqCst);
+        if after_delivery && deadline.is_none() {
+            deadline = Some(Instant::now() + Duration::from_secs(900));
+        }
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let config = if after_delivery { &cc } else { &quiet };
+        let stats = connector::run(config, &s3, &sqs, rx)
+            .await
+            .context("running the connector")?;
+        rounds.push(serde_json::to_value(&stats)?);
+        let Some(deadline) = deadline else {
+            // Still delivering: the queues are empty only until the next object.
+            continue;
+        };
+        let mut left = 0;
+        for url in &queues {
+            left += queue_depth(&sqs, url).await?;
+        }
+        if left == 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("{left} messages still in the queues 15 minutes after the last delivery");
+        }
+        eprintln!(
+            "e2e: {left} messages wait for redelivery or the dead-letter queue; another round"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Ok((rounds, started.elapsed().as_secs_f64()))
 }
 
 fn generator_service(s: Service) -> generator::facts::Service {
