@@ -115,6 +115,14 @@ pub async fn deliver(
     let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
     let t0 = Instant::now();
     let mut expected = Expected::default();
+    let mut lines = S3Lines {
+        s3: crate::replay::s3_client(config),
+        bucket: stack.bucket.clone(),
+        prefix: stack.prefix.clone(),
+        counted: BTreeMap::new(),
+    };
+    // Firehose and the Lambda take longer for more events.
+    let deadline = Duration::from_secs(300 + CHUNK / 500);
     let (mut events, mut noise, mut calls) = (0u64, 0u64, 0u64);
     for (i, n) in chunks(args.records).enumerate() {
         let run = synth_eks::generate(&opts(i as u64, n));
@@ -148,6 +156,17 @@ pub async fn deliver(
         db.commit()?;
         events += run.events.len() as u64;
         noise += run.noise_events;
+        // Once the chunk's audit events are in S3, CloudWatch Logs need not keep them:
+        // deleting its streams keeps LocalStack's memory flat over the chunks.
+        lines
+            .wait(expected.records as usize, deadline)
+            .await
+            .with_context(|| format!("EKS chunk {i}"))?;
+        for s in run.streams() {
+            sink.delete_log_stream(&run.log_group, &s)
+                .await
+                .map_err(anyhow::Error::msg)?;
+        }
     }
     if expected.records != args.records {
         bail!(
@@ -160,17 +179,7 @@ pub async fn deliver(
         "e2e: {events} EKS log events ({} audit, {noise} other control-plane lines) in {calls} PutLogEvents calls",
         expected.records
     );
-    let (bucket, prefix) = (&stack.bucket, &stack.prefix);
-    // Firehose and the Lambda take longer for more events.
-    let deadline = Duration::from_secs(300 + args.records / 500);
-    let objects = wait_for_lines(
-        &crate::replay::s3_client(config),
-        bucket,
-        prefix,
-        args.records as usize,
-        deadline,
-    )
-    .await?;
+    let objects = lines.counted.len() as u64;
     expected.objects = objects;
     eprintln!(
         "e2e: every EKS audit event reached S3 in {:.1} s",
@@ -179,60 +188,65 @@ pub async fn deliver(
     Ok(expected)
 }
 
-/// Waits (until `deadline`) until the `.gz` objects under `prefix` hold `want` lines;
-/// returns how many objects that took.
-async fn wait_for_lines(
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    prefix: &str,
-    want: usize,
-    deadline: Duration,
-) -> Result<u64> {
-    let started = Instant::now();
-    let mut counted: BTreeMap<String, usize> = BTreeMap::new();
-    loop {
-        let mut pages = s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            for o in page?.contents() {
-                let key = o.key().unwrap_or_default().to_string();
-                if counted.contains_key(&key) || !key.ends_with(".gz") {
-                    continue;
+/// The audit lines Firehose wrote so far: the `.gz` objects under `prefix`, each read once.
+struct S3Lines {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    prefix: String,
+    /// Lines per object read.
+    counted: BTreeMap<String, usize>,
+}
+
+impl S3Lines {
+    /// Waits (at most `deadline`) until the objects hold `want` lines in all.
+    async fn wait(&mut self, want: usize, deadline: Duration) -> Result<()> {
+        let started = Instant::now();
+        let (s3, bucket, prefix) = (&self.s3, &self.bucket, &self.prefix);
+        loop {
+            let mut pages = s3
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                for o in page?.contents() {
+                    let key = o.key().unwrap_or_default().to_string();
+                    if self.counted.contains_key(&key) || !key.ends_with(".gz") {
+                        continue;
+                    }
+                    let body = s3
+                        .get_object()
+                        .bucket(bucket)
+                        .key(&key)
+                        .send()
+                        .await?
+                        .body
+                        .collect()
+                        .await?
+                        .into_bytes();
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(
+                        &mut flate2::read::MultiGzDecoder::new(&body[..]),
+                        &mut text,
+                    )
+                    .with_context(|| format!("s3://{bucket}/{key} is not gzip text"))?;
+                    self.counted
+                        .insert(key, text.lines().filter(|l| !l.trim().is_empty()).count());
                 }
-                let body = s3
-                    .get_object()
-                    .bucket(bucket)
-                    .key(&key)
-                    .send()
-                    .await?
-                    .body
-                    .collect()
-                    .await?
-                    .into_bytes();
-                let mut text = String::new();
-                std::io::Read::read_to_string(
-                    &mut flate2::read::MultiGzDecoder::new(&body[..]),
-                    &mut text,
-                )
-                .with_context(|| format!("s3://{bucket}/{key} is not gzip text"))?;
-                counted.insert(key, text.lines().filter(|l| !l.trim().is_empty()).count());
             }
+            let have: usize = self.counted.values().sum();
+            if have >= want {
+                return Ok(());
+            }
+            if started.elapsed() > deadline {
+                bail!(
+                    "after {} s only {have} of {want} EKS audit events reached s3://{bucket}/{prefix}",
+                    deadline.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
-        let have: usize = counted.values().sum();
-        if have >= want {
-            return Ok(counted.len() as u64);
-        }
-        if started.elapsed() > deadline {
-            bail!(
-                "after {} s only {have} of {want} EKS audit events reached s3://{bucket}/{prefix}",
-                deadline.as_secs()
-            );
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 
