@@ -1,10 +1,13 @@
 //! `simulator e2e` (behind `cargo xtask e2e`): the whole pipeline on one machine, checked.
 //!
 //! LocalStack starts, the stacks are rendered and deployed, the mock Logs Ingestion endpoint
-//! starts, N records of each service are generated and delivered where the service delivers
-//! them, the connector runs until every queue is drained, and every record is checked against
-//! the manifests: ingested exactly once into the right table with the right values, dead-letter
-//! queues holding exactly the bad objects, nothing left behind. Everything started is stopped.
+//! and the connector start, N records of each service are generated and delivered where the
+//! service delivers them while the connector consumes the queues, the connector runs on until
+//! every queue is drained, and every record is checked against the manifests ([`check`], in
+//! the SQLite database of [`checkdb`]): ingested exactly once into the right table with the
+//! right values, dead-letter queues holding exactly the bad objects, nothing left behind. The
+//! report gives each service its own seconds, rates and delivery latency ([`timing`]), and
+//! `--junit` writes the checks as JUnit XML ([`junit`]). Everything started is stopped.
 
 pub mod check;
 pub mod checkdb;
