@@ -3,7 +3,8 @@
 //! compiled again) and runs its `e2e` subcommand, which starts LocalStack, deploys the rendered
 //! stacks, starts the mock ingestion endpoint, replays logs, runs the connector until the
 //! queues are drained, checks every record, prints the per-service table, writes
-//! target/e2e/report.json, and stops everything it started, also when this command is killed.
+//! target/e2e/report.json (and JUnit XML with `--junit FILE`), and stops everything it
+//! started, also when this command is killed.
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -27,6 +28,9 @@ pub struct E2eArgs {
     /// JSON report path (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<String>,
+    /// Also write the checks as JUnit XML (one test case per service and check).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<String>,
 }
 
 pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
@@ -54,6 +58,9 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     }
     if let Some(r) = &args.report {
         cmd.args(["--report", r]);
+    }
+    if let Some(j) = &args.junit {
+        cmd.args(["--junit", j]);
     }
     let status = harness::end_with_this_process(&mut cmd)
         .status()

@@ -158,13 +158,18 @@ fn fuzz_pass(root: &Path) -> Counts {
 /// Records per service in the two end-to-end runs (2,500 records each).
 const E2E_RECORDS: u64 = 500;
 
-/// One end-to-end run, as `cargo xtask e2e` does it; a run counts as one test.
+/// One end-to-end run, as `cargo xtask e2e` does it. Each of its JUnit test cases (one per
+/// service and check) counts as a test; a run that ends before it wrote them counts as one
+/// failed test.
 fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
     println!(
         "==> {what} (`cargo xtask e2e --records {E2E_RECORDS}{}`)",
         if troubled { " --faults --bad-data" } else { "" }
     );
     let started = Instant::now();
+    let name = if troubled { "troubled" } else { "clean" };
+    let junit = root.join(format!("target/e2e/test-{name}.junit.xml"));
+    let _ = std::fs::remove_file(&junit);
     let args = crate::e2e::E2eArgs {
         records: E2E_RECORDS,
         seed: 7,
@@ -172,29 +177,42 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
         faults: troubled,
         bad_data: troubled,
         report: Some(
-            root.join(format!(
-                "target/e2e/test-{}.json",
-                if troubled { "troubled" } else { "clean" }
-            ))
-            .display()
-            .to_string(),
+            root.join(format!("target/e2e/test-{name}.json"))
+                .display()
+                .to_string(),
         ),
+        junit: Some(junit.display().to_string()),
     };
     let outcome = crate::e2e::run(root, &args);
     println!("<== {what}: {:.0} s", started.elapsed().as_secs_f64());
-    match outcome {
-        Ok(()) => Counts {
-            passed: 1,
-            failed: 0,
-        },
-        Err(error) => {
-            println!("{what} FAILED: {error:#}");
-            Counts {
-                passed: 0,
-                failed: 1,
-            }
-        }
+    let counted = std::fs::read_to_string(&junit)
+        .ok()
+        .and_then(|xml| junit_counts(&xml));
+    if let Err(error) = &outcome {
+        println!("{what} FAILED: {error:#}");
     }
+    match (counted, outcome) {
+        (Some(c), Ok(())) => c,
+        // A failed run whose checks all passed still failed (e.g. LocalStack did not stop).
+        (Some(c), Err(_)) => Counts {
+            passed: c.passed,
+            failed: c.failed.max(1),
+        },
+        (None, _) => Counts {
+            passed: 0,
+            failed: 1,
+        },
+    }
+}
+
+/// Test cases and failed ones in a JUnit XML report; `None` if it has no test case.
+fn junit_counts(xml: &str) -> Option<Counts> {
+    let cases = xml.matches("<testcase ").count() as u64;
+    let failed = xml.matches("<failure").count() as u64 + xml.matches("<error").count() as u64;
+    (cases > 0).then(|| Counts {
+        passed: cases.saturating_sub(failed),
+        failed,
+    })
 }
 
 pub fn run(root: &Path) -> Result<()> {
@@ -300,6 +318,24 @@ pub fn run(root: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn junit_reports_are_counted_by_test_case() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="e2e" tests="3" failures="1" errors="0">
+    <testsuite name="e2e VPC" tests="3" failures="1">
+        <testcase name="VPC: missing" classname="e2e.AWSVPCFlow">
+        </testcase>
+        <testcase name="VPC: duplicated" classname="e2e.AWSVPCFlow"/>
+        <testcase name="VPC: values" classname="e2e.AWSVPCFlow">
+            <failure message="2 ingested rows equal no expected row"/>
+        </testcase>
+    </testsuite>
+</testsuites>"#;
+        let c = junit_counts(xml).unwrap();
+        assert_eq!((c.passed, c.failed), (2, 1));
+        assert!(junit_counts("<testsuites/>").is_none());
+    }
 
     #[test]
     fn rebuilt_targets_are_the_artifacts_that_were_not_fresh() {

@@ -1,14 +1,18 @@
 //! The end-to-end check: what was ingested against what the manifests say must be.
 //!
 //! Rows are compared whole (every mapped column, `TimeGenerated` included) as multisets of
-//! their canonical JSON: a row ingested twice is a duplicate, an expected row never ingested
-//! is missing, a row nobody expected is unexpected. Objects whose `records` were not listed
-//! (the streaming "large" object) are checked by count.
+//! their canonical JSON, in the check's SQLite database ([`super::checkdb`]): a row ingested
+//! twice is a duplicate, an expected row never ingested is missing, a row nobody expected is
+//! unexpected. Objects whose `records` were not listed (the streaming "large" object) are
+//! checked by count.
 
-use crate::synth::manifest::{Content, Manifest};
-use crate::tables::{Table, TableRow};
+use super::checkdb::{CheckDb, Comparison};
+use super::timing::{seconds_between, Latency};
+use crate::synth::manifest::{Content, ObjectEntry};
+use crate::tables::{format_datetime_ms, Table, TableRow};
+use anyhow::Result;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// The outcome for one service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -22,8 +26,17 @@ pub struct ServiceCheck {
     pub duplicated: u64,
     pub unexpected: u64,
     pub malformed: u64,
+    /// This service's own time: from its first object written to its last row accepted.
     pub seconds: f64,
+    /// `ingested` / `seconds`.
     pub records_per_second: f64,
+    /// `objects` / `seconds`.
+    pub objects_per_second: f64,
+    /// When its first object was written and its last row accepted (canonical datetimes).
+    pub first_written_at: Option<String>,
+    pub last_accepted_at: Option<String>,
+    /// From an object written to its last row accepted.
+    pub latency: Latency,
     /// Keys of the objects that must end in the dead-letter queue, and those that did.
     pub dlq_expected: Vec<String>,
     pub dlq_actual: Vec<String>,
@@ -46,11 +59,10 @@ impl ServiceCheck {
     }
 }
 
-/// The rows one table must hold, with how many times each.
+/// What one table must hold, counted; the rows themselves go to the [`CheckDb`].
 #[derive(Debug, Default)]
 pub struct Expected {
     pub objects: u64,
-    pub rows: HashMap<String, u64>,
     pub records: u64,
     /// Records of objects whose rows were not listed (checked by count).
     pub unlisted_records: u64,
@@ -58,7 +70,8 @@ pub struct Expected {
     pub dlq: BTreeSet<String>,
 }
 
-fn canonical(row: &TableRow) -> String {
+/// The text a row is compared as.
+pub fn canonical(row: &TableRow) -> String {
     serde_json::to_string(row).expect("rows serialise")
 }
 
@@ -68,93 +81,92 @@ pub fn must_dead_letter(content: Content) -> bool {
 }
 
 impl Expected {
-    pub fn from_manifest(m: &Manifest) -> Expected {
-        let mut e = Expected::default();
-        for o in &m.objects {
-            e.objects += 1;
-            e.malformed += o.malformed_lines.len() as u64 + o.malformed_indexes.len() as u64;
-            if must_dead_letter(o.content) {
-                e.dlq.insert(o.key.clone());
-            }
-            if !o.ingest {
-                continue;
-            }
-            if !o.records_listed {
-                e.unlisted_records += o.record_count;
-                e.records += o.record_count;
-                continue;
-            }
-            for r in &o.records {
-                *e.rows.entry(canonical(&r.expected)).or_default() += 1;
-                e.records += 1;
-            }
+    /// Adds one manifest object of `service`: a unit in `db` (written later), its rows.
+    pub fn add_object(&mut self, db: &CheckDb, service: &str, o: &ObjectEntry) -> Result<()> {
+        self.objects += 1;
+        self.malformed += o.malformed_lines.len() as u64 + o.malformed_indexes.len() as u64;
+        if must_dead_letter(o.content) {
+            self.dlq.insert(o.key.clone());
         }
-        e
+        let unit = db.add_unit(service, &o.key, None)?;
+        if !o.ingest {
+            return Ok(());
+        }
+        if !o.records_listed {
+            self.unlisted_records += o.record_count;
+            self.records += o.record_count;
+            return Ok(());
+        }
+        for r in &o.records {
+            db.expect(service, unit, &canonical(&r.expected))?;
+            self.records += 1;
+        }
+        Ok(())
     }
 
-    /// Expected rows given directly (EKS: Firehose names the objects).
-    pub fn from_rows(rows: &[TableRow]) -> Expected {
-        let mut e = Expected::default();
-        for r in rows {
-            *e.rows.entry(canonical(r)).or_default() += 1;
-            e.records += 1;
-        }
-        e
+    /// Adds one expected row of `unit` given directly (EKS: Firehose names the objects).
+    pub fn add_row(
+        &mut self,
+        db: &CheckDb,
+        service: &str,
+        unit: i64,
+        row: &TableRow,
+    ) -> Result<()> {
+        db.expect(service, unit, &canonical(row))?;
+        self.records += 1;
+        Ok(())
     }
 }
 
-/// Compares ingested rows of one table with the expectation.
+/// The check of one service from the comparison of its rows in `db`.
 pub fn compare(
-    service: &str,
+    db: &CheckDb,
+    key: &str,
+    label: &str,
     table: Table,
     expected: &Expected,
-    ingested: &[TableRow],
-) -> ServiceCheck {
-    let mut got: HashMap<String, u64> = HashMap::new();
-    for r in ingested {
-        *got.entry(canonical(r)).or_default() += 1;
-    }
-    let mut c = ServiceCheck {
-        service: service.to_string(),
+) -> Result<ServiceCheck> {
+    let Comparison {
+        ingested,
+        missing,
+        duplicated,
+        unexpected,
+        examples,
+        latencies,
+        first_written_ms,
+        last_accepted_ms,
+    } = db.compare(key, expected.unlisted_records)?;
+    let seconds = match (first_written_ms, last_accepted_ms) {
+        (Some(a), Some(b)) => seconds_between(a, b),
+        _ => 0.0,
+    };
+    let per_second = |n: u64| {
+        if seconds > 0.0 {
+            n as f64 / seconds
+        } else {
+            0.0
+        }
+    };
+    Ok(ServiceCheck {
+        service: label.to_string(),
         table: format!("{table:?}"),
         objects: expected.objects,
         records_generated: expected.records,
-        ingested: ingested.len() as u64,
+        ingested,
+        missing,
+        duplicated,
+        unexpected,
         malformed: expected.malformed,
+        seconds,
+        records_per_second: per_second(ingested),
+        objects_per_second: per_second(expected.objects),
+        first_written_at: first_written_ms.map(format_datetime_ms),
+        last_accepted_at: last_accepted_ms.map(format_datetime_ms),
+        latency: Latency::of(latencies),
         dlq_expected: expected.dlq.iter().cloned().collect(),
+        examples,
         ..Default::default()
-    };
-    for (row, want) in &expected.rows {
-        let have = got.get(row).copied().unwrap_or(0);
-        if have < *want {
-            c.missing += want - have;
-            if c.examples.len() < 3 {
-                c.examples.push(format!("missing: {row}"));
-            }
-        } else if have > *want {
-            c.duplicated += have - want;
-            if c.examples.len() < 3 {
-                c.examples
-                    .push(format!("duplicated {}x: {row}", have - want));
-            }
-        }
-    }
-    let mut unexpected = 0;
-    for (row, have) in &got {
-        if !expected.rows.contains_key(row) {
-            unexpected += have;
-            if c.examples.len() < 3 && expected.unlisted_records == 0 {
-                c.examples.push(format!("unexpected: {row}"));
-            }
-        }
-    }
-    // Rows of unlisted (large) objects are the only rows nobody listed.
-    if unexpected >= expected.unlisted_records {
-        c.unexpected = unexpected - expected.unlisted_records;
-    } else {
-        c.missing += expected.unlisted_records - unexpected;
-    }
-    c
+    })
 }
 
 #[cfg(test)]
@@ -171,34 +183,56 @@ mod tests {
     }
 
     #[test]
-    fn missing_duplicated_and_unexpected_rows_are_counted() {
-        let e = Expected::from_rows(&[row("a"), row("b"), row("b"), row("c")]);
-        let c = compare(
-            "cloudwatch",
-            Table::AWSCloudWatch,
-            &e,
-            &[row("a"), row("a"), row("b"), row("x")],
+    fn a_service_gets_its_own_seconds_rates_and_latency() {
+        let db = CheckDb::in_memory().unwrap();
+        db.add_service("cloudwatch").unwrap();
+        let mut e = Expected::default();
+        for (key, written, msgs) in [("a", 10_000, ["a1", "a2"]), ("b", 12_000, ["b1", "b2"])] {
+            let unit = db.add_unit("cloudwatch", key, Some(written)).unwrap();
+            e.objects += 1;
+            for m in msgs {
+                e.add_row(&db, "cloudwatch", unit, &row(m)).unwrap();
+            }
+        }
+        for (at, m) in [
+            (11_000, "a1"),
+            (13_000, "a2"),
+            (14_000, "b1"),
+            (14_000, "b2"),
+        ] {
+            db.got("cloudwatch", at, &canonical(&row(m))).unwrap();
+        }
+        let c = compare(&db, "cloudwatch", "CloudWatch", Table::AWSCloudWatch, &e).unwrap();
+        assert!(c.ok(), "{c:?}");
+        assert_eq!((c.records_generated, c.ingested), (4, 4));
+        // From the first object written (10 s) to the last row accepted (14 s).
+        assert_eq!(c.seconds, 4.0);
+        assert_eq!((c.records_per_second, c.objects_per_second), (1.0, 0.5));
+        assert_eq!(c.latency.objects, 2);
+        assert_eq!(c.latency.max_seconds, Some(3.0));
+        assert_eq!(c.latency.p50_seconds, Some(2.0));
+        assert_eq!(
+            c.first_written_at.as_deref(),
+            Some("1970-01-01T00:00:10.000Z")
         );
-        assert_eq!((c.missing, c.duplicated, c.unexpected), (2, 1, 1), "{c:?}");
-        assert!(!c.ok());
-        let c = compare(
-            "cloudwatch",
-            Table::AWSCloudWatch,
-            &e,
-            &[row("c"), row("b"), row("a"), row("b")],
+        assert_eq!(
+            c.last_accepted_at.as_deref(),
+            Some("1970-01-01T00:00:14.000Z")
         );
-        assert_eq!((c.missing, c.duplicated, c.unexpected), (0, 0, 0));
-        assert!(c.ok());
     }
 
     #[test]
-    fn a_value_that_differs_is_a_missing_and_an_unexpected_row() {
-        let e = Expected::from_rows(&[row("a")]);
-        let mut changed = row("a");
-        if let TableRow::AWSCloudWatch(r) = &mut changed {
-            r.TimeGenerated = "2026-03-01T00:00:01.000Z".into();
-        }
-        let c = compare("cloudwatch", Table::AWSCloudWatch, &e, &[changed]);
-        assert_eq!((c.missing, c.unexpected), (1, 1));
+    fn a_missing_row_fails_the_check() {
+        let db = CheckDb::in_memory().unwrap();
+        db.add_service("cloudwatch").unwrap();
+        let mut e = Expected::default();
+        let unit = db.add_unit("cloudwatch", "a", Some(0)).unwrap();
+        e.add_row(&db, "cloudwatch", unit, &row("a")).unwrap();
+        e.add_row(&db, "cloudwatch", unit, &row("b")).unwrap();
+        db.got("cloudwatch", 5, &canonical(&row("a"))).unwrap();
+        let c = compare(&db, "cloudwatch", "CloudWatch", Table::AWSCloudWatch, &e).unwrap();
+        assert_eq!((c.missing, c.duplicated, c.unexpected), (1, 0, 0));
+        assert!(!c.ok());
+        assert!(c.examples[0].starts_with("missing: "), "{c:?}");
     }
 }

@@ -1,29 +1,42 @@
 //! `simulator e2e` (behind `cargo xtask e2e`): the whole pipeline on one machine, checked.
 //!
 //! LocalStack starts, the stacks are rendered and deployed, the mock Logs Ingestion endpoint
-//! starts, N records of each service are generated and delivered where the service delivers
-//! them, the connector runs until every queue is drained, and every record is checked against
-//! the manifests: ingested exactly once into the right table with the right values, dead-letter
-//! queues holding exactly the bad objects, nothing left behind. Everything started is stopped.
+//! and the connector start, N records of each service are generated and delivered where the
+//! service delivers them while the connector consumes the queues, the connector runs on until
+//! every queue is drained, and every record is checked against the manifests ([`check`], in
+//! the SQLite database of [`checkdb`]): ingested exactly once into the right table with the
+//! right values, dead-letter queues holding exactly the bad objects, nothing left behind. The
+//! report gives each service its own seconds, rates and delivery latency ([`timing`]), and
+//! `--junit` writes the checks as JUnit XML ([`junit`]). Everything started is stopped.
 
 pub mod check;
+pub mod checkdb;
+mod eks;
+pub mod junit;
+mod report;
+pub mod timing;
 
 use crate::connector::{self, ConnectorConfig, IngestTarget, Route};
 use crate::ingest;
-use crate::synth::{manifest::Manifest, BadDataKind, GenOptions, Service};
-use crate::tables::TableRow;
+use crate::synth::manifest::{ManifestLine, ManifestLines};
+use crate::synth::{BadDataKind, GenOptions, Service};
+use crate::tables::parse_datetime_ms;
 use anyhow::{bail, Context, Result};
-use check::{compare, Expected, ServiceCheck};
+use check::{canonical, Expected, ServiceCheck};
+use checkdb::CheckDb;
 use deployer::{StackRequest, Target};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
+pub use report::Report;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
+pub(crate) const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
 const TOKEN: &str = "e2e-bearer-token";
 const ALL_STACK: &str = "sentinel-e2e-all";
 
@@ -46,6 +59,16 @@ impl E2eService {
             E2eService::Cloudtrail => Some(Service::Cloudtrail),
             E2eService::Cloudwatch => Some(Service::Cloudwatch),
             E2eService::Eks => None,
+        }
+    }
+    /// Lower-case name (the check database's tables).
+    fn key(self) -> &'static str {
+        match self {
+            E2eService::Vpc => "vpc",
+            E2eService::Guardduty => "guardduty",
+            E2eService::Cloudtrail => "cloudtrail",
+            E2eService::Cloudwatch => "cloudwatch",
+            E2eService::Eks => "eks",
         }
     }
     fn label(self) -> &'static str {
@@ -103,25 +126,12 @@ pub struct E2eArgs {
     /// Where the JSON report goes (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Also write the checks as JUnit XML here (one test case per service and check).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Use this running LocalStack instead of starting one.
     #[arg(long)]
     pub endpoint: Option<String>,
-}
-
-/// The JSON report.
-#[derive(Debug, Serialize)]
-pub struct Report {
-    pub ok: bool,
-    pub records_per_service: u64,
-    pub seed: u64,
-    pub faults: bool,
-    pub bad_data: bool,
-    pub localstack_mode: String,
-    pub seconds_total: f64,
-    pub services: Vec<ServiceCheck>,
-    pub delivery: BTreeMap<String, String>,
-    pub connector: serde_json::Value,
-    pub ingestion: serde_json::Value,
 }
 
 /// Runs the whole pipeline; `Ok(true)` when every check passed.
@@ -158,9 +168,10 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     if let Some(ls) = ls {
         ls.stop().context("stopping LocalStack")?;
     }
-    let (checks, delivery, connector_stats, ingestion_stats) = result?;
+    let out = result?;
+    let checks = out.checks;
     let ok = checks.iter().all(ServiceCheck::ok);
-    print_table(&checks);
+    report::print_table(&checks);
     let report = Report {
         ok,
         records_per_service: args.records,
@@ -169,10 +180,11 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         bad_data: args.bad_data,
         localstack_mode: mode,
         seconds_total: started.elapsed().as_secs_f64(),
+        connector_seconds: out.connector_seconds,
         services: checks,
-        delivery,
-        connector: connector_stats,
-        ingestion: ingestion_stats,
+        delivery: out.delivery,
+        connector: out.connector,
+        ingestion: out.ingestion,
     };
     let path = args
         .report
@@ -185,18 +197,24 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         path.display(),
         report.seconds_total
     );
+    if let Some(j) = &args.junit {
+        std::fs::write(j, junit::junit_xml(&report.services)?)
+            .with_context(|| format!("writing {}", j.display()))?;
+        println!("junit: {}", j.display());
+    }
     for (svc, how) in &report.delivery {
         println!("  {svc}: {how}");
     }
     Ok(ok)
 }
 
-type PipelineOut = (
-    Vec<ServiceCheck>,
-    BTreeMap<String, String>,
-    serde_json::Value,
-    serde_json::Value,
-);
+struct PipelineOut {
+    checks: Vec<ServiceCheck>,
+    delivery: BTreeMap<String, String>,
+    connector_seconds: f64,
+    connector: serde_json::Value,
+    ingestion: serde_json::Value,
+}
 
 async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<PipelineOut> {
     let config = deployer::sdk_config(&Target::localstack(endpoint)).await;
@@ -246,85 +264,16 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         }
     }
 
-    // Generate and deliver.
-    let mut expected: BTreeMap<E2eService, Expected> = BTreeMap::new();
-    let mut delivery = BTreeMap::new();
-    // Objects the connector must finish: those its queues hear of (digests are filtered out by
-    // the notification), except the ones that end in the dead-letter queue.
-    let mut want_objects = 0u64;
-    for s in &services {
-        delivery.insert(s.label().to_string(), s.delivery().to_string());
-        let Some(svc) = s.s3() else { continue };
-        let target = crate::replay::target_from_outputs(ALL_STACK, &outputs, svc)?;
-        let mut opts = GenOptions::new(svc, args.records, args.seed);
-        opts.account_id = target.account.clone();
-        opts.bucket = target.bucket.clone();
-        opts.region = deployer::LOCALSTACK_REGION.to_string();
-        if args.bad_data {
-            opts.bad_data = vec![
-                BadDataKind::MalformedLines,
-                BadDataKind::TruncatedGzip,
-                BadDataKind::NotGzip,
-                BadDataKind::Empty,
-            ];
-        }
-        opts.validate()?;
-        let dir = run_dir.join(svc.name());
-        let mut phase = progress.phase(
-            format!("generate {}", svc.name()),
-            format!("{} records", args.records),
-        );
-        let bar = phase.bar(&format!("generate {}", svc.name()), args.records, "records");
-        let (manifest_path, summary) = crate::simulate::generate_watched(&opts, &dir, &mut |o| {
-            bar.inc(crate::simulate::requested_records(o))
-        })?;
-        let t = &summary.totals;
-        phase.finish(format_args!(
-            "{} objects ({} to ingest), {} records, {} bytes gzip",
-            t.objects, t.objects_to_ingest, t.records, t.bytes
-        ));
-        let manifest = Manifest::read(&manifest_path)?;
-        let objects: Vec<(String, PathBuf)> = manifest
-            .objects
-            .iter()
-            .map(|o| (o.key.clone(), dir.join(&o.key)))
-            .collect();
-        let mut phase = progress.phase(
-            format!("upload {}", svc.name()),
-            format!("{} objects", objects.len()),
-        );
-        let bar = phase.bar(
-            &format!("upload {}", svc.name()),
-            objects.len() as u64,
-            "objects",
-        );
-        let up = crate::replay::upload_objects_with(
-            &s3,
-            &target.bucket,
-            objects,
-            &crate::replay::UploadOptions::default(),
-            &bar,
-        )
-        .await?;
-        phase.finish(format_args!("{} objects, {} bytes", up.objects, up.bytes));
-        want_objects += manifest
-            .objects
-            .iter()
-            .filter(|o| o.ingest && !check::must_dead_letter(o.content))
-            .count() as u64;
-        expected.insert(*s, Expected::from_manifest(&manifest));
-    }
-    if services.contains(&E2eService::Eks) {
-        let (url, dlq, rows, objects) =
-            eks::deliver(&cfn, &config, args, run_dir, &progress).await?;
-        queues.insert(E2eService::Eks, (url, dlq));
-        let mut e = Expected::from_rows(&rows);
-        e.objects = objects;
-        want_objects += objects;
-        expected.insert(E2eService::Eks, e);
+    let eks_stack = match services.contains(&E2eService::Eks) {
+        true => Some(eks::deploy(&cfn, &config).await?),
+        false => None,
+    };
+    if let Some(e) = &eks_stack {
+        queues.insert(E2eService::Eks, (e.queue.clone(), e.dlq.clone()));
     }
 
-    // Ingestion endpoint and connector.
+    // The ingestion endpoint and the connector run while the logs are delivered, as they
+    // would in Sentinel: the latency of an object is that of the pipeline.
     let faults = if args.faults {
         ingest_faults(args.seed)
     } else {
@@ -356,68 +305,83 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     cc.visibility_timeout_seconds = 10;
     cc.stop_after_empty_polls = Some(3);
     cc.log = true;
-    let objects_done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    cc.objects_done = Some(objects_done.clone());
-    let want_rows: u64 = expected.values().map(|e| e.records).sum();
-    let mut phase = progress.phase(
+    let objects_done = Arc::new(AtomicU64::new(0));
+    cc.objects_done = Some(Arc::clone(&objects_done));
+    let delivered = Arc::new(AtomicBool::new(false));
+    let queue_urls: Vec<String> = queues.values().map(|(url, _)| url.clone()).collect();
+    // The drain's bars grow as the deliveries say what to expect, and follow the connector's
+    // finished objects and the endpoint's accepted rows.
+    let mut drain_phase = progress.phase(
         "drain",
         format_args!(
-            "{want_objects} objects to finish and {want_rows} rows to ingest from {} queues",
+            "the connector consumes {} queues while the logs are delivered",
             queues.len()
         ),
     );
-    let objects_bar = phase.bar("drain objects", want_objects, "objects");
-    let rows_bar = phase.bar("drain rows", want_rows, "rows");
-    let connector_started = Instant::now();
-    let deadline = connector_started + Duration::from_secs(900);
-    let mut rounds = Vec::new();
-    // Bad objects come back after their visibility timeout until SQS dead-letters them:
-    // run rounds until every queue is empty, visible and in flight.
-    let drain = async {
-        loop {
-            let (_tx, rx) = tokio::sync::watch::channel(false);
-            let stats = connector::run(&cc, &s3, &sqs, rx)
-                .await
-                .context("running the connector")?;
-            rounds.push(serde_json::to_value(&stats)?);
-            let mut left = 0;
-            for (url, _) in queues.values() {
-                left += queue_depth(&sqs, url).await?;
-            }
-            if left == 0 {
-                break;
-            }
-            if Instant::now() > deadline {
-                bail!("{left} messages still in the queues after 15 minutes");
-            }
-            crate::progress::eprintln(format_args!(
-                "e2e: {left} messages wait for redelivery or the dead-letter queue; another round"
-            ));
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-        anyhow::Ok(())
+    let bars = DrainBars {
+        objects: drain_phase.bar("drain objects", 0, "objects"),
+        rows: drain_phase.bar("drain rows", 0, "rows"),
     };
-    // The bars follow the connector's objects and the endpoint's accepted rows.
-    let show = || {
-        objects_bar.set_position(objects_done.load(std::sync::atomic::Ordering::Relaxed));
-        rows_bar.set_position(server.stats().accepted_rows);
+    let ticker = {
+        let bars = bars.clone();
+        let objects_done = Arc::clone(&objects_done);
+        let stats = server.stats_handle();
+        tokio::spawn(async move {
+            loop {
+                bars.show(&objects_done, &stats);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
     };
-    let ticker = async {
-        loop {
-            show();
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
-    tokio::select! {
-        r = drain => r?,
-        () = ticker => {}
+    let connector = tokio::spawn(drain(
+        cc,
+        s3.clone(),
+        sqs.clone(),
+        queue_urls,
+        Arc::clone(&delivered),
+    ));
+
+    // Generate and deliver; the expected rows go to the check database as they are read.
+    let check_db = CheckDb::create(&run_dir.join("check.db"))?;
+    for s in &services {
+        check_db.add_service(s.key())?;
     }
-    show();
-    let connector_seconds = connector_started.elapsed().as_secs_f64();
-    phase.finish(format_args!(
-        "{} of {want_objects} objects finished, {} of {want_rows} rows accepted, {} connector rounds",
-        objects_bar.position(),
-        rows_bar.position(),
+    let mut delivery = BTreeMap::new();
+    for s in &services {
+        delivery.insert(s.label().to_string(), s.delivery().to_string());
+    }
+    let expected = match deliver(
+        args,
+        &services,
+        &outputs,
+        eks_stack.as_ref(),
+        &config,
+        &s3,
+        run_dir,
+        &check_db,
+        &progress,
+        &bars,
+    )
+    .await
+    {
+        Ok(e) => e,
+        Err(e) => {
+            connector.abort();
+            ticker.abort();
+            return Err(e);
+        }
+    };
+    delivered.store(true, Ordering::SeqCst);
+    let drained = connector.await.context("the connector task");
+    ticker.abort();
+    let (rounds, connector_seconds) = drained??;
+    bars.show(&objects_done, &server.stats_handle());
+    drain_phase.finish(format_args!(
+        "{} of {} objects finished, {} of {} rows accepted, {} connector rounds",
+        bars.objects.position(),
+        bars.objects.length().unwrap_or(0),
+        bars.rows.position(),
+        bars.rows.length().unwrap_or(0),
         rounds.len()
     ));
     let ingestion = server
@@ -425,35 +389,208 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         .await
         .context("stopping the ingestion endpoint")?;
 
-    // Check.
+    // Check: the stored rows go to the check database page by page, then one query per
+    // service compares them with the expected rows.
     let store = ingest::Store::open(&db)?;
     let mut checks = Vec::new();
     for (s, exp) in &expected {
         let table = s.connector_service().table();
         let stream = ingest::stream_for_table(table);
-        let mut rows: Vec<TableRow> = Vec::new();
+        check_db.begin()?;
         for r in store.rows(stream.name)? {
             let r = r?;
-            rows.push(
-                r.table_row(table)
-                    .with_context(|| format!("a stored {} row does not parse", stream.name))?,
-            );
+            let row = r
+                .table_row(table)
+                .with_context(|| format!("a stored {} row does not parse", stream.name))?;
+            let at = parse_datetime_ms(&r.received_at).with_context(|| {
+                format!(
+                    "{} row {}: received_at {}",
+                    stream.name, r.id, r.received_at
+                )
+            })?;
+            check_db.got(s.key(), at, &canonical(&row))?;
         }
-        let mut c = compare(s.label(), table, exp, &rows);
+        check_db.commit()?;
+        let mut c = check::compare(&check_db, s.key(), s.label(), table, exp)?;
         let (url, dlq) = &queues[s];
         c.left_in_queue = queue_depth(&sqs, url).await?;
         c.dlq_actual = dead_letters(&sqs, dlq).await?;
-        c.seconds = connector_seconds;
-        c.records_per_second = c.ingested as f64 / connector_seconds.max(1e-9);
         c.delivered_by_simulator = *s != E2eService::Eks;
         checks.push(c);
     }
-    Ok((
+    Ok(PipelineOut {
         checks,
         delivery,
-        serde_json::Value::Array(rounds),
-        serde_json::to_value(&ingestion)?,
-    ))
+        connector_seconds,
+        connector: serde_json::Value::Array(rounds),
+        ingestion: serde_json::to_value(&ingestion)?,
+    })
+}
+
+/// Generates every service's logs and delivers them where the service delivers them; the
+/// expected rows go to `check_db`.
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    args: &E2eArgs,
+    services: &[E2eService],
+    outputs: &BTreeMap<String, String>,
+    eks_stack: Option<&eks::EksStack>,
+    config: &aws_config::SdkConfig,
+    s3: &aws_sdk_s3::Client,
+    run_dir: &Path,
+    check_db: &CheckDb,
+    progress: &crate::progress::Progress,
+    bars: &DrainBars,
+) -> Result<BTreeMap<E2eService, Expected>> {
+    let mut expected = BTreeMap::new();
+    for s in services {
+        let Some(svc) = s.s3() else { continue };
+        let target = crate::replay::target_from_outputs(ALL_STACK, outputs, svc)?;
+        let mut opts = GenOptions::new(svc, args.records, args.seed);
+        opts.account_id = target.account.clone();
+        opts.bucket = target.bucket.clone();
+        opts.region = deployer::LOCALSTACK_REGION.to_string();
+        if args.bad_data {
+            opts.bad_data = vec![
+                BadDataKind::MalformedLines,
+                BadDataKind::TruncatedGzip,
+                BadDataKind::NotGzip,
+                BadDataKind::Empty,
+            ];
+        }
+        opts.validate()?;
+        let dir = run_dir.join(svc.name());
+        let mut phase = progress.phase(
+            format!("generate {}", svc.name()),
+            format!("{} records", args.records),
+        );
+        let bar = phase.bar(&format!("generate {}", svc.name()), args.records, "records");
+        let (manifest_path, summary) = crate::simulate::generate_watched(&opts, &dir, &mut |o| {
+            bar.inc(crate::simulate::requested_records(o))
+        })?;
+        let t = &summary.totals;
+        phase.finish(format_args!(
+            "{} objects ({} to ingest), {} records, {} bytes gzip",
+            t.objects, t.objects_to_ingest, t.records, t.bytes
+        ));
+        // Objects the connector must finish: those its queues hear of (digests are filtered
+        // out by the notification), except the ones that end in the dead-letter queue.
+        let mut to_finish = 0u64;
+        let mut exp = Expected::default();
+        let mut objects: Vec<(String, PathBuf)> = Vec::new();
+        check_db.begin()?;
+        for line in ManifestLines::open(&manifest_path)? {
+            if let ManifestLine::Object(o) = line? {
+                exp.add_object(check_db, s.key(), &o)?;
+                if o.ingest && !check::must_dead_letter(o.content) {
+                    to_finish += 1;
+                }
+                objects.push((o.key.clone(), dir.join(&o.key)));
+            }
+        }
+        check_db.commit()?;
+        bars.expect(to_finish, exp.records);
+        let mut phase = progress.phase(
+            format!("upload {}", svc.name()),
+            format!("{} objects", objects.len()),
+        );
+        let bar = phase.bar(
+            &format!("upload {}", svc.name()),
+            objects.len() as u64,
+            "objects",
+        );
+        let up = crate::replay::upload_objects_with(
+            s3,
+            &target.bucket,
+            objects,
+            &crate::replay::UploadOptions::default(),
+            &bar,
+        )
+        .await?;
+        check_db.begin()?;
+        for (key, at) in &up.written_ms {
+            check_db.written(s.key(), key, *at)?;
+        }
+        check_db.commit()?;
+        phase.finish(format_args!("{} objects, {} bytes", up.objects, up.bytes));
+        expected.insert(*s, exp);
+    }
+    if let Some(stack) = eks_stack {
+        let e = eks::deliver(config, stack, args, check_db, progress).await?;
+        bars.expect(e.objects, e.records);
+        expected.insert(E2eService::Eks, e);
+    }
+    Ok(expected)
+}
+
+/// The drain's two bars: objects finished and rows accepted, out of what the deliveries said
+/// to expect so far.
+#[derive(Clone)]
+struct DrainBars {
+    objects: indicatif::ProgressBar,
+    rows: indicatif::ProgressBar,
+}
+
+impl DrainBars {
+    /// One more delivery: `objects` more to finish, `rows` more to be accepted.
+    fn expect(&self, objects: u64, rows: u64) {
+        self.objects.inc_length(objects);
+        self.rows.inc_length(rows);
+    }
+
+    fn show(&self, objects_done: &AtomicU64, stats: &ingest::StatsHandle) {
+        self.objects
+            .set_position(objects_done.load(Ordering::Relaxed));
+        self.rows.set_position(stats.accepted_rows());
+    }
+}
+
+/// Runs the connector in rounds until the logs were delivered and a round that started after
+/// that left every queue empty (bad objects come back after their visibility timeout until
+/// SQS dead-letters them); returns each round's statistics and the seconds in all.
+async fn drain(
+    cc: ConnectorConfig,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    queues: Vec<String>,
+    delivered: Arc<AtomicBool>,
+) -> Result<(Vec<serde_json::Value>, f64)> {
+    let started = Instant::now();
+    let mut quiet = cc.clone();
+    quiet.log = false;
+    let mut deadline: Option<Instant> = None;
+    let mut rounds = Vec::new();
+    loop {
+        let after_delivery = delivered.load(Ordering::SeqCst);
+        if after_delivery && deadline.is_none() {
+            deadline = Some(Instant::now() + Duration::from_secs(900));
+        }
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let config = if after_delivery { &cc } else { &quiet };
+        let stats = connector::run(config, &s3, &sqs, rx)
+            .await
+            .context("running the connector")?;
+        rounds.push(serde_json::to_value(&stats)?);
+        let Some(deadline) = deadline else {
+            // Still delivering: the queues are empty only until the next object.
+            continue;
+        };
+        let mut left = 0;
+        for url in &queues {
+            left += queue_depth(&sqs, url).await?;
+        }
+        if left == 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("{left} messages still in the queues 15 minutes after the last delivery");
+        }
+        crate::progress::eprintln(format_args!(
+            "e2e: {left} messages wait for redelivery or the dead-letter queue; another round"
+        ));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Ok((rounds, started.elapsed().as_secs_f64()))
 }
 
 fn generator_service(s: Service) -> generator::facts::Service {
@@ -530,209 +667,4 @@ async fn dead_letters(sqs: &aws_sdk_sqs::Client, dlq: &str) -> Result<Vec<String
         }
     }
     Ok(keys.into_iter().collect())
-}
-
-fn print_table(checks: &[ServiceCheck]) {
-    println!(
-        "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9}  dlq",
-        "service",
-        "table",
-        "objects",
-        "generated",
-        "ingested",
-        "missing",
-        "dup",
-        "unexpect",
-        "malformed",
-        "seconds",
-        "records/s",
-    );
-    for c in checks {
-        println!(
-            "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8.1} {:>9.0}  {}/{}{}",
-            c.service,
-            c.table,
-            c.objects,
-            c.records_generated,
-            c.ingested,
-            c.missing,
-            c.duplicated,
-            c.unexpected,
-            c.malformed,
-            c.seconds,
-            c.records_per_second,
-            c.dlq_actual.len(),
-            c.dlq_expected.len(),
-            if c.ok() { "  ok" } else { "  MISMATCH" }
-        );
-        for e in &c.examples {
-            println!("    {e}");
-        }
-        if c.left_in_queue > 0 {
-            println!("    {} messages left in the queue", c.left_in_queue);
-        }
-        if c.dlq_actual != c.dlq_expected {
-            println!(
-                "    dead-letter queue holds {:?}, expected {:?}",
-                c.dlq_actual, c.dlq_expected
-            );
-        }
-    }
-}
-
-mod eks {
-    //! EKS for the e2e run: audit events and control-plane noise go into CloudWatch Logs, and
-    //! the stack's subscription filter, Firehose stream and transform Lambda (run by the
-    //! LocalStack plugin) deliver them to S3 for real.
-    use super::*;
-    use crate::synth::eks::{self as synth_eks, EksOptions, LogsSink};
-
-    const CLUSTER: &str = "e2e-cluster";
-    const STACK: &str = "sentinel-e2e-eks";
-
-    /// Deploys the EKS stack, writes the events, waits until every audit event is in S3 (the
-    /// Firehose buffer flushes on its interval), and returns the queue, the DLQ and the rows.
-    pub async fn deliver(
-        cfn: &aws_sdk_cloudformation::Client,
-        config: &aws_config::SdkConfig,
-        args: &E2eArgs,
-        _run_dir: &Path,
-        progress: &crate::progress::Progress,
-    ) -> Result<(String, String, Vec<TableRow>, u64)> {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_millis() as i64;
-        let opts = EksOptions::new(
-            CLUSTER,
-            args.records,
-            args.seed,
-            synth_eks::recent_start_ms(now_ms, 30),
-        );
-        let run = synth_eks::generate(&opts);
-        let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
-        // The subscription filter is a stack resource once the log group exists.
-        sink.create_log_group(&run.log_group)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        let spec = StackSpec {
-            kind: StackKind::Eks,
-            cloud: Cloud::Commercial,
-        };
-        let report = deployer::deploy(
-            cfn,
-            &StackRequest {
-                stack_name: STACK.into(),
-                template: render::render(&spec.build(), Format::Json),
-                parameters: vec![
-                    ("EKSClusterName".into(), CLUSTER.into()),
-                    ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
-                    ("LogGroupExists".into(), "true".into()),
-                    ("QueueVisibilityTimeout".into(), "30".into()),
-                    ("MaxReceiveCount".into(), "3".into()),
-                ],
-                timeout: Duration::from_secs(300),
-                progress: false,
-            },
-        )
-        .await
-        .context("deploying the EKS stack")?;
-        eprintln!("e2e: deployed {STACK} in {:.1} s", report.seconds);
-        let t0 = Instant::now();
-        let phase = progress.phase(
-            "eks logs",
-            format_args!("{} log events to CloudWatch Logs", run.events.len()),
-        );
-        let d = synth_eks::deliver(&sink, &run)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        phase.finish(format_args!(
-            "{} EKS log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls",
-            d.log_events, d.audit_events, d.noise_events, d.put_calls
-        ));
-        let bucket = &report.outputs["LogBucketName"];
-        let prefix = &report.outputs["NotificationPrefix"];
-        let mut phase = progress.phase(
-            "eks firehose",
-            format_args!("{} audit events to reach S3", run.expected.len()),
-        );
-        let bar = phase.bar("eks firehose", run.expected.len() as u64, "events");
-        let objects = wait_for_lines(
-            &crate::replay::s3_client(config),
-            bucket,
-            prefix,
-            run.expected.len(),
-            &bar,
-        )
-        .await?;
-        phase.finish(format_args!(
-            "every EKS audit event reached S3 in {objects} objects ({:.1} s since the first PutLogEvents)",
-            t0.elapsed().as_secs_f64()
-        ));
-        let rows = run
-            .expected
-            .iter()
-            .map(|e| TableRow::AWSEKSLogs_CL(e.row.clone()))
-            .collect();
-        Ok((
-            report.outputs["SentinelSQSQueueURL"].clone(),
-            report.outputs["DeadLetterQueueURL"].clone(),
-            rows,
-            objects,
-        ))
-    }
-
-    /// Waits (deadline 5 min) until the `.gz` objects under `prefix` hold `want` lines;
-    /// returns how many objects that took.
-    async fn wait_for_lines(
-        s3: &aws_sdk_s3::Client,
-        bucket: &str,
-        prefix: &str,
-        want: usize,
-        bar: &indicatif::ProgressBar,
-    ) -> Result<u64> {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        let mut counted: BTreeMap<String, usize> = BTreeMap::new();
-        loop {
-            let mut pages = s3
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                for o in page?.contents() {
-                    let key = o.key().unwrap_or_default().to_string();
-                    if counted.contains_key(&key) || !key.ends_with(".gz") {
-                        continue;
-                    }
-                    let body = s3
-                        .get_object()
-                        .bucket(bucket)
-                        .key(&key)
-                        .send()
-                        .await?
-                        .body
-                        .collect()
-                        .await?
-                        .into_bytes();
-                    let mut text = String::new();
-                    std::io::Read::read_to_string(
-                        &mut flate2::read::MultiGzDecoder::new(&body[..]),
-                        &mut text,
-                    )
-                    .with_context(|| format!("s3://{bucket}/{key} is not gzip text"))?;
-                    counted.insert(key, text.lines().filter(|l| !l.trim().is_empty()).count());
-                }
-            }
-            let have: usize = counted.values().sum();
-            bar.set_position(have as u64);
-            if have >= want {
-                return Ok(counted.len() as u64);
-            }
-            if Instant::now() > deadline {
-                bail!("after 5 minutes only {have} of {want} EKS audit events reached s3://{bucket}/{prefix}");
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-    }
 }

@@ -56,6 +56,6 @@ pub use schema::{
 };
 pub use server::{
     app, ingest_url, serve, validate_dcr_id, Config, Injected, RowsPage, Server, Stats,
-    StreamCounts, API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE, SHUTDOWN_GRACE,
+    StatsHandle, StreamCounts, API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE, SHUTDOWN_GRACE,
 };
 pub use store::{Batch, NewRow, Rows, Store, StoredRow};

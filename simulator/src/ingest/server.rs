@@ -190,6 +190,11 @@ impl Server {
         self.state.stats().clone()
     }
 
+    /// A handle on the counters that needs no borrow of the server (for progress bars).
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle(Arc::clone(&self.state))
+    }
+
     /// Rows stored per stream so far.
     pub fn counts(&self) -> Result<BTreeMap<String, u64>> {
         self.state
@@ -207,6 +212,25 @@ impl Server {
         self.task.await.context("mock ingestion server task")?;
         let stats = self.state.stats().clone();
         Ok(stats)
+    }
+}
+
+/// The endpoint's counters, readable from another task while the server runs.
+#[derive(Clone)]
+pub struct StatsHandle(Arc<AppState>);
+
+impl StatsHandle {
+    /// Rows accepted so far.
+    pub fn accepted_rows(&self) -> u64 {
+        self.0.stats().accepted_rows
+    }
+}
+
+impl std::fmt::Debug for StatsHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatsHandle")
+            .field("accepted_rows", &self.accepted_rows())
+            .finish()
     }
 }
 

@@ -8,6 +8,25 @@ use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 /// CloudWatch Logs (LocalStack or AWS). Existing groups and streams are reused.
 pub struct CloudWatchLogs(pub aws_sdk_cloudwatchlogs::Client);
 
+impl CloudWatchLogs {
+    /// Deletes a log stream and its events.
+    pub async fn delete_log_stream(&self, group: &str, stream: &str) -> Result<(), String> {
+        self.0
+            .delete_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "DeleteLogStream {group} {stream}: {}",
+                    DisplayErrorContext(e)
+                )
+            })
+    }
+}
+
 impl LogsSink for CloudWatchLogs {
     type Error = String;
 

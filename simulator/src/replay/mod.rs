@@ -9,7 +9,7 @@ mod cwl;
 mod upload;
 
 pub use cwl::CloudWatchLogs;
-pub use upload::{upload_objects, upload_objects_with, UploadOptions, UploadStats};
+pub use upload::{now_ms, upload_objects, upload_objects_with, UploadOptions, UploadStats};
 
 use crate::synth::Service;
 use anyhow::{bail, Context, Result};

@@ -40,6 +40,13 @@ pub struct UploadStats {
     pub multipart_objects: u64,
     pub bytes: u64,
     pub seconds: f64,
+    /// Each object's key and when its upload completed (epoch ms), in completion order.
+    pub written_ms: Vec<(String, i64)>,
+}
+
+/// Now, in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// Uploads each `(key, file)` to `bucket`, in the given order of starting; with
@@ -97,12 +104,15 @@ pub async fn upload_objects_with(
                 pb.set_message(HumanBytes(total).to_string());
                 pb.inc(1);
             }
-            r.with_context(|| format!("uploading {} to s3://{bucket}/{key}", path.display()))
+            let done = now_ms();
+            r.map(|(bytes, multipart)| (key.clone(), done, bytes, multipart))
+                .with_context(|| format!("uploading {} to s3://{bucket}/{key}", path.display()))
         });
     }
     let mut stats = UploadStats::default();
     while let Some(joined) = tasks.join_next().await {
-        let (bytes, multipart) = joined.context("upload task panicked")??;
+        let (key, done, bytes, multipart) = joined.context("upload task panicked")??;
+        stats.written_ms.push((key, done));
         stats.objects += 1;
         stats.bytes += bytes;
         stats.multipart_objects += u64::from(multipart);

@@ -187,6 +187,9 @@ struct FindingJson<'a> {
     description: String,
 }
 
+/// Findings an update may pick from: the most recently exported ones.
+const UPDATABLE: usize = 4096;
+
 /// GuardDuty generator.
 pub struct GuardDutyGen {
     account: String,
@@ -195,8 +198,11 @@ pub struct GuardDutyGen {
     rngs: Rngs,
     clock: Clock,
     pending: Option<Finding>,
-    /// Latest version of every finding in an already written object.
+    /// Latest version of the (at most [`UPDATABLE`]) most recent findings in an already
+    /// written object: the findings an update may pick.
     exported: Vec<Finding>,
+    /// The slot of `exported` the next new finding takes once it is full.
+    next_evicted: usize,
     exported_ids: HashSet<String>,
     /// Ids updated in the object being built (and the pending record).
     in_object: HashSet<String>,
@@ -230,6 +236,7 @@ impl GuardDutyGen {
             rngs,
             pending: None,
             exported: Vec::new(),
+            next_evicted: 0,
             exported_ids: HashSet::new(),
             in_object: HashSet::new(),
         }
@@ -653,7 +660,16 @@ impl LogGen for GuardDutyGen {
         // changed `exported` in place).
         for f in &records {
             if self.exported_ids.insert(f.id.clone()) {
-                self.exported.push(f.clone());
+                if self.exported.len() < UPDATABLE {
+                    self.exported.push(f.clone());
+                } else {
+                    // The oldest finding leaves the pool: memory stays flat however many
+                    // records a run has.
+                    let slot = self.next_evicted % UPDATABLE;
+                    self.next_evicted += 1;
+                    let old = std::mem::replace(&mut self.exported[slot], f.clone());
+                    self.exported_ids.remove(&old.id);
+                }
             }
         }
         (
@@ -735,6 +751,27 @@ mod tests {
             TimeCreated: dt("createdAt"),
             Title: s("title"),
         }
+    }
+
+    #[test]
+    fn the_pool_of_updatable_findings_stays_bounded() {
+        let opts = GenOptions::new(Service::Guardduty, 7000, 6);
+        let mut g = GuardDutyGen::new(&opts);
+        let mut versions = std::collections::HashSet::new();
+        let mut updates = 0;
+        let mut produced = 0;
+        while produced < 7000 {
+            let (_, records) = g.next_object(50);
+            produced += records.len();
+            for f in &records {
+                assert!(versions.insert((f.id.clone(), f.updated_ms)), "{}", f.id);
+                updates += usize::from(f.count > 1);
+            }
+            assert!(g.exported.len() <= UPDATABLE);
+            assert_eq!(g.exported_ids.len(), g.exported.len());
+        }
+        assert_eq!(g.exported.len(), UPDATABLE, "the pool filled up");
+        assert!(updates > 0, "findings are still updated");
     }
 
     #[test]

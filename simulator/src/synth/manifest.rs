@@ -194,26 +194,10 @@ pub enum ManifestError {
 impl Manifest {
     /// Reads `manifest-<service>.jsonl`.
     pub fn read(path: &std::path::Path) -> Result<Self, ManifestError> {
-        let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
-            path: p.clone(),
-            source,
-        })?;
-        let mut lines = Vec::new();
-        for (i, l) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            lines.push(
-                serde_json::from_str(l).map_err(|source| ManifestError::Json {
-                    path: p.clone(),
-                    line: i + 1,
-                    source,
-                })?,
-            );
-        }
-        Self::from_lines(lines).ok_or(ManifestError::NoRun { path: p })
+        let lines = ManifestLines::open(path)?.collect::<Result<Vec<_>, _>>()?;
+        Self::from_lines(lines).ok_or(ManifestError::NoRun {
+            path: path.display().to_string(),
+        })
     }
 
     /// Groups parsed lines; `None` without a leading run header.
@@ -243,5 +227,57 @@ impl Manifest {
             .iter()
             .filter(|o| o.ingest)
             .flat_map(|o| o.records.iter().map(move |r| (o, r)))
+    }
+}
+
+/// A manifest file read one line at a time (a checker of a large run holds one object entry
+/// at a time, never the whole manifest). Blank lines are skipped.
+pub struct ManifestLines {
+    path: String,
+    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    line: usize,
+}
+
+impl ManifestLines {
+    pub fn open(path: &std::path::Path) -> Result<Self, ManifestError> {
+        let p = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|source| ManifestError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        Ok(ManifestLines {
+            path: p,
+            lines: std::io::BufRead::lines(std::io::BufReader::with_capacity(256 * 1024, file)),
+            line: 0,
+        })
+    }
+}
+
+impl Iterator for ManifestLines {
+    type Item = Result<ManifestLine, ManifestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let text = match self.lines.next()? {
+                Ok(t) => t,
+                Err(source) => {
+                    return Some(Err(ManifestError::Io {
+                        path: self.path.clone(),
+                        source,
+                    }))
+                }
+            };
+            self.line += 1;
+            if text.trim().is_empty() {
+                continue;
+            }
+            return Some(
+                serde_json::from_str(&text).map_err(|source| ManifestError::Json {
+                    path: self.path.clone(),
+                    line: self.line,
+                    source,
+                }),
+            );
+        }
     }
 }

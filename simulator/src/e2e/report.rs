@@ -1,0 +1,84 @@
+//! The JSON report of a run (documented field by field in the README's "End to end" section)
+//! and the table printed at the end.
+
+use super::check::ServiceCheck;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The JSON report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub records_per_service: u64,
+    pub seed: u64,
+    pub faults: bool,
+    pub bad_data: bool,
+    pub localstack_mode: String,
+    pub seconds_total: f64,
+    /// From the connector's start until every queue was empty (all services at once).
+    pub connector_seconds: f64,
+    pub services: Vec<ServiceCheck>,
+    pub delivery: BTreeMap<String, String>,
+    pub connector: serde_json::Value,
+    pub ingestion: serde_json::Value,
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
+}
+
+pub fn print_table(checks: &[ServiceCheck]) {
+    println!(
+        "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6}  dlq",
+        "service",
+        "table",
+        "objects",
+        "generated",
+        "ingested",
+        "missing",
+        "dup",
+        "unexpect",
+        "malformed",
+        "seconds",
+        "records/s",
+        "objects/s",
+        "p50 s",
+        "p95 s",
+        "max s",
+    );
+    for c in checks {
+        println!(
+            "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8.1} {:>9.0} {:>9.1} {:>6} {:>6} {:>6}  {}/{}{}",
+            c.service,
+            c.table,
+            c.objects,
+            c.records_generated,
+            c.ingested,
+            c.missing,
+            c.duplicated,
+            c.unexpected,
+            c.malformed,
+            c.seconds,
+            c.records_per_second,
+            c.objects_per_second,
+            secs(c.latency.p50_seconds),
+            secs(c.latency.p95_seconds),
+            secs(c.latency.max_seconds),
+            c.dlq_actual.len(),
+            c.dlq_expected.len(),
+            if c.ok() { "  ok" } else { "  MISMATCH" }
+        );
+        for e in &c.examples {
+            println!("    {e}");
+        }
+        if c.left_in_queue > 0 {
+            println!("    {} messages left in the queue", c.left_in_queue);
+        }
+        if c.dlq_actual != c.dlq_expected {
+            println!(
+                "    dead-letter queue holds {:?}, expected {:?}",
+                c.dlq_actual, c.dlq_expected
+            );
+        }
+    }
+}
