@@ -16,6 +16,9 @@ pub struct BenchArgs {
     /// Skip the LocalStack measurements.
     #[arg(long)]
     pub skip_localstack: bool,
+    /// Services of the one-core measurements (comma-separated; default all).
+    #[arg(long)]
+    pub services: Option<String>,
 }
 
 pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
@@ -31,6 +34,9 @@ pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
         ]);
     if args.skip_localstack {
         cmd.arg("--skip-localstack");
+    }
+    if let Some(s) = &args.services {
+        cmd.args(["--services", s]);
     }
     let status = harness::end_with_this_process(&mut cmd)
         .status()

@@ -320,9 +320,11 @@ pub fn parse_reader<R: Read>(
                 2,
             )
         } else {
+            // `decoded` is already buffered (the two peeked bytes, then `once`): a
+            // second buffer over it would only cost its zeroing per object.
             (
                 Counted {
-                    inner: Box::new(BufReader::with_capacity(BUF, decoded)) as Dyn<'_>,
+                    inner: Box::new(decoded) as Dyn<'_>,
                     bytes: 0,
                 },
                 1,
