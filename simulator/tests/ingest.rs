@@ -349,6 +349,18 @@ async fn gzip_bodies() {
     server.shutdown().await.unwrap();
 }
 
+/// Found by `cargo xtask fuzz` (ingest_request): valid JSON text whose number is out of range
+/// for a JSON value made the handler panic and answer 500; it is the client's error.
+#[tokio::test]
+async fn a_number_out_of_range_is_refused_not_a_server_error() {
+    let server = serve(Config::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let text = br#"[{"TimeGenerated":"2026-02-28T23:59:38.000Z","Bytes":3E31400}]"#.to_vec();
+    let r = Req::new(&server, CW, text);
+    azure_error(r.send(&c).await.unwrap(), 400, "InvalidPayload").await;
+    server.shutdown().await.unwrap();
+}
+
 /// A body of exactly `len` bytes holding one valid row (padded with JSON
 /// whitespace).
 fn body_of_len(len: usize) -> Vec<u8> {

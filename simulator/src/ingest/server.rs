@@ -746,8 +746,17 @@ fn accept_body(
         // Invalid: the slower check says why.
         rejected += 1;
         let before = problems.len();
-        let value: Value = serde_json::from_str(item.get()).expect("already parsed as JSON");
-        check_row(decl, i, &value, &mut problems);
+        // Valid JSON text can still be no `Value`: a number out of range (`3E31400`).
+        match serde_json::from_str::<Value>(item.get()) {
+            Ok(value) => {
+                check_row(decl, i, &value, &mut problems);
+            }
+            Err(e) => problems.push(schema::RowProblem {
+                code: "InvalidRow",
+                message: format!("Item {i} is not a usable JSON value: {e}."),
+                target: format!("[{i}]"),
+            }),
+        }
         if problems.len() == before {
             problems.push(schema::RowProblem {
                 code: "InvalidRow",
