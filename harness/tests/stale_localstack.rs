@@ -2,28 +2,10 @@
 //! of its own: every host-mode start sweeps such processes, so a start in a parallel test would
 //! stop the stand-in below before this test looks at it.
 
-use harness::{LocalStack, LocalStackConfig, ModeChoice};
+use harness::{LocalStack, LocalStackConfig};
 
-fn host() -> LocalStackConfig {
-    LocalStackConfig {
-        mode: ModeChoice::Host,
-        ..LocalStackConfig::default()
-    }
-}
-
-/// Any live (non-zombie) process left in the group?
-fn group_alive(pgid: i32) -> bool {
-    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        let Some(close) = stat.rfind(')') else {
-            return false;
-        };
-        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-        fields.len() > 2 && fields[2] == pgid.to_string() && fields[0] != "Z"
-    })
-}
+mod common;
+use common::{group_alive, host};
 
 #[test]
 fn a_localstack_left_by_a_killed_run_is_stopped_before_the_next_start() {
