@@ -26,19 +26,20 @@ impl InputError {
 /// Patterns shared by the templates' `AllowedPattern`s and by [`validate`]. They use only
 /// syntax that Java (CloudFormation) and Rust's `regex` read alike.
 pub mod patterns {
-    pub const WORKSPACE_ID: &str =
-        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    /// Lower case only: Sentinel sends the session name `MicrosoftSentinel_<workspace ID>` in
+    /// lower case and the trust policy compares it case-sensitively (`StringEquals`), so a GUID
+    /// pasted in upper case would make every AssumeRoleWithWebIdentity fail.
+    pub const WORKSPACE_ID: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
     pub const WORKSPACE_ID_RULE: &str =
-        "must be the Log Analytics workspace ID, a GUID like 01234567-89ab-cdef-0123-456789abcdef";
+        "must be the Log Analytics workspace ID in lower case, a GUID like 01234567-89ab-cdef-0123-456789abcdef (Sentinel sends it in lower case in the role session name, and the role's trust compares it case-sensitively)";
     pub const OIDC_ROLE_NAME: &str = "^OIDC_[A-Za-z0-9_+=,.@-]{1,59}$";
     pub const OIDC_ROLE_NAME_RULE: &str = "must start with OIDC_ (Sentinel cannot fetch its token otherwise), be at most 64 characters, and use only letters, digits and _+=,.@-";
     pub const ROLE_NAME: &str = "^[A-Za-z0-9_+=,.@-]{1,64}$";
     pub const ROLE_NAME_RULE: &str = "must be 1 to 64 characters of letters, digits and _+=,.@-";
     pub const BUCKET_NAME_OR_EMPTY: &str = "^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
     pub const BUCKET_NAME_RULE: &str = "must be 3 to 63 characters of lower-case letters, digits, dots and hyphens, start and end with a letter or digit, have no `..`, and not look like an IP address; leave empty for the default name";
-    pub const QUEUE_NAME: &str = "^[A-Za-z0-9_-]{1,76}$";
-    pub const QUEUE_NAME_RULE: &str =
-        "must be 1 to 76 characters of letters, digits, _ and - (the dead-letter queue adds -dlq)";
+    pub const QUEUE_NAME: &str = "^[A-Za-z0-9_-]{1,80}$";
+    pub const QUEUE_NAME_RULE: &str = "must be 1 to 80 characters of letters, digits, _ and -";
 }
 
 fn matches(pattern: &str, value: &str) -> bool {
@@ -77,10 +78,18 @@ macro_rules! checked_string {
 }
 
 checked_string!(
-    /// A Log Analytics workspace ID (GUID).
+    /// A Log Analytics workspace ID (GUID, lower case: see [`patterns::WORKSPACE_ID`]).
     WorkspaceId,
     "workspace ID",
-    |s| if matches(patterns::WORKSPACE_ID, s) { Ok(()) } else { Err(patterns::WORKSPACE_ID_RULE) }
+    |s| {
+        if matches(patterns::WORKSPACE_ID, s) {
+            Ok(())
+        } else if matches(patterns::WORKSPACE_ID, &s.to_ascii_lowercase()) {
+            Err("is in upper case: enter it in lower case (Sentinel sends the workspace ID in lower case in the role session name, and the role's trust compares it case-sensitively)")
+        } else {
+            Err(patterns::WORKSPACE_ID_RULE)
+        }
+    }
 );
 
 checked_string!(
@@ -140,6 +149,19 @@ mod tests {
     }
 
     #[test]
+    fn upper_case_workspace_ids_are_refused_with_the_reason() {
+        let err = "6F1A9B2C-1234-4ABC-9DEF-0123456789AB"
+            .parse::<WorkspaceId>()
+            .unwrap_err();
+        assert!(err.rule.contains("lower case"), "{err}");
+        assert!(err.rule.contains("case-sensitively"), "{err}");
+        assert!(!matches(
+            patterns::WORKSPACE_ID,
+            "6f1a9b2c-1234-4abc-9DEF-0123456789ab"
+        ));
+    }
+
+    #[test]
     fn role_names_need_the_oidc_prefix_and_iam_rules() {
         assert!("OIDC_MicrosoftSentinelRole".parse::<OidcRoleName>().is_ok());
         for bad in [
@@ -179,9 +201,10 @@ mod tests {
     }
 
     #[test]
-    fn queue_names_leave_room_for_the_dlq_suffix() {
+    fn queue_names_follow_sqs_rules() {
         assert!("MicrosoftSentinelCloudTrail".parse::<QueueName>().is_ok());
-        assert!("a".repeat(77).parse::<QueueName>().is_err());
+        assert!("a".repeat(80).parse::<QueueName>().is_ok());
+        assert!("a".repeat(81).parse::<QueueName>().is_err());
         assert!("has.dot".parse::<QueueName>().is_err());
     }
 }

@@ -192,12 +192,40 @@ impl FromStr for Service {
     }
 }
 
+/// Opt-in Regions (launched after 20 March 2019, disabled by default), where GuardDuty's
+/// exports are written by the Regional principal `guardduty.<region>.amazonaws.com`. The first
+/// eleven are the ones the GuardDuty user guide's example and our review name; ap-south-2 is in
+/// AWS's list of opt-in Regions (S3 Multi-Region Access Points); the last five opened in
+/// 2024-2025 as opt-in Regions.
+pub const OPT_IN_REGIONS: &[&str] = &[
+    "me-south-1",
+    "me-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-central-2",
+    "il-central-1",
+    "ca-west-1",
+    "ap-south-2",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "mx-central-1",
+    "ap-east-2",
+    "ap-southeast-6",
+];
+
 /// AWS service principals.
 pub mod principals {
     pub const S3: &str = "s3.amazonaws.com";
     pub const LOG_DELIVERY: &str = "delivery.logs.amazonaws.com";
     pub const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
     pub const GUARDDUTY: &str = "guardduty.amazonaws.com";
+    /// GuardDuty's principal in an opt-in Region (a `Fn::Sub` template): GuardDuty user guide,
+    /// "Exporting generated findings", steps 2 and 3.
+    pub const GUARDDUTY_REGIONAL: &str = "guardduty.${AWS::Region}.amazonaws.com";
     pub const FIREHOSE: &str = "firehose.amazonaws.com";
     pub const LAMBDA: &str = "lambda.amazonaws.com";
     /// CloudWatch Logs is regional: `logs.<region>.amazonaws.com` (a `Fn::Sub` template).

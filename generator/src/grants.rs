@@ -14,6 +14,18 @@ pub fn bucket_arn(bucket_name: &Expr, path: &str) -> Expr {
     )
 }
 
+/// `arn:<partition>:s3:::<bucket>/<prefix>*`: every object under a prefix (kept one `Fn::Sub`
+/// where the prefix is a plain `Fn::Sub` template).
+pub fn objects_under(bucket_name: &Expr, prefix: &Expr) -> Expr {
+    match prefix {
+        Expr::Str(p) | Expr::Sub(p) => bucket_arn(bucket_name, &format!("/{p}*")),
+        other => Expr::sub_with(
+            "arn:${AWS::Partition}:s3:::${Bucket}/${Prefix}*",
+            [("Bucket", bucket_name.clone()), ("Prefix", other.clone())],
+        ),
+    }
+}
+
 /// The Sentinel connector's rights on its queue: receive, delete, extend visibility, look up.
 pub fn consume_queue(queue_arn: Expr) -> Statement {
     use actions::sqs::*;
@@ -28,9 +40,8 @@ pub fn consume_queue(queue_arn: Expr) -> Statement {
 }
 
 /// Read objects under one key prefix of a bucket, nothing else.
-pub fn read_prefix(bucket_name: &Expr, prefix: &str) -> Statement {
-    Statement::allow(&[actions::s3::GET_OBJECT])
-        .resource(bucket_arn(bucket_name, &format!("/{prefix}*")))
+pub fn read_prefix(bucket_name: &Expr, prefix: &Expr) -> Statement {
+    Statement::allow(&[actions::s3::GET_OBJECT]).resource(objects_under(bucket_name, prefix))
 }
 
 /// Decrypt with one key, and only through S3 in this region.

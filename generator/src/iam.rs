@@ -109,6 +109,7 @@ pub mod keys {
     pub const ROLE_SESSION_NAME: &str = "sts:RoleSessionName";
     pub const EXTERNAL_ID: &str = "sts:ExternalId";
     pub const KMS_VIA_SERVICE: &str = "kms:ViaService";
+    pub const KMS_CALLER_ACCOUNT: &str = "kms:CallerAccount";
     pub const S3_ACL: &str = "s3:x-amz-acl";
     pub const S3_SSE: &str = "s3:x-amz-server-side-encryption";
     pub const S3_SSE_KMS_KEY: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
@@ -226,6 +227,9 @@ pub struct Statement {
     pub actions: Vec<Action>,
     pub resources: Vec<Expr>,
     pub conditions: Conditions,
+    /// A template condition: the statement is in the document only when it holds
+    /// (`Fn::If [condition, statement, AWS::NoValue]`).
+    pub only_if: Option<String>,
 }
 
 impl Statement {
@@ -237,6 +241,7 @@ impl Statement {
             actions: actions.to_vec(),
             resources: Vec::new(),
             conditions: Conditions::default(),
+            only_if: None,
         }
     }
     pub fn deny(actions: &[Action]) -> Self {
@@ -260,6 +265,30 @@ impl Statement {
     pub fn when(mut self, op: Operator, key: impl Into<String>, value: impl Into<Expr>) -> Self {
         self.conditions.add(op, key, value);
         self
+    }
+    /// Keeps the statement only when the template condition `condition` holds.
+    pub fn only_if(mut self, condition: impl Into<String>) -> Self {
+        self.only_if = Some(condition.into());
+        self
+    }
+}
+
+/// A statement as it stands in a document: itself, or `Fn::If` around it.
+struct InDocument<'a>(&'a Statement);
+
+impl Serialize for InDocument<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0.only_if {
+            None => self.0.serialize(s),
+            Some(c) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry(
+                    "Fn::If",
+                    &(c, self.0, serde_json::json!({"Ref": "AWS::NoValue"})),
+                )?;
+                m.end()
+            }
+        }
     }
 }
 
@@ -311,7 +340,8 @@ impl Serialize for PolicyDocument {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("Version", "2012-10-17")?;
-        m.serialize_entry("Statement", &self.statements)?;
+        let statements: Vec<InDocument<'_>> = self.statements.iter().map(InDocument).collect();
+        m.serialize_entry("Statement", &statements)?;
         m.end()
     }
 }
@@ -347,6 +377,27 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&deny).unwrap(),
             json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["a", "b"]})
+        );
+    }
+
+    #[test]
+    fn a_conditional_statement_is_wrapped_in_fn_if() {
+        let doc = PolicyDocument::new(
+            PolicyKind::Identity,
+            vec![
+                Statement::allow(&[actions::kms::DECRYPT]).resource("k"),
+                Statement::allow(&[actions::kms::DECRYPT])
+                    .resource("k2")
+                    .only_if("HasKey"),
+            ],
+        );
+        assert_eq!(
+            serde_json::to_value(&doc).unwrap()["Statement"],
+            json!([
+                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "k"},
+                {"Fn::If": ["HasKey", {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "k2"},
+                            {"Ref": "AWS::NoValue"}]}
+            ])
         );
     }
 

@@ -9,6 +9,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../text/stack_description.tera"),
     ),
     (
+        "kms_key_policy_statement",
+        include_str!("../text/kms_key_policy_statement.tera"),
+    ),
+    (
         "notification_command",
         include_str!("../text/notification_command.tera"),
     ),

@@ -235,7 +235,16 @@ fn parameters_and_defaults_let_clusters_deploy_side_by_side() {
     for (spec, t) in stacks() {
         let p = &t["Parameters"];
         assert!(p["EKSClusterName"].get("Default").is_none(), "{spec}");
-        assert_eq!(p["AwsRoleName"]["Default"], "OIDC_MicrosoftSentinelRoleEKS");
+        // IAM role names are global to the account: the default is unique per stack (and so
+        // per cluster and Region) and keeps the OIDC_ prefix.
+        assert_eq!(p["AwsRoleName"]["Default"], "");
+        let role = serde_json::to_string(&t["Resources"]["SentinelRole"]["Properties"]["RoleName"])
+            .unwrap();
+        assert!(
+            role.contains("OIDC_MicrosoftSentinelRoleEKS-${AWS::Region}-${Suffix}")
+                && role.contains("AWS::StackId"),
+            "{role}"
+        );
         assert_eq!(p["AllowDefenderSessionName"]["Default"], "false");
         for q in ["QueueVisibilityTimeout", "MaxReceiveCount"] {
             assert!(p.get(q).is_some(), "{spec} lacks {q}");
@@ -256,12 +265,19 @@ fn parameters_and_defaults_let_clusters_deploy_side_by_side() {
             queue.contains("MicrosoftSentinelEKSSqs-${EKSClusterName}"),
             "{queue}"
         );
-        for (_, r) in all_of(&t, "AWS::KinesisFirehose::DeliveryStream")
-            .into_iter()
-            .chain(all_of(&t, "AWS::Lambda::Function"))
-        {
-            let text = r["Properties"].to_string();
-            assert!(text.contains("${AWS::StackName}"), "{spec}: {text}");
+        // Function and stream names are limited to 64 characters: they must not grow with the
+        // stack name (up to 128 characters), so they are a fixed stem plus 8 hex of the stack id.
+        for (id, name) in [
+            ("EksDeliveryStream", "DeliveryStreamName"),
+            ("EksTransformFunction", "FunctionName"),
+        ] {
+            let v = &t["Resources"][id]["Properties"][name];
+            let text = v.to_string();
+            assert!(!text.contains("AWS::StackName"), "{spec} {id}: {text}");
+            assert_eq!(
+                v["Fn::Sub"][0], "sentinel-eks-audit-${Suffix}",
+                "{spec} {id}"
+            );
         }
     }
 }
@@ -311,7 +327,10 @@ fn roles_are_least_privilege_and_bound_to_their_sources() {
         );
         let logs = &r["EksLogsPolicy"]["Properties"]["PolicyDocument"]["Statement"];
         assert_eq!(logs.as_array().unwrap().len(), 1);
-        assert_eq!(logs[0]["Resource"]["Fn::GetAtt"][0], "EksDeliveryStream");
+        assert_eq!(
+            logs[0]["Resource"]["Fn::Sub"][0],
+            "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${Stream}"
+        );
         // The Lambda writes its own log group only.
         let own = &r["EksTransformPolicy"]["Properties"]["PolicyDocument"]["Statement"];
         assert_eq!(own.as_array().unwrap().len(), 1);

@@ -50,8 +50,25 @@ fn all_policies() -> Vec<Found> {
     out
 }
 
-fn statements(doc: &Value) -> &Vec<Value> {
-    doc["Statement"].as_array().expect("Statement is a list")
+/// The statements of a document; a conditional one (`Fn::If [cond, statement, AWS::NoValue]`)
+/// counts as its statement, so every rule below holds for it too.
+fn statements(doc: &Value) -> Vec<Value> {
+    doc["Statement"]
+        .as_array()
+        .expect("Statement is a list")
+        .iter()
+        .map(|st| match st.get("Fn::If") {
+            Some(branches) => {
+                assert_eq!(
+                    branches[2],
+                    serde_json::json!({"Ref": "AWS::NoValue"}),
+                    "a conditional statement is either there or absent: {st}"
+                );
+                branches[1].clone()
+            }
+            None => st.clone(),
+        })
+        .collect()
 }
 
 fn as_list(v: &Value) -> Vec<Value> {
@@ -100,7 +117,7 @@ fn every_policy_document_matches_its_reviewed_snapshot() {
 #[test]
 fn no_allow_on_every_resource_outside_key_policies() {
     for f in all_policies().iter().filter(|f| f.kind != Kind::Key) {
-        for st in statements(&f.doc) {
+        for st in &statements(&f.doc) {
             if st["Effect"] == "Allow" {
                 let resources = as_list(&st["Resource"]);
                 assert!(
@@ -117,7 +134,7 @@ fn no_allow_on_every_resource_outside_key_policies() {
 #[test]
 fn no_wildcard_actions_are_allowed() {
     for f in all_policies() {
-        for st in statements(&f.doc) {
+        for st in &statements(&f.doc) {
             for a in as_list(&st["Action"]) {
                 let a = a.as_str().unwrap();
                 if st["Effect"] == "Allow" {
@@ -145,7 +162,7 @@ fn no_wildcard_actions_are_allowed() {
 fn every_oidc_trust_carries_audience_and_session_name_conditions() {
     let mut oidc_trusts = 0;
     for f in all_policies().iter().filter(|f| f.kind == Kind::Trust) {
-        for st in statements(&f.doc) {
+        for st in &statements(&f.doc) {
             if st["Principal"].get("Federated").is_some() {
                 oidc_trusts += 1;
                 assert_eq!(st["Action"], "sts:AssumeRoleWithWebIdentity");
@@ -179,7 +196,7 @@ fn every_oidc_trust_carries_audience_and_session_name_conditions() {
 #[test]
 fn every_service_principal_grant_is_bound_to_its_source() {
     for f in all_policies() {
-        for st in statements(&f.doc) {
+        for st in &statements(&f.doc) {
             let is_service = st["Principal"].get("Service").is_some();
             if !(is_service && st["Effect"] == "Allow") {
                 continue;
@@ -216,7 +233,7 @@ fn sentinel_role_reads_only_its_queues_prefixes_and_keys() {
         .iter()
         .filter(|f| f.resource == generator::stacks::ROLE_POLICY_ID)
     {
-        for st in statements(&f.doc) {
+        for st in &statements(&f.doc) {
             for a in as_list(&st["Action"]) {
                 let a = a.as_str().unwrap();
                 let allowed = [
@@ -231,8 +248,9 @@ fn sentinel_role_reads_only_its_queues_prefixes_and_keys() {
                 assert!(allowed.contains(&a), "{}: unexpected action {a}", f.stack);
                 if a == "s3:GetObject" {
                     let r = serde_json::to_string(&st["Resource"]).unwrap();
+                    // `[<KeyPrefix>/]AWSLogs/<account or organization>/...` or the EKS prefix.
                     assert!(
-                        r.contains("/AWSLogs/${AWS::AccountId}/")
+                        (r.contains("${AWS::AccountId}/") && r.contains("${KeyPath}AWSLogs/"))
                             || r.contains("/eks-audit-logs/${EKSClusterName}/"),
                         "{}: GetObject beyond a prefix: {r}",
                         f.stack

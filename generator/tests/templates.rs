@@ -169,6 +169,21 @@ fn buckets_are_private_encrypted_owner_enforced_expiring_and_tls_only() {
     }
 }
 
+/// `${KeyPath}AWSLogs/${Owner}` as it reads without a key prefix or an organization.
+fn default_layout(value: &Value) -> String {
+    let sub = value["Fn::Sub"].as_array().expect("a Sub with variables");
+    let mut out = sub[0].as_str().unwrap().to_string();
+    for (name, v) in sub[1].as_object().unwrap() {
+        let when_unset = v["Fn::If"][2]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| v["Fn::If"][2]["Fn::Sub"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("{name}: not a conditional part: {v}"));
+        out = out.replace(&format!("${{{name}}}"), &when_unset);
+    }
+    out
+}
+
 #[test]
 fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
     for (spec, t) in rendered() {
@@ -181,10 +196,14 @@ fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
             for c in configs {
                 assert_eq!(c["Event"], "s3:ObjectCreated:*");
                 let rules = c["Filter"]["S3Key"]["Rules"].as_array().unwrap();
-                let prefix = rules.iter().find(|r| r["Name"] == "prefix").unwrap()["Value"]
-                    ["Fn::Sub"]
+                let value = &rules.iter().find(|r| r["Name"] == "prefix").unwrap()["Value"];
+                // The default layout (no key prefix, no organization): the Sub template with its
+                // conditional parts empty.
+                let prefix = value["Fn::Sub"]
                     .as_str()
-                    .unwrap();
+                    .map(str::to_string)
+                    .unwrap_or_else(|| default_layout(value));
+                let prefix = prefix.as_str();
                 let suffix = rules.iter().find(|r| r["Name"] == "suffix").unwrap()["Value"]
                     .as_str()
                     .unwrap();
@@ -253,13 +272,18 @@ fn connector_outputs_give_what_the_portal_asks_for() {
 fn sentinel_role_names_must_start_with_oidc() {
     for (spec, t) in rendered() {
         if let Some(p) = t["Parameters"].get("AwsRoleName") {
+            let re = regex::Regex::new(p["AllowedPattern"].as_str().unwrap()).unwrap();
             assert!(
-                p["AllowedPattern"].as_str().unwrap().starts_with("^OIDC_"),
+                re.is_match("OIDC_MySentinelRole") && re.is_match(""),
                 "{spec}"
             );
+            assert!(!re.is_match("MySentinelRole"), "{spec}");
+            // Empty: a per-stack name that still starts with OIDC_.
+            assert_eq!(p["Default"], "", "{spec}");
+            let derived = &t["Resources"]["SentinelRole"]["Properties"]["RoleName"]["Fn::If"][2];
             assert!(
-                p["Default"].as_str().unwrap().starts_with("OIDC_"),
-                "{spec}"
+                derived["Fn::Sub"][0].as_str().unwrap().starts_with("OIDC_"),
+                "{spec}: {derived}"
             );
         }
     }

@@ -79,6 +79,10 @@ pub fn unique_parameters(spec: &StackSpec) -> Vec<(String, String)> {
             if t.parameters.contains_key("KmsKeyAlias") {
                 p.push(("KmsKeyAlias".into(), format!("it-{short}")));
             }
+            // A fresh LocalStack account has no GuardDuty detector (and no GuardDuty API).
+            if t.parameters.contains_key("CreateDetector") {
+                p.push(("CreateDetector".into(), "true".into()));
+            }
         }
     }
     p

@@ -170,12 +170,32 @@ pub struct ParameterGroup {
     pub parameters: Vec<String>,
 }
 
+/// One rule of the template's `Rules` section: CloudFormation checks its assertions against the
+/// parameter values (and pseudo parameters) before it creates or changes anything, and refuses
+/// the stack with the assertion's description when one fails.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    #[serde(rename = "RuleCondition", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Cond>,
+    #[serde(rename = "Assertions")]
+    pub assertions: Vec<Assertion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assertion {
+    #[serde(rename = "Assert")]
+    pub assert: Cond,
+    #[serde(rename = "AssertDescription")]
+    pub description: String,
+}
+
 /// A whole CloudFormation template.
 #[derive(Debug, Clone, Default)]
 pub struct Template {
     pub description: String,
     pub parameters: IndexMap<String, Parameter>,
     pub parameter_groups: Vec<ParameterGroup>,
+    pub rules: IndexMap<String, Rule>,
     pub conditions: IndexMap<String, Cond>,
     pub resources: IndexMap<String, ResourceEntry>,
     pub outputs: IndexMap<String, Output>,
@@ -222,6 +242,28 @@ impl Template {
             "condition {name} defined twice"
         );
         name.to_string()
+    }
+
+    /// Adds a rule: when `condition` holds (always, for `None`), `assert` must hold, or the stack
+    /// is refused with `description`.
+    pub fn rule(
+        &mut self,
+        name: &str,
+        condition: Option<Cond>,
+        assert: Cond,
+        description: impl Into<String>,
+    ) {
+        let rule = Rule {
+            condition,
+            assertions: vec![Assertion {
+                assert,
+                description: description.into(),
+            }],
+        };
+        assert!(
+            self.rules.insert(name.to_string(), rule).is_none(),
+            "rule {name} defined twice"
+        );
     }
 
     /// Adds a typed resource under `logical_id`.
@@ -296,6 +338,17 @@ impl Template {
                 }
             }
         }
+        for (id, rule) in &self.rules {
+            let json = serde_json::to_value(rule).expect("rules always serialise");
+            for to in refs_in_json(&json) {
+                if !known(&to) {
+                    return Err(TemplateError::DanglingRef {
+                        from: format!("rule {id}"),
+                        to,
+                    });
+                }
+            }
+        }
         for (id, o) in &self.outputs {
             check_cond(id, &o.condition)?;
             for to in o.value.references() {
@@ -329,6 +382,9 @@ impl Template {
         let to_json = |v: &dyn erased::Ser| v.to_json();
         if !self.parameters.is_empty() {
             doc.insert("Parameters".into(), to_json(&self.parameters));
+        }
+        if !self.rules.is_empty() {
+            doc.insert("Rules".into(), to_json(&self.rules));
         }
         if !self.conditions.is_empty() {
             doc.insert("Conditions".into(), to_json(&self.conditions));

@@ -8,6 +8,9 @@ use serde::Serialize;
 pub struct Trail {
     pub trail_name: Expr,
     pub s3_bucket_name: Expr,
+    /// `AWS::NoValue` for none.
+    pub s3_key_prefix: Expr,
+    pub is_organization_trail: Expr,
     pub is_logging: bool,
     pub is_multi_region_trail: Expr,
     pub include_global_service_events: bool,

@@ -7,7 +7,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Queue {
-    pub queue_name: Expr,
+    /// `None`: CloudFormation names it `<stack>-<logical id>-<random>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_name: Option<Expr>,
     pub message_retention_period: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub visibility_timeout: Option<Expr>,

@@ -1,7 +1,7 @@
 //! Pieces every connector stack shares: the workspace and role parameters, the OIDC trust,
 //! the queue pair, and parameters whose empty default means "derive a name".
 
-use crate::cfn::{Cond, Expr, Parameter, Template};
+use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
 use crate::config::patterns;
 use crate::facts::{Cloud, SESSION_PREFIX_DEFENDER, SESSION_PREFIX_SENTINEL};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
@@ -27,12 +27,41 @@ pub fn workspace_param(t: &mut Template) -> Expr {
     )
 }
 
-pub fn role_params(t: &mut Template, default_role: &str) -> Expr {
-    let name = t.param(
+/// The first 8 hex digits of the stack's UUID: unique per stack, valid in every resource name,
+/// and of fixed length, so names built from it never grow with the stack name.
+pub fn stack_suffix() -> Expr {
+    Expr::Select(
+        0,
+        Box::new(Expr::Split(
+            "-".into(),
+            Box::new(Expr::Select(
+                2,
+                Box::new(Expr::Split("/".into(), Box::new(Pseudo::StackId.into()))),
+            )),
+        )),
+    )
+}
+
+/// `<stem>-<8 hex of the stack id>`: a default name unique per stack (and so per Region and
+/// per cluster), `stem.len() + 9` characters whatever the stack is called.
+pub fn per_stack_name(stem: &str) -> Expr {
+    Expr::sub_with(format!("{stem}-${{Suffix}}"), [("Suffix", stack_suffix())])
+}
+
+/// The role name parameter (empty default: `<default_stem>-<region>-<8 hex of the stack id>`,
+/// so a second Region, cluster or stack never collides on IAM's account-wide role names) and
+/// the Defender session-name switch. Returns the name to use.
+pub fn role_params(t: &mut Template, default_stem: &str) -> Expr {
+    let derived = Expr::sub_with(
+        format!("{default_stem}-${{AWS::Region}}-${{Suffix}}"),
+        [("Suffix", stack_suffix())],
+    );
+    let name = name_param(
+        t,
         ROLE_PARAM,
-        Parameter::string("Name of the role Sentinel assumes. Must start with OIDC_.")
-            .default(default_role)
-            .pattern(patterns::OIDC_ROLE_NAME, patterns::OIDC_ROLE_NAME_RULE),
+        &format!("Name of the role Sentinel assumes; must start with OIDC_. Default: {default_stem}-<region>-<8 hex of the stack id>, unique per stack."),
+        derived,
+        (patterns::OIDC_ROLE_NAME, patterns::OIDC_ROLE_NAME_RULE),
     );
     t.param(
         DEFENDER_PARAM,
@@ -156,7 +185,9 @@ pub fn queue_pair(t: &mut Template, id: &str, name: Expr, tuning: &QueueTuning) 
     t.add(
         &dlq_id,
         &sqs::Queue {
-            queue_name: Expr::sub_with("${Name}-dlq", [("Name", name.clone())]),
+            // Named by CloudFormation (`<stack>-<logical id>-<random>`, unique per stack): nobody
+            // needs to type it, the DeadLetterQueueURL output gives it.
+            queue_name: None,
             message_retention_period: RETENTION_SECONDS,
             visibility_timeout: None,
             receive_message_wait_time_seconds: None,
@@ -169,7 +200,7 @@ pub fn queue_pair(t: &mut Template, id: &str, name: Expr, tuning: &QueueTuning) 
     t.add(
         id,
         &sqs::Queue {
-            queue_name: name,
+            queue_name: Some(name),
             message_retention_period: RETENTION_SECONDS,
             visibility_timeout: Some(tuning.visibility.clone()),
             receive_message_wait_time_seconds: Some(20),
@@ -188,9 +219,11 @@ pub fn queue_pair(t: &mut Template, id: &str, name: Expr, tuning: &QueueTuning) 
     }
 }
 
-/// `sentinel-<what>-<account>-<region>`: unique per account and region, valid as a bucket name.
+/// `sentinel-<what>-<account>-<region>-<8 hex of the stack id>`: unique per stack, valid as a
+/// bucket name (at most 56 characters for the longest `what`, `logs`/`cloudtrail`/`guardduty`).
 pub fn derived_bucket_name(what: &str) -> Expr {
-    Expr::sub(format!(
-        "sentinel-{what}-${{AWS::AccountId}}-${{AWS::Region}}"
-    ))
+    Expr::sub_with(
+        format!("sentinel-{what}-${{AWS::AccountId}}-${{AWS::Region}}-${{Suffix}}"),
+        [("Suffix", stack_suffix())],
+    )
 }

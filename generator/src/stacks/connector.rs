@@ -7,6 +7,7 @@
 //! prefixes and keys.
 
 use super::common::{self, QueuePair, QueueTuning, ROLE_ID, ROLE_POLICY_ID};
+use super::layout::Layout;
 use super::services;
 use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::config::patterns;
@@ -19,6 +20,7 @@ use serde_json::json;
 
 pub const BUCKET_ID: &str = "LogBucket";
 pub const BUCKET_POLICY_ID: &str = "LogBucketPolicy";
+pub const QUEUE_POLICY_ID: &str = "QueuePolicy";
 pub const CREATE_BUCKET: &str = "CreateBucket";
 pub const USE_EXISTING_BUCKET: &str = "UsesExistingBucket";
 
@@ -26,8 +28,8 @@ pub const USE_EXISTING_BUCKET: &str = "UsesExistingBucket";
 pub struct ServiceParts {
     pub service: Service,
     pub queue: QueuePair,
-    /// The notification prefix, a `Fn::Sub` template such as `AWSLogs/${AWS::AccountId}/CloudTrail/`.
-    pub prefix: String,
+    /// Where its objects live: notification prefix, read and write grants.
+    pub layout: Layout,
     /// Statements the delivering service needs in the bucket policy.
     pub bucket_statements: Vec<Statement>,
     /// Statements the Sentinel role needs beyond its queue and prefix.
@@ -38,7 +40,16 @@ pub struct ServiceParts {
 pub struct Ctx {
     pub cloud: Cloud,
     pub single: bool,
+    /// The bucket's name: `Ref LogBucket` when the stack creates it, else the `BucketName`
+    /// parameter (only the bucket itself and the queue policies it waits for spell out the
+    /// derived default, which keeps the template small).
     pub bucket_name: Expr,
+    /// The name as given or derived, for what exists with either bucket and must resolve to a
+    /// valid ARN for linters too (the CloudWatch Firehose stream).
+    pub bucket_name_or_default: Expr,
+    /// `Ref LogBucket`, for what exists only when the stack creates the bucket (its policy and
+    /// the delivering resources).
+    pub created_bucket: Expr,
     pub tuning: QueueTuning,
 }
 
@@ -53,9 +64,11 @@ impl Ctx {
     }
 }
 
-pub fn prefix_template(service: Service) -> String {
-    format!("AWSLogs/${{AWS::AccountId}}/{}/", service.key_segment())
-}
+pub const KMS_KEY_PARAM: &str = "KmsKeyArn";
+pub const HAS_KMS_KEY: &str = "HasKmsKeyArn";
+/// A KMS key ARN (a key ID or a multi-Region `mrk-` key, not an alias).
+const KMS_KEY_PATTERN: &str = "^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$";
+const KMS_KEY_RULE: &str = "must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias), or empty";
 
 pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
     let single = services_.len() == 1;
@@ -105,11 +118,31 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
             3650,
         ),
     );
+    let kms_key = t.param(
+        KMS_KEY_PARAM,
+        Parameter::string("KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region; add the KmsKeyPolicyStatement output to the key policy. Empty: SSE-S3 objects.")
+            .default("")
+            .pattern(KMS_KEY_PATTERN, KMS_KEY_RULE),
+    );
+    t.condition(HAS_KMS_KEY, !(Cond::equals(kms_key.clone(), "")));
+    t.rule(
+        "ExistingBucketIsNamed",
+        Some(Cond::equals(Expr::reference("UseExistingBucket"), "true")),
+        !(Cond::equals(Expr::reference("BucketName"), "")),
+        "With UseExistingBucket, set BucketName to the existing bucket's name.",
+    );
     let tuning = common::queue_tuning_params(&mut t);
+    let bucket_ref = Expr::if_(
+        CREATE_BUCKET,
+        Expr::reference(BUCKET_ID),
+        Expr::reference("BucketName"),
+    );
     let ctx = Ctx {
         cloud,
         single,
-        bucket_name: bucket_name.clone(),
+        bucket_name: bucket_ref.clone(),
+        bucket_name_or_default: bucket_name.clone(),
+        created_bucket: Expr::reference(BUCKET_ID),
         tuning,
     };
 
@@ -118,20 +151,19 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
         .map(|s| services::add(&mut t, &ctx, *s))
         .collect();
 
-    // Queue policies: only this bucket, in this account, may send.
-    for p in &parts {
-        t.add(
-            &format!("{}Policy", p.queue.id),
-            &sqs::QueuePolicy {
-                queues: vec![p.queue.url()],
-                policy_document: PolicyDocument::new(
-                    PolicyKind::Queue,
-                    vec![grants::s3_notifies_queue(p.queue.arn(), &bucket_name)
-                        .sid("S3BucketNotifications")],
-                ),
-            },
-        );
+    // One queue policy for all the queues: only this bucket, in this account, may send.
+    let mut notify =
+        grants::s3_notifies_queue(parts[0].queue.arn(), &bucket_name).sid("S3BucketNotifications");
+    for p in &parts[1..] {
+        notify = notify.resource(p.queue.arn());
     }
+    t.add(
+        QUEUE_POLICY_ID,
+        &sqs::QueuePolicy {
+            queues: parts.iter().map(|p| p.queue.url()).collect(),
+            policy_document: PolicyDocument::new(PolicyKind::Queue, vec![notify]),
+        },
+    );
 
     // The role Sentinel assumes, and what it may do.
     t.add(
@@ -155,10 +187,16 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
         let id = p.service.id();
         role_statements
             .push(grants::consume_queue(p.queue.arn()).sid(&format!("{id}ConsumeQueue")));
-        role_statements
-            .push(grants::read_prefix(&bucket_name, &p.prefix).sid(&format!("{id}ReadLogs")));
+        role_statements.push(
+            grants::read_prefix(&bucket_ref, &p.layout.prefix()).sid(&format!("{id}ReadLogs")),
+        );
         role_statements.extend(p.role_statements.iter().cloned());
     }
+    role_statements.push(
+        grants::decrypt_through_s3(kms_key)
+            .sid("DecryptWithKmsKeyArn")
+            .only_if(HAS_KMS_KEY),
+    );
     t.add(
         ROLE_POLICY_ID,
         &iam::Policy {
@@ -174,12 +212,12 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
         .map(|p| {
             s3::QueueConfiguration::object_created(
                 p.queue.arn(),
-                Expr::sub(p.prefix.clone()),
+                p.layout.prefix(),
                 Expr::str(p.service.suffix()),
             )
         })
         .collect();
-    let mut bucket = t
+    let bucket = t
         .add(
             BUCKET_ID,
             &s3::Bucket {
@@ -208,12 +246,9 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
         .condition(CREATE_BUCKET)
         .retain();
     // S3 checks that it may send to each queue when the notification is configured.
-    for p in &parts {
-        bucket = bucket.depends_on(format!("{}Policy", p.queue.id));
-    }
-    let _ = bucket;
+    bucket.depends_on(QUEUE_POLICY_ID);
 
-    let mut bucket_statements = vec![grants::deny_insecure_transport(&bucket_name)];
+    let mut bucket_statements = vec![grants::deny_insecure_transport(&ctx.created_bucket)];
     for p in &parts {
         bucket_statements.extend(p.bucket_statements.iter().cloned());
     }
@@ -270,7 +305,7 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
                 "Only objects under this prefix ending in {} are announced to the queue.",
                 s.suffix()
             ),
-            Expr::sub(p.prefix.clone()),
+            p.layout.prefix(),
         );
         t.output(
             &ctx.name(s, "ConnectorSettings"),
@@ -286,19 +321,32 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
         "The bucket the logs are delivered to.",
         ctx.bucket_name.clone(),
     );
+    t.output(
+        "KmsKeyPolicyStatement",
+        "Add this statement to the key policy of KmsKeyArn (its owner's account): it lets the Sentinel role decrypt the log objects, through S3 in this Region only.",
+        Expr::sub(text::render("kms_key_policy_statement", &json!({"role_id": ROLE_ID}))),
+    )
+    .condition = Some(HAS_KMS_KEY.to_string());
     let queues: Vec<_> = parts
         .iter()
         .map(|p| {
             json!({"id": format!("sentinel-{}", p.service.slug()), "queue_id": p.queue.id,
-                   "prefix": p.prefix, "suffix": p.service.suffix()})
+                   "prefix_var": format!("{}Prefix", p.queue.id), "suffix": p.service.suffix()})
         })
         .collect();
+    // Existing bucket only: its name is the parameter.
+    let mut vars = vec![("Bucket".to_string(), Expr::reference("BucketName"))];
+    vars.extend(
+        parts
+            .iter()
+            .map(|p| p.layout.prefix_var(&format!("{}Prefix", p.queue.id))),
+    );
     t.output(
         "BucketNotificationCommand",
         "Existing bucket only: run once to announce new log objects to the queues. It replaces the bucket's whole notification configuration, so merge any existing entries first.",
         Expr::sub_with(
             text::render("notification_command", &json!({"queues": queues})),
-            [("Bucket", ctx.bucket_name.clone())],
+            vars,
         ),
     )
     .condition = Some(USE_EXISTING_BUCKET.to_string());

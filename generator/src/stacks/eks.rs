@@ -44,20 +44,6 @@ const LOGS_ROLE_ID: &str = "EksLogsRole";
 /// EKS cluster names: 1 to 100 characters, a letter or digit first, then letters, digits, - and _.
 const CLUSTER_PATTERN: &str = "^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$";
 
-/// The first 8 hex digits of the stack's UUID: unique per stack, valid in every resource name.
-fn stack_suffix() -> Expr {
-    Expr::Select(
-        0,
-        Box::new(Expr::Split(
-            "-".into(),
-            Box::new(Expr::Select(
-                2,
-                Box::new(Expr::Split("/".into(), Box::new(Pseudo::StackId.into()))),
-            )),
-        )),
-    )
-}
-
 pub fn build(cloud: Cloud) -> Template {
     let mut t = Template::new(text::render(
         "stack_description",
@@ -76,7 +62,7 @@ pub fn build(cloud: Cloud) -> Template {
         "Name of the bucket this stack creates for the audit logs. Empty: sentinel-eks-<account>-<region>-<8 hex of the stack id>, unique per stack (cluster names may hold upper case and _, which bucket names may not).",
         Expr::sub_with(
             "sentinel-eks-${AWS::AccountId}-${AWS::Region}-${Suffix}",
-            [("Suffix", stack_suffix())],
+            [("Suffix", common::stack_suffix())],
         ),
         (
             &patterns::BUCKET_NAME_OR_EMPTY[3..],
@@ -86,7 +72,7 @@ pub fn build(cloud: Cloud) -> Template {
     let queue_name = common::name_param(
         &mut t,
         "SentinelSQSQueueName",
-        "Name of the SQS queue that announces new audit-log objects (its dead-letter queue adds -dlq). Empty: MicrosoftSentinelEKSSqs-<cluster> (set a name if the cluster name is longer than 52 characters).",
+        "Name of the SQS queue that announces new audit-log objects. Empty: MicrosoftSentinelEKSSqs-<cluster> (set a name if the cluster name is longer than 56 characters).",
         Expr::sub("MicrosoftSentinelEKSSqs-${EKSClusterName}"),
         (patterns::QUEUE_NAME, patterns::QUEUE_NAME_RULE),
     );
@@ -212,10 +198,10 @@ pub fn build(cloud: Cloud) -> Template {
         &FirehoseToBucket {
             id: "Eks",
             bucket_name: &bucket,
-            prefix: PREFIX,
+            prefix: Expr::sub(PREFIX),
             error_prefix: ERROR_PREFIX,
-            stream_name: Expr::sub("${AWS::StackName}-eks-audit"),
-            function_name: Expr::sub("${AWS::StackName}-eks-audit"),
+            stream_name: common::per_stack_name("sentinel-eks-audit"),
+            function_name: common::per_stack_name("sentinel-eks-audit"),
             function_description: "Turns EKS audit events from CloudWatch Logs into AWSEKSLogs_CL rows (NDJSON); skips other control-plane logs.",
             transform_role_description: "Lets the EKS audit transform write its own logs.",
             firehose_role_description:
@@ -263,7 +249,7 @@ pub fn build(cloud: Cloud) -> Template {
                 PolicyKind::Identity,
                 vec![
                     grants::consume_queue(queue.arn()).sid("EksConsumeQueue"),
-                    grants::read_prefix(&bucket, PREFIX).sid("EksReadLogs"),
+                    grants::read_prefix(&bucket, &Expr::sub(PREFIX)).sid("EksReadLogs"),
                 ],
             ),
             roles: vec![Expr::reference(ROLE_ID)],
@@ -374,13 +360,22 @@ fn outputs(t: &mut Template, queue: &common::QueuePair, bucket_name: &Expr, path
     );
 }
 
+/// `prefix` followed by the literal `tail` (kept one `Fn::Sub` where `prefix` is one).
+fn append(prefix: &Expr, tail: &str) -> Expr {
+    match prefix {
+        Expr::Str(s) | Expr::Sub(s) => Expr::sub(format!("{s}{tail}")),
+        Expr::SubWith(s, vars) => Expr::SubWith(format!("{s}{tail}"), vars.clone()),
+        other => Expr::sub_with(format!("${{Prefix}}{tail}"), [("Prefix", other.clone())]),
+    }
+}
+
 /// What [`firehose_to_bucket`] builds.
 pub(super) struct FirehoseToBucket<'a> {
     /// Logical-ID stem, e.g. `Eks`.
     pub id: &'a str,
     pub bucket_name: &'a Expr,
-    /// Destination prefix (`Fn::Sub` template, ends in `/`); Firehose adds `!{timestamp:yyyy/MM/dd/HH}/`.
-    pub prefix: &'a str,
+    /// Destination prefix (ends in `/`); Firehose adds `!{timestamp:yyyy/MM/dd/HH}/`.
+    pub prefix: Expr,
     /// Error prefix (`Fn::Sub` template), outside `prefix`.
     pub error_prefix: &'a str,
     pub stream_name: Expr,
@@ -543,7 +538,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
                         actions::s3::ABORT_MULTIPART_UPLOAD,
                     ])
                     .sid("WriteObjects")
-                    .resource(bucket_arn(p.bucket_name, &format!("/{}*", p.prefix)))
+                    .resource(grants::objects_under(p.bucket_name, &p.prefix))
                     .resource(bucket_arn(p.bucket_name, &format!("/{}*", p.error_prefix))),
                     Statement::allow(&[
                         actions::lambda::INVOKE_FUNCTION,
@@ -570,7 +565,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
             extended_s3_destination_configuration: firehose::ExtendedS3Destination {
                 bucket_arn: bucket_arn(p.bucket_name, ""),
                 role_arn: Expr::get_att(&fh_role, "Arn"),
-                prefix: Expr::sub(format!("{}!{{timestamp:yyyy/MM/dd/HH}}/", p.prefix)),
+                prefix: append(&p.prefix, "!{timestamp:yyyy/MM/dd/HH}/"),
                 error_output_prefix: Expr::sub(format!(
                     "{}!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/",
                     p.error_prefix
@@ -598,9 +593,19 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
             tags: tags("delivery-stream"),
         },
     )
-    .depends_on(fh_policy.clone());
+    .depends_on(fh_policy.clone())
+    .depends_on(logs_policy.clone());
 
     // CloudWatch Logs -> Firehose, for subscription filters of this account and region only.
+    // CloudWatch Logs test-delivers through this role when a subscription filter is created, and
+    // fails the filter if IAM has not propagated the role yet. So the role and its policy come
+    // first and the stream waits for them: propagation then has the stream's whole creation time
+    // (typically a minute), and every subscription filter comes after the stream. The policy
+    // names the stream by its ARN spelled out, not GetAtt, so that order has no cycle.
+    let stream_arn = Expr::sub_with(
+        "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${Stream}",
+        [("Stream", p.stream_name.clone())],
+    );
     let logs_source = Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*");
     t.add(
         &logs_role,
@@ -630,7 +635,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
                     actions::firehose::PUT_RECORD,
                     actions::firehose::PUT_RECORD_BATCH,
                 ])
-                .resource(Expr::get_att(&stream, "Arn"))],
+                .resource(stream_arn)],
             ),
             roles: vec![Expr::reference(&logs_role)],
         },

@@ -2,7 +2,7 @@
 //! ID as external ID and reads management events through LookupEvents.
 
 use super::common::{workspace_param, WORKSPACE_PARAM};
-use crate::cfn::{Expr, Parameter, Template};
+use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
 use crate::config::patterns;
 use crate::facts::{LEGACY_MANAGED_POLICY, SENTINEL_LEGACY_ACCOUNT};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
@@ -16,6 +16,14 @@ pub fn build() -> Template {
         &json!({"kind": "legacy", "account": SENTINEL_LEGACY_ACCOUNT}),
     ));
     workspace_param(&mut t);
+    // Sentinel's account exists only in the aws partition: in GovCloud (aws-us-gov) or China
+    // the trust would name an account that does not exist there. Refuse with a reason instead.
+    t.rule(
+        "CommercialPartitionOnly",
+        None,
+        Cond::equals(Pseudo::Partition, "aws"),
+        format!("The legacy CloudTrail connector is for AWS commercial Regions only (partition aws): Microsoft Sentinel's account {SENTINEL_LEGACY_ACCOUNT} does not exist in AWS GovCloud (US) or China. Use the OIDC CloudTrail connector stack there."),
+    );
     let name = t.param(
         "RoleName",
         Parameter::string("Name of the role Sentinel's AWS account assumes.")

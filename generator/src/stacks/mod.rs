@@ -3,6 +3,7 @@
 mod common;
 pub mod connector;
 pub mod eks;
+pub mod layout;
 mod legacy;
 mod oidc;
 mod services;

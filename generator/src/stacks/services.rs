@@ -1,12 +1,13 @@
 //! The per-service part of a connector stack: its queue, and what makes the service deliver
 //! into the bucket (with the bucket-policy grants AWS documents for that service).
 
-use super::common::{self, QueuePair, ROLE_ID};
-use super::connector::{prefix_template, Ctx, ServiceParts, BUCKET_POLICY_ID, CREATE_BUCKET};
+use super::common;
+use super::connector::{Ctx, ServiceParts, BUCKET_POLICY_ID, CREATE_BUCKET};
 use super::eks::{firehose_to_bucket, FirehoseToBucket};
-use crate::cfn::{Cond, Expr, Parameter, Template};
+use super::layout::Layout;
+use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
 use crate::config::patterns;
-use crate::facts::{principals, Service};
+use crate::facts::{principals, Service, OPT_IN_REGIONS};
 use crate::grants::{self, bucket_arn};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{cloudtrail, ec2, guardduty, kms, logs, standard_tags};
@@ -20,14 +21,16 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
     } else {
         format!("{}SQSQueueName", service.id())
     };
-    let queue_name = t.param(
+    let queue_name = common::name_param(
+        t,
         &queue_param,
-        Parameter::string(format!(
-            "Name of the SQS queue that announces new {} objects (its dead-letter queue adds -dlq).",
-            service.label()
-        ))
-        .default(service.default_queue_name())
-        .pattern(patterns::QUEUE_NAME, patterns::QUEUE_NAME_RULE),
+        &format!(
+            "Name of the SQS queue that announces new {} objects. Default: {}-<8 hex of the stack id>.",
+            service.label(),
+            service.default_queue_name()
+        ),
+        common::per_stack_name(service.default_queue_name()),
+        (patterns::QUEUE_NAME, patterns::QUEUE_NAME_RULE),
     );
     let queue = common::queue_pair(
         t,
@@ -35,17 +38,17 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
         queue_name,
         &ctx.tuning,
     );
-    let prefix = prefix_template(service);
+    let layout = Layout::declare(t, ctx, service);
     let (bucket_statements, role_statements) = match service {
-        Service::VpcFlowLogs => vpc(t, ctx),
-        Service::CloudTrail => cloudtrail(t, ctx),
-        Service::GuardDuty => guardduty(t, ctx),
-        Service::CloudWatch => cloudwatch(t, ctx, &queue),
+        Service::VpcFlowLogs => vpc(t, ctx, &layout),
+        Service::CloudTrail => cloudtrail(t, ctx, &layout),
+        Service::GuardDuty => guardduty(t, ctx, &layout),
+        Service::CloudWatch => cloudwatch(t, ctx, &layout),
     };
     ServiceParts {
         service,
         queue,
-        prefix,
+        layout,
         bucket_statements,
         role_statements,
     }
@@ -53,9 +56,12 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
 
 type Grants = (Vec<Statement>, Vec<Statement>);
 
-/// Objects the service writes go under `AWSLogs/<this account>/`.
-fn account_logs(ctx: &Ctx) -> Expr {
-    bucket_arn(&ctx.bucket_name, "/AWSLogs/${AWS::AccountId}/*")
+/// A write grant on every place the layout lets the service write.
+fn writes_to(mut st: Statement, ctx: &Ctx, layout: &Layout) -> Statement {
+    for r in layout.writable(&ctx.created_bucket) {
+        st = st.resource(r);
+    }
+    st
 }
 
 fn and_create_bucket(t: &mut Template, name: &str, own: Cond) -> String {
@@ -64,7 +70,7 @@ fn and_create_bucket(t: &mut Template, name: &str, own: Cond) -> String {
 
 const DEFAULT_FLOW_LOG_FORMAT: &str = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${flow-direction} ${traffic-path}";
 
-fn vpc(t: &mut Template, ctx: &Ctx) -> Grants {
+fn vpc(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     let vpc_id = t.param(
         "VpcId",
         Parameter::string("VPC whose traffic to log. Leave empty to create no flow log (deliver from existing flow logs).")
@@ -111,7 +117,7 @@ fn vpc(t: &mut Template, ctx: &Ctx) -> Grants {
             resource_type: "VPC",
             traffic_type: traffic,
             log_destination_type: "s3",
-            log_destination: bucket_arn(&ctx.bucket_name, ""),
+            log_destination: layout.destination(&ctx.created_bucket),
             log_format: format,
             max_aggregation_interval: interval,
             destination_options: ec2::DestinationOptions {
@@ -133,33 +139,37 @@ fn vpc(t: &mut Template, ctx: &Ctx) -> Grants {
 
     let source = Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*");
     let write = grants::from_source(
-        Statement::allow(&[actions::s3::PUT_OBJECT])
-            .sid("VpcFlowLogsWrite")
-            .principal(Principal::service(principals::LOG_DELIVERY))
-            .resource(account_logs(ctx))
-            .when(
-                Operator::StringEquals,
-                keys::S3_ACL,
-                "bucket-owner-full-control",
-            ),
+        writes_to(
+            Statement::allow(&[actions::s3::PUT_OBJECT])
+                .sid("VpcFlowLogsWrite")
+                .principal(Principal::service(principals::LOG_DELIVERY)),
+            ctx,
+            layout,
+        )
+        .when(
+            Operator::StringEquals,
+            keys::S3_ACL,
+            "bucket-owner-full-control",
+        ),
         source.clone(),
     );
     let acl = grants::from_source(
         Statement::allow(&[actions::s3::GET_BUCKET_ACL])
             .sid("VpcFlowLogsAclCheck")
             .principal(Principal::service(principals::LOG_DELIVERY))
-            .resource(bucket_arn(&ctx.bucket_name, "")),
+            .resource(bucket_arn(&ctx.created_bucket, "")),
         source,
     );
     (vec![acl, write], Vec::new())
 }
 
-fn cloudtrail(t: &mut Template, ctx: &Ctx) -> Grants {
-    let trail_name = t.param(
+fn cloudtrail(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
+    let trail_name = common::name_param(
+        t,
         "TrailName",
-        Parameter::string("Name of the trail this stack creates.")
-            .default("sentinel-management-events")
-            .pattern("^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$", "must be 3 to 128 letters, digits, periods, underscores or hyphens, starting with a letter or digit"),
+        "Name of the trail this stack creates. Default: sentinel-management-events-<8 hex of the stack id>.",
+        common::per_stack_name("sentinel-management-events"),
+        ("^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$", "must be 3 to 128 letters, digits, periods, underscores or hyphens, starting with a letter or digit"),
     );
     let create_param = t.param(
         "CreateTrail",
@@ -169,11 +179,17 @@ fn cloudtrail(t: &mut Template, ctx: &Ctx) -> Grants {
         ),
     );
     let create = and_create_bucket(t, "CreateCloudTrail", Cond::equals(create_param, "true"));
+    let organization = match &layout.organization {
+        Some((_, cond)) => Expr::if_(cond.clone(), Expr::Bool(true), Expr::Bool(false)),
+        None => Expr::Bool(false),
+    };
     t.add(
         "CloudTrailTrail",
         &cloudtrail::Trail {
             trail_name: trail_name.clone(),
-            s3_bucket_name: ctx.bucket_name.clone(),
+            s3_bucket_name: ctx.created_bucket.clone(),
+            s3_key_prefix: layout.trail_key_prefix(),
+            is_organization_trail: organization,
             is_logging: true,
             is_multi_region_trail: Expr::Bool(true),
             include_global_service_events: true,
@@ -190,37 +206,72 @@ fn cloudtrail(t: &mut Template, ctx: &Ctx) -> Grants {
     )
     .condition = Some(create);
 
-    let source = Expr::sub(
-        "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/${TrailName}",
+    let source = Expr::sub_with(
+        "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/${Trail}",
+        [("Trail", trail_name)],
     );
     let acl = grants::from_source(
         Statement::allow(&[actions::s3::GET_BUCKET_ACL])
             .sid("AWSCloudTrailAclCheck")
             .principal(Principal::service(principals::CLOUDTRAIL))
-            .resource(bucket_arn(&ctx.bucket_name, "")),
+            .resource(bucket_arn(&ctx.created_bucket, "")),
         source.clone(),
     );
     let write = grants::from_source(
-        Statement::allow(&[actions::s3::PUT_OBJECT])
-            .sid("AWSCloudTrailWrite")
-            .principal(Principal::service(principals::CLOUDTRAIL))
-            .resource(account_logs(ctx))
-            .when(
-                Operator::StringEquals,
-                keys::S3_ACL,
-                "bucket-owner-full-control",
-            ),
+        writes_to(
+            Statement::allow(&[actions::s3::PUT_OBJECT])
+                .sid("AWSCloudTrailWrite")
+                .principal(Principal::service(principals::CLOUDTRAIL)),
+            ctx,
+            layout,
+        )
+        .when(
+            Operator::StringEquals,
+            keys::S3_ACL,
+            "bucket-owner-full-control",
+        ),
         source,
     );
     (vec![acl, write], Vec::new())
 }
 
-fn guardduty(t: &mut Template, ctx: &Ctx) -> Grants {
+/// The condition "this stack is in an opt-in Region", for GuardDuty's Regional principal.
+pub const GUARDDUTY_OPT_IN: &str = "GuardDutyOptInRegion";
+
+/// GuardDuty's service principal in this Region (Regional in opt-in Regions).
+fn guardduty_principal(t: &mut Template) -> Principal {
+    let region = |r: &&str| Cond::equals(Pseudo::Region, *r);
+    // Fn::Or takes 2 to 10 conditions.
+    let groups: Vec<Cond> = OPT_IN_REGIONS
+        .chunks(9)
+        .map(|c| Cond::Or(c.iter().map(region).collect()))
+        .collect();
+    if !t.conditions.contains_key(GUARDDUTY_OPT_IN) {
+        t.condition(GUARDDUTY_OPT_IN, Cond::Or(groups));
+    }
+    Principal::service(Expr::if_(
+        GUARDDUTY_OPT_IN,
+        Expr::sub(principals::GUARDDUTY_REGIONAL),
+        Expr::str(principals::GUARDDUTY),
+    ))
+}
+
+pub const DETECTOR_PARAM: &str = "DetectorId";
+pub const CREATE_DETECTOR_PARAM: &str = "CreateDetector";
+
+fn guardduty(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     let detector_param = t.param(
-        "DetectorId",
-        Parameter::string("ID of this region's existing GuardDuty detector. Leave empty to create one (a region has at most one).")
+        DETECTOR_PARAM,
+        Parameter::string("This Region's GuardDuty detector (aws guardduty list-detectors). Empty only with CreateDetector (the deployer looks it up).")
             .default("")
             .pattern("^$|^[0-9a-f]{32}$", "must be a 32-character GuardDuty detector ID, or empty"),
+    );
+    let create_param = t.param(
+        CREATE_DETECTOR_PARAM,
+        Parameter::boolean(
+            "Create a detector, only where the Region has none: it enables GuardDuty's default (billed) protection plans and is retained on stack deletion.",
+            false,
+        ),
     );
     let frequency = t.param(
         "FindingPublishingFrequency",
@@ -231,23 +282,38 @@ fn guardduty(t: &mut Template, ctx: &Ctx) -> Grants {
                 "SIX_HOURS".into(),
             ],
             ..Parameter::string(
-                "How often updated findings are exported (the AWS default is six hours).",
+                "How often a created detector exports updated findings (the AWS default is six hours).",
             )
             .default("FIFTEEN_MINUTES")
         },
     );
-    let alias = t.param(
+    let alias = common::name_param(
+        t,
         "KmsKeyAlias",
-        Parameter::string(
-            "Alias (without alias/) of the KMS key GuardDuty encrypts its exports with.",
-        )
-        .default("sentinel-guardduty")
-        .pattern(
-            "^[A-Za-z0-9/_-]{1,250}$",
-            "must be letters, digits, /, _ or -",
-        ),
+        "Alias (without alias/) of the key this stack creates for GuardDuty's exports. Default: sentinel-guardduty-<8 hex of the stack id>.",
+        common::per_stack_name("sentinel-guardduty"),
+        ("^[A-Za-z0-9/_-]{1,250}$", "must be letters, digits, /, _ or -"),
     );
-    let create_detector = t.condition("CreateDetector", Cond::equals(detector_param.clone(), ""));
+    let has_detector = Cond::Not(Box::new(Cond::equals(detector_param.clone(), "")));
+    let wants_detector = Cond::equals(create_param.clone(), "true");
+    let new_bucket = Cond::equals(Expr::reference("UseExistingBucket"), "false");
+    t.rule(
+        "GuardDutyDetectorGiven",
+        Some(new_bucket.clone()),
+        Cond::Or(vec![has_detector.clone(), wants_detector.clone()]),
+        "Set DetectorId to this Region's GuardDuty detector (aws guardduty list-detectors), or, only if the Region has none, set CreateDetector to true. A Region has at most one detector, so creating one where GuardDuty runs fails.",
+    );
+    t.rule(
+        "GuardDutyDetectorNotBoth",
+        Some(new_bucket),
+        !(Cond::And(vec![has_detector, wants_detector])),
+        "Set DetectorId or CreateDetector, not both: a Region has at most one GuardDuty detector.",
+    );
+    let creates_detector = and_create_bucket(
+        t,
+        "CreatesGuardDutyDetector",
+        Cond::equals(create_param, "true"),
+    );
     t.add(
         "GuardDutyDetector",
         &guardduty::Detector {
@@ -255,40 +321,68 @@ fn guardduty(t: &mut Template, ctx: &Ctx) -> Grants {
             finding_publishing_frequency: frequency,
         },
     )
-    .condition(create_detector.clone());
+    .condition(creates_detector.clone())
+    .retain();
+    // The export exists only with a detector to export from (the rules above refuse the
+    // stack without one; LocalStack and cfn-lint do not read rules).
+    let has_detector_id = t.condition(
+        "HasDetectorId",
+        !(Cond::equals(detector_param.clone(), "")),
+    );
+    let exports = t.condition(
+        "ExportsGuardDutyFindings",
+        Cond::And(vec![
+            Cond::named(CREATE_BUCKET),
+            Cond::Or(vec![
+                Cond::named(creates_detector.clone()),
+                Cond::named(has_detector_id.clone()),
+            ]),
+        ]),
+    );
     let detector_id = Expr::if_(
-        create_detector,
-        Expr::reference("GuardDutyDetector"),
+        has_detector_id,
         detector_param,
+        Expr::reference("GuardDutyDetector"),
     );
     let detector_arn = Expr::sub_with(
         "arn:${AWS::Partition}:guardduty:${AWS::Region}:${AWS::AccountId}:detector/${Detector}",
         [("Detector", detector_id.clone())],
     );
+    let guardduty = guardduty_principal(t);
 
+    // The key exists only with a new bucket: with an existing one, the export that already
+    // writes there has its own key (grant it with KmsKeyArn).
     let root = Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root");
     let key_policy = PolicyDocument::new(
         PolicyKind::Key,
         vec![
             Statement::allow(actions::kms::ADMIN)
                 .sid("AccountAdministersKey")
-                .principal(Principal::aws(root))
+                .principal(Principal::aws(root.clone()))
                 .resource("*"),
             grants::from_source(
                 Statement::allow(&[actions::kms::GENERATE_DATA_KEY])
                     .sid("GuardDutyEncryptsExports")
-                    .principal(Principal::service(principals::GUARDDUTY))
+                    .principal(guardduty.clone())
                     .resource("*"),
                 detector_arn.clone(),
             ),
+            // Through the account, not the role: KMS rejects a key policy that names a principal
+            // it cannot see yet, and the role is created in this same stack. The role's own
+            // policy grants kms:Decrypt on this key.
             Statement::allow(&[actions::kms::DECRYPT])
-                .sid("SentinelDecryptsThroughS3")
-                .principal(Principal::aws(Expr::get_att(ROLE_ID, "Arn")))
+                .sid("AccountPrincipalsDecryptThroughS3")
+                .principal(Principal::aws(root))
                 .resource("*")
                 .when(
                     Operator::StringEquals,
                     keys::KMS_VIA_SERVICE,
                     Expr::sub("s3.${AWS::Region}.amazonaws.com"),
+                )
+                .when(
+                    Operator::StringEquals,
+                    keys::KMS_CALLER_ACCOUNT,
+                    Pseudo::AccountId,
                 ),
         ],
     );
@@ -304,76 +398,83 @@ fn guardduty(t: &mut Template, ctx: &Ctx) -> Grants {
             tags: standard_tags("guardduty-export-key"),
         },
     )
+    .condition(CREATE_BUCKET)
     .retain();
     t.add(
         "GuardDutyKeyAlias",
         &kms::Alias {
-            alias_name: Expr::sub("alias/${KmsKeyAlias}"),
+            alias_name: Expr::sub_with("alias/${Alias}", [("Alias", alias)]),
             target_key_id: Expr::reference("GuardDutyKey"),
         },
-    );
-    let _ = alias;
+    )
+    .condition(CREATE_BUCKET);
     t.add(
         "GuardDutyPublishingDestination",
         &guardduty::PublishingDestination {
             detector_id: detector_id.clone(),
             destination_type: "S3",
             destination_properties: guardduty::DestinationProperties {
-                destination_arn: bucket_arn(&ctx.bucket_name, ""),
+                destination_arn: layout.destination(&ctx.created_bucket),
                 kms_key_arn: Expr::get_att("GuardDutyKey", "Arn"),
             },
         },
     )
-    .condition(CREATE_BUCKET)
+    .condition(exports.clone())
     .depends_on(BUCKET_POLICY_ID);
     t.output(
         "GuardDutyKmsKeyArn",
         "KMS key for GuardDuty's findings export.",
         Expr::get_att("GuardDutyKey", "Arn"),
-    );
+    )
+    .condition = Some(CREATE_BUCKET.into());
     t.output(
         "GuardDutyDetectorId",
         "The GuardDuty detector that exports findings.",
         detector_id,
-    );
+    )
+    .condition = Some(exports);
 
     let location = grants::from_source(
         Statement::allow(&[actions::s3::GET_BUCKET_LOCATION])
             .sid("GuardDutyBucketLocation")
-            .principal(Principal::service(principals::GUARDDUTY))
-            .resource(bucket_arn(&ctx.bucket_name, "")),
+            .principal(guardduty.clone())
+            .resource(bucket_arn(&ctx.created_bucket, "")),
         detector_arn.clone(),
     );
     let write = grants::from_source(
-        Statement::allow(&[actions::s3::PUT_OBJECT])
-            .sid("GuardDutyWrite")
-            .principal(Principal::service(principals::GUARDDUTY))
-            .resource(account_logs(ctx)),
+        writes_to(
+            Statement::allow(&[actions::s3::PUT_OBJECT])
+                .sid("GuardDutyWrite")
+                .principal(guardduty.clone()),
+            ctx,
+            layout,
+        ),
         detector_arn,
     );
     let deny_unencrypted = Statement::deny(&[actions::s3::PUT_OBJECT])
         .sid("GuardDutyDenyUnencrypted")
-        .principal(Principal::service(principals::GUARDDUTY))
-        .resource(bucket_arn(&ctx.bucket_name, "/*"))
+        .principal(guardduty.clone())
+        .resource(bucket_arn(&ctx.created_bucket, "/*"))
         .when(Operator::StringNotEquals, keys::S3_SSE, "aws:kms");
     let deny_wrong_key = Statement::deny(&[actions::s3::PUT_OBJECT])
         .sid("GuardDutyDenyOtherKeys")
-        .principal(Principal::service(principals::GUARDDUTY))
-        .resource(bucket_arn(&ctx.bucket_name, "/*"))
+        .principal(guardduty)
+        .resource(bucket_arn(&ctx.created_bucket, "/*"))
         .when(
             Operator::StringNotEquals,
             keys::S3_SSE_KMS_KEY,
             Expr::get_att("GuardDutyKey", "Arn"),
         );
     let decrypt = grants::decrypt_through_s3(Expr::get_att("GuardDutyKey", "Arn"))
-        .sid("GuardDutyDecryptFindings");
+        .sid("GuardDutyDecryptFindings")
+        .only_if(CREATE_BUCKET);
     (
         vec![location, write, deny_unencrypted, deny_wrong_key],
         vec![decrypt],
     )
 }
 
-fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
+fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     let log_group = t.param(
         "LogGroupName",
         Parameter::string("CloudWatch Logs group to stream to Sentinel. Leave empty to subscribe groups later (see the SubscribeLogGroupCommand output).")
@@ -387,8 +488,8 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
     let stream_name = common::name_param(
         t,
         "DeliveryStreamName",
-        "Name of the Firehose stream.",
-        Expr::sub("${AWS::StackName}-cloudwatch"),
+        "Name of the Firehose stream. Default: sentinel-cloudwatch-<8 hex of the stack id>.",
+        common::per_stack_name("sentinel-cloudwatch"),
         (
             "^[A-Za-z0-9_.-]{1,64}$",
             "must be 1 to 64 letters, digits, _ . -",
@@ -397,8 +498,8 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
     let function_name = common::name_param(
         t,
         "TransformFunctionName",
-        "Name of the transform Lambda function.",
-        Expr::sub("${AWS::StackName}-cloudwatch-csv"),
+        "Name of the transform Lambda function. Default: sentinel-cloudwatch-csv-<8 hex of the stack id>.",
+        common::per_stack_name("sentinel-cloudwatch-csv"),
         (
             "^[A-Za-z0-9_-]{1,64}$",
             "must be 1 to 64 letters, digits, _ -",
@@ -408,7 +509,6 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
 
     // CloudWatch Logs -> Firehose -> transform Lambda -> S3, the path the EKS stack shares;
     // failures go to an error prefix the notification never sees.
-    let cw_prefix = prefix_template(Service::CloudWatch);
     let code = text::render(
         "cloudwatch_lambda",
         &json!({"table": Service::CloudWatch.table()}),
@@ -417,8 +517,8 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
         t,
         &FirehoseToBucket {
             id: "CloudWatch",
-            bucket_name: &ctx.bucket_name,
-            prefix: &cw_prefix,
+            bucket_name: &ctx.bucket_name_or_default,
+            prefix: layout.prefix(),
             error_prefix: "CloudWatch-errors/",
             stream_name,
             function_name,

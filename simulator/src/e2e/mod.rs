@@ -245,6 +245,8 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
                     ("BucketName".into(), format!("sentinel-e2e-{}", args.seed)),
                     ("QueueVisibilityTimeout".into(), "30".into()),
                     ("MaxReceiveCount".into(), "3".into()),
+                    // A fresh LocalStack account runs no GuardDuty detector.
+                    ("CreateDetector".into(), "true".into()),
                 ],
                 timeout: Duration::from_secs(300),
                 progress: false,
