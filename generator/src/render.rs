@@ -79,6 +79,17 @@ pub fn all_files() -> Vec<RenderedFile> {
     files
 }
 
+/// CloudFormation's limit for a template sent inline (`TemplateBody`); larger ones are read
+/// from S3 (`TemplateURL`, up to 1 MB).
+pub const INLINE_TEMPLATE_LIMIT: usize = 51_200;
+
+/// The template's size as minified JSON, what CloudFormation counts against the inline limit.
+pub fn compact_len(t: &Template) -> usize {
+    serde_json::to_string(&t.to_value())
+        .expect("templates serialise")
+        .len()
+}
+
 fn summary(spec: &StackSpec, t: &Template) -> serde_json::Value {
     let mut types: Vec<&str> = t.resources.values().map(|r| r.type_name).collect();
     types.sort_unstable();
@@ -103,6 +114,10 @@ fn summary(spec: &StackSpec, t: &Template) -> serde_json::Value {
         "stack_name": spec.stem().replace("-commercial", "").replace("-government", "-gov"),
         "iam": t.resources.values().any(|r| r.type_name.starts_with("AWS::IAM::")),
         "needs_workspace": t.parameters.get("SentinelWorkspaceId").is_some_and(|p| p.default.is_none()),
+        "needs_detector": t.parameters.contains_key("DetectorId"),
+        "rules": t.rules.values().flat_map(|r| r.assertions.iter().map(|a| a.description.clone())).collect::<Vec<_>>(),
+        "bytes": compact_len(t),
+        "over_inline_limit": compact_len(t) > INLINE_TEMPLATE_LIMIT,
     })
 }
 

@@ -2,9 +2,10 @@
 //! is a no-op, and delete removes it.
 
 use deployer::{DeployOutcome, StackRequest};
+use generator::facts::Cloud;
 use generator::render::{self, Format};
-use generator::stacks::StackSpec;
-use integration_tests::{sdk, start_localstack, unique_parameters};
+use generator::stacks::{StackKind, StackSpec};
+use integration_tests::{sdk, start_localstack, unique_parameters, WORKSPACE_ID};
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -13,6 +14,7 @@ async fn rendered_stacks_deploy_redeploy_and_delete_and_failures_are_explained()
     let config = sdk(&ls).await;
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_no_op(&cfn).await;
+    every_service_stack_deploys_twice_side_by_side_with_default_names(&cfn, &config).await;
     a_failing_stack_reports_the_failed_resource_and_its_reason(&cfn).await;
     ls.stop().unwrap();
 }
@@ -77,6 +79,78 @@ async fn every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_n
         "whole deploy test: {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Real AWS keeps IAM role names per account and queue, bucket, trail and alias names per
+/// Region: two copies of a stack with the default names must not collide (LocalStack refuses a
+/// second role of the same name; for the others the test compares the names).
+async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
+    cfn: &aws_sdk_cloudformation::Client,
+    config: &aws_config::SdkConfig,
+) {
+    let iam = aws_sdk_iam::Client::new(config);
+    for spec in StackSpec::all() {
+        if spec.cloud != Cloud::Commercial
+            || matches!(
+                spec.kind,
+                StackKind::OidcProvider | StackKind::LegacyCloudTrail
+            )
+        {
+            continue;
+        }
+        let t = spec.build();
+        let mut reports = Vec::new();
+        for copy in ["a", "b"] {
+            // Only what has no default: the workspace, the cluster of an EKS stack, and the
+            // Region's GuardDuty detector (LocalStack has no GuardDuty API to look it up in).
+            let mut parameters =
+                vec![("SentinelWorkspaceId".to_string(), WORKSPACE_ID.to_string())];
+            if t.parameters.contains_key("EKSClusterName") {
+                parameters.push(("EKSClusterName".into(), format!("twice-{copy}")));
+            }
+            if t.parameters.contains_key("DetectorId") {
+                parameters.push((
+                    "DetectorId".into(),
+                    "0123456789abcdef0123456789abcdef".into(),
+                ));
+            }
+            let req = StackRequest {
+                stack_name: format!("twice-{}-{copy}", spec.stem()),
+                template: render::render(&t, Format::Json),
+                parameters,
+                timeout: Duration::from_secs(300),
+                progress: false,
+            };
+            let report = deployer::deploy(cfn, &req)
+                .await
+                .unwrap_or_else(|e| panic!("{spec} copy {copy}: {e}"));
+            assert_eq!(report.status, "CREATE_COMPLETE", "{spec} copy {copy}");
+            reports.push(report);
+        }
+        let (a, b) = (&reports[0].outputs, &reports[1].outputs);
+        for (k, v) in a {
+            let named = k.ends_with("SentinelRoleArn")
+                || k.ends_with("SentinelSQSQueueURL")
+                || k.ends_with("DeadLetterQueueURL")
+                || k == "LogBucketName"
+                || k == "TrailArn"
+                || k == "GuardDutyKmsKeyArn"
+                || k.ends_with("DeliveryStreamArn")
+                || k == "TransformFunctionName";
+            if named {
+                assert_ne!(Some(v), b.get(k), "{spec}: both copies share {k} = {v}");
+            }
+        }
+        let role = a["SentinelRoleArn"].rsplit('/').next().unwrap().to_string();
+        assert!(role.starts_with("OIDC_"), "{spec}: {role}");
+        assert!(role.len() <= 64, "{spec}: {role}");
+        iam.get_role()
+            .role_name(&role)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{spec}: role {role} not found: {e:?}"));
+        eprintln!("{spec}: two copies side by side, role {role}");
+    }
 }
 
 async fn a_failing_stack_reports_the_failed_resource_and_its_reason(

@@ -325,10 +325,7 @@ fn guardduty(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     .retain();
     // The export exists only with a detector to export from (the rules above refuse the
     // stack without one; LocalStack and cfn-lint do not read rules).
-    let has_detector_id = t.condition(
-        "HasDetectorId",
-        !(Cond::equals(detector_param.clone(), "")),
-    );
+    let has_detector_id = t.condition("HasDetectorId", !(Cond::equals(detector_param.clone(), "")));
     let exports = t.condition(
         "ExportsGuardDutyFindings",
         Cond::And(vec![
