@@ -1,8 +1,9 @@
 """Firehose transform: EKS audit events (CloudWatch Logs subscription) to {{ table }} NDJSON.
 
 Each record holds one gzip'd subscription payload from /aws/eks/<cluster>/cluster. Every
-audit.k8s.io Event line becomes one JSON object with the table's columns, newline-terminated;
-other control-plane lines are skipped. CONTROL_MESSAGE and payloads without audit events
+audit event line (kind Event with an audit.k8s.io apiVersion, or with no apiVersion but an
+auditID and a stage, as EventList items have) becomes one JSON object with the table's
+columns, newline-terminated; other control-plane lines are skipped. CONTROL_MESSAGE and payloads without audit events
 are Dropped; an undecodable record is ProcessingFailed (Firehose writes it to the error prefix).
 """
 import base64
@@ -27,9 +28,12 @@ def audit_event(message):
         event = json.loads(message)
     except ValueError:
         return None
-    if isinstance(event, dict) and event.get("kind") == "Event" and str(event.get("apiVersion", "")).startswith("audit.k8s.io/"):
-        return event
-    return None
+    if not isinstance(event, dict) or event.get("kind") != "Event":
+        return None
+    if "apiVersion" in event:  # a core v1 Event is no audit event
+        return event if str(event["apiVersion"]).startswith("audit.k8s.io/") else None
+    # EventList items (webhook backends, v1beta1 traces) carry no apiVersion of their own.
+    return event if isinstance(event.get("auditID"), str) and isinstance(event.get("stage"), str) else None
 
 
 def obj(event, key):

@@ -145,3 +145,17 @@ def test_odd_field_types_do_not_fail_the_record():
     assert first["TimeGenerated"] == "2026-03-01T10:00:00.123Z"
     assert (first["User"], first["AuthDecision"], first["ObjectRef"], first["ResponseCode"]) == ("", None, None, None)
     assert first["RawEvent"] == odd and second["RawEvent"]["auditID"] == "fine"
+
+
+def test_events_without_api_version_are_kept_when_they_carry_audit_id_and_stage():
+    # Items of a webhook EventList (and legacy v1beta1 traces) have no apiVersion of their own.
+    bare = audit("bare")
+    del bare["apiVersion"]
+    no_stage = audit("no-stage")
+    del no_stage["apiVersion"], no_stage["stage"]
+    no_id = audit("no-id")
+    del no_id["apiVersion"], no_id["auditID"]
+    core = {"kind": "Event", "apiVersion": "v1", "auditID": "core", "stage": "ResponseComplete"}
+    got = rows(mod.handler({"records": [record("e", payload([bare, no_stage, no_id, core]))]}, None)["records"][0])
+    assert [r["RawEvent"] for r in got] == [bare]
+    assert (got[0]["Verb"], got[0]["Stage"], got[0]["User"]) == ("get", "ResponseComplete", "kubernetes-admin")
