@@ -422,7 +422,7 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
             error_prefix: "CloudWatch-errors/",
             stream_name,
             function_name,
-            function_description: "Turns CloudWatch Logs subscription records into AWSCloudWatch CSV (timestamp,message).",
+            function_description: "Turns CloudWatch Logs subscription records into AWSCloudWatch lines <ISO 8601 UTC time>,<message>, as Microsoft's exporters write them.",
             transform_role_description: "Lets the CloudWatch-to-CSV transform write its own logs.",
             firehose_role_description:
                 "Lets Firehose invoke the transform and write CloudWatch logs to the bucket.",
