@@ -299,3 +299,88 @@ fn oidc_provider_is_retained_and_optional() {
         assert_eq!(p["Properties"]["ClientIdList"][0], spec.cloud.audience());
     }
 }
+
+/// Lambda answers Firehose with at most 6 MB, and the transforms gunzip CloudWatch Logs
+/// payloads that expand many times: every processor buffers the least Firehose allows, and each
+/// transform may put what does not fit back into its own stream, and into no other.
+#[test]
+fn transforms_get_small_batches_and_may_reingest_into_their_own_stream_only() {
+    let mut seen = 0;
+    for (spec, t) in rendered() {
+        for (id, stream) in resources_of(&t, "AWS::KinesisFirehose::DeliveryStream") {
+            let d = &stream["Properties"]["ExtendedS3DestinationConfiguration"];
+            let [processor] = d["ProcessingConfiguration"]["Processors"]
+                .as_array()
+                .unwrap()
+                .as_slice()
+            else {
+                panic!("{spec} {id}: one processor")
+            };
+            let param = |name: &str| {
+                processor["Parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["ParameterName"] == name)
+                    .map(|p| p["ParameterValue"].clone())
+                    .unwrap_or_else(|| panic!("{spec} {id}: no {name}"))
+            };
+            assert_eq!(param("BufferSizeInMBs"), "0.2", "{spec} {id}");
+            let function = param("LambdaArn")["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let role = t["Resources"][&function]["Properties"]["Role"]["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let grants: Vec<&Value> = resources_of(&t, "AWS::IAM::Policy")
+                .into_iter()
+                .filter(|(_, p)| p["Properties"]["Roles"][0]["Ref"] == role.as_str())
+                .flat_map(|(_, p)| {
+                    p["Properties"]["PolicyDocument"]["Statement"]
+                        .as_array()
+                        .unwrap()
+                })
+                .filter(|s| s["Action"].to_string().contains("firehose:"))
+                .collect();
+            let [grant] = grants.as_slice() else {
+                panic!(
+                    "{spec} {id}: the transform role {role} needs one Firehose grant: {grants:?}"
+                )
+            };
+            assert_eq!(grant["Action"], "firehose:PutRecordBatch", "{spec} {id}");
+            // The ARN of this very stream, by the name it is created with.
+            let sub = grant["Resource"]["Fn::Sub"].as_array().unwrap();
+            assert_eq!(
+                sub[0],
+                "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${Stream}",
+                "{spec} {id}"
+            );
+            assert_eq!(
+                sub[1]["Stream"], stream["Properties"]["DeliveryStreamName"],
+                "{spec} {id}"
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(
+        seen, 6,
+        "CloudWatch, all-services and EKS, commercial and government"
+    );
+}
+
+/// CloudFormation takes at most 51,200 bytes of template body inline (the deployer sends the
+/// template minified, `deployer::stack::TEMPLATE_BODY_LIMIT`): inline Lambda code counts too.
+#[test]
+fn every_template_fits_the_inline_template_body_limit_minified() {
+    const TEMPLATE_BODY_LIMIT: usize = 51_200;
+    for (spec, t) in rendered() {
+        let body = serde_json::to_string(&t).unwrap().len();
+        assert!(body <= TEMPLATE_BODY_LIMIT, "{spec}: {body} bytes minified");
+        eprintln!(
+            "{spec}: {body} bytes minified, {} to spare",
+            TEMPLATE_BODY_LIMIT - body
+        );
+    }
+}

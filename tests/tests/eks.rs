@@ -440,8 +440,8 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     ls.stop().unwrap();
 }
 
-/// Builds CloudWatch Logs subscription records from the batches, runs the stack's Lambda
-/// handler on them (the LocalStack venv's Python 3.13) and prints
+/// Builds CloudWatch Logs subscription records from the batches, runs the stack's inline Lambda
+/// code on them (the LocalStack venv's Python 3.13) and prints
 /// `{"results": [{"recordId", "result", "text"}]}` with the decoded text of Ok records.
 const DRIVER: &str = r#"
 import base64, gzip, importlib.util, json, sys
@@ -483,8 +483,18 @@ fn the_transform_lambda_writes_exactly_the_rows_the_simulator_expects() {
         })
         .collect();
     let venv = harness::localstack_venv().expect("the LocalStack venv (Python 3.13)");
-    let lambda =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../generator/lambda/eks_audit.py");
+    // The code the template ships: the transform with the shared response code inlined.
+    let template = StackSpec {
+        kind: StackKind::Eks,
+        cloud: Cloud::Commercial,
+    }
+    .build()
+    .to_value();
+    let code = template["Resources"]["EksTransformFunction"]["Properties"]["Code"]["ZipFile"]
+        .as_str()
+        .unwrap();
+    let lambda = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("eks_audit_inline.py");
+    std::fs::write(&lambda, code).unwrap();
     let mut child = Command::new(venv.python())
         .arg("-c")
         .arg(DRIVER)

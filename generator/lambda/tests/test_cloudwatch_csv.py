@@ -5,6 +5,8 @@ import importlib.util
 import json
 import pathlib
 
+import firehose_fake
+
 SOURCE = pathlib.Path(__file__).resolve().parent.parent / "cloudwatch_csv.py"
 spec = importlib.util.spec_from_file_location("cloudwatch_csv", SOURCE)
 mod = importlib.util.module_from_spec(spec)
@@ -89,6 +91,7 @@ def test_control_message_is_dropped_and_ids_are_echoed():
     ok = data_message([(5, "x")])
     out = mod.handler({"records": [record("a", control), record("b", ok)]}, None)
     assert [(r["recordId"], r["result"]) for r in out["records"]] == [("a", "Dropped"), ("b", "Ok")]
+    assert out["records"][0]["data"] == ""
 
 
 def test_undecodable_record_fails_alone():
@@ -98,3 +101,28 @@ def test_undecodable_record_fails_alone():
     assert out["records"][0] == {"recordId": "bad", "result": "ProcessingFailed", "data": bad["data"]}
     assert out["records"][1]["result"] == "Ok"
     assert decode(out["records"][1]) == "1970-01-01T00:00:00.007Z,y\n"
+
+
+
+def test_output_over_6_mb_is_split_and_reingested_so_every_event_arrives_once():
+    # 12.8 MB of lines from 0.2 MB of base64 gzip: one record alone gives 6.6 MB (8.8 MB in base64).
+    filler = "x" * 990
+
+    def msg(r, i):
+        return f"r{r} e{i:05d}, {filler}"
+
+    big = data_message([(1772323200000 + i, msg(0, i)) for i in range(6500)])
+    small = [data_message([(1772323200000 + i, msg(r, i)) for i in range(1500)]) for r in (1, 2, 3, 4)]
+    records = [record("big", big)] + [record(f"s{r}", p) for r, p in enumerate(small, 1)]
+    assert sum(len(r["data"]) for r in records) < 250_000
+    fake = firehose_fake.FakeFirehose()
+    texts, sizes = firehose_fake.rounds(mod.handler, records, fake)
+    assert max(sizes) < 6_000_000 and len(sizes) > 1, sizes
+    lines = [line for t in texts for line in t.splitlines()]
+    want = [msg(0, i) for i in range(6500)] + [msg(r, i) for r in (1, 2, 3, 4) for i in range(1500)]
+    assert sorted(line.split(",", 1)[1] for line in lines) == sorted(want)
+    assert all(line.startswith("2026-03-01T00:00:0") for line in lines)
+    assert {name for name, _ in fake.calls} == {"sentinel-stream"}
+    # Re-ingested payloads are CloudWatch Logs payloads of the same group and stream.
+    assert {(p["messageType"], p["logGroup"], p["logStream"]) for p in firehose_fake.payloads(fake)} == {
+        ("DATA_MESSAGE", "/app/orders", "i-0abc/app.log")}

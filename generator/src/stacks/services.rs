@@ -11,6 +11,7 @@ use crate::grants::{self, bucket_arn};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{cloudtrail, ec2, guardduty, kms, logs, standard_tags};
 use crate::text;
+use crate::transform_code;
 use indexmap::IndexMap;
 use serde_json::json;
 
@@ -409,10 +410,10 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, _queue: &QueuePair) -> Grants {
     // CloudWatch Logs -> Firehose -> transform Lambda -> S3, the path the EKS stack shares;
     // failures go to an error prefix the notification never sees.
     let cw_prefix = prefix_template(Service::CloudWatch);
-    let code = text::render(
+    let code = transform_code::code(
         "cloudwatch_lambda",
         &json!({"table": Service::CloudWatch.table()}),
-    ) + "\n";
+    );
     firehose_to_bucket(
         t,
         &FirehoseToBucket {
