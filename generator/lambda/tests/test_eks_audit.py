@@ -163,8 +163,8 @@ def test_events_without_api_version_are_kept_when_they_carry_audit_id_and_stage(
 
 
 def test_rows_over_6_mb_are_reingested_so_every_audit_event_arrives_once_in_its_cluster():
-    # Three payloads of 1,600 audit events each (about 2.2 MB of rows each in base64, 6.6 MB in
-    # all, from 0.1 MB of gzip), with control-plane noise between them.
+    # Three payloads of 1,600 audit events each (3.8 MB of rows each in base64, 11.3 MB in all,
+    # from 0.18 MB of base64 gzip), with control-plane noise between them.
     def big(i):
         e = audit(f"id-{i:05d}", ref={"resource": "configmaps", "namespace": "default", "name": f"cm-{i}"})
         e["requestURI"] = f"/api/v1/namespaces/default/configmaps/cm-{i}?" + "labelSelector=app%3Dweb&" * 30
