@@ -1,15 +1,21 @@
 """Firehose transform: EKS audit events (CloudWatch Logs subscription) to {{ table }} NDJSON.
 
 Each record holds one gzip'd subscription payload from /aws/eks/<cluster>/cluster. Every
-audit.k8s.io Event line becomes one JSON object with the table's columns, newline-terminated;
-other control-plane lines are skipped. CONTROL_MESSAGE and payloads without audit events
-are Dropped; an undecodable record is ProcessingFailed (Firehose writes it to the error prefix).
+audit event line (kind Event with an audit.k8s.io apiVersion, or with no apiVersion but an
+auditID and a stage, as EventList items have) becomes one JSON object with the table's
+columns, newline-terminated; other control-plane lines are skipped. CONTROL_MESSAGE and payloads
+without audit events are Dropped; an undecodable record is ProcessingFailed (Firehose writes it
+to the error prefix). The response stays under Lambda's 6 MB limit whatever the input
+(firehose_response.py): a record whose rows do not fit is Dropped and its audit events go back
+into the delivery stream.
 """
 import base64
 import gzip
 import json
 import os
 from datetime import datetime, timezone
+
+from firehose_response import respond  # the generator inlines firehose_response.py here
 
 REGION = os.environ.get("AWS_REGION", "")
 
@@ -27,9 +33,12 @@ def audit_event(message):
         event = json.loads(message)
     except ValueError:
         return None
-    if isinstance(event, dict) and event.get("kind") == "Event" and str(event.get("apiVersion", "")).startswith("audit.k8s.io/"):
-        return event
-    return None
+    if not isinstance(event, dict) or event.get("kind") != "Event":
+        return None
+    if "apiVersion" in event:  # a core v1 Event is no audit event
+        return event if str(event["apiVersion"]).startswith("audit.k8s.io/") else None
+    # EventList items (webhook backends, v1beta1 traces) carry no apiVersion of their own.
+    return event if isinstance(event.get("auditID"), str) and isinstance(event.get("stage"), str) else None
 
 
 def obj(event, key):
@@ -60,33 +69,20 @@ def row(event, ts_ms, account, cluster):
 
 
 def transform(data):
+    """The payload and (log event, row line) of each audit event."""
     payload = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
     if payload.get("messageType") != "DATA_MESSAGE":
-        return ""
+        return payload, []
     group = payload.get("logGroup", "").split("/")
     cluster = group[3] if len(group) == 5 and group[1:3] == ["aws", "eks"] else ""
-    lines = []
+    pairs = []
     for e in payload["logEvents"]:
         event = audit_event(e["message"])
         if event is not None:
             r = row(event, e["timestamp"], payload.get("owner", ""), cluster)
-            lines.append(json.dumps(r, separators=(",", ":"), ensure_ascii=False) + "\n")
-    return "".join(lines)
+            pairs.append((e, json.dumps(r, separators=(",", ":"), ensure_ascii=False) + "\n"))
+    return payload, pairs
 
 
 def handler(event, context):
-    results = []
-    for record in event["records"]:
-        rid = record["recordId"]
-        try:
-            text = transform(record["data"])
-        except Exception as exc:
-            print(json.dumps({"recordId": rid, "error": repr(exc)}))
-            results.append({"recordId": rid, "result": "ProcessingFailed", "data": record["data"]})
-            continue
-        if text:
-            data = base64.b64encode(text.encode("utf-8")).decode("ascii")
-            results.append({"recordId": rid, "result": "Ok", "data": data})
-        else:
-            results.append({"recordId": rid, "result": "Dropped", "data": record["data"]})
-    return {"records": results}
+    return respond(event, transform)

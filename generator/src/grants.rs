@@ -26,6 +26,23 @@ pub fn objects_under(bucket_name: &Expr, prefix: &Expr) -> Expr {
     }
 }
 
+/// `arn:<partition>:firehose:<region>:<account>:deliverystream/<name>` for a stream of this
+/// stack given by name (known before the stream exists, so no dependency on it).
+pub fn delivery_stream_arn(stream_name: &Expr) -> Expr {
+    Expr::sub_with(
+        "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${Stream}",
+        [("Stream", stream_name.clone())],
+    )
+}
+
+/// A transform Lambda puts the records whose output does not fit its response back into its
+/// own delivery stream, and into no other.
+pub fn reingest_into(stream_name: &Expr) -> Statement {
+    Statement::allow(&[actions::firehose::PUT_RECORD_BATCH])
+        .sid("ReingestIntoOwnStream")
+        .resource(delivery_stream_arn(stream_name))
+}
+
 /// The Sentinel connector's rights on its queue: receive, delete, extend visibility, look up.
 pub fn consume_queue(queue_arn: Expr) -> Statement {
     use actions::sqs::*;

@@ -6,6 +6,7 @@
 //! - [`stacks`]: the OIDC provider, the per-service and all-services connector stacks, and the
 //!   legacy CloudTrail role, for Azure commercial and government.
 //! - [`render`]: deterministic JSON and YAML, the `templates/` tree and its freshness check.
+//! - [`transform_code`]: the inline code of the Firehose transform Lambdas.
 
 pub mod cfn;
 pub mod config;
@@ -16,3 +17,4 @@ pub mod render;
 pub mod resources;
 pub mod stacks;
 pub mod text;
+pub mod transform_code;

@@ -331,10 +331,15 @@ fn roles_are_least_privilege_and_bound_to_their_sources() {
             logs[0]["Resource"]["Fn::Sub"][0],
             "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${Stream}"
         );
-        // The Lambda writes its own log group only.
+        // The Lambda writes its own log group, and re-ingests into its own stream only.
         let own = &r["EksTransformPolicy"]["Properties"]["PolicyDocument"]["Statement"];
-        assert_eq!(own.as_array().unwrap().len(), 1);
+        assert_eq!(own.as_array().unwrap().len(), 2);
         assert_eq!(own[0]["Resource"]["Fn::GetAtt"][0], "EksTransformLogGroup");
+        assert_eq!(own[1]["Action"], "firehose:PutRecordBatch");
+        assert_eq!(
+            own[1]["Resource"]["Fn::Sub"][1]["Stream"],
+            r["EksDeliveryStream"]["Properties"]["DeliveryStreamName"]
+        );
         // Sentinel: consume its queue, read its prefix.
         let sentinel = r["SentinelRolePolicy"]["Properties"]["PolicyDocument"]["Statement"]
             .as_array()

@@ -323,3 +323,107 @@ fn oidc_provider_is_retained_and_optional() {
         assert_eq!(p["Properties"]["ClientIdList"][0], spec.cloud.audience());
     }
 }
+
+/// Lambda answers Firehose with at most 6 MB, and the transforms gunzip CloudWatch Logs
+/// payloads that expand many times: every processor buffers the least Firehose allows, and each
+/// transform may put what does not fit back into its own stream, and into no other.
+#[test]
+fn transforms_get_small_batches_and_may_reingest_into_their_own_stream_only() {
+    let mut seen = 0;
+    for (spec, t) in rendered() {
+        for (id, stream) in resources_of(&t, "AWS::KinesisFirehose::DeliveryStream") {
+            let d = &stream["Properties"]["ExtendedS3DestinationConfiguration"];
+            let [processor] = d["ProcessingConfiguration"]["Processors"]
+                .as_array()
+                .unwrap()
+                .as_slice()
+            else {
+                panic!("{spec} {id}: one processor")
+            };
+            let param = |name: &str| {
+                processor["Parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["ParameterName"] == name)
+                    .map(|p| p["ParameterValue"].clone())
+                    .unwrap_or_else(|| panic!("{spec} {id}: no {name}"))
+            };
+            assert_eq!(param("BufferSizeInMBs"), "0.2", "{spec} {id}");
+            let function = param("LambdaArn")["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let role = t["Resources"][&function]["Properties"]["Role"]["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let grants: Vec<&Value> = resources_of(&t, "AWS::IAM::Policy")
+                .into_iter()
+                .filter(|(_, p)| p["Properties"]["Roles"][0]["Ref"] == role.as_str())
+                .flat_map(|(_, p)| {
+                    p["Properties"]["PolicyDocument"]["Statement"]
+                        .as_array()
+                        .unwrap()
+                })
+                .filter(|s| s["Action"].to_string().contains("firehose:"))
+                .collect();
+            let [grant] = grants.as_slice() else {
+                panic!(
+                    "{spec} {id}: the transform role {role} needs one Firehose grant: {grants:?}"
+                )
+            };
+            assert_eq!(grant["Action"], "firehose:PutRecordBatch", "{spec} {id}");
+            // The ARN of this very stream, by the name it is created with.
+            let sub = grant["Resource"]["Fn::Sub"].as_array().unwrap();
+            assert_eq!(
+                sub[0],
+                "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${Stream}",
+                "{spec} {id}"
+            );
+            assert_eq!(
+                sub[1]["Stream"], stream["Properties"]["DeliveryStreamName"],
+                "{spec} {id}"
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(
+        seen, 6,
+        "CloudWatch, all-services and EKS, commercial and government"
+    );
+}
+
+/// CloudFormation takes at most 51,200 bytes of template body inline and 1 MB from S3
+/// (`TemplateURL`): every one-service stack fits inline; the all-services stack, which is over,
+/// says so in the templates README (with the `--s3-bucket` deploy command), and the deployer
+/// stages it in S3.
+#[test]
+fn one_service_stacks_fit_inline_and_larger_ones_are_documented_as_staged() {
+    use generator::render::{compact_len, INLINE_TEMPLATE_LIMIT};
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates/README.md"),
+    )
+    .unwrap();
+    for spec in StackSpec::all() {
+        let body = compact_len(&spec.build());
+        assert!(body <= 1_000_000, "{spec}: {body} bytes");
+        if spec.kind != StackKind::AllServices {
+            assert!(
+                body <= INLINE_TEMPLATE_LIMIT,
+                "{spec}: {body} bytes minified"
+            );
+        } else if body > INLINE_TEMPLATE_LIMIT {
+            assert!(
+                readme.contains(&format!("**`{}` is {body} bytes** (minified)", spec.stem())),
+                "{spec}: {body} bytes, and the templates README does not say it needs S3"
+            );
+            assert!(readme.contains(&format!(
+                "--template-file templates/{}.yaml --stack-name sentinel-all-services-connector",
+                spec.stem()
+            )));
+        }
+        eprintln!("{spec}: {body} bytes minified");
+    }
+    assert!(readme.contains("--s3-bucket <a bucket of yours>"));
+}

@@ -3,7 +3,9 @@
 //! filter, Firehose stream and transform Lambda turn them into objects under the notified prefix;
 //! S3 announces them on the queue; every audit event must come out exactly once as the expected
 //! `AWSEKSLogs_CL` row, and nothing else. A record the Lambda cannot decode lands under the
-//! error prefix and is never announced.
+//! error prefix and is never announced. A record whose rows exceed Lambda's 6 MB response is
+//! re-ingested by the Lambda into its own stream and arrives in objects of under 6 MB each,
+//! every event once, none under the error prefix.
 
 use deployer::StackRequest;
 use generator::facts::Cloud;
@@ -425,6 +427,91 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     );
     eprintln!("a non-gzip record went to {failed_key}, not to the queue");
 
+    // One record whose rows are far over Lambda's 6 MB response: the Lambda re-ingests its
+    // events into its own stream in smaller payloads; every one arrives once, none as an error.
+    let (payload, ids) = oversized_payload(&run.log_group);
+    let t2 = Instant::now();
+    firehose
+        .put_record()
+        .delivery_stream_name(&out["FirehoseDeliveryStreamName"])
+        .record(
+            aws_sdk_firehose::types::Record::builder()
+                .data(aws_sdk_firehose::primitives::Blob::new(payload.clone()))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut big: BTreeMap<String, AwsEksLogs> = BTreeMap::new();
+    let mut big_objects = 0;
+    while big.len() < ids.len() {
+        assert!(
+            t2.elapsed() < Duration::from_secs(180),
+            "timed out: {} of {} re-ingested rows",
+            big.len(),
+            ids.len()
+        );
+        let msgs = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in msgs.messages() {
+            for key in announced_keys(m.body().unwrap()) {
+                assert!(objects.insert(key.clone()), "{key} announced twice");
+                big_objects += 1;
+                let bytes = get(&s3, &bucket, &key).await;
+                // One object per invocation here: its rows were one response's data.
+                let mut text = Vec::new();
+                flate2::read::MultiGzDecoder::new(&bytes[..])
+                    .read_to_end(&mut text)
+                    .unwrap();
+                let base64 = text.len().div_ceil(3) * 4;
+                assert!(base64 < 6_000_000, "{key}: a {base64}-byte response");
+                for row in parse_object(&key, &bytes).rows {
+                    let id = row.RawEvent["auditID"].as_str().unwrap().to_string();
+                    assert!(ids.contains(&id), "{key}: unexpected row {id}");
+                    assert!(
+                        big.insert(id.clone(), row).is_none(),
+                        "{id} delivered twice"
+                    );
+                }
+            }
+            sqs.delete_message()
+                .queue_url(&url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(
+        list(&s3, &bucket, &error_prefix).await,
+        vec![failed_key.clone()],
+        "only the non-gzip record is under the error prefix"
+    );
+    let response: usize = big
+        .values()
+        .map(|r| serde_json::to_string(r).unwrap().len() + 1)
+        .sum::<usize>()
+        * 4
+        / 3;
+    assert!(
+        response > 6_000_000,
+        "the rows must not fit one response: {response} bytes"
+    );
+    eprintln!(
+        "one {} KB record with {} audit events ({:.1} MB of rows in base64) came out in {big_objects} objects, each event once, in {:.1} s",
+        payload.len() / 1000,
+        ids.len(),
+        response as f64 / 1e6,
+        t2.elapsed().as_secs_f64()
+    );
+
     eprintln!(
         "EKS end to end: {} log events ({} audit, {} other control-plane lines) in {} PutLogEvents calls over {} streams -> {} gzip'd NDJSON objects -> {} rows, all equal to the expected ones; {:.1} s from the first PutLogEvents to the last row, {} error objects",
         delivery.log_events,
@@ -440,8 +527,48 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     ls.stop().unwrap();
 }
 
-/// Builds CloudWatch Logs subscription records from the batches, runs the stack's Lambda
-/// handler on them (the LocalStack venv's Python 3.13) and prints
+/// A gzip'd CloudWatch Logs subscription payload of the cluster's group with audit events whose
+/// rows come to about 8 MB in base64, and the events' audit IDs.
+fn oversized_payload(log_group: &str) -> (Vec<u8>, BTreeSet<String>) {
+    use std::io::Write;
+    let padding = "labelSelector=app%3Dweb&".repeat(40);
+    let (events, ids): (Vec<Value>, BTreeSet<String>) = (0..4_000)
+        .map(|i| {
+            let id = format!("oversized-{i:05}");
+            let event = serde_json::json!({
+                "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+                "auditID": id, "stage": "ResponseComplete", "verb": "get",
+                "requestURI": format!("/api/v1/namespaces/default/configmaps/cm-{i}?{padding}"),
+                "user": {"username": "kubernetes-admin"}, "sourceIPs": ["10.0.1.15"],
+                "objectRef": {"resource": "configmaps", "namespace": "default", "name": format!("cm-{i}")},
+                "responseStatus": {"metadata": {}, "code": 200},
+                "requestReceivedTimestamp": "2026-03-01T10:00:00.123456Z",
+                "stageTimestamp": "2026-03-01T10:00:00.130001Z",
+            });
+            let log_event = serde_json::json!({
+                "id": format!("{:056}", i), "timestamp": 1_772_359_200_123_i64 + i64::from(i),
+                "message": event.to_string(),
+            });
+            (log_event, id)
+        })
+        .unzip();
+    let payload = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "000000000000", "logGroup": log_group,
+        "logStream": "kube-apiserver-audit-71976ca11bea5d3083393f7d32dab75b",
+        "subscriptionFilters": ["MicrosoftSentinelEKSAudit"], "logEvents": events,
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(payload.to_string().as_bytes()).unwrap();
+    let data = gz.finish().unwrap();
+    assert!(
+        data.len() < 1_000 * 1024,
+        "a Firehose record holds at most 1,000 KiB"
+    );
+    (data, ids)
+}
+
+/// Builds CloudWatch Logs subscription records from the batches, runs the stack's inline Lambda
+/// code on them (the LocalStack venv's Python 3.13) and prints
 /// `{"results": [{"recordId", "result", "text"}]}` with the decoded text of Ok records.
 const DRIVER: &str = r#"
 import base64, gzip, importlib.util, json, sys
@@ -483,8 +610,18 @@ fn the_transform_lambda_writes_exactly_the_rows_the_simulator_expects() {
         })
         .collect();
     let venv = harness::localstack_venv().expect("the LocalStack venv (Python 3.13)");
-    let lambda =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../generator/lambda/eks_audit.py");
+    // The code the template ships: the transform with the shared response code inlined.
+    let template = StackSpec {
+        kind: StackKind::Eks,
+        cloud: Cloud::Commercial,
+    }
+    .build()
+    .to_value();
+    let code = template["Resources"]["EksTransformFunction"]["Properties"]["Code"]["ZipFile"]
+        .as_str()
+        .unwrap();
+    let lambda = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("eks_audit_inline.py");
+    std::fs::write(&lambda, code).unwrap();
     let mut child = Command::new(venv.python())
         .arg("-c")
         .arg(DRIVER)

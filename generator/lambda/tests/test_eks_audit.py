@@ -6,6 +6,8 @@ import json
 import os
 import pathlib
 
+import firehose_fake
+
 os.environ["AWS_REGION"] = "eu-west-1"
 SOURCE = pathlib.Path(__file__).resolve().parent.parent / "eks_audit.py"
 spec = importlib.util.spec_from_file_location("eks_audit", SOURCE)
@@ -96,8 +98,7 @@ def test_non_audit_lines_are_skipped_and_a_payload_without_audit_events_is_dropp
                                    record("n", payload(mixed[:1] + mixed[2:], stream="authenticator-abc"))]}, None)
     first, second = out["records"]
     assert [r["RawEvent"]["auditID"] for r in rows(first)] == ["keep"]
-    assert second == {"recordId": "n", "result": "Dropped", "data": record("n", payload(mixed[:1] + mixed[2:],
-                                                                                        stream="authenticator-abc"))["data"]}
+    assert second == {"recordId": "n", "result": "Dropped", "data": ""}
 
 
 def test_denied_and_unauthenticated_events_and_request_received_stage():
@@ -145,3 +146,41 @@ def test_odd_field_types_do_not_fail_the_record():
     assert first["TimeGenerated"] == "2026-03-01T10:00:00.123Z"
     assert (first["User"], first["AuthDecision"], first["ObjectRef"], first["ResponseCode"]) == ("", None, None, None)
     assert first["RawEvent"] == odd and second["RawEvent"]["auditID"] == "fine"
+
+
+def test_events_without_api_version_are_kept_when_they_carry_audit_id_and_stage():
+    # Items of a webhook EventList (and legacy v1beta1 traces) have no apiVersion of their own.
+    bare = audit("bare")
+    del bare["apiVersion"]
+    no_stage = audit("no-stage")
+    del no_stage["apiVersion"], no_stage["stage"]
+    no_id = audit("no-id")
+    del no_id["apiVersion"], no_id["auditID"]
+    core = {"kind": "Event", "apiVersion": "v1", "auditID": "core", "stage": "ResponseComplete"}
+    got = rows(mod.handler({"records": [record("e", payload([bare, no_stage, no_id, core]))]}, None)["records"][0])
+    assert [r["RawEvent"] for r in got] == [bare]
+    assert (got[0]["Verb"], got[0]["Stage"], got[0]["User"]) == ("get", "ResponseComplete", "kubernetes-admin")
+
+
+def test_rows_over_6_mb_are_reingested_so_every_audit_event_arrives_once_in_its_cluster():
+    # Three payloads of 1,600 audit events each (3.8 MB of rows each in base64, 11.3 MB in all,
+    # from 0.18 MB of base64 gzip), with control-plane noise between them.
+    def big(i):
+        e = audit(f"id-{i:05d}", ref={"resource": "configmaps", "namespace": "default", "name": f"cm-{i}"})
+        e["requestURI"] = f"/api/v1/namespaces/default/configmaps/cm-{i}?" + "labelSelector=app%3Dweb&" * 30
+        return e
+    noise = "I0301 10:00:00.000000      11 controller.go:615] quota admission added evaluator for: leases"
+    groups = [[m for i in range(g * 1600, (g + 1) * 1600) for m in (big(i), noise)] for g in range(3)]
+    records = [record(f"r{g}", payload(msgs)) for g, msgs in enumerate(groups)]
+    assert sum(len(r["data"]) for r in records) < 200_000
+    fake = firehose_fake.FakeFirehose()
+    texts, sizes = firehose_fake.rounds(mod.handler, records, fake)
+    assert max(sizes) < 6_000_000 and len(sizes) > 1, sizes
+    got = [json.loads(line) for t in texts for line in t.splitlines()]
+    assert sorted(r["RawEvent"]["auditID"] for r in got) == [f"id-{i:05d}" for i in range(4800)]
+    assert all(r["RawEvent"] == big(int(r["RawEvent"]["auditID"][3:])) for r in got)
+    assert {(r["ClusterName"], r["AwsAccountId"]) for r in got} == {("prod-1", "123456789012")}
+    # Only audit events go back into the stream, in payloads of the cluster's log group.
+    again = firehose_fake.payloads(fake)
+    assert {p["logGroup"] for p in again} == {"/aws/eks/prod-1/cluster"}
+    assert all(e["message"] != noise for p in again for e in p["logEvents"])

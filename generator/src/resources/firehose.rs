@@ -79,9 +79,41 @@ pub struct ProcessorParameter {
     pub parameter_value: Expr,
 }
 
+/// How much input a Firehose Lambda processor buffers before it invokes the function, in
+/// hundredths of a MB: Firehose takes 0.2 to 3 MB (`ProcessorParameter`, Amazon Data Firehose
+/// API reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LambdaBufferMb(u16);
+
+impl LambdaBufferMb {
+    /// The least Firehose takes, 0.2 MB. The transforms gunzip CloudWatch Logs payloads, which
+    /// expand many times, and Lambda returns at most 6 MB: the smaller the batch, the less
+    /// often a transform must re-ingest what does not fit.
+    pub const SMALLEST: Self = LambdaBufferMb(20);
+
+    /// `hundredths` of a MB, or `None` outside Firehose's 0.2 to 3 MB.
+    pub const fn new(hundredths: u16) -> Option<Self> {
+        if hundredths >= 20 && hundredths <= 300 {
+            Some(LambdaBufferMb(hundredths))
+        } else {
+            None
+        }
+    }
+
+    /// The `BufferSizeInMBs` value: `0.2`, `0.25`, `1`, `2.5`.
+    pub fn parameter_value(self) -> String {
+        let (whole, frac) = (self.0 / 100, self.0 % 100);
+        match frac {
+            0 => whole.to_string(),
+            f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+            f => format!("{whole}.{f:02}"),
+        }
+    }
+}
+
 impl Processor {
     /// A Lambda processor with explicit buffering (the defaults are unsuitable for large batches).
-    pub fn lambda(function_arn: Expr, buffer_mb: u32, buffer_seconds: u32) -> Self {
+    pub fn lambda(function_arn: Expr, buffer: LambdaBufferMb, buffer_seconds: u32) -> Self {
         Processor {
             kind: "Lambda",
             parameters: vec![
@@ -91,7 +123,7 @@ impl Processor {
                 },
                 ProcessorParameter {
                     parameter_name: "BufferSizeInMBs",
-                    parameter_value: Expr::Str(buffer_mb.to_string()),
+                    parameter_value: Expr::Str(buffer.parameter_value()),
                 },
                 ProcessorParameter {
                     parameter_name: "BufferIntervalInSeconds",
@@ -103,5 +135,29 @@ impl Processor {
                 },
             ],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LambdaBufferMb;
+
+    #[test]
+    fn lambda_buffer_is_firehoses_range_written_as_a_decimal() {
+        assert_eq!(LambdaBufferMb::SMALLEST, LambdaBufferMb::new(20).unwrap());
+        assert_eq!(LambdaBufferMb::new(19), None);
+        assert_eq!(LambdaBufferMb::new(301), None);
+        let text = |h| LambdaBufferMb::new(h).unwrap().parameter_value();
+        assert_eq!(
+            [
+                text(20),
+                text(25),
+                text(100),
+                text(250),
+                text(300),
+                text(207)
+            ],
+            ["0.2", "0.25", "1", "2.5", "3", "2.07"]
+        );
     }
 }

@@ -19,6 +19,7 @@ use crate::grants::{self, bucket_arn};
 use crate::iam::{actions, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{firehose, iam, lambda, logs, s3, sqs, standard_tags, Tag};
 use crate::text;
+use crate::transform_code;
 use indexmap::IndexMap;
 use serde_json::json;
 
@@ -207,7 +208,7 @@ pub fn build(cloud: Cloud) -> Template {
             firehose_role_description:
                 "Lets Firehose invoke the transform and write EKS audit logs to the bucket.",
             file_extension: Some(SUFFIX),
-            code: text::render("eks_audit_lambda", &json!({"table": TABLE})) + "\n",
+            code: transform_code::code("eks_audit_lambda", &json!({"table": TABLE})),
             environment: IndexMap::from([("SENTINEL_TABLE".to_string(), Expr::str(TABLE))]),
             extra_tags: vec![cluster_tag()],
         },
@@ -446,14 +447,18 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
     t.add(
         &fn_policy,
         &iam::Policy {
-            policy_name: Expr::str("WriteOwnLogs"),
+            policy_name: Expr::str("WriteOwnLogsAndReingest"),
             policy_document: PolicyDocument::new(
                 PolicyKind::Identity,
-                vec![Statement::allow(&[
-                    actions::logs::CREATE_LOG_STREAM,
-                    actions::logs::PUT_LOG_EVENTS,
-                ])
-                .resource(Expr::get_att(&fn_log_group, "Arn"))],
+                vec![
+                    Statement::allow(&[
+                        actions::logs::CREATE_LOG_STREAM,
+                        actions::logs::PUT_LOG_EVENTS,
+                    ])
+                    .sid("WriteOwnLogs")
+                    .resource(Expr::get_att(&fn_log_group, "Arn")),
+                    grants::reingest_into(&p.stream_name),
+                ],
             ),
             roles: vec![Expr::reference(&fn_role)],
         },
@@ -585,7 +590,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
                     enabled: true,
                     processors: vec![firehose::Processor::lambda(
                         Expr::get_att(&fn_id, "Arn"),
-                        1,
+                        firehose::LambdaBufferMb::SMALLEST,
                         60,
                     )],
                 },

@@ -12,6 +12,7 @@ use crate::grants::{self, bucket_arn};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{cloudtrail, ec2, guardduty, kms, logs, standard_tags};
 use crate::text;
+use crate::transform_code;
 use indexmap::IndexMap;
 use serde_json::json;
 
@@ -506,10 +507,10 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
 
     // CloudWatch Logs -> Firehose -> transform Lambda -> S3, the path the EKS stack shares;
     // failures go to an error prefix the notification never sees.
-    let code = text::render(
+    let code = transform_code::code(
         "cloudwatch_lambda",
         &json!({"table": Service::CloudWatch.table()}),
-    ) + "\n";
+    );
     firehose_to_bucket(
         t,
         &FirehoseToBucket {
@@ -519,7 +520,7 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
             error_prefix: "CloudWatch-errors/",
             stream_name,
             function_name,
-            function_description: "Turns CloudWatch Logs subscription records into AWSCloudWatch CSV (timestamp,message).",
+            function_description: "Turns CloudWatch Logs subscription records into AWSCloudWatch lines <ISO 8601 UTC time>,<message>, as Microsoft's exporters write them.",
             transform_role_description: "Lets the CloudWatch-to-CSV transform write its own logs.",
             firehose_role_description:
                 "Lets Firehose invoke the transform and write CloudWatch logs to the bucket.",

@@ -285,13 +285,11 @@ mod tests {
                                     .unwrap()
                                     .len()
                             }
-                            Service::Cloudwatch => csv::ReaderBuilder::new()
-                                .has_headers(false)
-                                .from_reader(&plain[..])
-                                .records()
-                                .map(|r| r.map(|_| 1))
-                                .sum::<Result<usize, _>>()
-                                .unwrap(),
+                            // One line per event: line breaks inside messages are escaped.
+                            Service::Cloudwatch => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .count(),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

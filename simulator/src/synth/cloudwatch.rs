@@ -1,7 +1,10 @@
 //! CloudWatch Logs delivered by our stack: subscription filter -> Firehose ->
-//! transform Lambda -> S3. The Lambda writes the documented AWSCloudWatch
-//! format: header-less CSV `timestamp,message` (epoch ms, RFC 4180 quoting,
-//! UTF-8, `\n` line ends), gzip, one object per Firehose buffer flush.
+//! transform Lambda -> S3. The Lambda writes the format Microsoft's CloudWatch
+//! exporters write: one line `<time>,<message>` per event, the event time in
+//! ISO 8601 UTC with milliseconds (`2026-03-01T00:00:00.123Z`), the message
+//! unquoted (everything after the first comma), no header, UTF-8, `\n` line
+//! ends; a line break inside a message is escaped ([`one_line`]). Gzip, one
+//! object per Firehose buffer flush.
 //!
 //! [`log_events`] gives the CloudWatch Logs events the same records came from,
 //! so an end-to-end path can push them through real CloudWatch Logs.
@@ -38,12 +41,19 @@ pub fn log_events(opts: &GenOptions) -> Vec<LogEvent> {
     (0..opts.records).map(|_| g.take()).collect()
 }
 
-/// Quotes a CSV field per RFC 4180 if it contains a comma, a quote, CR or LF.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
+/// A message as the transform Lambda writes it, on one line: each CR LF pair
+/// and each lone LF becomes the two characters `\n`, each lone CR `\r`;
+/// nothing else changes (so a message's own `\n` text stays as it is, and
+/// the escape cannot be undone). This is also the `Message` Sentinel stores.
+pub fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.contains(['\r', '\n']) {
+        message
+            .replace("\r\n", "\\n")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .into()
     } else {
-        s.into()
+        message.into()
     }
 }
 
@@ -61,7 +71,7 @@ enum SourceKind {
     Worker,
 }
 
-/// CloudWatch (Firehose CSV) generator.
+/// CloudWatch (Firehose `<time>,<message>` lines) generator.
 pub struct CloudWatchGen {
     account: String,
     region: String,
@@ -327,17 +337,19 @@ impl LogGen for CloudWatchGen {
     }
 
     fn write_record(&self, w: &mut dyn Write, rec: &LogEvent, _position: u64) -> io::Result<u64> {
-        write!(w, "{},", rec.timestamp_ms)?;
-        w.write_all(csv_field(&rec.message).as_bytes())?;
+        write!(w, "{},", format_datetime_ms(rec.timestamp_ms))?;
+        w.write_all(one_line(&rec.message).as_bytes())?;
         w.write_all(b"\n")?;
-        Ok(1 + rec.message.matches('\n').count() as u64)
+        Ok(1)
     }
 
     fn write_malformed(&self, w: &mut dyn Write, which: u64, _position: u64) -> io::Result<u64> {
+        // Everything after the first comma is the message, so only the time
+        // can be wrong: not a time, no comma at all, empty, quoted, a float.
         let line = match which % 5 {
             0 => "not-a-timestamp,hello world",
-            1 => "1772323200000",
-            2 => "1772323200000,unquoted,extra column",
+            1 => "2026-03-01T00:00:00.000Z",
+            2 => "\"2026-03-01T00:00:00.000Z\",quoted time",
             3 => ",message without timestamp",
             _ => "12.5e3,float timestamp",
         };
@@ -356,7 +368,7 @@ impl LogGen for CloudWatchGen {
             expected: TableRow::AWSCloudWatch(AwsCloudWatch {
                 TimeGenerated: t.clone(),
                 ExtractedTime: t,
-                Message: rec.message.clone(),
+                Message: one_line(&rec.message).into_owned(),
             }),
         }
     }
@@ -371,17 +383,26 @@ mod tests {
     use super::*;
     use regex::Regex;
 
+    /// The time of a line as Microsoft's exporters write it, or `None`.
+    fn line_time(t: &str) -> Option<i64> {
+        let re = Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$").unwrap();
+        let ms = crate::tables::parse_datetime_ms(t).filter(|_| re.is_match(t))?;
+        assert_eq!(format_datetime_ms(ms), t, "canonical");
+        Some(ms)
+    }
+
+    /// `(time, message)` of every line: the time before the first comma, the
+    /// message after it.
     fn read(data: &[u8]) -> Vec<(i64, String)> {
-        let text = gunzip(data);
-        assert!(std::str::from_utf8(&text).is_ok());
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(&text[..])
-            .records()
-            .map(|r| {
-                let r = r.unwrap();
-                assert_eq!(r.len(), 2);
-                (r[0].parse().unwrap(), r[1].to_string())
+        let text = String::from_utf8(gunzip(data)).unwrap();
+        let body = text.strip_suffix('\n').expect("newline-terminated");
+        body.split('\n')
+            .map(|line| {
+                let (t, m) = line.split_once(',').unwrap_or_else(|| panic!("{line}"));
+                (
+                    line_time(t).unwrap_or_else(|| panic!("{line}")),
+                    m.to_string(),
+                )
             })
             .collect()
     }
@@ -409,7 +430,7 @@ mod tests {
         assert_eq!(all.len(), 2000);
         let from_events: Vec<(i64, String)> = events
             .iter()
-            .map(|e| (e.timestamp_ms, e.message.clone()))
+            .map(|e| (e.timestamp_ms, one_line(&e.message).into_owned()))
             .collect();
         assert_eq!(all, from_events);
         let groups: std::collections::HashSet<&str> =
@@ -418,46 +439,52 @@ mod tests {
     }
 
     #[test]
-    fn csv_quoting_edge_cases() {
-        assert_eq!(csv_field("plain text"), "plain text");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("l1\nl2"), "\"l1\nl2\"");
-        assert_eq!(csv_field("l1\r\nl2"), "\"l1\r\nl2\"");
-        assert_eq!(csv_field("Zürich ✓"), "Zürich ✓");
+    fn line_breaks_become_two_character_escapes() {
+        assert_eq!(one_line("plain, \"text\""), "plain, \"text\"");
+        assert_eq!(one_line("l1\nl2"), "l1\\nl2");
+        assert_eq!(one_line("l1\r\nl2"), "l1\\nl2");
+        assert_eq!(one_line("l1\rl2"), "l1\\rl2");
+        assert_eq!(one_line("a\n\r\n\r\r\nb\n"), "a\\n\\n\\r\\nb\\n");
+        assert_eq!(one_line("own \\n text"), "own \\n text");
+        assert_eq!(one_line("Zürich ✓"), "Zürich ✓");
+    }
 
-        let out = run(&GenOptions::new(Service::Cloudwatch, 1500, 2));
-        let (mut comma, mut quote, mut lf, mut cr, mut non_ascii, mut json) = (0, 0, 0, 0, 0, 0);
+    #[test]
+    fn lines_are_time_comma_message_unquoted_one_per_event() {
+        let o = GenOptions::new(Service::Cloudwatch, 1500, 2);
+        let out = run(&o);
+        let (mut comma, mut quote, mut non_ascii, mut json) = (0, 0, 0, 0);
         for e in out.entries() {
             let text = String::from_utf8(gunzip(&out.objects[&e.key])).unwrap();
-            assert!(!text.starts_with("timestamp,"), "no header");
-            assert!(text.ends_with('\n'));
-            for r in &e.records {
+            assert!(!text.contains('\r'));
+            let lines: Vec<&str> = text.strip_suffix('\n').unwrap().split('\n').collect();
+            assert_eq!(
+                lines.len() as u64,
+                e.record_count,
+                "one line per event, no header"
+            );
+            for (i, r) in e.records.iter().enumerate() {
+                assert_eq!(r.line, Some(i as u64 + 1));
                 let TableRow::AWSCloudWatch(row) = &r.expected else {
                     panic!()
                 };
+                // Exactly what Microsoft's exporters write: no quotes added.
+                assert_eq!(lines[i], format!("{},{}", row.ExtractedTime, row.Message));
                 let m = &row.Message;
                 comma += usize::from(m.contains(','));
                 quote += usize::from(m.contains('"'));
-                lf += usize::from(m.contains('\n'));
-                cr += usize::from(m.contains('\r'));
                 non_ascii += usize::from(!m.is_ascii());
                 json += usize::from(
                     serde_json::from_str::<serde_json::Value>(m).is_ok_and(|v| v.is_object()),
                 );
             }
-            // Physical line numbers account for embedded newlines.
-            let lines: Vec<&str> = text.split('\n').collect();
-            for r in &e.records {
-                let l = lines[r.line.unwrap() as usize - 1];
-                let TableRow::AWSCloudWatch(row) = &r.expected else {
-                    panic!()
-                };
-                let ms = crate::tables::parse_datetime_ms(&row.ExtractedTime).unwrap();
-                assert!(l.starts_with(&format!("{ms},")), "{l}");
-            }
         }
-        assert!(comma > 0 && quote > 0 && lf > 0 && cr > 0 && non_ascii > 0 && json > 0);
+        assert!(comma > 0 && quote > 0 && non_ascii > 0 && json > 0);
+        // The events had line breaks of every kind; the lines have none.
+        let events = log_events(&o);
+        assert!(events.iter().any(|e| e.message.contains("\r\n")));
+        assert!(events.iter().any(|e| e.message.trim_end().contains('\n')));
+        assert!(events.iter().any(|e| e.message.ends_with('\n')));
     }
 
     #[test]
@@ -483,21 +510,18 @@ mod tests {
             .entries()
             .find(|e| e.content == Content::Malformed)
             .unwrap();
-        let text = gunzip(&out.objects[&e.key]);
+        let text = String::from_utf8(gunzip(&out.objects[&e.key])).unwrap();
         let mut good = 0;
-        for r in csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(&text[..])
-            .records()
-        {
-            let r = r.unwrap();
-            let line = r.position().unwrap().line();
-            let ok = r.len() == 2 && r[0].parse::<i64>().is_ok();
-            assert_eq!(ok, !e.malformed_lines.contains(&line), "line {line}: {r:?}");
+        for (i, l) in text.strip_suffix('\n').unwrap().split('\n').enumerate() {
+            let line = i as u64 + 1;
+            let ok = l
+                .split_once(',')
+                .is_some_and(|(t, _)| line_time(t).is_some());
+            assert_eq!(ok, !e.malformed_lines.contains(&line), "line {line}: {l}");
             good += usize::from(ok);
         }
         assert_eq!(good as u64, e.record_count);
+        assert!(e.malformed_lines.len() >= 3);
     }
 
     #[test]
