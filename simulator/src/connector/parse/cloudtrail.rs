@@ -1,5 +1,16 @@
 //! CloudTrail log files: one `{"Records":[...]}` document, read through a
 //! sliding window so only one record is in memory at a time.
+//!
+//! A CloudTrail digest file (AWS CloudTrail user guide, "CloudTrail digest
+//! file structure") is recognised by its members whatever its key: a
+//! document without `Records` that has `digestStartTime`, `digestEndTime`,
+//! `digestS3Bucket`, `digestS3Object` and a `logFiles` array is
+//! [`Document::CloudTrailDigest`], zero rows and no error.
+//!
+//! Boolean columns (`ManagementEvent`, `ReadOnly`, `SessionMfaAuthenticated`)
+//! take JSON booleans and the strings `true`/`false` in any case; any other
+//! value is a bad value ([`Item::BadValue`]), as is a `creationDate` that is
+//! not RFC 3339: the row is kept without that column.
 
 use std::fmt;
 use std::io::BufRead;
@@ -9,7 +20,9 @@ use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{canonical_time, classify, stop_or, utf8, Item, LineError, ObjectError, Position, BUF};
+use super::{
+    canonical_time, classify, stop_or, utf8, Document, Item, LineError, ObjectError, Position, BUF,
+};
 use crate::connector::rows::{
     member_names, members, AnyBool, AnyObj, AnyStr, CloudTrailRef, Fill, RowRef, Text,
 };
@@ -186,12 +199,13 @@ fn owned<T: DeserializeOwned>(text: &str, at_end: bool) -> Attempt<T> {
 /// The CloudTrail document, streamed through a [`Window`]: the top-level
 /// object's members other than `Records` are skipped, and each `Records`
 /// element is deserialised in place and mapped. Anything that is not a
-/// well-formed `{"Records":[...]}` document is [`ObjectError::Document`];
-/// an element that is valid JSON but not an event is a malformed record.
+/// well-formed `{"Records":[...]}` document or a digest file is
+/// [`ObjectError::Document`]; an element that is valid JSON but not an event
+/// is a malformed record.
 pub(super) fn parse_cloudtrail(
     r: &mut dyn BufRead,
     sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
-) -> Result<(), ObjectError> {
+) -> Result<Document, ObjectError> {
     let mut w = Window {
         r,
         buf: String::with_capacity(2 * BUF),
@@ -205,6 +219,7 @@ pub(super) fn parse_cloudtrail(
         return Err(doc("the document is not a JSON object"));
     }
     let mut found = false;
+    let mut digest = DigestMembers::default();
     w.ws()?;
     if w.peek()? == Some(b'}') {
         w.next()?;
@@ -220,6 +235,7 @@ pub(super) fn parse_cloudtrail(
                 return Err(doc("expected ':' after a member name"));
             }
             w.ws()?;
+            digest.saw(&name, w.peek()?);
             if is_records && !found {
                 found = true;
                 if w.next()? != Some(b'[') {
@@ -265,11 +281,43 @@ pub(super) fn parse_cloudtrail(
         ));
     }
     if !found {
+        if digest.complete() {
+            return Ok(Document::CloudTrailDigest);
+        }
         return Err(ObjectError::Document(
-            "the JSON document has no \"Records\" array (a CloudTrail digest file?)".into(),
+            "the JSON document has no \"Records\" array and is no CloudTrail digest file \
+             (digestStartTime, digestEndTime, digestS3Bucket, digestS3Object, logFiles)"
+                .into(),
         ));
     }
-    Ok(())
+    Ok(Document::Log)
+}
+
+/// Which of the members that mark a digest file the document has.
+#[derive(Default)]
+struct DigestMembers(u8);
+
+impl DigestMembers {
+    const NAMES: [&'static str; 5] = [
+        "digestStartTime",
+        "digestEndTime",
+        "digestS3Bucket",
+        "digestS3Object",
+        "logFiles",
+    ];
+
+    /// A top-level member `name` whose value starts with `first`.
+    fn saw(&mut self, name: &str, first: Option<u8>) {
+        if let Some(i) = Self::NAMES.iter().position(|n| *n == name) {
+            if name != "logFiles" || first == Some(b'[') {
+                self.0 |= 1 << i;
+            }
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.0 == (1 << Self::NAMES.len()) - 1
+    }
 }
 
 /// One `Records` element at the start of `text`: mapped and handed to the
@@ -313,7 +361,15 @@ fn record(
     };
     let (event, n) = event;
     let flow = match event.finish() {
-        Ok(row) => sink(Item::Row(position, &RowRef::AWSCloudTrail(row))),
+        Ok((row, bad)) => {
+            let mut flow = sink(Item::Row(position, &RowRef::AWSCloudTrail(row)));
+            for reason in bad {
+                if flow.is_continue() {
+                    flow = sink(Item::BadValue(LineError { position, reason }));
+                }
+            }
+            flow
+        }
         Err(reason) => sink(Item::Malformed(LineError { position, reason })),
     };
     Attempt::Done(flow, n)
@@ -366,9 +422,22 @@ fn text<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Text<'de>>, A::Err
     Ok(map.next_value::<AnyStr<'de>>()?.take())
 }
 
-/// The next member's value read leniently as a boolean.
-fn flag<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<bool>, A::Error> {
-    Ok(map.next_value::<AnyBool>()?.0)
+/// The next member's value read leniently as a boolean; a value that is
+/// none goes to `bad`, naming the `member` and the `column` left empty.
+fn flag<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    bad: &mut Vec<String>,
+    member: &str,
+    column: &str,
+) -> Result<Option<bool>, A::Error> {
+    let v = map.next_value::<AnyBool>()?;
+    if let AnyBool::NotBool(what) = &v {
+        bad.push(format!(
+            "{member} {what} is not a boolean (true or false, in any case): \
+             the row is kept without {column}"
+        ));
+    }
+    Ok(v.value())
 }
 
 /// The next member's value as JSON text, `None` for `null`.
@@ -381,11 +450,13 @@ fn json<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<JsonText<'de>>, A:
 /// A `Records` element read straight into its row: each member lands in
 /// its column as it is read, nested objects included, so no intermediate
 /// struct is built or moved. Members are read leniently: one of an
-/// unexpected type reads as absent.
+/// unexpected type reads as absent (booleans and the creation date also say
+/// so in `bad`).
 #[derive(Default)]
 struct EventRow<'a> {
     row: CloudTrailRef<'a>,
     event_time: Option<Text<'a>>,
+    bad: Vec<String>,
 }
 
 impl<'de> Deserialize<'de> for EventRow<'de> {
@@ -403,7 +474,11 @@ impl<'de> Visitor<'de> for EventVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EventRow<'de>, A::Error> {
         let mut event = EventRow::default();
-        let EventRow { row: r, event_time } = &mut event;
+        let EventRow {
+            row: r,
+            event_time,
+            bad,
+        } = &mut event;
         members(map, |key, map: &mut A| {
             use EventKey as K;
             match key {
@@ -420,8 +495,10 @@ impl<'de> Visitor<'de> for EventVisitor {
                 K::eventSource => r.EventSource = text(map)?,
                 K::eventType => r.EventTypeName = text(map)?,
                 K::eventVersion => r.EventVersion = text(map)?,
-                K::managementEvent => r.ManagementEvent = flag(map)?,
-                K::readOnly => r.ReadOnly = flag(map)?,
+                K::managementEvent => {
+                    r.ManagementEvent = flag(map, bad, "managementEvent", "ManagementEvent")?
+                }
+                K::readOnly => r.ReadOnly = flag(map, bad, "readOnly", "ReadOnly")?,
                 K::recipientAccountId => r.RecipientAccountId = text(map)?,
                 K::requestParameters => r.RequestParameters = json(map)?,
                 K::resources => r.Resources = json(map)?,
@@ -432,7 +509,7 @@ impl<'de> Visitor<'de> for EventVisitor {
                 K::userAgent => r.UserAgent = text(map)?,
                 K::vpcEndpointId => r.VpcEndpointId = text(map)?,
                 K::tlsDetails => map.next_value_seed(AnyObj(Tls(r)))?,
-                K::userIdentity => map.next_value_seed(AnyObj(Identity(r)))?,
+                K::userIdentity => map.next_value_seed(AnyObj(Identity(r, bad)))?,
                 K::other => {}
             }
             Ok(())
@@ -459,12 +536,12 @@ impl<'de> Fill<'de> for Tls<'_, 'de> {
     }
 }
 
-/// `userIdentity` into the row.
-struct Identity<'r, 'a>(&'r mut CloudTrailRef<'a>);
+/// `userIdentity` into the row (bad values to the list).
+struct Identity<'r, 'a>(&'r mut CloudTrailRef<'a>, &'r mut Vec<String>);
 
 impl<'de> Fill<'de> for Identity<'_, 'de> {
     fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let r = self.0;
+        let Identity(r, bad) = self;
         members(map, |key, map: &mut A| {
             use IdentityKey as K;
             match key {
@@ -475,7 +552,7 @@ impl<'de> Fill<'de> for Identity<'_, 'de> {
                 K::principalId => r.UserIdentityPrincipalid = text(map)?,
                 K::r#type => r.UserIdentityType = text(map)?,
                 K::userName => r.UserIdentityUserName = text(map)?,
-                K::sessionContext => map.next_value_seed(AnyObj(Session(&mut *r)))?,
+                K::sessionContext => map.next_value_seed(AnyObj(Session(&mut *r, &mut *bad)))?,
                 K::other => {}
             }
             Ok(())
@@ -483,17 +560,19 @@ impl<'de> Fill<'de> for Identity<'_, 'de> {
     }
 }
 
-/// `userIdentity.sessionContext` into the row.
-struct Session<'r, 'a>(&'r mut CloudTrailRef<'a>);
+/// `userIdentity.sessionContext` into the row (bad values to the list).
+struct Session<'r, 'a>(&'r mut CloudTrailRef<'a>, &'r mut Vec<String>);
 
 impl<'de> Fill<'de> for Session<'_, 'de> {
     fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let r = self.0;
+        let Session(r, bad) = self;
         members(map, |key, map: &mut A| {
             match key {
                 SessionKey::ec2RoleDelivery => r.EC2RoleDelivery = text(map)?,
                 SessionKey::sessionIssuer => map.next_value_seed(AnyObj(Issuer(&mut *r)))?,
-                SessionKey::attributes => map.next_value_seed(AnyObj(Attributes(&mut *r)))?,
+                SessionKey::attributes => {
+                    map.next_value_seed(AnyObj(Attributes(&mut *r, &mut *bad)))?
+                }
                 SessionKey::other => {}
             }
             Ok(())
@@ -523,20 +602,35 @@ impl<'de> Fill<'de> for Issuer<'_, 'de> {
 }
 
 /// `userIdentity.sessionContext.attributes` into the row; a creation date
-/// that is not RFC 3339 reads as absent.
-struct Attributes<'r, 'a>(&'r mut CloudTrailRef<'a>);
+/// that is not RFC 3339, or a `mfaAuthenticated` that is no boolean, reads as
+/// absent and goes to the list of bad values.
+struct Attributes<'r, 'a>(&'r mut CloudTrailRef<'a>, &'r mut Vec<String>);
 
 impl<'de> Fill<'de> for Attributes<'_, 'de> {
     fn fill<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let r = self.0;
+        let Attributes(r, bad) = self;
         members(map, |key, map: &mut A| {
             match key {
                 AttributesKey::creationDate => {
-                    r.SessionCreationDate = text(map)?
-                        .and_then(|d| parse_datetime_ms(&d))
-                        .map(DateTimeMs)
+                    let text = text(map)?;
+                    r.SessionCreationDate =
+                        text.as_deref().and_then(parse_datetime_ms).map(DateTimeMs);
+                    if let (Some(t), None) = (&text, r.SessionCreationDate) {
+                        let t: String = t.chars().take(40).collect();
+                        bad.push(format!(
+                            "userIdentity.sessionContext.attributes.creationDate {t:?} is not \
+                             an RFC 3339 timestamp: the row is kept without SessionCreationDate"
+                        ));
+                    }
                 }
-                AttributesKey::mfaAuthenticated => r.SessionMfaAuthenticated = flag(map)?,
+                AttributesKey::mfaAuthenticated => {
+                    r.SessionMfaAuthenticated = flag(
+                        map,
+                        bad,
+                        "userIdentity.sessionContext.attributes.mfaAuthenticated",
+                        "SessionMfaAuthenticated",
+                    )?
+                }
                 AttributesKey::other => {}
             }
             Ok(())
@@ -545,22 +639,23 @@ impl<'de> Fill<'de> for Attributes<'_, 'de> {
 }
 
 impl<'a> EventRow<'a> {
-    /// The row, once its `TimeGenerated` is set from `eventTime`.
-    fn finish(self) -> Result<CloudTrailRef<'a>, String> {
+    /// The row, once its `TimeGenerated` is set from `eventTime`, and its
+    /// bad values.
+    fn finish(self) -> Result<(CloudTrailRef<'a>, Vec<String>), String> {
         let Some(time) = self.event_time else {
             return Err("the event has no eventTime".into());
         };
         let mut row = self.row;
         row.TimeGenerated = canonical_time(&time, "eventTime")?;
-        Ok(row)
+        Ok((row, self.bad))
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::connector::parse::{parse_bytes, ObjectError, Service};
-    use crate::tables::TableRow;
+    use crate::connector::parse::{parse_bytes, parse_object, Document, ObjectError, Service};
+    use crate::tables::{DateTimeMs, TableRow};
     use serde_json::Value;
 
     pub(crate) const TRAIL: &str = r#"{"Records":[{"eventVersion":"1.11","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice","arn":"arn:aws:sts::111122223333:assumed-role/Admin/alice","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/Admin","accountId":"111122223333","userName":"Admin"},"attributes":{"creationDate":"2026-03-01T00:00:00Z","mfaAuthenticated":"false"},"ec2RoleDelivery":"2.0"}},"eventTime":"2026-03-01T00:05:07Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-2","sourceIPAddress":"ec2.amazonaws.com","userAgent":"aws-cli/2","requestParameters":{"b":1,"a":[1,2]},"responseElements":null,"requestID":"R1","eventID":"E1","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"s3.us-east-2.amazonaws.com"},"sessionCredentialFromConsole":"true"},
@@ -712,6 +807,134 @@ pub(crate) mod tests {
                 matches!(r, Err(ObjectError::Document(_))),
                 "{}: {r:?}",
                 String::from_utf8_lossy(broken)
+            );
+        }
+    }
+
+    #[test]
+    fn boolean_strings_in_any_case_and_other_values_reported() {
+        let doc = br#"{"Records":[
+            {"eventTime":"2026-03-01T00:00:01Z","readOnly":"False","managementEvent":"TRUE",
+             "userIdentity":{"sessionContext":{"attributes":{"mfaAuthenticated":"True"}}}},
+            {"eventTime":"2026-03-01T00:00:02Z","readOnly":"yes","managementEvent":1,
+             "userIdentity":{"sessionContext":{"attributes":{"mfaAuthenticated":{"a":1},
+             "creationDate":"Wed Oct 23 14:36:48 UTC 2013"}}}},
+            {"eventTime":"2026-03-01T00:00:03Z","readOnly":null,"managementEvent":false}
+        ]}"#;
+        let p = parse_object(Service::Cloudtrail, None, DateTimeMs(0), doc);
+        let summary = p.result.unwrap();
+        let flags: Vec<_> = p
+            .rows
+            .iter()
+            .map(|(_, r)| match r {
+                TableRow::AWSCloudTrail(e) => (
+                    e.ReadOnly,
+                    e.ManagementEvent,
+                    e.SessionMfaAuthenticated,
+                    e.SessionCreationDate.clone(),
+                ),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                (Some(false), Some(true), Some(true), None),
+                (None, None, None, None),
+                (None, Some(false), None, None),
+            ]
+        );
+        // Every value left out is reported, at its record; none is silent.
+        assert!(p.malformed.is_empty());
+        let bad: Vec<(u64, &str)> = p
+            .bad_values
+            .iter()
+            .map(|b| (b.position.index, b.reason.as_str()))
+            .collect();
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert_eq!(summary.bad_values, 4);
+        assert!(bad.iter().all(|b| b.0 == 1), "{bad:?}");
+        for (what, column) in [
+            (r#"readOnly "yes""#, "ReadOnly"),
+            ("managementEvent 1", "ManagementEvent"),
+            (
+                "userIdentity.sessionContext.attributes.mfaAuthenticated an object",
+                "SessionMfaAuthenticated",
+            ),
+            (
+                r#"creationDate "Wed Oct 23 14:36:48 UTC 2013""#,
+                "SessionCreationDate",
+            ),
+        ] {
+            assert!(
+                bad.iter()
+                    .any(|b| b.1.contains(what) && b.1.ends_with(&format!("without {column}"))),
+                "{what}: {bad:?}"
+            );
+        }
+    }
+
+    /// A digest file as CloudTrail writes it ("CloudTrail digest file
+    /// structure", AWS CloudTrail user guide), shortened.
+    pub(crate) const DIGEST: &str = r#"{
+  "awsAccountId": "111122223333",
+  "digestStartTime": "2026-03-01T00:00:00Z",
+  "digestEndTime": "2026-03-01T01:00:00Z",
+  "digestS3Bucket": "amzn-s3-demo-bucket",
+  "digestS3Object": "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2026/03/01/111122223333_CloudTrail-Digest_us-east-2_trail_us-east-2_20260301T010000Z.json.gz",
+  "digestPublicKeyFingerprint": "809a5e1a5d4d46e0b1e0f0bb1f3b5c2d",
+  "digestSignatureAlgorithm": "SHA256withRSA",
+  "newestEventTime": "2026-03-01T00:59:58Z",
+  "oldestEventTime": "2026-03-01T00:00:01Z",
+  "previousDigestS3Bucket": null,
+  "previousDigestS3Object": null,
+  "previousDigestHashValue": null,
+  "previousDigestHashAlgorithm": null,
+  "previousDigestSignature": null,
+  "logFiles": [
+    {"s3Bucket": "amzn-s3-demo-bucket",
+     "s3Object": "AWSLogs/111122223333/CloudTrail/us-east-2/2026/03/01/111122223333_CloudTrail_us-east-2_20260301T0005Z_a1b2c3d4e5f6g7h8.json.gz",
+     "hashValue": "9bb6196fc6b84d6f075a56548feca262bd99ba3c2de41b618e5b6e22c1fc71f6",
+     "hashAlgorithm": "SHA-256",
+     "newestEventTime": "2026-03-01T00:04:59Z",
+     "oldestEventTime": "2026-03-01T00:00:01Z"}
+  ]
+}"#;
+
+    #[test]
+    fn a_digest_file_is_recognised_by_its_members_and_gives_no_rows() {
+        let p = parse_object(
+            Service::Cloudtrail,
+            Some("x.json"),
+            DateTimeMs(0),
+            DIGEST.as_bytes(),
+        );
+        let summary = p.result.unwrap();
+        assert_eq!(summary.document, Document::CloudTrailDigest);
+        assert!(p.rows.is_empty() && p.malformed.is_empty());
+        // An empty hour's digest: no files, null event times.
+        let empty = DIGEST.replace(
+            &DIGEST[DIGEST.find("\"logFiles\"").unwrap()..],
+            "\"logFiles\": []}",
+        );
+        let (_, _, r) = parse_bytes(Service::Cloudtrail, None, empty.as_bytes());
+        assert_eq!(r.unwrap().document, Document::CloudTrailDigest);
+        // A log file is a log file, also with digest-like members.
+        let both = DIGEST.replacen('{', r#"{"Records":[],"#, 1);
+        let (_, _, r) = parse_bytes(Service::Cloudtrail, None, both.as_bytes());
+        assert_eq!(r.unwrap().document, Document::Log);
+        // Without one of the five members, or with a logFiles that is no
+        // array, it is neither.
+        for broken in [
+            DIGEST.replace("\"digestS3Object\"", "\"digestS3Objekt\""),
+            DIGEST
+                .replace("\"logFiles\": [", "\"logFiles\": {\"x\":[")
+                .replace("]\n}", "]}\n}"),
+        ] {
+            let (_, _, r) = parse_bytes(Service::Cloudtrail, None, broken.as_bytes());
+            assert!(
+                matches!(&r, Err(ObjectError::Document(m)) if m.contains("no CloudTrail digest")),
+                "{r:?}"
             );
         }
     }

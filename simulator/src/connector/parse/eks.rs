@@ -32,7 +32,7 @@ struct EksIn<'a> {
     #[serde(borrow, default)]
     ObjectRef: Option<Text<'a>>,
     #[serde(default)]
-    ResponseCode: Option<i64>,
+    ResponseCode: Option<i32>,
     #[serde(borrow)]
     Stage: Text<'a>,
     #[serde(borrow, default)]

@@ -119,8 +119,10 @@ impl fmt::Display for Position {
     }
 }
 
-/// A record of a good object that is not a valid record: it yields no row,
-/// the rest of the object is still parsed.
+/// A problem with one record of a good object: a record that is not a
+/// valid record ([`Item::Malformed`]: it yields no row), or a value the row
+/// was handed out without ([`Item::BadValue`]). The rest of the object is
+/// still parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineError {
     pub position: Position,
@@ -140,7 +142,24 @@ impl fmt::Display for LineError {
 #[allow(clippy::large_enum_variant)]
 pub enum Item<'a> {
     Row(Position, &'a RowRef<'a>),
+    /// A record that yields no row.
     Malformed(LineError),
+    /// A value of the row just handed out (same position) that its column
+    /// cannot hold: the row went out with that column absent, and this says
+    /// which value and why (e.g. a CloudTrail `readOnly` of `"yes"`).
+    BadValue(LineError),
+}
+
+/// What an object turned out to hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Document {
+    /// Log records: the service's own content.
+    #[default]
+    Log,
+    /// A CloudTrail digest file (recognised by its members, whatever its
+    /// key): no records, so zero rows and no error.
+    CloudTrailDigest,
 }
 
 /// Why an object as a whole could not be read. Rows already handed to the
@@ -254,6 +273,9 @@ impl<R: BufRead> BufRead for Counted<R> {
 pub struct ParseSummary {
     pub rows: u64,
     pub malformed: u64,
+    /// Values left out of their rows ([`Item::BadValue`]).
+    pub bad_values: u64,
+    pub document: Document,
     /// Bytes of the stored object read.
     pub stored_bytes: u64,
     /// Bytes after decompression (equal to `stored_bytes` for plain text).
@@ -291,9 +313,35 @@ type Dyn<'a> = Box<dyn BufRead + 'a>;
 /// do not start with the gzip magic is [`ObjectError::NotGzip`]; otherwise
 /// gzip is detected by the magic bytes alone. A zero-byte object yields
 /// nothing and is not an error.
+///
+/// The object's arrival time (see [`parse_reader_at`]) is the wall clock
+/// when the parse starts.
 pub fn parse_reader<R: Read>(
     service: Service,
     name: Option<&str>,
+    reader: R,
+    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
+) -> Result<ParseSummary, ObjectError> {
+    parse_reader_at(service, name, now(), reader, sink)
+}
+
+/// The wall clock as a table datetime.
+fn now() -> DateTimeMs {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    DateTimeMs(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+/// [`parse_reader`] with the object's arrival time given: the
+/// `TimeGenerated` of the rows whose record carries no event time of its own
+/// (VPC flow records without `start`: AWSVPCFlow takes "the data arrival
+/// time to Azure Monitor" for them). The connector passes the time it reads
+/// the object, the nearest it knows to that arrival.
+pub fn parse_reader_at<R: Read>(
+    service: Service,
+    name: Option<&str>,
+    arrival: DateTimeMs,
     reader: R,
     sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
 ) -> Result<ParseSummary, ObjectError> {
@@ -349,21 +397,27 @@ pub fn parse_reader<R: Read>(
         match &item {
             Item::Row(..) => summary.rows += 1,
             Item::Malformed(_) => summary.malformed += 1,
+            Item::BadValue(_) => summary.bad_values += 1,
         }
         sink(item)
     };
     let result = match service {
-        Service::Vpc => parse_vpc(&mut text, &mut counting),
-        Service::Guardduty => parse_lines(&mut text, &mut counting, guardduty_line),
-        Service::Eks => parse_lines(&mut text, &mut counting, eks_line),
-        Service::Cloudwatch => parse_cloudwatch(&mut text, &mut counting),
+        Service::Vpc => parse_vpc(&mut text, arrival, &mut counting).map(|()| Document::Log),
+        Service::Guardduty => {
+            parse_lines(&mut text, &mut counting, guardduty_line).map(|()| Document::Log)
+        }
+        Service::Eks => parse_lines(&mut text, &mut counting, eks_line).map(|()| Document::Log),
+        Service::Cloudwatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         Service::Cloudtrail => parse_cloudtrail(&mut text, &mut counting),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);
     summary.stored_bytes = stored.bytes;
     summary.gzip_layers = layers;
-    result.map(|()| summary)
+    result.map(|document| ParseSummary {
+        document,
+        ..summary
+    })
 }
 
 /// Rows with their positions, malformed records, and the outcome.
@@ -374,18 +428,47 @@ pub type Parsed = (
 );
 
 /// Parses a whole in-memory object: `(rows with positions, malformed
-/// records, outcome)`. Convenient for tests and small files.
+/// records, outcome)`; bad values are counted in the outcome's summary
+/// ([`parse_object`] lists them). Convenient for tests and small files.
 pub fn parse_bytes(service: Service, name: Option<&str>, data: &[u8]) -> Parsed {
+    let p = parse_object(service, name, now(), data);
+    (p.rows, p.malformed, p.result)
+}
+
+/// Everything the parser hands out for one in-memory object.
+#[derive(Debug)]
+pub struct ParsedObject {
+    pub rows: Vec<(Position, TableRow)>,
+    pub malformed: Vec<LineError>,
+    pub bad_values: Vec<LineError>,
+    pub result: Result<ParseSummary, ObjectError>,
+}
+
+/// Parses a whole in-memory object arriving at `arrival` (see
+/// [`parse_reader_at`]).
+pub fn parse_object(
+    service: Service,
+    name: Option<&str>,
+    arrival: DateTimeMs,
+    data: &[u8],
+) -> ParsedObject {
     let mut rows = Vec::new();
-    let mut bad = Vec::new();
-    let r = parse_reader(service, name, data, &mut |item| {
+    let mut malformed = Vec::new();
+    let mut bad_values = Vec::new();
+    let result = parse_reader_at(service, name, arrival, data, &mut |item| {
         match item {
             Item::Row(p, r) => rows.push((p, r.to_table_row())),
-            Item::Malformed(e) => bad.push(e),
+            Item::Malformed(e) => malformed.push(e),
+            Item::BadValue(e) => bad_values.push(e),
         }
         ControlFlow::Continue(())
     });
-    (rows, bad, r)
+    ParsedObject {
+        rows,
+        malformed,
+        bad_values,
+        result,
+    }
 }
 
 pub(super) fn stop_or(flow: ControlFlow<()>) -> Result<(), ObjectError> {
@@ -402,13 +485,23 @@ pub(super) fn for_each_line(
     r: &mut dyn BufRead,
     mut f: impl FnMut(u64, &[u8]) -> Result<(), ObjectError>,
 ) -> Result<(), ObjectError> {
-    let mut emit = |line: u64, l: &[u8]| {
+    for_each_raw_line(r, |line, l| {
         let l = l.strip_suffix(b"\r").unwrap_or(l);
         if l.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
         f(line, l)
-    };
+    })
+}
+
+/// Calls `f` on every physical line as it is: without its `\n`, but with a
+/// `\r` before it, and empty lines included (not the empty rest after a final
+/// `\n`), with its 1-based number. Lines are handed out where they sit in the
+/// reader's buffer; only a line that spans two reads is copied.
+pub(super) fn for_each_raw_line(
+    r: &mut dyn BufRead,
+    mut emit: impl FnMut(u64, &[u8]) -> Result<(), ObjectError>,
+) -> Result<(), ObjectError> {
     let mut carry: Vec<u8> = Vec::new();
     let mut line = 0u64;
     loop {
@@ -628,37 +721,58 @@ mod tests {
         // Multi-byte UTF-8 in borrowed strings, escaped strings and raw JSON.
         let text_trail = TRAIL
             .replace("aws-cli/2", "aws-cli/2 é€😀 \\\"q\\\"")
-            .replace(r#"{"b":1,"a":[1,2]}"#, r#"{"b":"ü😀","a":[1, 2]}"#);
-        let vpc = VPC.to_string();
+            .replace(r#"{"b":1,"a":[1,2]}"#, r#"{"b":"ü😀","a":[1, 2]}"#)
+            .replace(
+                r#""managementEvent":true"#,
+                r#""managementEvent":"maybe😀""#,
+            );
+        // Records without `start` get the arrival time.
+        let vpc = VPC
+            .replacen(" start end ", " end ", 1)
+            .replace(" 1418530010 ", " ")
+            .replace(" 1431280876 ", " ");
         let gd = format!("{FINDING}\n{FINDING}\r\n\n{FINDING}");
-        let cw = "1772323200000,plain é\n1772323200001,\"a, \"\"q\"\"\nsecond 😀\"\nbad,x\n";
+        let cw = "1772323200000,plain é\n1772323200001,\"a, \"\"q\"\"\r\nsecond 😀\"\r\nbad,x\n\
+                  2026-03-01T00:00:00.002Z,iso, \"é\" 😀\\n kept\r\n\n2026-03-01T00:00:00.003Z,\"open";
         for (service, text) in [
             (Service::Cloudtrail, text_trail.as_str()),
             (Service::Vpc, vpc.as_str()),
             (Service::Guardduty, gd.as_str()),
             (Service::Cloudwatch, cw),
         ] {
-            let (whole, bad_whole, r) = parse_bytes(service, None, text.as_bytes());
-            r.unwrap();
-            assert!(!whole.is_empty(), "{service}");
+            let arrival = DateTimeMs(1_772_323_205_120);
+            let whole = parse_object(service, None, arrival, text.as_bytes());
+            whole.result.unwrap();
+            assert!(!whole.rows.is_empty(), "{service}");
             for n in [1, 2, 3, 5, 7, 64] {
                 let mut rows = Vec::new();
-                let mut bad = Vec::new();
+                let mut malformed = Vec::new();
+                let mut bad_values = Vec::new();
                 let input = Dribble {
                     data: text.as_bytes(),
                     n,
                     calls: 0,
                 };
-                parse_reader(service, None, input, &mut |item| {
+                parse_reader_at(service, None, arrival, input, &mut |item| {
                     match item {
                         Item::Row(p, r) => rows.push((p, r.to_table_row())),
-                        Item::Malformed(e) => bad.push(e),
+                        Item::Malformed(e) => malformed.push(e),
+                        Item::BadValue(e) => bad_values.push(e),
                     }
                     ControlFlow::Continue(())
                 })
                 .unwrap_or_else(|e| panic!("{service}, reads of {n}: {e}"));
-                assert_eq!(rows, whole, "{service}, reads of {n}");
-                assert_eq!(bad, bad_whole, "{service}, reads of {n}");
+                assert_eq!(rows, whole.rows, "{service}, reads of {n}");
+                assert_eq!(malformed, whole.malformed, "{service}, reads of {n}");
+                assert_eq!(bad_values, whole.bad_values, "{service}, reads of {n}");
+            }
+            if service == Service::Vpc {
+                let tg: Vec<&str> = whole.rows.iter().map(|r| r.1.time_generated()).collect();
+                assert_eq!(tg, ["2026-03-01T00:00:05.120Z"; 4], "{service}");
+            }
+            if service == Service::Cloudtrail {
+                assert_eq!(whole.bad_values.len(), 1, "{:?}", whole.bad_values);
+                assert!(whole.bad_values[0].reason.contains("maybe😀"));
             }
         }
         let (rows, _, _) = parse_bytes(Service::Cloudtrail, None, text_trail.as_bytes());
