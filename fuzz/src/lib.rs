@@ -104,6 +104,7 @@ fn is_hidden(path: &Path) -> bool {
 fn parse(service: Service, data: &[u8]) {
     let mut rows = 0u64;
     let mut malformed = 0u64;
+    let mut bad_values = 0u64;
     let mut json = Vec::new();
     let outcome = parse_reader(service, None, data, &mut |item| {
         match item {
@@ -116,12 +117,17 @@ fn parse(service: Service, data: &[u8]) {
                 assert!(value.is_object(), "a row is a JSON object: {value}");
             }
             Item::Malformed(_) => malformed += 1,
+            Item::BadValue(_) => {
+                assert!(rows > 0, "a bad value follows the row it was left out of");
+                bad_values += 1;
+            }
         }
         ControlFlow::Continue(())
     });
     if let Ok(summary) = outcome {
         assert_eq!(summary.rows, rows, "rows counted as handed out");
         assert_eq!(summary.malformed, malformed, "malformed records counted");
+        assert_eq!(summary.bad_values, bad_values, "bad values counted");
     }
 }
 

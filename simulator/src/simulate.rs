@@ -151,7 +151,7 @@ fn parse_region(s: &str) -> Result<String, String> {
 
 fn parse_vpc_fields(s: &str) -> Result<VpcFields, String> {
     vpc::parse_fields(s).map(VpcFields).map_err(|e| {
-        format!("{e}; list flow log fields separated by spaces and include 'start', e.g. --vpc-fields 'version account-id interface-id start end action log-status'")
+        format!("{e}; list flow log fields separated by spaces, each once, e.g. --vpc-fields 'version account-id interface-id start end action log-status'")
     })
 }
 
@@ -431,13 +431,13 @@ mod tests {
             "--records",
             "5",
             "--vpc-fields",
-            "version end",
+            "version end version",
             "--out",
             "x",
         ])
         .unwrap_err()
         .to_string();
-        assert!(e.contains("start"), "{e}");
+        assert!(e.contains("twice"), "{e}");
         assert!(
             parse(&["--service", "vpc", "--records", "5"]).is_err(),
             "a destination is required"

@@ -15,6 +15,10 @@
 //!   Ingestion API stores a missing column as null), and read back as `None`.
 //! * `TimeGenerated` is the column Sentinel derives from the record (see each
 //!   struct); the manifest repeats it as `time_generated`.
+//! * Field types carry the column types of Microsoft's table references
+//!   (`i32` int, `i64` long, `bool` boolean); the mock DCR declares them, and
+//!   `crate::ingest::schema` lists the references and the types changed to
+//!   match them (AWSVPCFlow `TrafficPath` is a string, `Packets` an int).
 //!
 //! The structs are generic over how they hold text (`S`), datetimes (`D`)
 //! and JSON values (`J`). The defaults (`String`, `String`, owned JSON) are
@@ -158,6 +162,12 @@ impl Serialize for JsonText<'_> {
     }
 }
 
+/// The `TimeGenerated` of an expected row whose table sets it when the row
+/// arrives (AWSVPCFlow records without `start`): it cannot be known
+/// beforehand, so the end-to-end check compares such rows on their other
+/// columns. Never a value of an ingested row (it is no datetime).
+pub const ARRIVAL_TIME: &str = "arrival time";
+
 /// Parses an RFC 3339 / ISO-8601 UTC timestamp (any fractional precision)
 /// into epoch milliseconds; `None` if it is not one.
 pub fn parse_datetime_ms(s: &str) -> Option<i64> {
@@ -285,7 +295,10 @@ impl TableRow {
 /// (`AccountId` <- `account-id`, `TrafficType` <- `type`, `End` <- `end`, the
 /// `Ecs*` columns <- the `ecs-*` fields, ...). A column whose field is not in
 /// the flow log's format, or whose value is `-`, is `None`.
-/// `TimeGenerated` <- `start` (epoch seconds).
+/// `TimeGenerated` <- `start` (epoch seconds); without `start` (not in the
+/// format, or `-`) the arrival time, as the table defines it: the connector
+/// uses the time it read the object, and an expected row says
+/// [`ARRIVAL_TIME`]. `TrafficPath` is text (`"8"`), as in the table.
 #[serde_with::skip_serializing_none]
 #[allow(non_snake_case)]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,7 +312,7 @@ pub struct AwsVpcFlow<S = String, D = String> {
     pub SrcPort: Option<i32>,
     pub DstPort: Option<i32>,
     pub Protocol: Option<i32>,
-    pub Packets: Option<i64>,
+    pub Packets: Option<i32>,
     pub Bytes: Option<i64>,
     pub End: Option<D>,
     pub Action: Option<S>,
@@ -318,7 +331,7 @@ pub struct AwsVpcFlow<S = String, D = String> {
     pub PktSrcAwsService: Option<S>,
     pub PktDstAwsService: Option<S>,
     pub FlowDirection: Option<S>,
-    pub TrafficPath: Option<i32>,
+    pub TrafficPath: Option<S>,
     pub EcsClusterArn: Option<S>,
     pub EcsClusterName: Option<S>,
     pub EcsContainerInstanceArn: Option<S>,
@@ -370,8 +383,10 @@ pub struct AwsGuardDuty<S = String, D = String, J = serde_json::Value> {
 /// `principalId`); `SessionIssuer*` <- `userIdentity.sessionContext.sessionIssuer.*`;
 /// `SessionCreationDate` <- `...sessionContext.attributes.creationDate`
 /// (canonical datetime); `SessionMfaAuthenticated` <-
-/// `...attributes.mfaAuthenticated` (the string `"true"`/`"false"` as a bool);
-/// `EC2RoleDelivery` <- `...sessionContext.ec2RoleDelivery`.
+/// `...attributes.mfaAuthenticated`; `EC2RoleDelivery` <-
+/// `...sessionContext.ec2RoleDelivery`. The boolean columns take JSON
+/// booleans and the strings `"true"`/`"false"` in any case; another value
+/// leaves the column empty and is reported by the parser as a bad value.
 /// `RequestParameters`, `ResponseElements`, `Resources`,
 /// `AdditionalEventData`, `ServiceEventDetails` hold the compact JSON text
 /// (`serde_json::to_string`, key order as in the file) of the value, `None`
@@ -424,9 +439,11 @@ pub struct AwsCloudTrail<S = String, D = String, J = String> {
     pub VpcEndpointId: Option<S>,
 }
 
-/// `AWSCloudWatch`: one `timestamp,message` CSV record of the Firehose
-/// delivery. `ExtractedTime` <- `timestamp` (epoch ms); `Message` <- the
-/// message, unquoted; `TimeGenerated` = `ExtractedTime`.
+/// `AWSCloudWatch`: one `timestamp,message` record of the Firehose
+/// delivery, in Microsoft's exporters' form (`2022-12-15T06:48:54.783Z,`
+/// then the message as is) or the older one (epoch ms, RFC 4180 quoted
+/// message). `ExtractedTime` <- `timestamp`; `Message` <- the message;
+/// `TimeGenerated` = `ExtractedTime`.
 #[allow(non_snake_case)]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwsCloudWatch<S = String, D = String> {
@@ -456,7 +473,7 @@ pub struct AwsEksLogs<S = String, D = String, J = serde_json::Value> {
     pub SourceIPs: Vec<S>,
     pub UserAgent: Option<S>,
     pub ObjectRef: Option<S>,
-    pub ResponseCode: Option<i64>,
+    pub ResponseCode: Option<i32>,
     pub Stage: S,
     pub AuthDecision: Option<S>,
     pub RawEvent: J,

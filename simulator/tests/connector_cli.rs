@@ -94,3 +94,61 @@ fn reads_standard_input() {
     let e = out.entries().find(|e| &e.key == key).unwrap();
     assert_eq!(n, e.record_count);
 }
+
+#[test]
+fn a_digest_file_gives_no_rows_and_succeeds_whatever_its_name() {
+    let out = generate(&GenOptions::new(synth::Service::Cloudtrail, 200, 43));
+    let digest = out
+        .entries()
+        .find(|e| e.kind == synth::manifest::ObjectKind::Digest)
+        .expect("a run writes digests");
+    let dir = tempfile::tempdir().unwrap();
+    // Outside the standard layout: nothing in the name says "digest".
+    let path = dir.path().join("export-0001.json.gz");
+    std::fs::write(&path, &out.objects[&digest.key]).unwrap();
+    let r = parse_cmd("cloudtrail", path.to_str().unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{stderr}");
+    assert!(
+        r.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&r.stdout)
+    );
+    assert!(stderr.contains("a CloudTrail digest file"), "{stderr}");
+    assert!(stderr.contains(": 0 rows, 0 malformed records"), "{stderr}");
+}
+
+#[test]
+fn bad_values_are_reported_and_their_rows_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trail.json");
+    std::fs::write(
+        &path,
+        r#"{"Records":[{"eventTime":"2026-03-01T00:00:01Z","readOnly":"yes","managementEvent":"TRUE"}]}"#,
+    )
+    .unwrap();
+    let r = parse_cmd("cloudtrail", path.to_str().unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{stderr}");
+    let rows: Vec<TableRow> = String::from_utf8(r.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let [TableRow::AWSCloudTrail(row)] = &rows[..] else {
+        panic!("{rows:?}")
+    };
+    assert_eq!((row.ReadOnly, row.ManagementEvent), (None, Some(true)));
+    assert!(
+        stderr.contains(r#": bad value, Records[0]: readOnly "yes" is not a boolean"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 rows, 0 malformed records, 1 bad values"),
+        "{stderr}"
+    );
+}

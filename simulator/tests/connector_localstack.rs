@@ -28,7 +28,12 @@
 //!   on the drain: every message is deleted and counted, and the queue is
 //!   empty when `run` returns.
 //!
-//! One LocalStack serves all seven (started once per test binary, stopped at
+//! * `digests_by_content_and_bad_values_are_counted`: a CloudTrail digest
+//!   under a key that does not say so is recognised by its content (skipped,
+//!   deleted, no rows); a record with a non-boolean `readOnly` is ingested
+//!   without it and counted as a bad value.
+//!
+//! One LocalStack serves all eight (started once per test binary, stopped at
 //! the end of the last test through a reference count). Waits are deadlines,
 //! never fixed sleeps.
 
@@ -64,7 +69,7 @@ fn shared() -> &'static Shared {
 }
 
 /// Tests in this binary that have not finished yet.
-const TESTS: usize = 7;
+const TESTS: usize = 8;
 
 /// The shared LocalStack's endpoint (started by the first caller).
 fn localstack() -> String {
@@ -818,4 +823,59 @@ async fn batched_deletes_all_counted_before_run_returns() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(sorted(got), sorted(expected_rows(&out)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digests_by_content_and_bad_values_are_counted() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let q = bucket_with_queue(&s3, &sqs, "conn-digest").await;
+    let mut trail = MemOutput::default();
+    synth::generate(
+        &GenOptions::new(synth::Service::Cloudtrail, 50, 37),
+        &mut trail,
+    )
+    .unwrap();
+    let digest = trail
+        .entries()
+        .find(|e| e.kind == ObjectKind::Digest)
+        .expect("a run writes digests");
+    let objects = [
+        // A copy outside the standard layout: the key does not say "digest".
+        (
+            "copies/0001.json.gz".to_string(),
+            trail.objects[&digest.key].clone(),
+        ),
+        (
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/x.json".to_string(),
+            br#"{"Records":[{"eventTime":"2026-03-01T00:00:01Z","eventID":"E1","readOnly":"yes","managementEvent":"TRUE"}]}"#
+                .to_vec(),
+        ),
+    ];
+    for (key, body) in &objects {
+        s3.put_object()
+            .bucket("conn-digest")
+            .key(key)
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .expect("put object");
+    }
+    wait_depth(&sqs, &q, 1 + objects.len() as u64).await;
+    let ep = endpoint(Vec::new(), 204).await;
+    let c = config(vec![Route::new(Service::Cloudtrail, &q)], &ep);
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+    let s = &stats.routes["cloudtrail"];
+    assert_eq!((s.objects, s.objects_skipped), (1, 1), "{s:?}");
+    assert_eq!(
+        (s.records_ingested, s.bad_values, s.malformed_lines),
+        (1, 1, 0)
+    );
+    assert_eq!(s.messages_deleted, 1 + objects.len() as u64);
+    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
+    let rows = &seen.rows["Custom-AWSCloudTrail"];
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["ManagementEvent"], true);
+    assert!(rows[0].get("ReadOnly").is_none(), "{}", rows[0]);
+    wait_depth(&sqs, &q, 0).await;
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::parse::{parse_reader, Item, Service};
+use super::parse::{parse_reader, Document, Item, Service};
 
 /// `simulator parse --service <SERVICE> <FILE|->`
 #[derive(Debug, Clone, clap::Args)]
@@ -38,8 +38,10 @@ fn peak_rss_kib() -> anyhow::Result<u64> {
 }
 
 /// Writes the rows of `args.file` to stdout as JSON lines
-/// (`{"table":"...","row":{...}}`), malformed records to stderr with their
-/// line (or `Records` index); fails if the object itself is malformed.
+/// (`{"table":"...","row":{...}}`), malformed records and bad values (a
+/// value left out of its row) to stderr with their line (or `Records`
+/// index); fails if the object itself is malformed. A CloudTrail digest file
+/// gives no rows, says so on stderr, and succeeds.
 pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(256 * 1024, stdout.lock());
@@ -64,6 +66,7 @@ pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
                 }
             }
             Item::Malformed(e) => eprintln!("{label}: malformed record, {e}"),
+            Item::BadValue(e) => eprintln!("{label}: bad value, {e}"),
         }
         ControlFlow::Continue(())
     });
@@ -72,9 +75,16 @@ pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
     }
     out.flush().context("writing rows to stdout")?;
     let summary = result.with_context(|| format!("{label}: malformed object"))?;
+    if summary.document == Document::CloudTrailDigest {
+        eprintln!("{label}: a CloudTrail digest file, not a log file: no rows");
+    }
     eprintln!(
-        "{label}: {} rows, {} malformed records, {} bytes read, {} bytes decompressed",
-        summary.rows, summary.malformed, summary.stored_bytes, summary.decompressed_bytes
+        "{label}: {} rows, {} malformed records, {} bad values, {} bytes read, {} bytes decompressed",
+        summary.rows,
+        summary.malformed,
+        summary.bad_values,
+        summary.stored_bytes,
+        summary.decompressed_bytes
     );
     if args.report_peak_rss {
         eprintln!("{PEAK_RSS_PREFIX}{} KiB", peak_rss_kib()?);

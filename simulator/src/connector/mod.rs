@@ -30,7 +30,9 @@
 //!   before stay sent and are repeated on redelivery.
 //! * **Malformed records** inside a good object are reported (with their
 //!   line, or `Records` index) and counted; the other records are ingested
-//!   and the message is deleted.
+//!   and the message is deleted. A **bad value** (one its column cannot hold,
+//!   such as a CloudTrail `readOnly` of `"yes"`) is reported and counted the
+//!   same way, and its row ingested without that column.
 //! * A row whose JSON exceeds the request limit is reported and never sent
 //!   (counted in `oversized_rows`); the rest of the object is ingested.
 //! * **Visibility**: each receive sets [`ConnectorConfig::visibility_timeout_seconds`];
@@ -47,7 +49,9 @@
 //!   returns.
 //!
 //! CloudTrail digest files and CloudWatch Logs export probes
-//! ([`parse::skip_reason`]) are acknowledged without being read.
+//! ([`parse::skip_reason`]) are acknowledged without being read; a digest
+//! under any other key is recognised by its content
+//! ([`parse::Document::CloudTrailDigest`]) and counted as skipped too.
 
 pub mod batch;
 pub mod cli;
@@ -240,6 +244,8 @@ pub struct RouteStats {
     /// Rows accepted by the endpoint.
     pub records_ingested: u64,
     pub malformed_lines: u64,
+    /// Values left out of their (ingested) rows, see [`Item::BadValue`].
+    pub bad_values: u64,
     pub oversized_rows: u64,
     /// Requests accepted.
     pub batches: u64,
@@ -279,6 +285,7 @@ impl RouteStats {
             failed_objects,
             records_ingested,
             malformed_lines,
+            bad_values,
             oversized_rows,
             batches,
             retries,
@@ -863,10 +870,11 @@ impl Read for ChannelReader {
 struct ParseOutcome {
     result: Result<ParseSummary, ObjectError>,
     malformed: Vec<LineError>,
+    bad_values: Vec<LineError>,
     oversized: Vec<(Position, RowTooLarge)>,
 }
 
-/// Malformed records logged per object (all are counted).
+/// Malformed records, and apart bad values, logged per object (all are counted).
 const MAX_LOGGED_MALFORMED: usize = 20;
 
 async fn process_object(
@@ -920,6 +928,7 @@ async fn process_object(
         };
         let mut batcher = Batcher::new(limit);
         let mut malformed = Vec::new();
+        let mut bad_values = Vec::new();
         let mut oversized = Vec::new();
         let mut result = parse_reader(service, Some(&key), input, &mut |item| match item {
             Item::Row(pos, row) => match batcher.push(row) {
@@ -940,6 +949,10 @@ async fn process_object(
                 malformed.push(e);
                 ControlFlow::Continue(())
             }
+            Item::BadValue(e) => {
+                bad_values.push(e);
+                ControlFlow::Continue(())
+            }
         });
         if let (Ok(_), Some(last)) = (&result, batcher.take()) {
             if batch_tx.blocking_send(last).is_err() {
@@ -949,6 +962,7 @@ async fn process_object(
         ParseOutcome {
             result,
             malformed,
+            bad_values,
             oversized,
         }
     });
@@ -996,6 +1010,19 @@ async fn process_object(
             ),
         );
     }
+    for e in outcome.bad_values.iter().take(MAX_LOGGED_MALFORMED) {
+        ctx.log(route, format!("{url}: bad value, {e}"));
+    }
+    if outcome.bad_values.len() > MAX_LOGGED_MALFORMED {
+        ctx.log(
+            route,
+            format!(
+                "{url}: {} more bad values",
+                outcome.bad_values.len() - MAX_LOGGED_MALFORMED
+            ),
+        );
+    }
+    let n_bad_values = outcome.bad_values.len() as u64;
     for (pos, e) in &outcome.oversized {
         ctx.log(route, format!("{url}: {pos}: {e}; row not sent"));
     }
@@ -1021,9 +1048,23 @@ async fn process_object(
             .await
             .map_err(ObjectFailure::Ingest)?;
     }
+    if summary.document == parse::Document::CloudTrailDigest {
+        counters.add(|s| {
+            s.objects_skipped += 1;
+            s.bytes_read += summary.stored_bytes;
+            s.bytes_decompressed += summary.decompressed_bytes;
+        });
+        ctx.object_done();
+        ctx.log(
+            route,
+            format!("{url}: skipped (CloudTrail digest file, recognised by its content)"),
+        );
+        return Ok(());
+    }
     counters.add(|s| {
         s.objects += 1;
         s.malformed_lines += n_malformed;
+        s.bad_values += n_bad_values;
         s.oversized_rows += n_oversized;
         s.bytes_read += summary.stored_bytes;
         s.bytes_decompressed += summary.decompressed_bytes;

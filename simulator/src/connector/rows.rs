@@ -7,7 +7,8 @@
 //!
 //! Also the lenient readers the CloudTrail mapping uses ([`AnyStr`],
 //! [`AnyBool`], [`AnyObj`]): a member of an unexpected JSON type reads as
-//! absent instead of spoiling the record.
+//! absent instead of spoiling the record; [`AnyBool`] also says what the
+//! value was, so the parser can report it.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -144,37 +145,79 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyStr<'a> {
 }
 
 /// A member read leniently as a boolean: `true`, `false`, and the strings
-/// `"true"` and `"false"` (CloudTrail writes `mfaAuthenticated` as a
-/// string); anything else reads as absent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AnyBool(pub Option<bool>);
+/// `"true"` and `"false"` in any case (CloudTrail writes `mfaAuthenticated`
+/// as a string; `"False"`, `"TRUE"` occur); `null` is absent. Any other
+/// value is [`AnyBool::NotBool`], with a short description of it (a string
+/// quoted, a number as written, `an object`, `an array`), for the caller to
+/// report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AnyBool {
+    #[default]
+    Absent,
+    Bool(bool),
+    NotBool(String),
+}
+
+impl AnyBool {
+    /// The boolean, if the value was one.
+    pub fn value(&self) -> Option<bool> {
+        match self {
+            AnyBool::Bool(b) => Some(*b),
+            AnyBool::Absent | AnyBool::NotBool(_) => None,
+        }
+    }
+}
 
 struct AnyBoolVisitor;
 
+/// Longest part of a string value quoted in a description.
+const DESCRIBED_CHARS: usize = 40;
+
 impl<'de> Visitor<'de> for AnyBoolVisitor {
-    type Value = Option<bool>;
+    type Value = AnyBool;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(match v {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
+        Ok(if v.eq_ignore_ascii_case("true") {
+            AnyBool::Bool(true)
+        } else if v.eq_ignore_ascii_case("false") {
+            AnyBool::Bool(false)
+        } else {
+            let cut: String = v.chars().take(DESCRIBED_CHARS).collect();
+            let more = if cut.len() < v.len() { "..." } else { "" };
+            AnyBool::NotBool(format!("{cut:?}{more}"))
         })
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| None)
+        drain_map(map).map(|()| AnyBool::NotBool("an object".into()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq).map(|()| AnyBool::NotBool("an array".into()))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(v))
+        Ok(AnyBool::Bool(v))
     }
-    absent_otherwise!();
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(AnyBool::NotBool(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(AnyBool::NotBool(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(AnyBool::NotBool(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AnyBool::Absent)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AnyBool::Absent)
+    }
 }
 
 impl<'de> Deserialize<'de> for AnyBool {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(AnyBoolVisitor).map(AnyBool)
+        d.deserialize_any(AnyBoolVisitor)
     }
 }
 
@@ -403,12 +446,12 @@ mod tests {
             p.s.0.as_ref().map(|t| &t.0),
             Some(Cow::Borrowed("plain"))
         ));
-        assert_eq!(p.b, AnyBool(Some(true)));
+        assert_eq!(p.b, AnyBool::Bool(true));
         let p: Scalars = serde_json::from_str(r#"{"s":"a\"b","b":false}"#).unwrap();
         assert!(matches!(p.s.0.as_ref().map(|t| &t.0), Some(Cow::Owned(s)) if s == "a\"b"));
-        assert_eq!(p.b, AnyBool(Some(false)));
+        assert_eq!(p.b, AnyBool::Bool(false));
         let p: Scalars = serde_json::from_str(r#"{"s":1,"b":"yes"}"#).unwrap();
-        assert_eq!((p.s.0, p.b), (None, AnyBool(None)));
+        assert_eq!((p.s.0, p.b), (None, AnyBool::NotBool(r#""yes""#.into())));
 
         let (k, ty) = probe(r#"{"x":{"y":[1]},"type":"T","k":"v","k2":1}"#).unwrap();
         assert_eq!((k.as_deref(), ty.as_deref()), (Some("v"), Some("T")));
@@ -430,8 +473,31 @@ mod tests {
             let p: Scalars = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{other}: {e}"));
             let want_s = (other == "\"no\"").then_some("no");
             assert_eq!(p.s.0.as_deref(), want_s, "{other}");
-            assert_eq!(p.b.0, (other == "true").then_some(true), "{other}");
+            let want_b = match other {
+                "null" => AnyBool::Absent,
+                "true" => AnyBool::Bool(true),
+                "\"no\"" => AnyBool::NotBool(other.into()),
+                "[1,[2,{}]]" => AnyBool::NotBool("an array".into()),
+                o if o.starts_with('{') => AnyBool::NotBool("an object".into()),
+                number => AnyBool::NotBool(number.into()),
+            };
+            assert_eq!(p.b, want_b, "{other}");
         }
+        // Boolean strings in any case; a long non-boolean is cut.
+        for (text, want) in [
+            ("False", false),
+            ("TRUE", true),
+            ("tRuE", true),
+            ("false", false),
+        ] {
+            let json = format!(r#"{{"s":"","b":"{text}"}}"#);
+            let p: Scalars = serde_json::from_str(&json).unwrap();
+            assert_eq!(p.b.value(), Some(want), "{text}");
+        }
+        let long = "y".repeat(100);
+        let json = format!(r#"{{"s":"","b":"{long}"}}"#);
+        let p: Scalars = serde_json::from_str(&json).unwrap();
+        assert_eq!(p.b, AnyBool::NotBool(format!("\"{}\"...", "y".repeat(40))));
         // Unknown names may repeat; a known one may not, and is named.
         assert!(probe(r#"{"z":1,"z":2,"k":"v"}"#).is_ok());
         let e = probe(r#"{"type":"a","type":"b"}"#).unwrap_err();

@@ -4,12 +4,14 @@
 //! their canonical JSON, in the check's SQLite database ([`super::checkdb`]): a row ingested
 //! twice is a duplicate, an expected row never ingested is missing, a row nobody expected is
 //! unexpected. Objects whose `records` were not listed (the streaming "large" object) are
-//! checked by count.
+//! checked by count. The one exception: an expected row whose `TimeGenerated` is
+//! [`ARRIVAL_TIME`] (an AWSVPCFlow record of a format without `start`, which the table times
+//! by its arrival) is compared on every column but `TimeGenerated`.
 
 use super::checkdb::{CheckDb, Comparison};
 use super::timing::{seconds_between, Latency};
 use crate::synth::manifest::{Content, ObjectEntry};
-use crate::tables::{format_datetime_ms, Table, TableRow};
+use crate::tables::{format_datetime_ms, Table, TableRow, ARRIVAL_TIME};
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -75,6 +77,16 @@ pub fn canonical(row: &TableRow) -> String {
     serde_json::to_string(row).expect("rows serialise")
 }
 
+/// Records `row`, expected in `unit`, in `db`: compared whole, or without `TimeGenerated` if
+/// that is the arrival time.
+fn expect_row(db: &CheckDb, service: &str, unit: i64, row: &TableRow) -> Result<()> {
+    if row.time_generated() == ARRIVAL_TIME {
+        db.expect_arrival(service, unit, &canonical(row))
+    } else {
+        db.expect(service, unit, &canonical(row))
+    }
+}
+
 /// Objects the connector must refuse: they stay undeleted until SQS moves them to the DLQ.
 pub fn must_dead_letter(content: Content) -> bool {
     matches!(content, Content::TruncatedGzip | Content::NotGzip)
@@ -98,7 +110,7 @@ impl Expected {
             return Ok(());
         }
         for r in &o.records {
-            db.expect(service, unit, &canonical(&r.expected))?;
+            expect_row(db, service, unit, &r.expected)?;
             self.records += 1;
         }
         Ok(())
@@ -112,7 +124,7 @@ impl Expected {
         unit: i64,
         row: &TableRow,
     ) -> Result<()> {
-        db.expect(service, unit, &canonical(row))?;
+        expect_row(db, service, unit, row)?;
         self.records += 1;
         Ok(())
     }
@@ -234,5 +246,82 @@ mod tests {
         assert_eq!((c.missing, c.duplicated, c.unexpected), (1, 0, 0));
         assert!(!c.ok());
         assert!(c.examples[0].starts_with("missing: "), "{c:?}");
+    }
+
+    #[test]
+    fn arrival_time_rows_are_compared_without_time_generated_and_only_they() {
+        use crate::tables::AwsVpcFlow;
+        let vpc = |tg: &str, eni: &str| {
+            TableRow::AWSVPCFlow(AwsVpcFlow {
+                TimeGenerated: tg.into(),
+                InterfaceId: Some(eni.into()),
+                ..AwsVpcFlow::default()
+            })
+        };
+        let db = CheckDb::in_memory().unwrap();
+        db.add_service("vpc").unwrap();
+        let mut e = Expected::default();
+        let unit = db.add_unit("vpc", "a", Some(0)).unwrap();
+        for r in [
+            vpc(ARRIVAL_TIME, "eni-1"),
+            vpc(ARRIVAL_TIME, "eni-1"),
+            vpc(ARRIVAL_TIME, "eni-2"),
+            vpc("2026-03-01T00:00:00.000Z", "eni-3"),
+            vpc("2026-03-01T00:00:00.000Z", "eni-4"),
+        ] {
+            e.add_row(&db, "vpc", unit, &r).unwrap();
+        }
+        for r in [
+            // Arrival rows: any TimeGenerated; eni-1 twice as expected, eni-2 twice (one too
+            // many), and one nobody expected.
+            vpc("2026-05-01T10:00:00.000Z", "eni-1"),
+            vpc("2026-05-01T10:00:01.000Z", "eni-1"),
+            vpc("2026-05-01T10:00:02.000Z", "eni-2"),
+            vpc("2026-05-01T10:00:03.000Z", "eni-2"),
+            vpc("2026-05-01T10:00:04.000Z", "eni-9"),
+            // Rows with an event time are still compared whole: eni-3 matches, eni-4 has the
+            // wrong time (one missing, and one unexpected).
+            vpc("2026-03-01T00:00:00.000Z", "eni-3"),
+            vpc("2026-03-01T00:00:09.000Z", "eni-4"),
+        ] {
+            db.got("vpc", 5, &canonical(&r)).unwrap();
+        }
+        let c = compare(&db, "vpc", "VPC", Table::AWSVPCFlow, &e).unwrap();
+        assert_eq!(
+            (c.ingested, c.missing, c.duplicated, c.unexpected),
+            (7, 1, 1, 2),
+            "{c:?}"
+        );
+        assert!(
+            c.examples
+                .iter()
+                .any(|x| x.starts_with("missing: ") && x.contains("eni-4")),
+            "{c:?}"
+        );
+        // Without the wrong ones, every arrival row matches whatever its time.
+        let db = CheckDb::in_memory().unwrap();
+        db.add_service("vpc").unwrap();
+        let mut e = Expected::default();
+        let unit = db.add_unit("vpc", "a", Some(0)).unwrap();
+        e.add_row(&db, "vpc", unit, &vpc(ARRIVAL_TIME, "eni-1"))
+            .unwrap();
+        e.add_row(&db, "vpc", unit, &vpc("2026-03-01T00:00:00.000Z", "eni-3"))
+            .unwrap();
+        db.got(
+            "vpc",
+            5,
+            &canonical(&vpc("2026-03-01T00:00:00.000Z", "eni-3")),
+        )
+        .unwrap();
+        db.got(
+            "vpc",
+            7,
+            &canonical(&vpc("2027-01-01T00:00:00.000Z", "eni-1")),
+        )
+        .unwrap();
+        let c = compare(&db, "vpc", "VPC", Table::AWSVPCFlow, &e).unwrap();
+        assert!(c.ok(), "{c:?}");
+        assert_eq!((c.ingested, c.latency.objects), (2, 1));
+        assert_eq!(c.latency.max_seconds, Some(0.007));
     }
 }

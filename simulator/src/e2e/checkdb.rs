@@ -4,9 +4,16 @@
 //! SQLite sorts them on disk, so the check's memory does not grow with the record count.
 //!
 //! Tables: `units(id, service, key, written_ms)` holds every delivery unit (an S3 object, or
-//! one PutLogEvents call for EKS) and when it was written; `exp_<service>(unit, row)` an
-//! expected row and the unit it came from; `got_<service>(accepted_ms, row)` a stored row and
-//! when the endpoint accepted it.
+//! one PutLogEvents call for EKS) and when it was written; `exp_<service>(unit, row, arrival)`
+//! an expected row, the unit it came from, and whether its `TimeGenerated` is the arrival time
+//! ([`crate::tables::ARRIVAL_TIME`]); `got_<service>(accepted_ms, row)` a stored row and when
+//! the endpoint accepted it.
+//!
+//! Rows are compared whole, `TimeGenerated` included, except the arrival-time rows (AWSVPCFlow
+//! records without `start`, whose `TimeGenerated` the connector sets when it reads the object):
+//! these are compared on every other column, against the stored rows that matched no other
+//! expected row. So a wrong `TimeGenerated` is still found for every row that has an event
+//! time, and only for arrival-time rows is it not checked.
 
 use super::timing::seconds_between;
 use anyhow::{bail, Context, Result};
@@ -41,6 +48,72 @@ pub struct Comparison {
     /// The first unit written and the last row accepted (epoch ms).
     pub first_written_ms: Option<i64>,
     pub last_accepted_ms: Option<i64>,
+}
+
+/// What the passes of a comparison gather beside the counts.
+#[derive(Default)]
+struct Pass {
+    mismatched: Vec<String>,
+    unexpected_examples: Vec<String>,
+    /// Per unit: the time its last row was (first) accepted.
+    accepted: HashMap<i64, i64>,
+    unexpected: u64,
+}
+
+impl Pass {
+    /// Runs one comparison query: rows of `(expected copies, stored copies, a unit, first and
+    /// last acceptance, row text)`. With `defer_unmatched`, stored rows matching no expected
+    /// row are neither counted nor reported (a later pass does).
+    fn run(
+        &mut self,
+        conn: &Connection,
+        sql: &str,
+        c: &mut Comparison,
+        unlisted: u64,
+        defer_unmatched: bool,
+    ) -> Result<()> {
+        let mut st = conn.prepare(sql)?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let want = r.get::<_, i64>(0)? as u64;
+            let have = r.get::<_, i64>(1)? as u64;
+            if want == 0 && defer_unmatched {
+                continue;
+            }
+            c.ingested += have;
+            if want > 0 && have > 0 {
+                // Copies of one text are alike: with no more copies than expected the
+                // last one completes the row; with duplicates, the first.
+                let unit: i64 = r.get(2)?;
+                let at: i64 = r.get(if have <= want { 4 } else { 3 })?;
+                let e = self.accepted.entry(unit).or_insert(at);
+                *e = (*e).max(at);
+            }
+            if want == 0 {
+                self.unexpected += have;
+                if self.unexpected_examples.len() < EXAMPLES && unlisted == 0 {
+                    self.unexpected_examples
+                        .push(format!("unexpected: {}", r.get::<_, String>(5)?));
+                }
+            } else if have < want {
+                c.missing += want - have;
+                if self.mismatched.len() < EXAMPLES {
+                    self.mismatched
+                        .push(format!("missing: {}", r.get::<_, String>(5)?));
+                }
+            } else if have > want {
+                c.duplicated += have - want;
+                if self.mismatched.len() < EXAMPLES {
+                    self.mismatched.push(format!(
+                        "duplicated {}x: {}",
+                        have - want,
+                        r.get::<_, String>(5)?
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn checked(service: &str) -> Result<&str> {
@@ -88,7 +161,8 @@ impl CheckDb {
     pub fn add_service(&self, service: &str) -> Result<()> {
         let s = checked(service)?;
         self.conn.execute_batch(&format!(
-            "CREATE TABLE exp_{s} (unit INTEGER NOT NULL, row TEXT NOT NULL);
+            "CREATE TABLE exp_{s} (unit INTEGER NOT NULL, row TEXT NOT NULL,
+                 arrival INTEGER NOT NULL DEFAULT 0);
              CREATE TABLE got_{s} (accepted_ms INTEGER NOT NULL, row TEXT NOT NULL);"
         ))?;
         Ok(())
@@ -127,11 +201,21 @@ impl CheckDb {
 
     /// One expected row (canonical JSON) of `unit`.
     pub fn expect(&self, service: &str, unit: i64, row: &str) -> Result<()> {
+        self.insert_expected(service, unit, row, false)
+    }
+
+    /// One expected row (canonical JSON, `{"table":..,"row":{..}}`) of `unit` whose
+    /// `TimeGenerated` is the arrival time: compared on its other columns only.
+    pub fn expect_arrival(&self, service: &str, unit: i64, row: &str) -> Result<()> {
+        self.insert_expected(service, unit, row, true)
+    }
+
+    fn insert_expected(&self, service: &str, unit: i64, row: &str, arrival: bool) -> Result<()> {
         let s = checked(service)?;
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("INSERT INTO exp_{s} (unit, row) VALUES (?1, ?2)"))?;
-        st.execute(params![unit, row])?;
+        let mut st = self.conn.prepare_cached(&format!(
+            "INSERT INTO exp_{s} (unit, row, arrival) VALUES (?1, ?2, ?3)"
+        ))?;
+        st.execute(params![unit, row, arrival])?;
         Ok(())
     }
 
@@ -151,54 +235,52 @@ impl CheckDb {
     pub fn compare(&self, service: &str, unlisted: u64) -> Result<Comparison> {
         let s = checked(service)?;
         let mut c = Comparison::default();
-        let mut mismatched = Vec::new();
-        let mut unexpected_examples = Vec::new();
-        // Per unit: the time its last row was (first) accepted.
-        let mut accepted: HashMap<i64, i64> = HashMap::new();
-        let mut unexpected = 0;
-        {
-            let mut st = self.conn.prepare(&format!(
+        let mut p = Pass::default();
+        let arrival_rows: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM exp_{s} WHERE arrival = 1"),
+            [],
+            |r| r.get(0),
+        )?;
+        // Whole rows; with arrival-time rows expected, stored rows that match no whole row
+        // are left to the second pass.
+        p.run(
+            &self.conn,
+            &format!(
                 "SELECT SUM(w), SUM(h), MAX(unit), MIN(acc), MAX(acc), row FROM (
-                     SELECT row, 1 AS w, 0 AS h, unit, NULL AS acc FROM exp_{s}
+                     SELECT row, 1 AS w, 0 AS h, unit, NULL AS acc FROM exp_{s} WHERE arrival = 0
                      UNION ALL
                      SELECT row, 0, 1, NULL, accepted_ms FROM got_{s})
                  GROUP BY row"
-            ))?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let want = r.get::<_, i64>(0)? as u64;
-                let have = r.get::<_, i64>(1)? as u64;
-                c.ingested += have;
-                if want > 0 && have > 0 {
-                    // Copies of one text are alike: with no more copies than expected the
-                    // last one completes the row; with duplicates, the first.
-                    let unit: i64 = r.get(2)?;
-                    let at: i64 = r.get(if have <= want { 4 } else { 3 })?;
-                    let e = accepted.entry(unit).or_insert(at);
-                    *e = (*e).max(at);
-                }
-                if want == 0 {
-                    unexpected += have;
-                    if unexpected_examples.len() < EXAMPLES && unlisted == 0 {
-                        unexpected_examples.push(format!("unexpected: {}", r.get::<_, String>(5)?));
-                    }
-                } else if have < want {
-                    c.missing += want - have;
-                    if mismatched.len() < EXAMPLES {
-                        mismatched.push(format!("missing: {}", r.get::<_, String>(5)?));
-                    }
-                } else if have > want {
-                    c.duplicated += have - want;
-                    if mismatched.len() < EXAMPLES {
-                        mismatched.push(format!(
-                            "duplicated {}x: {}",
-                            have - want,
-                            r.get::<_, String>(5)?
-                        ));
-                    }
-                }
-            }
+            ),
+            &mut c,
+            unlisted,
+            arrival_rows > 0,
+        )?;
+        if arrival_rows > 0 {
+            // Arrival-time rows without TimeGenerated, against those stored rows, alike.
+            let bare = "json_remove(row, '$.row.TimeGenerated')";
+            p.run(
+                &self.conn,
+                &format!(
+                    "SELECT SUM(w), SUM(h), MAX(unit), MIN(acc), MAX(acc), row FROM (
+                         SELECT {bare} AS row, 1 AS w, 0 AS h, unit, NULL AS acc
+                             FROM exp_{s} WHERE arrival = 1
+                         UNION ALL
+                         SELECT {bare}, 0, 1, NULL, accepted_ms FROM got_{s}
+                             WHERE row NOT IN (SELECT row FROM exp_{s} WHERE arrival = 0))
+                     GROUP BY row"
+                ),
+                &mut c,
+                unlisted,
+                false,
+            )?;
         }
+        let Pass {
+            mismatched,
+            unexpected_examples,
+            accepted,
+            unexpected,
+        } = p;
         // Rows of unlisted (large) objects are the only rows nobody listed.
         if unexpected >= unlisted {
             c.unexpected = unexpected - unlisted;

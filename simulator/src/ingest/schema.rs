@@ -3,11 +3,31 @@
 //! request.
 //!
 //! Column names and order are those of the row structs in `tables.rs` (a test
-//! keeps them in sync); column types follow the table schemas of
-//! `sentinel-aws-spec.md` §6 where it names one (`Packets` int, `Bytes` long,
-//! `Severity` int, `ResponseCode` int, ...), otherwise the Rust field type
-//! (`i32` int, `i64` long, `bool` boolean, datetime strings datetime,
-//! `serde_json::Value`/`Vec` dynamic, other strings string).
+//! keeps them in sync). Column types are those of Microsoft's table
+//! references (a test pins every one of them):
+//!
+//! * AWSVPCFlow: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsvpcflow>
+//!   (source `MicrosoftDocs/azure-reference-other`,
+//!   `azure-monitor-ref/tables/includes/awsvpcflow-include.md`); the `Ecs*` columns from the
+//!   newer page <https://docs.azure.cn/en-us/azure-monitor/reference/tables/AWSVPCFlow>.
+//!   `RejectReason` (flow log v8) is on neither page: string, as the field is.
+//! * AWSGuardDuty: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsguardduty>
+//! * AWSCloudTrail: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudtrail>
+//! * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
+//! * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
+//!   `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!
+//! Changed to follow them (issue 12, item 17):
+//!
+//! | Table | Column | Was | Now |
+//! |---|---|---|---|
+//! | AWSVPCFlow | `TrafficPath` | int (`i32` in `tables.rs`) | string |
+//! | AWSVPCFlow | `Packets` | int here, `i64` in `tables.rs` | int, `i32` in `tables.rs` |
+//! | AWSEKSLogs_CL | `ResponseCode` | int here, `i64` in `tables.rs` | int, `i32` in `tables.rs` |
+//!
+//! Every other column already had the reference's type. The Rust field types
+//! carry the declared types: `i32` int, `i64` long, `bool` boolean, datetime
+//! strings datetime, `serde_json::Value`/`Vec` dynamic, other strings string.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -119,7 +139,7 @@ const VPC_FLOW: &[Column] = cols![
     PktSrcAwsService: String,
     PktDstAwsService: String,
     FlowDirection: String,
-    TrafficPath: Int,
+    TrafficPath: String,
     EcsClusterArn: String,
     EcsClusterName: String,
     EcsContainerInstanceArn: String,
@@ -572,7 +592,10 @@ mod tests {
             Service::Cloudwatch,
         ] {
             let mut out = MemOutput::default();
-            generate(&GenOptions::new(service, 300, 7), &mut out).unwrap();
+            let mut opts = GenOptions::new(service, 300, 7);
+            // Every VPC field, TrafficPath and Packets included.
+            opts.vpc_fields = crate::synth::VpcFormat::AllFields.fields();
+            generate(&opts, &mut out).unwrap();
             let decl = stream_for_table(service.table());
             let mut n = 0;
             for entry in out.entries() {
@@ -722,5 +745,177 @@ mod tests {
         assert!(!ColumnType::Long.accepts(&serde_json::json!(u64::MAX)));
         assert!(ColumnType::Real.accepts(&serde_json::json!(3)));
         assert!(!ColumnType::Datetime.accepts(&serde_json::json!("yesterday")));
+    }
+
+    /// Every column's type as Microsoft's table reference gives it (see the module docs for
+    /// the pages), so a declaration cannot drift from it again.
+    #[test]
+    fn column_types_are_the_table_references() {
+        use ColumnType::*;
+        let reference: [(Table, &[(&str, ColumnType)]); 5] = [
+            (
+                Table::AWSVPCFlow,
+                &[
+                    ("TimeGenerated", Datetime),
+                    ("AccountId", String),
+                    ("Action", String),
+                    ("AzId", String),
+                    ("Bytes", Long),
+                    ("DstAddr", String),
+                    ("DstPort", Int),
+                    ("End", Datetime),
+                    ("FlowDirection", String),
+                    ("InstanceId", String),
+                    ("InterfaceId", String),
+                    ("LogStatus", String),
+                    ("Packets", Int),
+                    ("PktDstAddr", String),
+                    ("PktDstAwsService", String),
+                    ("PktSrcAddr", String),
+                    ("PktSrcAwsService", String),
+                    ("Protocol", Int),
+                    ("Region", String),
+                    ("SrcAddr", String),
+                    ("SrcPort", Int),
+                    ("SublocationId", String),
+                    ("SublocationType", String),
+                    ("SubnetId", String),
+                    ("TcpFlags", Int),
+                    ("TrafficPath", String),
+                    ("TrafficType", String),
+                    ("Version", Int),
+                    ("VpcId", String),
+                    ("EcsClusterArn", String),
+                    ("EcsClusterName", String),
+                    ("EcsContainerInstanceArn", String),
+                    ("EcsContainerInstanceId", String),
+                    ("EcsContainerId", String),
+                    ("EcsSecondContainerId", String),
+                    ("EcsServiceName", String),
+                    ("EcsTaskDefinitionArn", String),
+                    ("EcsTaskArn", String),
+                    ("EcsTaskId", String),
+                    // Not on the reference pages: string, as the flow log field.
+                    ("RejectReason", String),
+                ],
+            ),
+            (
+                Table::AWSGuardDuty,
+                &[
+                    ("TimeGenerated", Datetime),
+                    ("AccountId", String),
+                    ("ActivityType", String),
+                    ("Arn", String),
+                    ("Description", String),
+                    ("Id", String),
+                    ("Partition", String),
+                    ("Region", String),
+                    ("ResourceDetails", Dynamic),
+                    ("SchemaVersion", String),
+                    ("ServiceDetails", Dynamic),
+                    ("Severity", Int),
+                    ("TimeCreated", Datetime),
+                    ("Title", String),
+                ],
+            ),
+            (
+                Table::AWSCloudTrail,
+                &[
+                    ("TimeGenerated", Datetime),
+                    ("AdditionalEventData", String),
+                    ("APIVersion", String),
+                    ("AwsEventId", String),
+                    ("AWSRegion", String),
+                    ("AwsRequestId_", String),
+                    ("Category", String),
+                    ("CipherSuite", String),
+                    ("ClientProvidedHostHeader", String),
+                    ("EC2RoleDelivery", String),
+                    ("ErrorCode", String),
+                    ("ErrorMessage", String),
+                    ("EventName", String),
+                    ("EventSource", String),
+                    ("EventTypeName", String),
+                    ("EventVersion", String),
+                    ("ManagementEvent", Boolean),
+                    ("ReadOnly", Boolean),
+                    ("RecipientAccountId", String),
+                    ("RequestParameters", String),
+                    ("Resources", String),
+                    ("ResponseElements", String),
+                    ("ServiceEventDetails", String),
+                    ("SessionCreationDate", Datetime),
+                    ("SessionIssuerAccountId", String),
+                    ("SessionIssuerArn", String),
+                    ("SessionIssuerPrincipalId", String),
+                    ("SessionIssuerType", String),
+                    ("SessionIssuerUserName", String),
+                    ("SessionMfaAuthenticated", Boolean),
+                    ("SharedEventId", String),
+                    ("SourceIpAddress", String),
+                    ("TlsVersion", String),
+                    ("UserAgent", String),
+                    ("UserIdentityAccessKeyId", String),
+                    ("UserIdentityAccountId", String),
+                    ("UserIdentityArn", String),
+                    ("UserIdentityInvokedBy", String),
+                    ("UserIdentityPrincipalid", String),
+                    ("UserIdentityType", String),
+                    ("UserIdentityUserName", String),
+                    ("VpcEndpointId", String),
+                ],
+            ),
+            (
+                Table::AWSCloudWatch,
+                &[
+                    ("TimeGenerated", Datetime),
+                    ("ExtractedTime", Datetime),
+                    ("Message", String),
+                ],
+            ),
+            (
+                Table::AWSEKSLogs_CL,
+                &[
+                    ("TimeGenerated", Datetime),
+                    ("AwsAccountId", String),
+                    ("Region", String),
+                    ("ClusterName", String),
+                    ("Verb", String),
+                    ("User", String),
+                    ("SourceIPs", Dynamic),
+                    ("UserAgent", String),
+                    ("ObjectRef", String),
+                    ("ResponseCode", Int),
+                    ("Stage", String),
+                    ("AuthDecision", String),
+                    ("RawEvent", Dynamic),
+                ],
+            ),
+        ];
+        for (table, columns) in reference {
+            let decl = stream_for_table(table);
+            assert_eq!(decl.columns.len(), columns.len(), "{}", decl.name);
+            for (name, ty) in columns {
+                let col = decl
+                    .column(name)
+                    .unwrap_or_else(|| panic!("{}: no column {name}", decl.name));
+                assert_eq!(col.ty, *ty, "{}.{name}", decl.name);
+            }
+        }
+        // The row structs carry those types: TrafficPath is text, a number is refused.
+        let vpc = stream_for_table(Table::AWSVPCFlow);
+        let row = |v: Value| serde_json::json!({"TimeGenerated": "2026-03-01T00:00:05Z", "TrafficPath": v});
+        let typed: crate::tables::AwsVpcFlow = crate::tables::AwsVpcFlow {
+            TimeGenerated: "2026-03-01T00:00:05.000Z".into(),
+            TrafficPath: Some("8".into()),
+            Packets: Some(i32::MAX),
+            ..Default::default()
+        };
+        let mut p = Vec::new();
+        assert!(check_row(vpc, 0, &serde_json::to_value(&typed).unwrap(), &mut p).is_some());
+        assert!(check_row(vpc, 0, &row(Value::from("8")), &mut p).is_some());
+        assert!(p.is_empty(), "{p:?}");
+        assert!(check_row(vpc, 0, &row(Value::from(8)), &mut p).is_none());
+        assert_eq!(p[0].target, "[0].TrafficPath");
     }
 }

@@ -444,7 +444,9 @@ fn expected_row(ev: &Value, opts: &EksOptions) -> AwsEksLogs {
             .unwrap_or_default(),
         UserAgent: s(&ev["userAgent"]),
         ObjectRef: object_ref.filter(|o| !o.is_empty()),
-        ResponseCode: ev["responseStatus"]["code"].as_i64(),
+        ResponseCode: ev["responseStatus"]["code"]
+            .as_i64()
+            .and_then(|c| i32::try_from(c).ok()),
         Stage: s(&ev["stage"]).unwrap_or_default(),
         AuthDecision: s(&ev["annotations"]["authorization.k8s.io/decision"]),
         RawEvent: ev.clone(),
@@ -1093,7 +1095,7 @@ mod tests {
                 "ResponseStarted"
             ])
         );
-        let codes: BTreeSet<Option<i64>> = rows.iter().map(|x| x.ResponseCode).collect();
+        let codes: BTreeSet<Option<i32>> = rows.iter().map(|x| x.ResponseCode).collect();
         for c in [
             None,
             Some(101),

@@ -214,7 +214,7 @@ impl GenOptions {
             ));
         }
         vpc::validate_fields(&self.vpc_fields).map_err(|e| {
-            err("--vpc-fields", vpc::format_string(&self.vpc_fields), &e, "list flow log fields separated by spaces and include 'start', e.g. --vpc-fields 'version account-id interface-id start end action log-status'")
+            err("--vpc-fields", vpc::format_string(&self.vpc_fields), &e, "list flow log fields separated by spaces, each once, e.g. --vpc-fields 'version account-id interface-id start end action log-status'")
         })?;
         if self.bad_data.contains(&BadDataKind::Large) && self.large_object_bytes == 0 {
             return Err(err(

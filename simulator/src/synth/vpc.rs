@@ -11,7 +11,7 @@ use super::keys::{five_minute_floor, vpc_key};
 use super::manifest::ExpectedRecord;
 use super::rng::{chance, hex, pick, weighted, Clock};
 use super::{GenOptions, LogGen, Rngs};
-use crate::tables::{format_datetime_ms, AwsVpcFlow, TableRow};
+use crate::tables::{format_datetime_ms, AwsVpcFlow, TableRow, ARRIVAL_TIME};
 
 /// A flow log field (`${name}` in a flow log format).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -278,8 +278,10 @@ pub fn format_version(fields: &[VpcField]) -> u8 {
     fields.iter().map(|f| f.version()).max().unwrap_or(2)
 }
 
-/// A format must be non-empty, without duplicates, and include `start`
-/// (the table's TimeGenerated source).
+/// A format must be non-empty and without duplicates. It need not include
+/// `start` (the table's TimeGenerated source): without it, as in AWS's own NAT
+/// gateway and transit gateway examples, the expected rows' `TimeGenerated`
+/// is [`ARRIVAL_TIME`].
 pub fn validate_fields(fields: &[VpcField]) -> Result<(), String> {
     if fields.is_empty() {
         return Err("the format has no fields".into());
@@ -289,9 +291,6 @@ pub fn validate_fields(fields: &[VpcField]) -> Result<(), String> {
         if !seen.insert(f) {
             return Err(format!("field '{}' appears twice", f.name()));
         }
-    }
-    if !fields.contains(&F::Start) {
-        return Err("the format lacks 'start'".into());
     }
     Ok(())
 }
@@ -773,8 +772,14 @@ impl VpcGen {
     }
 
     fn row(&self, rec: &FlowRecord) -> AwsVpcFlow {
+        // Without `start` the table takes the arrival time, unknown here.
+        let time_generated = if self.fields.contains(&F::Start) {
+            format_datetime_ms(rec.start * 1000)
+        } else {
+            ARRIVAL_TIME.to_string()
+        };
         let mut row = AwsVpcFlow {
-            TimeGenerated: format_datetime_ms(rec.start * 1000),
+            TimeGenerated: time_generated,
             ..AwsVpcFlow::default()
         };
         for &f in &self.fields {
@@ -798,7 +803,7 @@ impl VpcGen {
                 F::SrcPort => row.SrcPort = i(),
                 F::DstPort => row.DstPort = i(),
                 F::Protocol => row.Protocol = i(),
-                F::Packets => row.Packets = n(),
+                F::Packets => row.Packets = i(),
                 F::Bytes => row.Bytes = n(),
                 F::Start => {}
                 F::End => row.End = n().map(|e| format_datetime_ms(e * 1000)),
@@ -818,7 +823,7 @@ impl VpcGen {
                 F::PktSrcAwsService => row.PktSrcAwsService = s(),
                 F::PktDstAwsService => row.PktDstAwsService = s(),
                 F::FlowDirection => row.FlowDirection = s(),
-                F::TrafficPath => row.TrafficPath = i(),
+                F::TrafficPath => row.TrafficPath = s(),
                 F::EcsClusterArn => row.EcsClusterArn = s(),
                 F::EcsClusterName => row.EcsClusterName = s(),
                 F::EcsContainerInstanceArn => row.EcsContainerInstanceArn = s(),
@@ -902,22 +907,33 @@ impl LogGen for VpcGen {
 
     fn write_malformed(&self, w: &mut dyn Write, which: u64, _position: u64) -> io::Result<u64> {
         let n = self.fields.len();
-        let line = match which % 5 {
-            // Too few fields.
-            0 => format!("{} {} eni-0badbadbadbadbad0", self.version, self.account),
-            // Right field count, `start` not a number, everything else `-`.
-            1 => self
-                .fields
-                .iter()
-                .map(|f| if *f == F::Start { "yesterday" } else { "-" })
-                .collect::<Vec<_>>()
-                .join(" "),
-            // Not a flow record at all.
-            2 => "#### corrupted flow log record ####".to_string(),
-            // Tab-delimited.
-            3 => vec!["-"; n].join("\t"),
-            // Too many fields.
-            _ => vec!["0"; n + 3].join(" "),
+        let line = if !self.fields.contains(&F::Start) {
+            // Without `start` (a number) only a wrong field count is sure to
+            // spoil a record: every other value may be a string.
+            let (word, extra) = if which.is_multiple_of(2) {
+                ("-", 1)
+            } else {
+                ("####", 2)
+            };
+            vec![word; n + extra].join(" ")
+        } else {
+            match which % 5 {
+                // Too few fields.
+                0 => format!("{} {} eni-0badbadbadbadbad0", self.version, self.account),
+                // Right field count, `start` not a number, everything else `-`.
+                1 => self
+                    .fields
+                    .iter()
+                    .map(|f| if *f == F::Start { "yesterday" } else { "-" })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                // Not a flow record at all.
+                2 => "#### corrupted flow log record ####".to_string(),
+                // Tab-delimited.
+                3 => vec!["-"; n].join("\t"),
+                // Too many fields.
+                _ => vec!["0"; n + 3].join(" "),
+            }
         };
         w.write_all(line.as_bytes())?;
         w.write_all(b"\n")?;
@@ -992,7 +1008,7 @@ mod tests {
                 "srcport" => row.SrcPort = i(),
                 "dstport" => row.DstPort = i(),
                 "protocol" => row.Protocol = i(),
-                "packets" => row.Packets = l(),
+                "packets" => row.Packets = i(),
                 "bytes" => row.Bytes = l(),
                 "start" => row.TimeGenerated = dt().unwrap(),
                 "end" => row.End = dt(),
@@ -1012,7 +1028,7 @@ mod tests {
                 "pkt-src-aws-service" => row.PktSrcAwsService = s,
                 "pkt-dst-aws-service" => row.PktDstAwsService = s,
                 "flow-direction" => row.FlowDirection = s,
-                "traffic-path" => row.TrafficPath = i(),
+                "traffic-path" => row.TrafficPath = s,
                 "ecs-cluster-arn" => row.EcsClusterArn = s,
                 "ecs-cluster-name" => row.EcsClusterName = s,
                 "ecs-container-instance-arn" => row.EcsContainerInstanceArn = s,
@@ -1077,7 +1093,9 @@ mod tests {
             format_string(&VpcFormat::Default.fields()),
             "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
         );
-        assert!(parse_fields("version end").unwrap_err().contains("start"));
+        // AWS's NAT gateway example format: no `start`, no number at all.
+        let nat = parse_fields("instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr");
+        assert_eq!(nat.unwrap().len(), 6);
         assert!(parse_fields("start bogus").unwrap_err().contains("bogus"));
         assert!(parse_fields("start start").unwrap_err().contains("twice"));
 
