@@ -5,7 +5,7 @@
 //! `AWSEKSLogs_CL` row, and nothing else. A record the Lambda cannot decode lands under the
 //! error prefix and is never announced.
 
-use deployer::StackRequest;
+use deployer::{StackRequest, Staging};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
@@ -187,6 +187,7 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
             ],
             timeout: Duration::from_secs(300),
             progress: false,
+            staging: Some(Staging::new(&config)),
         },
     )
     .await
