@@ -1,6 +1,7 @@
 //! The `deploy` and `delete` subcommands (clap), shared by the simulator CLI.
 
-use crate::{caller_identity, sdk_config, DeployReport, StackRequest, Target};
+use crate::guardduty::{self, GuardDutyDetectors};
+use crate::{caller_identity, sdk_config, DeployReport, StackRequest, Staging, Target};
 use anyhow::{bail, Context, Result};
 use generator::config::{InputError, WorkspaceId};
 use generator::facts::{Cloud, Service};
@@ -209,16 +210,28 @@ pub async fn confirm(
 
 pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
     let template = load_template(&args.template, &args.cloud)?;
-    let params = parse_params(&args)?;
+    let mut params = parse_params(&args)?;
     check_parameters(&template, &params)?;
-    let (target, cfn) = connect(&args.target, &format!("deploy stack {}", args.stack_name)).await?;
+    let (target, config) =
+        connect(&args.target, &format!("deploy stack {}", args.stack_name)).await?;
+    let doc: serde_json::Value = serde_json::from_str(&template)
+        .or_else(|_| serde_yaml::from_str(&template))
+        .context("the template is neither JSON nor YAML")?;
+    if let Some(id) =
+        guardduty::detector_parameter(&GuardDutyDetectors::new(&config), &doc, &params).await?
+    {
+        eprintln!("GuardDuty: using this Region's detector, DetectorId={id} (pass --param DetectorId=<id> or --param CreateDetector=true to choose otherwise)");
+        params.push(("DetectorId".into(), id));
+    }
     let req = StackRequest {
         stack_name: args.stack_name.clone(),
         template,
         parameters: params,
         timeout: Duration::from_secs(args.timeout),
         progress: !args.json && std::io::stderr().is_terminal(),
+        staging: Some(Staging::new(&config)),
     };
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
     let report = crate::deploy(&cfn, &req).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -237,6 +250,21 @@ fn print_report(r: &DeployReport, target: &Target) {
         target.describe(),
         r.seconds
     );
+    if let Some(s) = &r.staged {
+        println!(
+            "Template: {} bytes, over CloudFormation's {}-byte inline limit, so staged in s3://{}/{} ({}; it expires after {} day)",
+            s.bytes,
+            crate::TEMPLATE_BODY_LIMIT,
+            s.bucket,
+            s.key,
+            match s.bucket_created {
+                true => "a bucket this deploy created",
+                false => "the existing staging bucket",
+            },
+            crate::STAGED_TEMPLATE_DAYS,
+        );
+        println!("  TemplateURL {}", s.url);
+    }
     let portal: Vec<_> = r
         .outputs
         .iter()
@@ -269,19 +297,18 @@ fn print_report(r: &DeployReport, target: &Target) {
     }
 }
 
-/// The target, confirmed when it is real AWS, and a CloudFormation client for it.
-async fn connect(
-    args: &TargetArgs,
-    what: &str,
-) -> Result<(Target, aws_sdk_cloudformation::Client)> {
+/// The target, confirmed when it is real AWS, and the SDK configuration for it.
+async fn connect(args: &TargetArgs, what: &str) -> Result<(Target, aws_config::SdkConfig)> {
     let target = resolve_target(args)?;
     let config = sdk_config(&target).await;
     confirm(&config, &target, args, what).await?;
-    Ok((target, aws_sdk_cloudformation::Client::new(&config)))
+    Ok((target, config))
 }
 
 pub async fn delete(args: DeleteArgs) -> Result<()> {
-    let (target, cfn) = connect(&args.target, &format!("delete stack {}", args.stack_name)).await?;
+    let (target, config) =
+        connect(&args.target, &format!("delete stack {}", args.stack_name)).await?;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
     crate::delete(&cfn, &args.stack_name, Duration::from_secs(args.timeout)).await?;
     println!("{} deleted from {}", args.stack_name, target.describe());
     Ok(())

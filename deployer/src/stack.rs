@@ -1,5 +1,7 @@
 //! Create or update a stack and wait for it, with the failure reasons from the stack events.
 
+use crate::rules::{self, RuleContext, RuleError};
+use crate::staging::{StagedTemplate, Staging};
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
 use aws_sdk_cloudformation::Client;
@@ -10,6 +12,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// CloudFormation's limit for an inline template body.
 pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
+/// CloudFormation's limit for a template it reads from S3 (TemplateURL): 1 MB.
+pub const TEMPLATE_URL_LIMIT: usize = 1_048_576;
 
 /// What to deploy.
 #[derive(Debug, Clone)]
@@ -22,6 +26,10 @@ pub struct StackRequest {
     pub timeout: Duration,
     /// Show a progress spinner on stderr.
     pub progress: bool,
+    /// Where a template over [`TEMPLATE_BODY_LIMIT`] bytes is staged for TemplateURL; with
+    /// `None` such a template is refused ([`DeployError::NoStaging`]). Build it from the same
+    /// configuration as the CloudFormation client: `Some(Staging::new(&config))`.
+    pub staging: Option<Staging>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,6 +47,8 @@ pub struct DeployReport {
     pub status: String,
     pub seconds: f64,
     pub outputs: BTreeMap<String, String>,
+    /// Where the template was staged, when it was too large to pass inline.
+    pub staged: Option<StagedTemplate>,
 }
 
 /// One resource that failed, from the stack events.
@@ -54,8 +64,14 @@ pub struct ResourceFailure {
 pub enum DeployError {
     #[error("the template is neither JSON nor YAML: {0}")]
     BadTemplate(String),
-    #[error("template is {0} bytes even minified; CloudFormation takes at most {TEMPLATE_BODY_LIMIT} inline")]
+    #[error("template is {0} bytes even minified; CloudFormation takes at most {TEMPLATE_URL_LIMIT} bytes from S3 ({TEMPLATE_BODY_LIMIT} inline)")]
     TooLarge(usize),
+    #[error("template is {0} bytes even minified, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte inline limit, and this deploy has no staging bucket to pass it through S3: set StackRequest::staging")]
+    NoStaging(usize),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error("could not stage the template in S3 bucket `{bucket}` (templates over {TEMPLATE_BODY_LIMIT} bytes go to CloudFormation through S3): {message}")]
+    Staging { bucket: String, message: String },
     #[error("CloudFormation refused the request for stack `{stack}`: {message}")]
     Rejected { stack: String, message: String },
     #[error("stack `{stack}` ended in {status}:\n{}", format_failures(.failures))]
@@ -97,19 +113,59 @@ where
     DeployError::Sdk(DisplayErrorContext(e).to_string())
 }
 
-/// The template as compact JSON, whatever it came as (YAML included).
-fn compact_body(template: &str) -> Result<String, DeployError> {
-    let value: serde_json::Value = match serde_json::from_str(template) {
-        Ok(v) => v,
+/// The template as a JSON value, whatever it came as (YAML included).
+fn parse_template(template: &str) -> Result<serde_json::Value, DeployError> {
+    match serde_json::from_str(template) {
+        Ok(v) => Ok(v),
         Err(_) => {
-            serde_yaml::from_str(template).map_err(|e| DeployError::BadTemplate(e.to_string()))?
+            serde_yaml::from_str(template).map_err(|e| DeployError::BadTemplate(e.to_string()))
         }
-    };
-    let body = serde_json::to_string(&value).expect("JSON values serialise");
-    if body.len() > TEMPLATE_BODY_LIMIT {
-        return Err(DeployError::TooLarge(body.len()));
     }
-    Ok(body)
+}
+
+/// How the body reaches CloudFormation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Inline,
+    Staged,
+}
+
+/// Inline up to [`TEMPLATE_BODY_LIMIT`] bytes, through S3 up to [`TEMPLATE_URL_LIMIT`].
+fn delivery(body: &str) -> Result<Delivery, DeployError> {
+    match body.len() {
+        n if n <= TEMPLATE_BODY_LIMIT => Ok(Delivery::Inline),
+        n if n <= TEMPLATE_URL_LIMIT => Ok(Delivery::Staged),
+        n => Err(DeployError::TooLarge(n)),
+    }
+}
+
+/// The template as compact JSON, whatever it came as (YAML included).
+fn compact_body(template: &serde_json::Value) -> String {
+    serde_json::to_string(template).expect("JSON values serialise")
+}
+
+/// Checks the template's Rules with the request's parameters, as CloudFormation on AWS does
+/// before it changes anything (LocalStack skips them). The Region is the client's; the account
+/// is known when the request has staging (it is looked up only if a rule refers to it).
+async fn check_rules(
+    cfn: &Client,
+    req: &StackRequest,
+    template: &serde_json::Value,
+) -> Result<(), DeployError> {
+    let Some(rules) = template.get("Rules") else {
+        return Ok(());
+    };
+    let account = match &req.staging {
+        Some(s) if compact_body(rules).contains("\"AWS::AccountId\"") => Some(s.account().await?),
+        _ => None,
+    };
+    let region = cfn.config().region().map(|r| r.to_string());
+    let ctx = RuleContext {
+        stack_name: &req.stack_name,
+        region: region.as_deref(),
+        account: account.as_deref(),
+    };
+    Ok(rules::check(template, &req.parameters, &ctx)?)
 }
 
 async fn current_status(
@@ -149,10 +205,20 @@ fn spinner(enabled: bool, name: &str) -> ProgressBar {
 /// Creates the stack, or updates it; a template and parameters that change nothing succeed
 /// as [`DeployOutcome::Unchanged`]. A stack left in ROLLBACK_COMPLETE by a failed create is
 /// deleted first (CloudFormation cannot update it).
+///
+/// Before anything changes, the template's Rules are checked ([`DeployError::Rules`]), on
+/// every target. A body over [`TEMPLATE_BODY_LIMIT`] bytes is staged with `req.staging` and
+/// passed as TemplateURL ([`DeployReport::staged`] says where).
 pub async fn deploy(cfn: &Client, req: &StackRequest) -> Result<DeployReport, DeployError> {
     let started = Instant::now();
     let since = SystemTime::now();
-    let body = compact_body(&req.template)?;
+    let template = parse_template(&req.template)?;
+    let body = compact_body(&template);
+    let delivery = delivery(&body)?;
+    if delivery == Delivery::Staged && req.staging.is_none() {
+        return Err(DeployError::NoStaging(body.len()));
+    }
+    check_rules(cfn, req, &template).await?;
     let params: Vec<Parameter> = req
         .parameters
         .iter()
@@ -165,6 +231,18 @@ pub async fn deploy(cfn: &Client, req: &StackRequest) -> Result<DeployReport, De
         .collect();
     let caps = [Capability::CapabilityIam, Capability::CapabilityNamedIam];
     let pb = spinner(req.progress, &req.stack_name);
+    let staged = match (&req.staging, delivery) {
+        (Some(staging), Delivery::Staged) => {
+            check_staging_region(cfn, staging)?;
+            pb.set_message("staging the template in S3");
+            Some(staging.stage(&req.stack_name, &body).await?)
+        }
+        _ => None,
+    };
+    let (template_body, template_url) = match &staged {
+        Some(s) => (None, Some(s.url.clone())),
+        None => (Some(body), None),
+    };
 
     let mut existing = current_status(cfn, &req.stack_name).await?;
     if let Some((_, StackStatus::RollbackComplete)) = &existing {
@@ -176,7 +254,8 @@ pub async fn deploy(cfn: &Client, req: &StackRequest) -> Result<DeployReport, De
         None => {
             cfn.create_stack()
                 .stack_name(&req.stack_name)
-                .template_body(&body)
+                .set_template_body(template_body.clone())
+                .set_template_url(template_url.clone())
                 .set_parameters(Some(params))
                 .set_capabilities(Some(caps.to_vec()))
                 .send()
@@ -188,7 +267,8 @@ pub async fn deploy(cfn: &Client, req: &StackRequest) -> Result<DeployReport, De
             let res = cfn
                 .update_stack()
                 .stack_name(&req.stack_name)
-                .template_body(&body)
+                .set_template_body(template_body)
+                .set_template_url(template_url)
                 .set_parameters(Some(params))
                 .set_capabilities(Some(caps.to_vec()))
                 .send()
@@ -215,7 +295,24 @@ pub async fn deploy(cfn: &Client, req: &StackRequest) -> Result<DeployReport, De
         status: status.as_str().to_string(),
         seconds: started.elapsed().as_secs_f64(),
         outputs: outputs(cfn, &req.stack_name).await?,
+        staged,
     })
+}
+
+/// The staging bucket must be in the stack's Region (CloudFormation reads the template there).
+fn check_staging_region(cfn: &Client, staging: &Staging) -> Result<(), DeployError> {
+    let stack_region = cfn.config().region().map(|r| r.as_ref());
+    if staging.region() != stack_region {
+        return Err(DeployError::Staging {
+            bucket: "(not chosen)".into(),
+            message: format!(
+                "the staging configuration is for Region {}, the CloudFormation client for {}: build both from one configuration",
+                staging.region().unwrap_or("(none)"),
+                stack_region.unwrap_or("(none)")
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn rejected<E: std::error::Error + ProvideErrorMetadata + 'static>(
@@ -399,27 +496,126 @@ mod tests {
         let yaml =
             "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n";
         assert_eq!(
-            compact_body(yaml).unwrap(),
+            compact_body(&parse_template(yaml).unwrap()),
             r#"{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#
         );
         assert!(matches!(
-            compact_body("{: nope"),
+            parse_template("{: nope"),
             Err(DeployError::BadTemplate(_))
         ));
-        let huge = format!(
-            "{{\"Description\": \"{}\"}}",
-            "x".repeat(TEMPLATE_BODY_LIMIT)
-        );
-        assert!(matches!(compact_body(&huge), Err(DeployError::TooLarge(_))));
     }
 
     #[test]
-    fn every_committed_template_fits_inline() {
+    fn bodies_go_inline_then_through_s3_then_are_refused() {
+        let sized = |n: usize| "x".repeat(n);
+        assert_eq!(
+            delivery(&sized(TEMPLATE_BODY_LIMIT)).unwrap(),
+            Delivery::Inline
+        );
+        assert_eq!(
+            delivery(&sized(TEMPLATE_BODY_LIMIT + 1)).unwrap(),
+            Delivery::Staged
+        );
+        assert_eq!(
+            delivery(&sized(TEMPLATE_URL_LIMIT)).unwrap(),
+            Delivery::Staged
+        );
+        let err = delivery(&sized(TEMPLATE_URL_LIMIT + 1)).unwrap_err();
+        assert!(matches!(err, DeployError::TooLarge(n) if n == TEMPLATE_URL_LIMIT + 1));
+        assert!(err.to_string().contains("1048576 bytes from S3"), "{err}");
+    }
+
+    #[test]
+    fn every_committed_template_can_be_delivered_and_its_rules_evaluated() {
+        let ctx = RuleContext {
+            stack_name: "s",
+            region: Some("us-east-1"),
+            account: Some("123456789012"),
+        };
         for f in generator::render::all_files() {
             if f.path.extension().is_some_and(|e| e == "json") {
-                compact_body(&f.contents).unwrap_or_else(|e| panic!("{}: {e}", f.path.display()));
+                let name = f.path.display();
+                let template =
+                    parse_template(&f.contents).unwrap_or_else(|e| panic!("{name}: {e}"));
+                delivery(&compact_body(&template)).unwrap_or_else(|e| panic!("{name}: {e}"));
+                // With the defaults a rule may refuse, but every rule must be evaluable.
+                match rules::check(&template, &[], &ctx) {
+                    Ok(()) | Err(RuleError::Failed(_)) => {}
+                    Err(e) => panic!("{name}: {e}"),
+                }
             }
         }
+    }
+
+    /// A client whose every call fails to connect: an error from `deploy` other than a
+    /// connection failure was decided before any call.
+    fn unreachable_cfn() -> Client {
+        let conf = aws_sdk_cloudformation::Config::builder()
+            .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:1")
+            .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build();
+        Client::from_conf(conf)
+    }
+
+    fn request(template: String) -> StackRequest {
+        StackRequest {
+            stack_name: "s".into(),
+            template,
+            parameters: Vec::new(),
+            timeout: Duration::from_secs(1),
+            progress: false,
+            staging: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_rule_stops_the_deploy_before_any_call() {
+        let template = serde_json::json!({
+            "Parameters": {"Mode": {"Type": "String", "Default": "off"}},
+            "Rules": {"ModeOn": {"Assertions": [{
+                "Assert": {"Fn::Equals": [{"Ref": "Mode"}, "on"]},
+                "AssertDescription": "Mode must be on"
+            }]}},
+            "Resources": {"Q": {"Type": "AWS::SQS::Queue"}}
+        });
+        let err = deploy(&unreachable_cfn(), &request(template.to_string()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DeployError::Rules(RuleError::Failed(_))),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("rule `ModeOn`: Mode must be on"),
+            "{err}"
+        );
+        // The Region comes from the client: a partition rule holds for us-east-1.
+        let partition = serde_json::json!({
+            "Rules": {"Commercial": {"Assertions": [{
+                "Assert": {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}
+            }]}}
+        });
+        let err = deploy(&unreachable_cfn(), &request(partition.to_string()))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("rule `Commercial`"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_large_template_without_staging_is_refused_before_any_call() {
+        let template = serde_json::json!({
+            "Description": "x".repeat(TEMPLATE_BODY_LIMIT),
+            "Resources": {"Q": {"Type": "AWS::SQS::Queue"}}
+        });
+        let err = deploy(&unreachable_cfn(), &request(template.to_string()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DeployError::NoStaging(_)), "{err}");
+        assert!(err.to_string().contains("StackRequest::staging"), "{err}");
     }
 
     #[test]

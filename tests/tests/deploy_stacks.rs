@@ -1,7 +1,7 @@
 //! Every rendered stack deploys into real LocalStack, its outputs resolve, a second deploy
 //! is a no-op, and delete removes it.
 
-use deployer::{DeployOutcome, StackRequest};
+use deployer::{DeployOutcome, StackRequest, Staging};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
@@ -13,14 +13,18 @@ async fn rendered_stacks_deploy_redeploy_and_delete_and_failures_are_explained()
     let ls = start_localstack();
     let config = sdk(&ls).await;
     let cfn = aws_sdk_cloudformation::Client::new(&config);
-    every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_no_op(&cfn).await;
-    every_service_stack_deploys_twice_side_by_side_with_default_names(&cfn, &config).await;
+    let staging = Staging::new(&config);
+    every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_no_op(&cfn, &staging)
+        .await;
+    every_service_stack_deploys_twice_side_by_side_with_default_names(&cfn, &config, &staging)
+        .await;
     a_failing_stack_reports_the_failed_resource_and_its_reason(&cfn).await;
     ls.stop().unwrap();
 }
 
 async fn every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_no_op(
     cfn: &aws_sdk_cloudformation::Client,
+    staging: &Staging,
 ) {
     let started = Instant::now();
     for spec in StackSpec::all() {
@@ -31,6 +35,7 @@ async fn every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_n
             parameters: unique_parameters(&spec),
             timeout: Duration::from_secs(300),
             progress: false,
+            staging: Some(staging.clone()),
         };
         let report = deployer::deploy(cfn, &req)
             .await
@@ -87,6 +92,7 @@ async fn every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_n
 async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
     cfn: &aws_sdk_cloudformation::Client,
     config: &aws_config::SdkConfig,
+    staging: &Staging,
 ) {
     let iam = aws_sdk_iam::Client::new(config);
     for spec in StackSpec::all() {
@@ -120,6 +126,7 @@ async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
                 parameters,
                 timeout: Duration::from_secs(300),
                 progress: false,
+                staging: Some(staging.clone()),
             };
             let report = deployer::deploy(cfn, &req)
                 .await
@@ -168,6 +175,7 @@ async fn a_failing_stack_reports_the_failed_resource_and_its_reason(
         parameters: Vec::new(),
         timeout: Duration::from_secs(120),
         progress: false,
+        staging: None,
     };
     let err = deployer::deploy(cfn, &req)
         .await

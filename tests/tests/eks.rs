@@ -7,7 +7,7 @@
 //! re-ingested by the Lambda into its own stream and arrives in objects of under 6 MB each,
 //! every event once, none under the error prefix.
 
-use deployer::StackRequest;
+use deployer::{StackRequest, Staging};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
@@ -189,6 +189,7 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
             ],
             timeout: Duration::from_secs(300),
             progress: false,
+            staging: Some(Staging::new(&config)),
         },
     )
     .await

@@ -46,6 +46,7 @@ async fn python_lambda_from_cloudformation_runs_and_reports_errors() {
             parameters: Vec::new(),
             timeout: Duration::from_secs(300),
             progress: false,
+            staging: None,
         },
     )
     .await

@@ -3,7 +3,7 @@
 //! another service's path and a wrong suffix give none; the s3:TestEvent is seen first.
 
 use aws_sdk_sqs::types::Message;
-use deployer::StackRequest;
+use deployer::{StackRequest, Staging};
 use generator::facts::{Cloud, Service};
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
@@ -122,6 +122,7 @@ async fn each_service_queue_sees_only_its_own_objects() {
                 parameters: unique_parameters(&spec),
                 timeout: Duration::from_secs(300),
                 progress: false,
+                staging: Some(Staging::new(&config)),
             },
         )
         .await

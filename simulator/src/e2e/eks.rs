@@ -12,7 +12,7 @@ use super::{E2eArgs, E2eService, WORKSPACE_ID};
 use crate::synth::eks::{self as synth_eks, audit_key, EksOptions, LogsSink};
 use crate::tables::TableRow;
 use anyhow::{bail, Context, Result};
-use deployer::StackRequest;
+use deployer::{StackRequest, Staging};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
@@ -82,6 +82,7 @@ pub async fn deploy(
             ],
             timeout: Duration::from_secs(300),
             progress: false,
+            staging: Some(Staging::new(config)),
         },
     )
     .await

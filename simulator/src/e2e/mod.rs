@@ -24,7 +24,7 @@ use crate::tables::parse_datetime_ms;
 use anyhow::{bail, Context, Result};
 use check::{canonical, Expected, ServiceCheck};
 use checkdb::CheckDb;
-use deployer::{StackRequest, Target};
+use deployer::{StackRequest, Staging, Target};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
@@ -250,6 +250,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
                 ],
                 timeout: Duration::from_secs(300),
                 progress: false,
+                staging: Some(Staging::new(&config)),
             },
         )
         .await
