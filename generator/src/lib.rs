@@ -6,6 +6,7 @@
 //! - [`stacks`]: the OIDC provider, the per-service and all-services connector stacks, and the
 //!   legacy CloudTrail role, for Azure commercial and government.
 //! - [`render`]: deterministic JSON and YAML, the `templates/` tree and its freshness check.
+//! - [`suppressions`]: justified security-linter suppressions, written into resource Metadata.
 
 pub mod cfn;
 pub mod config;
@@ -15,4 +16,5 @@ pub mod iam;
 pub mod render;
 pub mod resources;
 pub mod stacks;
+pub mod suppressions;
 pub mod text;
