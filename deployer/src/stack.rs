@@ -97,14 +97,17 @@ where
     DeployError::Sdk(DisplayErrorContext(e).to_string())
 }
 
-/// The template as compact JSON, whatever it came as (YAML included).
+/// The template as compact JSON, whatever it came as (YAML included), without the linters'
+/// Metadata (`checkov`, `guard`: suppressions with their justifications), which CloudFormation
+/// ignores and which would take the all-services stack past the inline limit.
 fn compact_body(template: &str) -> Result<String, DeployError> {
-    let value: serde_json::Value = match serde_json::from_str(template) {
+    let mut value: serde_json::Value = match serde_json::from_str(template) {
         Ok(v) => v,
         Err(_) => {
             serde_yaml::from_str(template).map_err(|e| DeployError::BadTemplate(e.to_string()))?
         }
     };
+    generator::suppressions::strip(&mut value);
     let body = serde_json::to_string(&value).expect("JSON values serialise");
     if body.len() > TEMPLATE_BODY_LIMIT {
         return Err(DeployError::TooLarge(body.len()));
@@ -411,6 +414,17 @@ mod tests {
             "x".repeat(TEMPLATE_BODY_LIMIT)
         );
         assert!(matches!(compact_body(&huge), Err(DeployError::TooLarge(_))));
+    }
+
+    #[test]
+    fn the_linters_metadata_is_not_sent() {
+        let json = r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue",
+            "Metadata": {"checkov": {"skip": [{"id": "CKV_AWS_27", "comment": "why"}]},
+                         "guard": {"SuppressedRules": ["R"]}, "Other": 1}}}}"#;
+        assert_eq!(
+            compact_body(json).unwrap(),
+            r#"{"Resources":{"Q":{"Type":"AWS::SQS::Queue","Metadata":{"Other":1}}}}"#
+        );
     }
 
     #[test]

@@ -195,6 +195,28 @@ fn write_metadata(entry: &mut ResourceEntry, covering: &[&Suppression]) {
     }
 }
 
+/// Removes the linters' Metadata (`checkov`, `guard`) from every resource of a rendered
+/// template, and a Metadata left empty. CloudFormation ignores both: the deployer sends
+/// templates without them (the all-services stack would not fit CloudFormation's inline limit
+/// otherwise), and `cargo xtask lint` lints such copies to find stale suppressions.
+pub fn strip(template: &mut Value) {
+    let Some(resources) = template["Resources"].as_object_mut() else {
+        return;
+    };
+    for resource in resources.values_mut() {
+        let Some(object) = resource.as_object_mut() else {
+            continue;
+        };
+        if let Some(metadata) = object.get_mut("Metadata").and_then(Value::as_object_mut) {
+            metadata.remove("checkov");
+            metadata.remove("guard");
+            if metadata.is_empty() {
+                object.remove("Metadata");
+            }
+        }
+    }
+}
+
 // Premises.
 
 fn always(_: &Target) -> bool {
@@ -666,6 +688,27 @@ mod tests {
         let m = t.resources["SomeQueue"].metadata.clone().unwrap();
         assert_eq!(m["Other"], 1);
         assert_eq!(m["checkov"]["skip"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn strip_removes_only_the_linters_metadata() {
+        let mut t = json!({"Resources": {
+            "Q": {"Type": "AWS::SQS::Queue", "Metadata": {"checkov": {"skip": []}, "guard": {}}},
+            "B": {"Type": "AWS::S3::Bucket", "Metadata": {"checkov": {"skip": []}, "Keep": 1}},
+            "R": {"Type": "AWS::IAM::Role", "Properties": {}}
+        }});
+        strip(&mut t);
+        assert!(t["Resources"]["Q"].get("Metadata").is_none());
+        assert_eq!(t["Resources"]["B"]["Metadata"], json!({"Keep": 1}));
+        assert_eq!(
+            t["Resources"]["R"],
+            json!({"Type": "AWS::IAM::Role", "Properties": {}})
+        );
+        let mut rendered = StackSpec::all()[1].build().to_value();
+        assert!(rendered.to_string().contains("\"checkov\""));
+        strip(&mut rendered);
+        assert!(!rendered.to_string().contains("\"checkov\""));
+        assert!(!rendered.to_string().contains("SuppressedRules"));
     }
 
     #[test]

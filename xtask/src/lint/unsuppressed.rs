@@ -69,25 +69,8 @@ pub fn declared(template: &Value, linter: Linter) -> Vec<Declared> {
     out
 }
 
-/// Removes `Metadata.checkov` and `Metadata.guard` from every resource (and a Metadata left
-/// empty).
-pub fn strip(template: &mut Value) {
-    let Some(resources) = template["Resources"].as_object_mut() else {
-        return;
-    };
-    for resource in resources.values_mut() {
-        let Some(object) = resource.as_object_mut() else {
-            continue;
-        };
-        if let Some(metadata) = object.get_mut("Metadata").and_then(Value::as_object_mut) {
-            metadata.remove("checkov");
-            metadata.remove("guard");
-            if metadata.is_empty() {
-                object.remove("Metadata");
-            }
-        }
-    }
-}
+/// Removes the linters' Metadata from every resource (the generator's own function).
+pub use generator::suppressions::strip;
 
 /// A JSON template and its copy without suppressions.
 #[derive(Debug, Clone)]
@@ -168,20 +151,6 @@ mod tests {
         assert_eq!(guard[0].justification.as_deref(), Some("SSE-SQS"));
         assert_eq!(guard[1].rule, "OTHER");
         assert_eq!(guard[1].justification, None, "blank is no justification");
-    }
-
-    #[test]
-    fn strip_removes_only_the_linters_metadata() {
-        let mut t = template();
-        strip(&mut t);
-        assert!(t["Resources"]["Q"].get("Metadata").is_none());
-        assert_eq!(t["Resources"]["B"]["Metadata"], json!({"Keep": 1}));
-        assert_eq!(
-            t["Resources"]["R"],
-            json!({"Type": "AWS::IAM::Role", "Properties": {}})
-        );
-        assert!(declared(&t, Linter::Checkov).is_empty());
-        assert!(declared(&t, Linter::Guard).is_empty());
     }
 
     #[test]
