@@ -47,14 +47,7 @@ pub fn binary(root: &Path) -> Result<PathBuf> {
         dir.display()
     );
     let status = crate::cargo::command()
-        .args([
-            "install",
-            "--locked",
-            "--quiet",
-            "cfn-guard",
-            "--version",
-            VERSION,
-        ])
+        .args(["install", "--locked", "cfn-guard", "--version", VERSION])
         .arg("--root")
         .arg(&dir)
         // A temporary build directory, not the workspace's target/.
