@@ -139,9 +139,13 @@ fn delivery(body: &str) -> Result<Delivery, DeployError> {
     }
 }
 
-/// The template as compact JSON, whatever it came as (YAML included).
+/// The template as compact JSON, without the linters' Metadata (`checkov`, `guard`:
+/// suppressions with their justifications), which CloudFormation ignores and which would take
+/// templates needlessly towards the inline limit.
 fn compact_body(template: &serde_json::Value) -> String {
-    serde_json::to_string(template).expect("JSON values serialise")
+    let mut value = template.clone();
+    generator::suppressions::strip(&mut value);
+    serde_json::to_string(&value).expect("JSON values serialise")
 }
 
 /// Checks the template's Rules with the request's parameters, as CloudFormation on AWS does
@@ -503,6 +507,17 @@ mod tests {
             parse_template("{: nope"),
             Err(DeployError::BadTemplate(_))
         ));
+    }
+
+    #[test]
+    fn the_linters_metadata_is_not_sent() {
+        let json = r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue",
+            "Metadata": {"checkov": {"skip": [{"id": "CKV_AWS_27", "comment": "why"}]},
+                         "guard": {"SuppressedRules": ["R"]}, "Other": 1}}}}"#;
+        assert_eq!(
+            compact_body(&parse_template(json).unwrap()),
+            r#"{"Resources":{"Q":{"Type":"AWS::SQS::Queue","Metadata":{"Other":1}}}}"#
+        );
     }
 
     #[test]

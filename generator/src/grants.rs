@@ -89,14 +89,15 @@ pub fn s3_notifies_queue(queue_arn: Expr, bucket_name: &Expr) -> Statement {
         )
 }
 
-/// Refuse any request to the bucket that is not over TLS.
+/// Refuse any request to the bucket that is not over TLS. The value is the JSON boolean `false`:
+/// IAM reads it as `"false"`, and the Guard registry's `S3_BUCKET_SSL_REQUESTS_ONLY` accepts only it.
 pub fn deny_insecure_transport(bucket_name: &Expr) -> Statement {
     Statement::deny(&[actions::s3::ALL])
         .sid("DenyInsecureTransport")
         .principal(Principal::Everyone)
         .resource(bucket_arn(bucket_name, ""))
         .resource(bucket_arn(bucket_name, "/*"))
-        .when(Operator::Bool, keys::SECURE_TRANSPORT, "false")
+        .when(Operator::Bool, keys::SECURE_TRANSPORT, false)
 }
 
 /// Adds the confused-deputy conditions to a service-principal grant.

@@ -7,6 +7,7 @@
 //!   legacy CloudTrail role, for Azure commercial and government.
 //! - [`render`]: deterministic JSON and YAML, the `templates/` tree and its freshness check.
 //! - [`transform_code`]: the inline code of the Firehose transform Lambdas.
+//! - [`suppressions`]: justified security-linter suppressions, written into resource Metadata.
 
 pub mod cfn;
 pub mod config;
@@ -16,5 +17,6 @@ pub mod iam;
 pub mod render;
 pub mod resources;
 pub mod stacks;
+pub mod suppressions;
 pub mod text;
 pub mod transform_code;

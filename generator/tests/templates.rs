@@ -160,8 +160,10 @@ fn buckets_are_private_encrypted_owner_enforced_expiring_and_tls_only() {
                     .unwrap()
                     .iter()
                     .any(|st| {
+                        // A JSON boolean, as the Guard registry's S3_BUCKET_SSL_REQUESTS_ONLY
+                        // compares it (IAM reads `false` and `"false"` alike).
                         st["Effect"] == "Deny"
-                            && st["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+                            && st["Condition"]["Bool"]["aws:SecureTransport"] == false
                     })
             });
             assert!(tls, "{spec}: no TLS-only statement");

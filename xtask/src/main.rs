@@ -34,7 +34,8 @@ enum Command {
     /// Coverage-guided fuzzing (libFuzzer, stable toolchain) of every parser, the notification
     /// decoder and the ingestion endpoint; a failing input becomes a regression test.
     Fuzz(fuzz::FuzzArgs),
-    /// Run cfn-lint (pinned) over every rendered template.
+    /// Run cfn-lint, checkov and cfn-guard with the AWS Guard rules registry (each pinned) over
+    /// every rendered template; fails on a finding without a justified suppression.
     Lint,
     /// Start, stop or inspect a detached LocalStack (host mode).
     #[command(subcommand)]

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test the project has, on a fresh machine.
 //!
-//! It installs what it needs itself (the LocalStack and cfn-lint venvs from their hash-checked
-//! locks), then runs: templates freshness, cfn-lint, rustfmt, clippy, the Python suites (the
+//! It installs what it needs itself (the LocalStack, cfn-lint and checkov venvs from their
+//! hash-checked locks, cfn-guard with `cargo install --locked`), then runs: templates freshness,
+//! cfn-lint, checkov and cfn-guard (each template one test per linter), rustfmt, clippy, the Python suites (the
 //! LocalStack plugin against a real LocalStack, the Lambda code), and `cargo test` for the
 //! whole workspace with insta in check mode (integration tests start LocalStack themselves),
 //! and the end-to-end run twice (clean, and with ingestion faults plus bad data), each counted in
@@ -155,6 +156,40 @@ fn fuzz_pass(root: &Path) -> Counts {
     }
 }
 
+/// checkov and cfn-guard (`crate::lint`): each template is one test per linter, failed when it
+/// has an unsuppressed finding, a suppression without a justification, or one that answers no
+/// finding. A linter that cannot run counts as one failed test.
+fn security_linters(root: &Path) -> Counts {
+    let mut counts = Counts {
+        passed: 0,
+        failed: 0,
+    };
+    for (what, check) in [
+        (
+            "checkov",
+            crate::lint::checkov::check as fn(&Path) -> Result<_>,
+        ),
+        ("cfn-guard", crate::lint::guard::check),
+    ] {
+        println!("==> {what}");
+        let started = Instant::now();
+        match check(root) {
+            Ok(report) => {
+                report.print();
+                let (good, bad) = report.file_counts();
+                counts.passed += good;
+                counts.failed += bad;
+            }
+            Err(error) => {
+                println!("{what} FAILED: {error:#}");
+                counts.failed += 1;
+            }
+        }
+        println!("<== {what}: {:.0} s", started.elapsed().as_secs_f64());
+    }
+    counts
+}
+
 /// Records per service in the two end-to-end runs (2,500 records each).
 const E2E_RECORDS: u64 = 500;
 
@@ -230,7 +265,11 @@ pub fn run(root: &Path) -> Result<()> {
     }
 
     println!("==> cfn-lint");
-    crate::lint::run(root)?;
+    crate::lint::cfn_lint::run(root)?;
+
+    let c = security_linters(root);
+    passed += c.passed;
+    failed += c.failed;
 
     run_counting(
         "rustfmt",

@@ -96,7 +96,7 @@ impl StackSpec {
     }
 
     pub fn build(&self) -> Template {
-        let t = match self.kind {
+        let mut t = match self.kind {
             StackKind::OidcProvider => oidc::build(self.cloud),
             StackKind::Connector(s) => connector::build(self.cloud, &[s]),
             StackKind::AllServices => connector::build(self.cloud, &Service::ALL),
@@ -106,6 +106,7 @@ impl StackSpec {
         if let Err(e) = t.validate() {
             panic!("stack {} is inconsistent: {e}", self.stem());
         }
+        crate::suppressions::apply(&mut t);
         t
     }
 }

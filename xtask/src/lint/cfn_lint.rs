@@ -1,4 +1,4 @@
-//! `cargo xtask lint`: cfn-lint (pinned, from a hash-checked lock) over every rendered template.
+//! cfn-lint (pinned, from a hash-checked lock) over every rendered template.
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -11,15 +11,7 @@ pub fn run(root: &Path) -> Result<()> {
         &[],
     )
     .context("building the cfn-lint venv")?;
-    let mut files: Vec<_> = std::fs::read_dir(root.join("templates"))
-        .context("reading templates/ (run `cargo xtask render` first)")?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "yaml"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        bail!("templates/ holds no templates: run `cargo xtask render`");
-    }
+    let files = super::template_files(root)?;
     let out = Command::new(venv.dir().join("bin/cfn-lint"))
         .arg("--format")
         .arg("parseable")
