@@ -49,11 +49,15 @@ pub(super) fn parse_vpc(
         index += 1;
         bad.clear();
         match vpc_record(fields, bytes, arrival, &mut bad) {
-            Ok(row) => stop_or(sink(Item::Row(position, &RowRef::AWSVPCFlow(row))))?,
+            Ok(row) => {
+                stop_or(sink(Item::Row(position, &RowRef::AWSVPCFlow(row))))?;
+                for reason in bad.drain(..) {
+                    stop_or(sink(Item::BadValue(LineError { position, reason })))?;
+                }
+            }
+            // A malformed record gives no row, so no value was left out of one: the values
+            // read before the record failed are not reported on their own (found by fuzzing).
             Err(reason) => stop_or(sink(Item::Malformed(LineError { position, reason })))?,
-        }
-        for reason in bad.drain(..) {
-            stop_or(sink(Item::BadValue(LineError { position, reason })))?;
         }
         Ok(())
     })
@@ -277,6 +281,35 @@ pub(crate) mod tests {
         assert_eq!(w(&long), expect);
         let edge = format!("{} {}", "a".repeat(63), "b".repeat(64));
         assert_eq!(w(&edge), [&"a".repeat(63), &"b".repeat(64)]);
+    }
+
+    #[test]
+    fn a_malformed_record_reports_no_bad_value_of_its_own() {
+        // packets beyond the int column is a bad value of a row; here the record then has a
+        // field more than the header, so there is no row and only the malformed record is
+        // reported.
+        let text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
+2 123456789010 eni-1 1.2.3.4 5.6.7.8 1 2 6 99999999999 4249 1418530010 1418530070 ACCEPT OK extra\n";
+        let mut items = Vec::new();
+        let summary = crate::connector::parse::parse_reader(
+            Service::Vpc,
+            None,
+            text.as_bytes(),
+            &mut |item| {
+                items.push(match item {
+                    Item::Row(..) => "row",
+                    Item::Malformed(_) => "malformed",
+                    Item::BadValue(_) => "bad value",
+                });
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+        assert_eq!(items, ["malformed"]);
+        assert_eq!(
+            (summary.rows, summary.malformed, summary.bad_values),
+            (0, 1, 0)
+        );
     }
 
     #[test]
