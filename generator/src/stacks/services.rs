@@ -139,11 +139,34 @@ fn vpc(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     .condition = Some("CreateFlowLog".into());
 
     let source = Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*");
+    (
+        acl_check_and_write(ctx, layout, principals::LOG_DELIVERY, "VpcFlowLogs", source),
+        Vec::new(),
+    )
+}
+
+/// What a log-delivery service needs in the bucket policy, as AWS documents it for flow logs
+/// and CloudTrail: `<sid>AclCheck` (GetBucketAcl on the bucket) and `<sid>Write` (PutObject where
+/// the layout lets it write, with `bucket-owner-full-control`), both bound to `source`.
+fn acl_check_and_write(
+    ctx: &Ctx,
+    layout: &Layout,
+    principal: &str,
+    sid: &str,
+    source: Expr,
+) -> Vec<Statement> {
+    let acl = grants::from_source(
+        Statement::allow(&[actions::s3::GET_BUCKET_ACL])
+            .sid(&format!("{sid}AclCheck"))
+            .principal(Principal::service(principal))
+            .resource(bucket_arn(&ctx.created_bucket, "")),
+        source.clone(),
+    );
     let write = grants::from_source(
         writes_to(
             Statement::allow(&[actions::s3::PUT_OBJECT])
-                .sid("VpcFlowLogsWrite")
-                .principal(Principal::service(principals::LOG_DELIVERY)),
+                .sid(&format!("{sid}Write"))
+                .principal(Principal::service(principal)),
             ctx,
             layout,
         )
@@ -152,16 +175,9 @@ fn vpc(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
             keys::S3_ACL,
             "bucket-owner-full-control",
         ),
-        source.clone(),
-    );
-    let acl = grants::from_source(
-        Statement::allow(&[actions::s3::GET_BUCKET_ACL])
-            .sid("VpcFlowLogsAclCheck")
-            .principal(Principal::service(principals::LOG_DELIVERY))
-            .resource(bucket_arn(&ctx.created_bucket, "")),
         source,
     );
-    (vec![acl, write], Vec::new())
+    vec![acl, write]
 }
 
 fn cloudtrail(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
@@ -211,29 +227,10 @@ fn cloudtrail(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
         "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/${Trail}",
         [("Trail", trail_name)],
     );
-    let acl = grants::from_source(
-        Statement::allow(&[actions::s3::GET_BUCKET_ACL])
-            .sid("AWSCloudTrailAclCheck")
-            .principal(Principal::service(principals::CLOUDTRAIL))
-            .resource(bucket_arn(&ctx.created_bucket, "")),
-        source.clone(),
-    );
-    let write = grants::from_source(
-        writes_to(
-            Statement::allow(&[actions::s3::PUT_OBJECT])
-                .sid("AWSCloudTrailWrite")
-                .principal(Principal::service(principals::CLOUDTRAIL)),
-            ctx,
-            layout,
-        )
-        .when(
-            Operator::StringEquals,
-            keys::S3_ACL,
-            "bucket-owner-full-control",
-        ),
-        source,
-    );
-    (vec![acl, write], Vec::new())
+    (
+        acl_check_and_write(ctx, layout, principals::CLOUDTRAIL, "AWSCloudTrail", source),
+        Vec::new(),
+    )
 }
 
 /// The condition "this stack is in an opt-in Region", for GuardDuty's Regional principal.
