@@ -1,0 +1,26 @@
+//! An offline evaluator of AWS IAM policies: given the policies that apply (identity policies of
+//! a role, a role's trust policy, and the resource policies of S3 buckets, SQS queues, KMS keys
+//! and SNS topics) and one request (who, which action, which resource, with which request
+//! context), it decides Allow or Deny the way AWS's documented policy evaluation logic does, and
+//! says which statements decided it.
+//!
+//! Why hand-written: no maintained Rust crate evaluates IAM policies offline, and LocalStack's
+//! free IAM simulation returns a constant answer, so nothing else can make a test fail on a
+//! missing permission. The scope is what these stacks use; see the README's "Access proof"
+//! section for what is not modelled (SCPs, permission boundaries, session policies, ACLs).
+//!
+//! - [`policy`]: policy documents parsed from JSON (the element names and their forms).
+//! - [`request`]: the request: [`Caller`], action, resource ARN, [`Context`].
+//! - [`set`]: [`PolicySet`], the policies of an account (or several), and
+//!   [`PolicySet::evaluate`].
+//! - [`decision`]: [`Decision`], the answer and the statements that decided it.
+
+pub mod decision;
+pub mod policy;
+pub mod request;
+pub mod set;
+
+pub use decision::{Decision, Effect, Matched, Reason};
+pub use policy::{Policy, PolicyError};
+pub use request::{Caller, Context, Request};
+pub use set::{NamedPolicy, PolicySet, Role};
