@@ -9,7 +9,8 @@
 //!   lies in the block (an address without prefix is a block of one).
 //! - Binary: base64 text, compared exactly.
 //!
-//! A request value that does not parse as the operator's type matches no policy value.
+//! A request value that does not parse as the operator's type matches no policy value. Policy
+//! variables are read in String and ARN values only (a `${...}` in a Bool value is an error).
 
 use super::operator::Kind;
 use crate::arn::arn_matches;
@@ -332,6 +333,7 @@ mod tests {
         assert!(matches(Kind::Bool, &t, "true", &ctx));
         assert!(!matches(Kind::Bool, &t, "false", &ctx));
         assert!(parse_value(Kind::Bool, "yes", true).is_err());
+        assert!(parse_value(Kind::Bool, "${aws:SecureTransport}", true).is_err());
     }
 
     #[test]
