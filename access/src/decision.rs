@@ -25,7 +25,8 @@ pub enum Reason {
 /// One statement that took part in the decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Matched {
-    /// Which policy: "role <arn> inline policy <name>", "bucket policy of <bucket>", ...
+    /// Which policy: the [`NamedPolicy`](crate::NamedPolicy) name, such as `role <arn> inline policy <name>`
+    /// or `bucket policy of <bucket>`.
     pub policy: String,
     /// The statement's `Sid`, when it has one.
     pub sid: Option<String>,
