@@ -36,7 +36,7 @@ use aws_sdk_sqs::types::{BatchResultErrorEntry, DeleteMessageBatchRequestEntry};
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 
-use super::{call, Ctx, Heartbeat, Unsettled};
+use super::{call, Ctx, GatedCall, Heartbeat, Unsettled};
 
 /// Entries per `DeleteMessageBatch` call (the SQS limit).
 pub const MAX_BATCH: usize = 10;
@@ -179,16 +179,26 @@ async fn delete_batch(ctx: Arc<Ctx>, idx: usize, mut batch: Vec<PendingDelete>) 
             })
             .collect();
         counters.add(|s| s.delete_calls += 1);
-        let outcomes = match call(
-            ctx.config.aws_call_timeout,
-            ctx.sqs
-                .delete_message_batch()
-                .queue_url(&route.queue_url)
-                .set_entries(Some(entries))
-                .send(),
-        )
-        .await
-        {
+        let sent = async {
+            ctx.gate(
+                route,
+                GatedCall::DeleteMessageBatch {
+                    queue_url: &route.queue_url,
+                    entries: batch.len(),
+                },
+            )?;
+            call(
+                ctx.config.aws_call_timeout,
+                ctx.clients(route)
+                    .sqs
+                    .delete_message_batch()
+                    .queue_url(&route.queue_url)
+                    .set_entries(Some(entries))
+                    .send(),
+            )
+            .await
+        };
+        let outcomes = match sent.await {
             Ok(out) => {
                 let ok: Vec<&str> = out.successful().iter().map(|e| e.id()).collect();
                 classify(batch.len(), &ok, out.failed())

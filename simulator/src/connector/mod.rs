@@ -56,6 +56,7 @@
 pub mod batch;
 pub mod cli;
 mod delete;
+pub mod gate;
 pub mod ingest;
 pub mod notify;
 pub mod parse;
@@ -76,6 +77,7 @@ use tokio::task::JoinSet;
 
 pub use batch::{Batch, Batcher, RowTooLarge, MAX_REQUEST_BYTES};
 use delete::{DeleteSender, Deleter, PendingDelete};
+pub use gate::{Gate, GatedCall, RouteClients};
 pub use ingest::{IngestClient, IngestTarget, RetryPolicy, SendError};
 pub use notify::{Notification, S3Object};
 pub use parse::{parse_reader, Item, LineError, ObjectError, ParseSummary, Position, Service};
@@ -149,6 +151,11 @@ pub struct ConnectorConfig {
     /// without reading (the sum of [`RouteStats::objects`] and [`RouteStats::objects_skipped`],
     /// over every route and every run given the same counter), for progress displays.
     pub objects_done: Option<Arc<AtomicU64>>,
+    /// Asked before every SQS and S3 call (see [`gate`]); `None`: nothing is checked.
+    pub gate: Option<Arc<dyn Gate>>,
+    /// The clients of routes that run with their own credentials, by route name; the other
+    /// routes use the clients given to [`run`].
+    pub route_clients: BTreeMap<String, RouteClients>,
 }
 
 impl ConnectorConfig {
@@ -169,6 +176,8 @@ impl ConnectorConfig {
             aws_call_timeout: Duration::from_secs(30),
             log: true,
             objects_done: None,
+            gate: None,
+            route_clients: BTreeMap::new(),
         }
     }
 
@@ -340,8 +349,8 @@ impl Counters {
 
 struct Ctx {
     config: ConnectorConfig,
-    s3: aws_sdk_s3::Client,
-    sqs: aws_sdk_sqs::Client,
+    /// Each route's clients, by route name.
+    clients: BTreeMap<String, RouteClients>,
     ingest: IngestClient,
     permits: Arc<Semaphore>,
     counters: Vec<Arc<Counters>>,
@@ -357,10 +366,48 @@ struct Ctx {
 }
 
 impl Ctx {
+    fn clients(&self, route: &Route) -> &RouteClients {
+        &self.clients[&route.name]
+    }
+
+    /// Asks the gate, if any, about `call`; a refusal is the error an AccessDenied answer
+    /// of the service would be.
+    fn gate(&self, route: &Route, call: GatedCall<'_>) -> Result<(), CallError> {
+        match &self.config.gate {
+            Some(g) => g.check(&route.name, call).map_err(|message| CallError {
+                service: true,
+                access_denied: true,
+                message: format!("service error: AccessDenied: {message}"),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn log(&self, route: &Route, msg: impl std::fmt::Display) {
         if self.config.log {
             crate::progress::eprintln(format_args!("connector[{}]: {msg}", route.name));
         }
+    }
+
+    /// Counts an empty (or refused) receive towards
+    /// [`ConnectorConfig::stop_after_empty_polls`]; `true` when it stopped the run.
+    fn empty_receive(&self, route: &Route, idx: usize) -> bool {
+        let Some(n) = self.config.stop_after_empty_polls else {
+            return false;
+        };
+        let mut streaks = self.empty_streaks.lock().expect("streak lock");
+        streaks[idx] = streaks[idx].saturating_add(1);
+        if streaks.iter().all(|s| *s >= n) && self.in_flight.load(Ordering::SeqCst) == 0 {
+            self.log(
+                route,
+                format!(
+                    "every queue was empty (or refused) for {n} consecutive receives: stopping"
+                ),
+            );
+            self.stop.send_replace(true);
+            return true;
+        }
+        false
     }
 
     fn object_done(&self) {
@@ -392,9 +439,11 @@ impl Heartbeat {
     /// `None` for a message without receipt handle.
     fn start(ctx: &Ctx, idx: usize, m: &Message) -> Option<Self> {
         let receipt = m.receipt_handle()?;
+        let route = &ctx.config.routes[idx];
         Some(Heartbeat(tokio::spawn(heartbeat(
-            ctx.sqs.clone(),
-            ctx.config.routes[idx].queue_url.clone(),
+            ctx.clients(route).sqs.clone(),
+            ctx.config.gate.clone().map(|g| (g, route.name.clone())),
+            route.queue_url.clone(),
             receipt.to_string(),
             ctx.config.visibility_timeout_seconds,
             ctx.config.aws_call_timeout,
@@ -444,10 +493,24 @@ pub async fn run(
     config.validate()?;
     let (stop, _) = watch::channel(false);
     let (abandon, _) = watch::channel(false);
+    let clients = config
+        .routes
+        .iter()
+        .map(|r| {
+            let c = config
+                .route_clients
+                .get(&r.name)
+                .cloned()
+                .unwrap_or_else(|| RouteClients {
+                    s3: s3.clone(),
+                    sqs: sqs.clone(),
+                });
+            (r.name.clone(), c)
+        })
+        .collect();
     let ctx = Arc::new(Ctx {
         config: config.clone(),
-        s3: s3.clone(),
-        sqs: sqs.clone(),
+        clients,
         ingest: IngestClient::new(config.target.clone(), config.retry.clone()),
         permits: Arc::new(Semaphore::new(config.max_in_flight)),
         counters: config
@@ -518,16 +581,25 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         // `max_messages` messages, and received messages are ready when a
         // slot frees up (their heartbeat runs from receipt).
         let wait = Duration::from_secs(u64::try_from(ctx.config.wait_time_seconds).unwrap_or(0));
-        let receive = call(
-            wait + ctx.config.aws_call_timeout,
-            ctx.sqs
-                .receive_message()
-                .queue_url(&route.queue_url)
-                .max_number_of_messages(ctx.config.max_messages)
-                .wait_time_seconds(ctx.config.wait_time_seconds)
-                .visibility_timeout(ctx.config.visibility_timeout_seconds)
-                .send(),
-        );
+        let sqs = &ctx.clients(route).sqs;
+        let receive = async {
+            ctx.gate(
+                route,
+                GatedCall::ReceiveMessage {
+                    queue_url: &route.queue_url,
+                },
+            )?;
+            call(
+                wait + ctx.config.aws_call_timeout,
+                sqs.receive_message()
+                    .queue_url(&route.queue_url)
+                    .max_number_of_messages(ctx.config.max_messages)
+                    .wait_time_seconds(ctx.config.wait_time_seconds)
+                    .visibility_timeout(ctx.config.visibility_timeout_seconds)
+                    .send(),
+            )
+            .await
+        };
         let result = tokio::select! {
             r = receive => r,
             () = until_true(ctx.stop.subscribe()) => break,
@@ -545,6 +617,11 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
                     route,
                     format!("receive from {} failed: {}", route.queue_url, e.message),
                 );
+                // A refused receive will not bring messages until the policy changes: for
+                // stopping, it counts as an empty one (the back-off still applies).
+                if e.access_denied && ctx.empty_receive(route, idx) {
+                    break;
+                }
                 let delay = ingest::backoff(
                     &RetryPolicy {
                         base_delay: Duration::from_millis(500),
@@ -563,17 +640,7 @@ async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
             counters.add(|s| s.empty_receives += 1);
             // No message will join the pending deletes soon.
             deleter.flush();
-            if let Some(n) = ctx.config.stop_after_empty_polls {
-                let mut streaks = ctx.empty_streaks.lock().expect("streak lock");
-                streaks[idx] = streaks[idx].saturating_add(1);
-                if streaks.iter().all(|s| *s >= n) && ctx.in_flight.load(Ordering::SeqCst) == 0 {
-                    ctx.log(
-                        route,
-                        format!("every queue was empty for {n} consecutive receives: stopping"),
-                    );
-                    ctx.stop.send_replace(true);
-                }
-            }
+            ctx.empty_receive(route, idx);
             continue;
         }
         ctx.empty_streaks.lock().expect("streak lock")[idx] = 0;
@@ -620,17 +687,26 @@ async fn release(ctx: &Ctx, route: &Route, counters: &Counters, m: &Message) {
     let Some(receipt) = m.receipt_handle() else {
         return;
     };
-    match call(
-        ctx.config.aws_call_timeout,
-        ctx.sqs
-            .change_message_visibility()
-            .queue_url(&route.queue_url)
-            .receipt_handle(receipt)
-            .visibility_timeout(0)
-            .send(),
-    )
-    .await
-    {
+    let released = async {
+        ctx.gate(
+            route,
+            GatedCall::ChangeMessageVisibility {
+                queue_url: &route.queue_url,
+            },
+        )?;
+        call(
+            ctx.config.aws_call_timeout,
+            ctx.clients(route)
+                .sqs
+                .change_message_visibility()
+                .queue_url(&route.queue_url)
+                .receipt_handle(receipt)
+                .visibility_timeout(0)
+                .send(),
+        )
+        .await
+    };
+    match released.await {
         Ok(_) => counters.add(|s| s.messages_released += 1),
         Err(e) => {
             counters.add(|s| s.messages_left += 1);
@@ -650,6 +726,8 @@ async fn release(ctx: &Ctx, route: &Route, counters: &Counters, m: &Message) {
 struct CallError {
     /// The service answered with an error (as opposed to no answer).
     service: bool,
+    /// The answer was AccessDenied (from the service, or from the [`Gate`]).
+    access_denied: bool,
     message: String,
 }
 
@@ -659,17 +737,22 @@ async fn call<T, E, R>(
     f: impl std::future::Future<Output = Result<T, aws_sdk_sqs::error::SdkError<E, R>>>,
 ) -> Result<T, CallError>
 where
-    E: std::error::Error + 'static,
+    E: std::error::Error + aws_sdk_sqs::error::ProvideErrorMetadata + 'static,
     R: std::fmt::Debug,
 {
     match tokio::time::timeout(limit, f).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(CallError {
             service: e.as_service_error().is_some(),
+            access_denied: e
+                .as_service_error()
+                .and_then(|s| s.code())
+                .is_some_and(|c| matches!(c, "AccessDenied" | "AccessDeniedException")),
             message: aws_sdk_sqs::error::DisplayErrorContext(&e).to_string(),
         }),
         Err(_) => Err(CallError {
             service: false,
+            access_denied: false,
             message: format!("no answer within {limit:?}"),
         }),
     }
@@ -746,6 +829,7 @@ async fn handle_message(
 /// refuses the receipt handle (deleted, expired, or taken by another receive).
 async fn heartbeat(
     sqs: aws_sdk_sqs::Client,
+    gate: Option<(Arc<dyn Gate>, String)>,
     queue_url: String,
     receipt: String,
     visibility: i32,
@@ -755,6 +839,19 @@ async fn heartbeat(
     let period = Duration::from_millis(u64::try_from(visibility).unwrap_or(1).max(1) * 500);
     loop {
         tokio::time::sleep(period).await;
+        if let Some((g, route)) = &gate {
+            // Refused like ReceiptHandleIsInvalid below: the extension cannot succeed.
+            if g.check(
+                route,
+                GatedCall::ChangeMessageVisibility {
+                    queue_url: &queue_url,
+                },
+            )
+            .is_err()
+            {
+                return;
+            }
+        }
         match call(
             limit,
             sqs.change_message_visibility()
@@ -891,12 +988,35 @@ async fn process_object(
         return Ok(());
     }
     let limit = ctx.config.aws_call_timeout;
+    let object = GatedCall::GetObject {
+        bucket: &o.bucket,
+        key: &o.key,
+    };
+    ctx.gate(route, object)
+        .map_err(|e| ObjectFailure::Fetch(e.message))?;
     let resp = call(
         limit,
-        ctx.s3.get_object().bucket(&o.bucket).key(&o.key).send(),
+        ctx.clients(route)
+            .s3
+            .get_object()
+            .bucket(&o.bucket)
+            .key(&o.key)
+            .send(),
     )
     .await
     .map_err(|e| ObjectFailure::Fetch(e.message))?;
+    // S3 decrypts an SSE-KMS object with KMS as the caller: refused, S3 answers AccessDenied
+    // instead of the body.
+    if resp.server_side_encryption() == Some(&aws_sdk_s3::types::ServerSideEncryption::AwsKms) {
+        let key_id = resp.ssekms_key_id().unwrap_or_default();
+        let decrypt = GatedCall::Decrypt {
+            bucket: &o.bucket,
+            key: &o.key,
+            key_id,
+        };
+        ctx.gate(route, decrypt)
+            .map_err(|e| ObjectFailure::Fetch(e.message))?;
+    }
     let mut body = resp.body;
     let (chunk_tx, chunk_rx) = mpsc::channel::<Chunk>(4);
     let reader = tokio::spawn(async move {
