@@ -7,6 +7,7 @@
 //! * [`simulate`]: the `simulate` command.
 //! * [`progress`]: progress bars (terminal only) and phase lines on stderr.
 
+pub mod access;
 pub mod bench;
 pub mod connector;
 pub mod e2e;

@@ -1,0 +1,297 @@
+//! The writes the simulator makes in a service's place (LocalStack runs no flow-log delivery,
+//! no CloudTrail or GuardDuty export), evaluated as that service with the request context AWS
+//! documents it sends; and the calls LocalStack's own services make on the EKS path, evaluated
+//! on the simulator's side (LocalStack performs them regardless, so those are labelled).
+//!
+//! - VPC flow logs, as `delivery.logs.amazonaws.com`: `s3:GetBucketAcl` on the bucket, then
+//!   `s3:PutObject` with `s3:x-amz-acl = bucket-owner-full-control`, `aws:SourceAccount` and
+//!   `aws:SourceArn = arn:<p>:logs:<region>:<account>:*` (VPC User Guide, "Amazon S3 bucket
+//!   permissions for flow logs",
+//!   <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html>).
+//! - CloudTrail, as `cloudtrail.amazonaws.com`: `s3:GetBucketAcl`, then `s3:PutObject` with the
+//!   ACL, `aws:SourceAccount` and `aws:SourceArn` = the trail's ARN (CloudTrail User Guide,
+//!   "Amazon S3 bucket policy for CloudTrail",
+//!   <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html>).
+//! - GuardDuty, as `guardduty.amazonaws.com` (`guardduty.<region>.amazonaws.com` in opt-in
+//!   Regions): `s3:GetBucketLocation`, `kms:GenerateDataKey` on its key, and `s3:PutObject`
+//!   with SSE-KMS under that key (`s3:x-amz-server-side-encryption = aws:kms`,
+//!   `s3:x-amz-server-side-encryption-aws-kms-key-id`), `aws:SourceAccount` and
+//!   `aws:SourceArn` = the detector's ARN (GuardDuty User Guide, "Exporting findings",
+//!   <https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html>); the
+//!   upload itself is made with SSE-KMS under that key.
+//! - Firehose (the CloudWatch and EKS paths): `firehose.amazonaws.com` `sts:AssumeRole` on the
+//!   delivery role (`sts:ExternalId` = the account, `aws:SourceAccount`, `aws:SourceArn` = the
+//!   stream), then the role session's `s3:PutObject` of each object.
+//! - CloudWatch Logs (EKS): `logs.<region>.amazonaws.com` `sts:AssumeRole` on the subscription
+//!   role (`aws:SourceAccount`, `aws:SourceArn` = the log group), then that session's
+//!   `firehose:PutRecordBatch` on the stream.
+//! - S3's event notification of each object, as `s3.amazonaws.com`: `sqs:SendMessage` on every
+//!   queue whose filter matches the key, with `aws:SourceArn` = the bucket's ARN and
+//!   `aws:SourceAccount` (S3 User Guide, "Granting permissions to publish event notification
+//!   messages to a destination",
+//!   <https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html>).
+
+use super::readback::QueueNotification;
+use super::{Denial, Ledger, Where};
+use ::access::{Caller, Context, Request};
+use std::sync::Arc;
+
+/// Label of decisions on calls LocalStack makes itself.
+pub const LOCALSTACK_CALLS: &str = "simulator (LocalStack makes the call itself)";
+
+/// Who writes a service's objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writer {
+    /// VPC flow logs' log delivery.
+    LogDelivery,
+    CloudTrail {
+        trail_arn: String,
+    },
+    GuardDuty {
+        detector_arn: String,
+        key_arn: String,
+    },
+    /// A Firehose delivery stream, writing as its delivery role; `by_localstack` when
+    /// LocalStack's Firehose writes the objects (EKS), not the simulator (CloudWatch).
+    Firehose {
+        stream_arn: String,
+        role_arn: String,
+        by_localstack: bool,
+    },
+}
+
+/// Evaluates the writes of one run.
+#[derive(Debug, Clone)]
+pub struct Writes {
+    pub ledger: Arc<Ledger>,
+    pub at: Where,
+    pub notifications: Vec<QueueNotification>,
+}
+
+impl Writes {
+    fn service(&self, name: &str) -> Caller {
+        Caller::Service { name: name.into() }
+    }
+
+    fn guardduty_principal(&self) -> String {
+        if generator::facts::OPT_IN_REGIONS.contains(&self.at.region.as_str()) {
+            format!("guardduty.{}.amazonaws.com", self.at.region)
+        } else {
+            "guardduty.amazonaws.com".into()
+        }
+    }
+
+    fn source(&self, arn: &str) -> Context {
+        let mut c = self.at.base_context();
+        c.set("aws:SourceAccount", self.at.account.clone())
+            .set("aws:SourceArn", arn);
+        c
+    }
+
+    fn decide(&self, during: &str, enforced: &str, r: Request) -> Result<(), Denial> {
+        self.ledger.decide(during, enforced, &r)
+    }
+
+    fn bucket_arn(&self, bucket: &str) -> String {
+        format!("arn:{}:s3:::{bucket}", self.at.partition)
+    }
+
+    /// The writer's checks before its first object (bucket ACL or location, the role
+    /// assumption of a delivery stream): the refusals, each also recorded.
+    pub fn before_delivery(&self, w: &Writer, bucket: &str) -> Vec<Denial> {
+        let p = &self.at.partition;
+        let (r, a) = (&self.at.region, &self.at.account);
+        let mut refused = Vec::new();
+        let mut ask = |during: String, enforced: &str, req: Request| {
+            if let Err(d) = self.decide(&during, enforced, req) {
+                refused.push(d);
+            }
+        };
+        match w {
+            Writer::LogDelivery => ask(
+                "VPC flow log delivery checking the bucket ACL".into(),
+                "simulator",
+                Request {
+                    principal: self.service("delivery.logs.amazonaws.com"),
+                    action: "s3:GetBucketAcl".into(),
+                    resource: self.bucket_arn(bucket),
+                    context: self.source(&format!("arn:{p}:logs:{r}:{a}:*")),
+                },
+            ),
+            Writer::CloudTrail { trail_arn } => ask(
+                "CloudTrail checking the bucket ACL".into(),
+                "simulator",
+                Request {
+                    principal: self.service("cloudtrail.amazonaws.com"),
+                    action: "s3:GetBucketAcl".into(),
+                    resource: self.bucket_arn(bucket),
+                    context: self.source(trail_arn),
+                },
+            ),
+            Writer::GuardDuty { detector_arn, .. } => ask(
+                "GuardDuty locating the export bucket".into(),
+                "simulator",
+                Request {
+                    principal: self.service(&self.guardduty_principal()),
+                    action: "s3:GetBucketLocation".into(),
+                    resource: self.bucket_arn(bucket),
+                    context: self.source(detector_arn),
+                },
+            ),
+            Writer::Firehose {
+                stream_arn,
+                role_arn,
+                ..
+            } => {
+                let mut c = self.source(stream_arn);
+                c.set("sts:ExternalId", a.clone());
+                ask(
+                    format!("Firehose {stream_arn} assuming its delivery role"),
+                    LOCALSTACK_CALLS,
+                    Request {
+                        principal: self.service("firehose.amazonaws.com"),
+                        action: "sts:AssumeRole".into(),
+                        resource: role_arn.clone(),
+                        context: c,
+                    },
+                )
+            }
+        }
+        refused
+    }
+
+    /// The write of `bucket/key` by `w`: `Err` when AWS would refuse it (the object must not
+    /// be written).
+    pub fn put_object(&self, w: &Writer, bucket: &str, key: &str) -> Result<(), Denial> {
+        let p = &self.at.partition;
+        let (r, a) = (&self.at.region, &self.at.account);
+        let resource = format!("arn:{p}:s3:::{bucket}/{key}");
+        let acl = |mut c: Context| {
+            c.set("s3:x-amz-acl", "bucket-owner-full-control");
+            c
+        };
+        match w {
+            Writer::LogDelivery => self.decide(
+                "VPC flow log delivery writing an object",
+                "simulator",
+                Request {
+                    principal: self.service("delivery.logs.amazonaws.com"),
+                    action: "s3:PutObject".into(),
+                    resource,
+                    context: acl(self.source(&format!("arn:{p}:logs:{r}:{a}:*"))),
+                },
+            ),
+            Writer::CloudTrail { trail_arn } => self.decide(
+                "CloudTrail writing a log file",
+                "simulator",
+                Request {
+                    principal: self.service("cloudtrail.amazonaws.com"),
+                    action: "s3:PutObject".into(),
+                    resource,
+                    context: acl(self.source(trail_arn)),
+                },
+            ),
+            Writer::GuardDuty {
+                detector_arn,
+                key_arn,
+            } => {
+                let gd = self.guardduty_principal();
+                self.decide(
+                    "GuardDuty encrypting a findings export",
+                    "simulator",
+                    Request {
+                        principal: self.service(&gd),
+                        action: "kms:GenerateDataKey".into(),
+                        resource: key_arn.clone(),
+                        context: self.source(detector_arn),
+                    },
+                )?;
+                let mut c = self.source(detector_arn);
+                c.set("s3:x-amz-server-side-encryption", "aws:kms").set(
+                    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                    key_arn.clone(),
+                );
+                self.decide(
+                    "GuardDuty writing a findings export",
+                    "simulator",
+                    Request {
+                        principal: self.service(&gd),
+                        action: "s3:PutObject".into(),
+                        resource,
+                        context: c,
+                    },
+                )
+            }
+            Writer::Firehose {
+                stream_arn,
+                role_arn,
+                by_localstack,
+            } => self.decide(
+                &format!("Firehose {stream_arn} writing an object"),
+                if *by_localstack {
+                    LOCALSTACK_CALLS
+                } else {
+                    "simulator"
+                },
+                Request {
+                    principal: Caller::RoleSession {
+                        role_arn: role_arn.clone(),
+                        session_name: "firehose-delivery".into(),
+                    },
+                    action: "s3:PutObject".into(),
+                    resource,
+                    context: self.at.base_context(),
+                },
+            ),
+        }
+    }
+
+    /// S3's notification of `bucket/key` to each queue whose filter matches (LocalStack sends
+    /// them itself: a refusal is recorded, the message still arrives).
+    pub fn notify(&self, bucket: &str, key: &str) {
+        for n in self.notifications.iter().filter(|n| n.matches(bucket, key)) {
+            let _ = self.decide(
+                "S3 notifying the queue of a new object",
+                LOCALSTACK_CALLS,
+                Request {
+                    principal: self.service("s3.amazonaws.com"),
+                    action: "sqs:SendMessage".into(),
+                    resource: n.queue_arn.clone(),
+                    context: self.source(&self.bucket_arn(bucket)),
+                },
+            );
+        }
+    }
+
+    /// CloudWatch Logs delivering one batch of subscribed events into Firehose, as the
+    /// subscription role (EKS path; LocalStack makes these calls itself).
+    pub fn logs_to_firehose(&self, log_group: &str, logs_role_arn: &str, stream_arn: &str) {
+        let (p, r, a) = (&self.at.partition, &self.at.region, &self.at.account);
+        let group_arn = format!("arn:{p}:logs:{r}:{a}:log-group:{log_group}:*");
+        let assumed = self.decide(
+            "CloudWatch Logs assuming the subscription role",
+            LOCALSTACK_CALLS,
+            Request {
+                principal: self.service(&format!("logs.{r}.amazonaws.com")),
+                action: "sts:AssumeRole".into(),
+                resource: logs_role_arn.into(),
+                context: self.source(&group_arn),
+            },
+        );
+        if assumed.is_ok() {
+            let _ = self.decide(
+                "CloudWatch Logs putting subscribed events into Firehose",
+                LOCALSTACK_CALLS,
+                Request {
+                    principal: Caller::RoleSession {
+                        role_arn: logs_role_arn.into(),
+                        session_name: "cloudwatch-logs-subscription".into(),
+                    },
+                    action: "firehose:PutRecordBatch".into(),
+                    resource: stream_arn.into(),
+                    context: self.at.base_context(),
+                },
+            );
+        }
+    }
+}
