@@ -31,6 +31,9 @@ pub struct E2eArgs {
     /// Also write the checks as JUnit XML (one test case per service and check).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
+    /// Deploy the templates in DIR (same file names as templates/) instead of rendering them.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<String>,
 }
 
 pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
@@ -61,6 +64,9 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     }
     if let Some(j) = &args.junit {
         cmd.args(["--junit", j]);
+    }
+    if let Some(t) = &args.templates {
+        cmd.args(["--templates", t]);
     }
     let status = harness::end_with_this_process(&mut cmd)
         .status()

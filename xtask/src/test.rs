@@ -217,6 +217,7 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
                 .to_string(),
         ),
         junit: Some(junit.display().to_string()),
+        templates: None,
     };
     let outcome = crate::e2e::run(root, &args);
     println!("<== {what}: {:.0} s", started.elapsed().as_secs_f64());

@@ -78,11 +78,15 @@ pub struct AccessReport {
     pub denied: u64,
     /// The first [`MAX_DENIALS`] denials.
     pub denials: Vec<Denial>,
+    /// Connector routes that could not start because their role could not be assumed
+    /// (Sentinel's health code S3B40029 in each message).
+    pub failed_routes: Vec<String>,
 }
 
 impl AccessReport {
+    /// A clean proof: something was evaluated, nothing was refused.
     pub fn ok(&self) -> bool {
-        self.denied == 0 && self.evaluated > 0
+        self.denied == 0 && self.evaluated > 0 && self.failed_routes.is_empty()
     }
 }
 

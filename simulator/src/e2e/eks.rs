@@ -14,14 +14,13 @@ use crate::tables::TableRow;
 use anyhow::{bail, Context, Result};
 use deployer::{StackRequest, Staging};
 use generator::facts::Cloud;
-use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
 use std::collections::{BTreeMap, HashMap};
 
 use std::time::{Duration, Instant};
 
 const CLUSTER: &str = "e2e-cluster";
-const STACK: &str = "sentinel-e2e-eks";
+pub(crate) const STACK: &str = "sentinel-e2e-eks";
 /// Audit events generated and delivered at a time.
 pub const CHUNK: u64 = 10_000;
 
@@ -58,6 +57,7 @@ pub struct EksStack {
 pub async fn deploy(
     cfn: &aws_sdk_cloudformation::Client,
     config: &aws_config::SdkConfig,
+    templates: Option<&std::path::Path>,
 ) -> Result<EksStack> {
     let log_group = EksOptions::new(CLUSTER, 1, 0, 0).log_group();
     let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
@@ -72,7 +72,7 @@ pub async fn deploy(
         cfn,
         &StackRequest {
             stack_name: STACK.into(),
-            template: render::render(&spec.build(), Format::Json),
+            template: super::templates::template(templates, &spec)?,
             parameters: vec![
                 ("EKSClusterName".into(), CLUSTER.into()),
                 ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
@@ -107,8 +107,10 @@ pub async fn deliver(
     args: &E2eArgs,
     db: &CheckDb,
     progress: &crate::progress::Progress,
+    access: &super::enforce::EksAccess,
 ) -> Result<Expected> {
     let service = E2eService::Eks.key();
+    access.before_delivery(&stack.bucket);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
@@ -155,6 +157,7 @@ pub async fn deliver(
                 .await
                 .map_err(anyhow::Error::msg)?;
             let written = crate::replay::now_ms();
+            access.delivery(&b.log_group);
             calls += 1;
             let unit = db.add_unit(service, &format!("{}#{calls}", b.log_stream), Some(written))?;
             for e in &b.events {
@@ -187,6 +190,9 @@ pub async fn deliver(
         );
     }
     let objects = lines.counted.len() as u64;
+    for key in lines.counted.keys() {
+        access.object(&stack.bucket, key);
+    }
     phase.finish(format_args!(
         "{events} EKS log events ({} audit, {noise} other control-plane lines) in {calls} PutLogEvents calls, {objects} objects in S3",
         expected.records

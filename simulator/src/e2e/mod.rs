@@ -12,8 +12,10 @@
 pub mod check;
 pub mod checkdb;
 mod eks;
+mod enforce;
 pub mod junit;
 mod report;
+mod templates;
 pub mod timing;
 
 use crate::connector::{self, ConnectorConfig, IngestTarget, Route};
@@ -26,7 +28,6 @@ use check::{canonical, Expected, ServiceCheck};
 use checkdb::CheckDb;
 use deployer::{StackRequest, Staging, Target};
 use generator::facts::Cloud;
-use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
 pub use report::Report;
 use serde::Serialize;
@@ -132,6 +133,11 @@ pub struct E2eArgs {
     /// Use this running LocalStack instead of starting one.
     #[arg(long)]
     pub endpoint: Option<String>,
+    /// Deploy the templates in DIR (the file names of templates/:
+    /// sentinel-all-services-connector-commercial.json, sentinel-eks-connector-commercial.json)
+    /// instead of rendering them.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 /// Runs the whole pipeline; `Ok(true)` when every check passed.
@@ -170,8 +176,10 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     }
     let out = result?;
     let checks = out.checks;
-    let ok = checks.iter().all(ServiceCheck::ok);
+    let access = out.access;
+    let ok = checks.iter().all(ServiceCheck::ok) && access.ok();
     report::print_table(&checks);
+    report::print_access(&access);
     let report = Report {
         ok,
         records_per_service: args.records,
@@ -185,6 +193,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         delivery: out.delivery,
         connector: out.connector,
         ingestion: out.ingestion,
+        access,
     };
     let path = args
         .report
@@ -198,7 +207,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         report.seconds_total
     );
     if let Some(j) = &args.junit {
-        std::fs::write(j, junit::junit_xml(&report.services)?)
+        std::fs::write(j, junit::junit_xml(&report.services, &report.access)?)
             .with_context(|| format!("writing {}", j.display()))?;
         println!("junit: {}", j.display());
     }
@@ -214,6 +223,7 @@ struct PipelineOut {
     connector_seconds: f64,
     connector: serde_json::Value,
     ingestion: serde_json::Value,
+    access: crate::access::AccessReport,
 }
 
 async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<PipelineOut> {
@@ -239,7 +249,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
             &cfn,
             &StackRequest {
                 stack_name: ALL_STACK.into(),
-                template: render::render(&spec.build(), Format::Json),
+                template: templates::template(args.templates.as_deref(), &spec)?,
                 parameters: vec![
                     ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
                     ("BucketName".into(), format!("sentinel-e2e-{}", args.seed)),
@@ -268,12 +278,32 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     }
 
     let eks_stack = match services.contains(&E2eService::Eks) {
-        true => Some(eks::deploy(&cfn, &config).await?),
+        true => Some(eks::deploy(&cfn, &config, args.templates.as_deref()).await?),
         false => None,
     };
     if let Some(e) = &eks_stack {
         queues.insert(E2eService::Eks, (e.queue.clone(), e.dlq.clone()));
     }
+
+    // The policies as deployed, and Sentinel's assumption of each route's role.
+    let mut stacks = Vec::new();
+    if !s3_services.is_empty() {
+        stacks.push(ALL_STACK);
+    }
+    if eks_stack.is_some() {
+        stacks.push(eks::STACK);
+    }
+    let enforcement = enforce::Enforcement::read_back(&config, &stacks).await?;
+    let started = enforcement
+        .assume_routes(
+            &config,
+            queues
+                .iter()
+                .map(|(s, (url, _))| (*s, Route::new(s.connector_service(), url.clone())))
+                .collect(),
+        )
+        .await?;
+    let gate = enforcement.gate(&started);
 
     // The ingestion endpoint and the connector run while the logs are delivered, as they
     // would in Sentinel: the latency of an object is that of the pipeline.
@@ -291,12 +321,9 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     })
     .await
     .context("starting the mock ingestion endpoint")?;
-    let routes: Vec<Route> = queues
-        .iter()
-        .map(|(s, (url, _))| Route::new(s.connector_service(), url.clone()))
-        .collect();
+    let queue_urls: Vec<String> = started.routes.iter().map(|r| r.queue_url.clone()).collect();
     let mut cc = ConnectorConfig::new(
-        routes,
+        started.routes.clone(),
         IngestTarget {
             endpoint: server.base_url().to_string(),
             dcr_immutable_id: server.dcr_id().to_string(),
@@ -308,10 +335,11 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     cc.visibility_timeout_seconds = 10;
     cc.stop_after_empty_polls = Some(3);
     cc.log = true;
+    cc.route_clients = started.clients.clone();
+    cc.gate = Some(Arc::clone(&gate) as Arc<dyn connector::Gate>);
     let objects_done = Arc::new(AtomicU64::new(0));
     cc.objects_done = Some(Arc::clone(&objects_done));
     let delivered = Arc::new(AtomicBool::new(false));
-    let queue_urls: Vec<String> = queues.values().map(|(url, _)| url.clone()).collect();
     // The drain's bars grow as the deliveries say what to expect, and follow the connector's
     // finished objects and the endpoint's accepted rows.
     let mut drain_phase = progress.phase(
@@ -342,6 +370,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         sqs.clone(),
         queue_urls,
         Arc::clone(&delivered),
+        Arc::clone(&gate),
     ));
 
     // Generate and deliver; the expected rows go to the check database as they are read.
@@ -364,6 +393,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         &check_db,
         &progress,
         &bars,
+        &enforcement,
     )
     .await
     {
@@ -427,6 +457,11 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         connector_seconds,
         connector: serde_json::Value::Array(rounds),
         ingestion: serde_json::to_value(&ingestion)?,
+        access: {
+            let mut a = enforcement.ledger.report();
+            a.failed_routes = started.failed;
+            a
+        },
     })
 }
 
@@ -444,8 +479,10 @@ async fn deliver(
     check_db: &CheckDb,
     progress: &crate::progress::Progress,
     bars: &DrainBars,
+    enforcement: &enforce::Enforcement,
 ) -> Result<BTreeMap<E2eService, Expected>> {
     let mut expected = BTreeMap::new();
+    let writes = enforcement.writes();
     for s in services {
         let Some(svc) = s.s3() else { continue };
         let target = crate::replay::target_from_outputs(ALL_STACK, outputs, svc)?;
@@ -493,6 +530,38 @@ async fn deliver(
         }
         check_db.commit()?;
         bars.expect(to_finish, exp.records);
+        // Written as the service writes them: what AWS would refuse is not written.
+        let writer = enforcement.writer(*s, outputs)?;
+        let mut refused = writes.before_delivery(&writer, &target.bucket);
+        if refused.is_empty() {
+            objects.retain(
+                |(key, _)| match writes.put_object(&writer, &target.bucket, key) {
+                    Ok(()) => {
+                        writes.notify(&target.bucket, key);
+                        true
+                    }
+                    Err(d) => {
+                        refused.push(d);
+                        false
+                    }
+                },
+            );
+        } else {
+            objects.clear();
+        }
+        if let Some(d) = refused.first() {
+            crate::progress::eprintln(format_args!(
+                "e2e: {}: {} writes refused, not written; the first: {}",
+                s.label(),
+                refused.len(),
+                d.message()
+            ));
+        }
+        let mut upload = crate::replay::UploadOptions::default();
+        // GuardDuty encrypts its exports with its key (the bucket policy denies other writes).
+        if let crate::access::writes::Writer::GuardDuty { key_arn, .. } = &writer {
+            upload.sse_kms_key_id = Some(key_arn.clone());
+        }
         let mut phase = progress.phase(
             format!("upload {}", svc.name()),
             format!("{} objects", objects.len()),
@@ -502,14 +571,8 @@ async fn deliver(
             objects.len() as u64,
             "objects",
         );
-        let up = crate::replay::upload_objects_with(
-            s3,
-            &target.bucket,
-            objects,
-            &crate::replay::UploadOptions::default(),
-            &bar,
-        )
-        .await?;
+        let up =
+            crate::replay::upload_objects_with(s3, &target.bucket, objects, &upload, &bar).await?;
         check_db.begin()?;
         for (key, at) in &up.written_ms {
             check_db.written(s.key(), key, *at)?;
@@ -519,7 +582,7 @@ async fn deliver(
         expected.insert(*s, exp);
     }
     if let Some(stack) = eks_stack {
-        let e = eks::deliver(config, stack, args, check_db, progress).await?;
+        let e = eks::deliver(config, stack, args, check_db, progress, &enforcement.eks()?).await?;
         bars.expect(e.objects, e.records);
         expected.insert(E2eService::Eks, e);
     }
@@ -557,8 +620,16 @@ async fn drain(
     sqs: aws_sdk_sqs::Client,
     queues: Vec<String>,
     delivered: Arc<AtomicBool>,
+    gate: Arc<crate::access::gate::AccessGate>,
 ) -> Result<(Vec<serde_json::Value>, f64)> {
     let started = Instant::now();
+    if cc.routes.is_empty() {
+        // No route could start (its role could not be assumed): nothing to drain.
+        while !delivered.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        return Ok((Vec::new(), started.elapsed().as_secs_f64()));
+    }
     let mut quiet = cc.clone();
     quiet.log = false;
     let mut deadline: Option<Instant> = None;
@@ -578,8 +649,10 @@ async fn drain(
             // Still delivering: the queues are empty only until the next object.
             continue;
         };
+        // A queue whose receives are refused keeps its messages until the policy changes.
+        let refused = gate.refused_receives();
         let mut left = 0;
-        for url in &queues {
+        for url in queues.iter().filter(|u| !refused.contains(*u)) {
             left += queue_depth(&sqs, url).await?;
         }
         if left == 0 {

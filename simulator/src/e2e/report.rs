@@ -21,6 +21,33 @@ pub struct Report {
     pub delivery: BTreeMap<String, String>,
     pub connector: serde_json::Value,
     pub ingestion: serde_json::Value,
+    /// Every call evaluated against the deployed policies, and the refusals.
+    pub access: crate::access::AccessReport,
+}
+
+/// The access line of the table, then each refusal with what would have to allow it.
+pub fn print_access(a: &crate::access::AccessReport) {
+    println!(
+        "access: {} requests evaluated against the deployed policies, {} denied{}",
+        a.evaluated,
+        a.denied,
+        if a.ok() { "  ok" } else { "  DENIED" }
+    );
+    for m in &a.failed_routes {
+        println!("    {m}");
+    }
+    for d in &a.denials {
+        println!("    {}: {}", d.during, d.message());
+    }
+    if a.denied as usize > a.denials.len() {
+        println!(
+            "    ... {} more denials",
+            a.denied as usize - a.denials.len()
+        );
+    }
+    if a.evaluated == 0 {
+        println!("    nothing was evaluated: the access proof did not run");
+    }
 }
 
 fn secs(v: Option<f64>) -> String {

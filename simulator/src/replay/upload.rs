@@ -20,6 +20,9 @@ pub struct UploadOptions {
     pub multipart_threshold: u64,
     pub part_size: u64,
     pub progress: bool,
+    /// Store the objects with SSE-KMS under this key (ARN or id), as GuardDuty stores its
+    /// exports; `None`: the bucket's default encryption.
+    pub sse_kms_key_id: Option<String>,
 }
 
 impl Default for UploadOptions {
@@ -30,6 +33,7 @@ impl Default for UploadOptions {
             multipart_threshold: 16 * 1024 * 1024,
             part_size: 8 * 1024 * 1024,
             progress: false,
+            sse_kms_key_id: None,
         }
     }
 }
@@ -131,20 +135,22 @@ async fn upload_one(
     let len = tokio_len(path)?;
     if len < opts.multipart_threshold {
         let body = ByteStream::from_path(path).await?;
-        s3.put_object()
-            .bucket(bucket)
-            .key(key)
-            .body(body)
-            .send()
-            .await?;
+        let mut put = s3.put_object().bucket(bucket).key(key).body(body);
+        if let Some(k) = &opts.sse_kms_key_id {
+            put = put
+                .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+                .ssekms_key_id(k);
+        }
+        put.send().await?;
         return Ok((len, false));
     }
-    let upload = s3
-        .create_multipart_upload()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await?;
+    let mut create = s3.create_multipart_upload().bucket(bucket).key(key);
+    if let Some(k) = &opts.sse_kms_key_id {
+        create = create
+            .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+            .ssekms_key_id(k);
+    }
+    let upload = create.send().await?;
     let id = upload
         .upload_id()
         .context("CreateMultipartUpload returned no upload id")?

@@ -1,0 +1,229 @@
+//! The job's access proof (see [`crate::access`]): after the deploy, the policies are read
+//! back from LocalStack; each connector route's role is assumed as Sentinel assumes it; the
+//! connector runs behind the gate; each service's writes are evaluated as that service.
+
+use super::{E2eService, ALL_STACK, WORKSPACE_ID};
+use crate::access::assume::{self, Assumption};
+use crate::access::gate::{AccessGate, RouteIdentity};
+use crate::access::readback::{self, ReadBack};
+use crate::access::writes::{Writer, Writes};
+use crate::access::{Ledger, Where};
+use crate::connector::{Route, RouteClients};
+use anyhow::{Context, Result};
+use generator::facts::Cloud;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The stack whose `SentinelRole` a service's route assumes.
+pub fn stack_of(s: E2eService) -> &'static str {
+    match s {
+        E2eService::Eks => super::eks::STACK,
+        _ => ALL_STACK,
+    }
+}
+
+/// Everything the job's evaluations share.
+pub struct Enforcement {
+    pub ledger: Arc<Ledger>,
+    pub at: Where,
+    pub readback: ReadBack,
+}
+
+impl Enforcement {
+    /// Reads back the policies of `stacks` from the account `config` reaches.
+    pub async fn read_back(config: &aws_config::SdkConfig, stacks: &[&str]) -> Result<Self> {
+        let me = deployer::caller_identity(config).await?;
+        let at = Where {
+            partition: "aws".into(),
+            region: deployer::LOCALSTACK_REGION.into(),
+            account: me.account,
+        };
+        let mut readback = readback::read_back(config, stacks, &at)
+            .await
+            .context("reading the deployed policies back from LocalStack")?;
+        eprintln!(
+            "e2e: read back {} policies of {} roles, {} queues and {} keys from LocalStack",
+            readback.policies,
+            readback.roles.len(),
+            readback.queues.len(),
+            readback.keys.len() / 2
+        );
+        let set = std::mem::take(&mut readback.set);
+        Ok(Enforcement {
+            ledger: Arc::new(Ledger::new(set)),
+            at,
+            readback,
+        })
+    }
+
+    pub fn writes(&self) -> Writes {
+        Writes {
+            ledger: Arc::clone(&self.ledger),
+            at: self.at.clone(),
+            notifications: self.readback.notifications.clone(),
+        }
+    }
+
+    /// Assumes each route's role as Sentinel: the routes that may start, their clients and
+    /// identities, and the failure of each route that may not (with Sentinel's health code).
+    pub async fn assume_routes(
+        &self,
+        config: &aws_config::SdkConfig,
+        routes: Vec<(E2eService, Route)>,
+    ) -> Result<StartedRoutes> {
+        let mut out = StartedRoutes::default();
+        for (s, route) in routes {
+            let role_arn = self.readback.role(stack_of(s), "SentinelRole")?.to_string();
+            match assume::assume_as_sentinel(
+                config,
+                &self.ledger,
+                &self.at,
+                Cloud::Commercial,
+                &role_arn,
+                WORKSPACE_ID,
+                &route.name,
+            )
+            .await?
+            {
+                Assumption::Assumed {
+                    config: session,
+                    session_name,
+                    via,
+                } => {
+                    eprintln!(
+                        "e2e: route {} runs as {session_name} on {role_arn} (trust policy evaluated, session from LocalStack's {via})",
+                        route.name
+                    );
+                    out.clients.insert(
+                        route.name.clone(),
+                        RouteClients {
+                            s3: crate::replay::s3_client(&session),
+                            sqs: aws_sdk_sqs::Client::new(&session),
+                        },
+                    );
+                    out.identities.insert(
+                        route.name.clone(),
+                        RouteIdentity {
+                            role_arn,
+                            session_name,
+                        },
+                    );
+                    out.routes.push(route);
+                }
+                Assumption::Denied(message) => {
+                    crate::progress::eprintln(format_args!("e2e: {message}"));
+                    out.failed.push(message);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The gate of the started routes.
+    pub fn gate(&self, started: &StartedRoutes) -> Arc<AccessGate> {
+        Arc::new(AccessGate::new(
+            Arc::clone(&self.ledger),
+            self.at.clone(),
+            started.identities.clone(),
+            self.readback.queues.clone(),
+            self.readback.keys.clone(),
+        ))
+    }
+
+    /// Who writes `s`'s objects in the all-services stack.
+    pub fn writer(&self, s: E2eService, outputs: &BTreeMap<String, String>) -> Result<Writer> {
+        let (r, a) = (&self.at.region, &self.at.account);
+        let output = |k: &str| {
+            outputs
+                .get(k)
+                .cloned()
+                .with_context(|| format!("stack {ALL_STACK} has no output {k}"))
+        };
+        Ok(match s {
+            E2eService::Vpc => Writer::LogDelivery,
+            E2eService::Cloudtrail => Writer::CloudTrail {
+                // The trail's name as deployed (LocalStack's mocked Arn attribute is no ARN).
+                trail_arn: format!(
+                    "arn:aws:cloudtrail:{r}:{a}:trail/{}",
+                    self.readback.physical_id(ALL_STACK, "CloudTrailTrail")?
+                ),
+            },
+            E2eService::Guardduty => Writer::GuardDuty {
+                detector_arn: format!(
+                    "arn:aws:guardduty:{r}:{a}:detector/{}",
+                    output("GuardDutyDetectorId")?
+                ),
+                key_arn: output("GuardDutyKmsKeyArn")?,
+            },
+            E2eService::Cloudwatch => Writer::Firehose {
+                stream_arn: format!(
+                    "arn:aws:firehose:{r}:{a}:deliverystream/{}",
+                    self.readback
+                        .physical_id(ALL_STACK, "CloudWatchDeliveryStream")?
+                ),
+                role_arn: self
+                    .readback
+                    .role(ALL_STACK, "CloudWatchFirehoseRole")?
+                    .to_string(),
+                by_localstack: false,
+            },
+            E2eService::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+        })
+    }
+
+    /// The evaluations of the EKS path.
+    pub fn eks(&self) -> Result<EksAccess> {
+        let stack = super::eks::STACK;
+        let (r, a) = (&self.at.region, &self.at.account);
+        let stream_arn = format!(
+            "arn:aws:firehose:{r}:{a}:deliverystream/{}",
+            self.readback.physical_id(stack, "EksDeliveryStream")?
+        );
+        Ok(EksAccess {
+            writes: self.writes(),
+            logs_role: self.readback.role(stack, "EksLogsRole")?.to_string(),
+            writer: Writer::Firehose {
+                stream_arn: stream_arn.clone(),
+                role_arn: self.readback.role(stack, "EksFirehoseRole")?.to_string(),
+                by_localstack: true,
+            },
+            stream_arn,
+        })
+    }
+}
+
+/// The routes that passed the assumption step.
+#[derive(Debug, Default)]
+pub struct StartedRoutes {
+    pub routes: Vec<Route>,
+    pub clients: BTreeMap<String, RouteClients>,
+    pub identities: BTreeMap<String, RouteIdentity>,
+    /// One message per route that could not start (Sentinel's health code in it).
+    pub failed: Vec<String>,
+}
+
+/// The EKS path's evaluations: LocalStack's CloudWatch Logs, Firehose and S3 make these
+/// calls themselves, so they are evaluated on the simulator's side and labelled so.
+pub struct EksAccess {
+    writes: Writes,
+    logs_role: String,
+    writer: Writer,
+    stream_arn: String,
+}
+
+impl EksAccess {
+    /// Firehose assuming its delivery role (once).
+    pub fn before_delivery(&self, bucket: &str) {
+        let _ = self.writes.before_delivery(&self.writer, bucket);
+    }
+    /// One PutLogEvents call's delivery into Firehose by the subscription.
+    pub fn delivery(&self, log_group: &str) {
+        self.writes
+            .logs_to_firehose(log_group, &self.logs_role, &self.stream_arn);
+    }
+    /// One object Firehose wrote, and its notification.
+    pub fn object(&self, bucket: &str, key: &str) {
+        let _ = self.writes.put_object(&self.writer, bucket, key);
+        self.writes.notify(bucket, key);
+    }
+}
