@@ -23,6 +23,7 @@ pub mod writes;
 
 use ::access::{Caller, Decision, PolicySet, Reason, Request};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 /// Denials kept in the report (the count covers them all).
@@ -43,6 +44,8 @@ pub struct Denial {
     pub needed: Vec<String>,
     /// For an explicit deny: the Deny statements that matched ("<policy> statement <sid>").
     pub statements: Vec<String>,
+    /// The request context the request carried (condition keys, lower-cased).
+    pub context: BTreeMap<String, Vec<String>>,
     /// Who made the call that was evaluated: `simulator` when the call was the simulator's
     /// own (or the connector's), `simulator (LocalStack makes the call itself)` for the calls
     /// LocalStack's services make on their own (Firehose, CloudWatch Logs, S3 notifications),
@@ -55,10 +58,9 @@ impl Denial {
     pub fn message(&self) -> String {
         let why = match self.reason.as_str() {
             "explicit_deny" => format!("with an explicit deny in {}", self.statements.join(", ")),
-            "implicit_deny" => format!(
-                "because no statement allows it in {}",
-                self.needed.join(" and in ")
-            ),
+            "implicit_deny" => {
+                format!("because no statement allows it: {}", self.needed.join("; "))
+            }
             _ => format!(
                 "because the evaluator could not decide: {}",
                 self.needed.join("; ")
@@ -142,6 +144,7 @@ impl Ledger {
                 reason: "undecidable".into(),
                 needed: vec![e.to_string()],
                 statements: vec![],
+                context: context_of(request),
                 enforced: enforced.into(),
             }),
         };
@@ -186,8 +189,16 @@ fn denial_of(during: &str, enforced: &str, request: &Request, d: &Decision) -> D
                 None => format!("{} statement #{}", m.policy, m.index),
             })
             .collect(),
+        context: context_of(request),
         enforced: enforced.into(),
     }
+}
+
+fn context_of(r: &Request) -> BTreeMap<String, Vec<String>> {
+    r.context
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect()
 }
 
 /// The partition, Region and account a run's requests are made in.

@@ -44,6 +44,8 @@ pub struct ReadBack {
     pub notifications: Vec<QueueNotification>,
     /// Every resource of the stacks: (type, physical id) by `<stack>/<logical id>`.
     pub physical: BTreeMap<String, (String, String)>,
+    /// Each stack's id (`arn:...:stack/<name>/<uuid>`), by name.
+    pub stack_ids: BTreeMap<String, String>,
     /// How many policies were read (trust, identity and resource policies).
     pub policies: usize,
 }
@@ -104,6 +106,15 @@ pub async fn read_back(
     let kms = aws_sdk_kms::Client::new(config);
     let mut out = ReadBack::default();
     for stack in stacks {
+        let described = cfn
+            .describe_stacks()
+            .stack_name(*stack)
+            .send()
+            .await
+            .with_context(|| format!("DescribeStacks {stack}"))?;
+        if let Some(id) = described.stacks().first().and_then(|s| s.stack_id()) {
+            out.stack_ids.insert(stack.to_string(), id.to_string());
+        }
         let mut token = None;
         let mut resources = Vec::new();
         loop {

@@ -142,11 +142,7 @@ impl Enforcement {
         Ok(match s {
             E2eService::Vpc => Writer::LogDelivery,
             E2eService::Cloudtrail => Writer::CloudTrail {
-                // The trail's name as deployed (LocalStack's mocked Arn attribute is no ARN).
-                trail_arn: format!(
-                    "arn:aws:cloudtrail:{r}:{a}:trail/{}",
-                    self.readback.physical_id(ALL_STACK, "CloudTrailTrail")?
-                ),
+                trail_arn: format!("arn:aws:cloudtrail:{r}:{a}:trail/{}", self.trail_name()?),
             },
             E2eService::Guardduty => Writer::GuardDuty {
                 detector_arn: format!(
@@ -169,6 +165,28 @@ impl Enforcement {
             },
             E2eService::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
         })
+    }
+
+    /// The name of the trail the all-services stack created. LocalStack mocks the trail and
+    /// answers `unknown` for its physical id; the trail is then named as the template names
+    /// it without a `TrailName` parameter (the job passes none):
+    /// `sentinel-management-events-<first group of the stack id's UUID>`.
+    fn trail_name(&self) -> Result<String> {
+        let id = self.readback.physical_id(ALL_STACK, "CloudTrailTrail")?;
+        if id != "unknown" && !id.is_empty() {
+            return Ok(id.rsplit('/').next().unwrap_or(id).to_string());
+        }
+        let stack_id = self
+            .readback
+            .stack_ids
+            .get(ALL_STACK)
+            .with_context(|| format!("no stack id read for {ALL_STACK}"))?;
+        let suffix = stack_id
+            .split('/')
+            .nth(2)
+            .and_then(|u| u.split('-').next())
+            .with_context(|| format!("stack id {stack_id} has no UUID after the name"))?;
+        Ok(format!("sentinel-management-events-{suffix}"))
     }
 
     /// The evaluations of the EKS path.
