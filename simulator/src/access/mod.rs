@@ -78,6 +78,8 @@ impl Denial {
 pub struct AccessReport {
     pub evaluated: u64,
     pub denied: u64,
+    /// Requests evaluated per action (`sqs:ReceiveMessage`, `kms:Decrypt`, ...).
+    pub by_action: BTreeMap<String, u64>,
     /// The first [`MAX_DENIALS`] denials.
     pub denials: Vec<Denial>,
     /// Connector routes that could not start because their role could not be assumed
@@ -150,6 +152,7 @@ impl Ledger {
         };
         let mut r = self.report.lock().expect("access report lock");
         r.evaluated += 1;
+        *r.by_action.entry(request.action.clone()).or_default() += 1;
         match denial {
             None => Ok(()),
             Some(d) => {

@@ -192,7 +192,7 @@ mod tests {
             evaluated: 9,
             denied: 1,
             denials: vec![denial],
-            failed_routes: vec![],
+            ..Default::default()
         };
         let failed: Vec<_> = access_checks(&a)
             .into_iter()
