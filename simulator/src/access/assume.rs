@@ -86,7 +86,7 @@ pub fn sentinel_token(cloud: Cloud, workspace_id: &str) -> String {
 pub enum Assumption {
     /// The session's configuration: the route's clients use its credentials.
     Assumed {
-        config: aws_config::SdkConfig,
+        config: Box<aws_config::SdkConfig>,
         session_name: String,
         /// How the session was obtained from LocalStack.
         via: &'static str,
@@ -154,7 +154,7 @@ pub async fn assume_as_sentinel(
         ))
         .build();
     Ok(Assumption::Assumed {
-        config,
+        config: Box::new(config),
         session_name: session,
         via,
     })

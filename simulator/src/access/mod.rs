@@ -133,7 +133,12 @@ impl Ledger {
 
     /// Evaluates `request`, counts it and, when refused, records it; `Err` is the refusal.
     /// A request the evaluator cannot decide is recorded as refused (never allowed).
-    pub fn decide(&self, during: &str, enforced: &str, request: &Request) -> Result<(), Denial> {
+    pub fn decide(
+        &self,
+        during: &str,
+        enforced: &str,
+        request: &Request,
+    ) -> Result<(), Box<Denial>> {
         let decision = self.set.evaluate(request);
         let denial = match decision {
             Ok(d) if d.allowed() => None,
@@ -160,7 +165,7 @@ impl Ledger {
                 if r.denials.len() < MAX_DENIALS {
                     r.denials.push(d.clone());
                 }
-                Err(d)
+                Err(Box::new(d))
             }
         }
     }

@@ -88,7 +88,7 @@ impl Writes {
         c
     }
 
-    fn decide(&self, during: &str, enforced: &str, r: Request) -> Result<(), Denial> {
+    fn decide(&self, during: &str, enforced: &str, r: Request) -> Result<(), Box<Denial>> {
         self.ledger.decide(during, enforced, &r)
     }
 
@@ -104,7 +104,7 @@ impl Writes {
         let mut refused = Vec::new();
         let mut ask = |during: String, enforced: &str, req: Request| {
             if let Err(d) = self.decide(&during, enforced, req) {
-                refused.push(d);
+                refused.push(*d);
             }
         };
         match w {
@@ -162,7 +162,7 @@ impl Writes {
 
     /// The write of `bucket/key` by `w`: `Err` when AWS would refuse it (the object must not
     /// be written).
-    pub fn put_object(&self, w: &Writer, bucket: &str, key: &str) -> Result<(), Denial> {
+    pub fn put_object(&self, w: &Writer, bucket: &str, key: &str) -> Result<(), Box<Denial>> {
         let p = &self.at.partition;
         let (r, a) = (&self.at.region, &self.at.account);
         let resource = format!("arn:{p}:s3:::{bucket}/{key}");
@@ -293,5 +293,126 @@ impl Writes {
                 },
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::access::{NamedPolicy, Policy, PolicySet};
+    use serde_json::json;
+
+    const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/main";
+    const QUEUE: &str = "arn:aws:sqs:us-east-1:111122223333:ct";
+
+    /// The CloudTrail grants of the stacks' bucket policy and the notification grant of their
+    /// queue policy, in the shape the CloudTrail and S3 User Guides give them.
+    fn writes() -> Writes {
+        let p = |v: serde_json::Value| Policy::parse(&v).unwrap();
+        let mut set = PolicySet::new();
+        let source = json!({
+            "StringEquals": {"aws:SourceAccount": "111122223333"},
+            "ArnLike": {"aws:SourceArn": TRAIL}
+        });
+        set.set_resource_policy(
+            "arn:aws:s3:::logs",
+            "111122223333",
+            NamedPolicy {
+                name: "bucket policy of logs".into(),
+                policy: p(json!({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "AclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                     "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::logs", "Condition": source},
+                    {"Sid": "Write", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                     "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/AWSLogs/111122223333/*",
+                     "Condition": {
+                        "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": "111122223333"},
+                        "ArnLike": {"aws:SourceArn": TRAIL}}}
+                ]})),
+            },
+        );
+        set.set_resource_policy(
+            QUEUE,
+            "111122223333",
+            NamedPolicy {
+                name: "queue policy of ct".into(),
+                policy: p(json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                     "Action": "sqs:SendMessage", "Resource": QUEUE,
+                     "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::logs"},
+                                   "StringEquals": {"aws:SourceAccount": "111122223333"}}}
+                ]})),
+            },
+        );
+        Writes {
+            ledger: Arc::new(Ledger::new(set)),
+            at: Where {
+                partition: "aws".into(),
+                region: "us-east-1".into(),
+                account: "111122223333".into(),
+            },
+            notifications: vec![
+                QueueNotification {
+                    bucket: "logs".into(),
+                    queue_arn: QUEUE.into(),
+                    prefix: "AWSLogs/111122223333/CloudTrail/".into(),
+                    suffix: ".json.gz".into(),
+                },
+                QueueNotification {
+                    bucket: "logs".into(),
+                    queue_arn: "arn:aws:sqs:us-east-1:111122223333:nobody-allows".into(),
+                    prefix: "AWSLogs/111122223333/vpcflowlogs/".into(),
+                    suffix: ".log.gz".into(),
+                },
+            ],
+        }
+    }
+
+    const KEY: &str = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01/f.json.gz";
+
+    #[test]
+    fn cloudtrail_writes_as_its_trail_with_the_acl_and_another_trail_is_refused() {
+        let w = writes();
+        let trail = Writer::CloudTrail {
+            trail_arn: TRAIL.into(),
+        };
+        assert!(w.before_delivery(&trail, "logs").is_empty());
+        assert!(w.put_object(&trail, "logs", KEY).is_ok());
+        // Outside the granted prefix.
+        assert!(w.put_object(&trail, "logs", "elsewhere/f.json.gz").is_err());
+        let other = Writer::CloudTrail {
+            trail_arn: "arn:aws:cloudtrail:us-east-1:444455556666:trail/main".into(),
+        };
+        let refused = w.put_object(&other, "logs", KEY).unwrap_err();
+        assert_eq!(refused.caller, "cloudtrail.amazonaws.com");
+        assert_eq!(refused.action, "s3:PutObject");
+        assert_eq!(
+            refused.context["aws:sourcearn"],
+            vec!["arn:aws:cloudtrail:us-east-1:444455556666:trail/main".to_string()]
+        );
+        assert_eq!(w.before_delivery(&other, "logs").len(), 1);
+        // Log delivery has no grant in this bucket policy.
+        assert!(w
+            .put_object(&Writer::LogDelivery, "logs", "AWSLogs/111122223333/x")
+            .is_err());
+    }
+
+    #[test]
+    fn each_object_is_notified_to_the_queues_whose_filter_matches_and_refusals_are_recorded() {
+        let w = writes();
+        w.notify("logs", KEY);
+        let r = w.ledger.report();
+        assert_eq!((r.evaluated, r.denied), (1, 0));
+        assert_eq!(r.by_action["sqs:SendMessage"], 1);
+        w.notify("logs", "AWSLogs/111122223333/vpcflowlogs/a.log.gz");
+        let r = w.ledger.report();
+        assert_eq!((r.evaluated, r.denied), (2, 1));
+        assert_eq!(r.denials[0].enforced, LOCALSTACK_CALLS);
+        assert_eq!(
+            r.denials[0].resource,
+            "arn:aws:sqs:us-east-1:111122223333:nobody-allows"
+        );
+        // An object no filter matches is announced nowhere.
+        w.notify("logs", "other/a.txt");
+        assert_eq!(w.ledger.report().evaluated, 2);
     }
 }

@@ -541,7 +541,7 @@ async fn deliver(
                         true
                     }
                     Err(d) => {
-                        refused.push(d);
+                        refused.push(*d);
                         false
                     }
                 },
