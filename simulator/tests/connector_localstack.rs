@@ -33,7 +33,12 @@
 //!   deleted, no rows); a record with a non-boolean `readOnly` is ingested
 //!   without it and counted as a bad value.
 //!
-//! One LocalStack serves all eight (started once per test binary, stopped at
+//! * `a_refusing_gate_fails_calls_as_aws_would`: a [`connector::Gate`] refusing the receives
+//!   of one route, the GetObject of another and the deletes of a third: the first receives
+//!   nothing and still lets the run stop, the second leaves every message (no row sent), the
+//!   third ingests its rows and leaves its messages; each refusal is an AccessDenied error.
+//!
+//! One LocalStack serves all nine (started once per test binary, stopped at
 //! the end of the last test through a reference count). Waits are deadlines,
 //! never fixed sleeps.
 
@@ -69,7 +74,7 @@ fn shared() -> &'static Shared {
 }
 
 /// Tests in this binary that have not finished yet.
-const TESTS: usize = 8;
+const TESTS: usize = 9;
 
 /// The shared LocalStack's endpoint (started by the first caller).
 fn localstack() -> String {
@@ -878,4 +883,85 @@ async fn digests_by_content_and_bad_values_are_counted() {
     assert_eq!(rows[0]["ManagementEvent"], true);
     assert!(rows[0].get("ReadOnly").is_none(), "{}", rows[0]);
     wait_depth(&sqs, &q, 0).await;
+}
+
+/// Refuses, per route: its receives (`recv`), its GetObject calls (`get`), its deletes (`del`).
+#[derive(Debug, Default)]
+struct Refuse {
+    asked: Mutex<Vec<String>>,
+}
+
+impl connector::Gate for Refuse {
+    fn check(&self, route: &str, call: connector::GatedCall<'_>) -> Result<(), String> {
+        use connector::GatedCall as G;
+        let what = match call {
+            G::ReceiveMessage { .. } => "receive",
+            G::DeleteMessageBatch { .. } => "delete",
+            G::ChangeMessageVisibility { .. } => "visibility",
+            G::GetObject { .. } => "get",
+            G::Decrypt { .. } => "decrypt",
+        };
+        self.asked.lock().unwrap().push(format!("{route} {what}"));
+        let refused = matches!(
+            (route, what),
+            ("recv", "receive") | ("get", "get") | ("del", "delete")
+        );
+        if refused {
+            Err(format!("test gate refuses {what} on route {route}"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_gate_fails_calls_as_aws_would() {
+    let _done = Done;
+    let (s3, sqs) = clients(&localstack()).await;
+    let mut routes = Vec::new();
+    let mut queues = BTreeMap::new();
+    let mut objects = 0;
+    for (name, seed) in [("recv", 41), ("get", 42), ("del", 43)] {
+        let bucket = format!("conn-gate-{name}");
+        let q = bucket_with_queue(&s3, &sqs, &bucket).await;
+        let mut o = GenOptions::new(synth::Service::Cloudwatch, 20, seed);
+        o.records_per_object = Some(10);
+        let out = upload(&s3, &bucket, &o).await;
+        objects = out.objects.len() as u64;
+        wait_depth(&sqs, &q, 1 + objects).await;
+        let mut r = Route::new(Service::Cloudwatch, &q);
+        r.name = name.into();
+        routes.push(r);
+        queues.insert(name, q);
+    }
+    let ep = endpoint(Vec::new(), 204).await;
+    let mut c = config(routes, &ep);
+    let gate = Arc::new(Refuse::default());
+    c.gate = Some(Arc::clone(&gate) as Arc<dyn connector::Gate>);
+    let stats = run_until_drained(&c, &s3, &sqs).await;
+
+    // Refused receives: nothing received, and they count towards stopping.
+    let recv = &stats.routes["recv"];
+    assert_eq!(recv.messages_received, 0);
+    assert!(recv.receive_errors >= 2, "{recv:?}");
+    wait_depth(&sqs, &queues["recv"], 1 + objects).await;
+    // Refused GetObject: every object fails, its message is left; the test event is deleted.
+    let get = &stats.routes["get"];
+    assert_eq!(get.failed_objects, objects, "{get:?}");
+    assert_eq!(get.messages_left, objects);
+    assert_eq!(get.messages_deleted, 1);
+    // Refused deletes: the rows went, the messages stay.
+    let del = &stats.routes["del"];
+    assert_eq!(del.objects, objects, "{del:?}");
+    assert_eq!(del.messages_deleted, 0);
+    assert_eq!(del.delete_errors, 1 + objects, "{del:?}");
+    wait_depth(&sqs, &queues["del"], 1 + objects).await;
+    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
+    assert_eq!(
+        seen.rows.values().map(Vec::len).sum::<usize>(),
+        20,
+        "only route del's rows"
+    );
+    let asked = gate.asked.lock().unwrap();
+    assert!(asked.contains(&"get get".to_string()) && asked.contains(&"del delete".to_string()));
 }
