@@ -163,6 +163,7 @@ pub async fn assume_as_sentinel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::access;
 
     #[test]
     fn the_request_carries_the_claims_the_trust_policies_condition_on() {
@@ -192,6 +193,76 @@ mod tests {
                 provider_arn: format!("arn:aws:iam::111122223333:oidc-provider/{issuer}")
             }
         );
+    }
+
+    fn ledger_trusting(audience: &str) -> Ledger {
+        let issuer = Cloud::Commercial.issuer_host_path();
+        let trust = access::Policy::parse(&serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": format!("arn:aws:iam::111122223333:oidc-provider/{issuer}")},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    format!("{issuer}:aud"): audience,
+                    "sts:RoleSessionName": "MicrosoftSentinel_w-1"
+                }}
+            }]
+        }))
+        .unwrap();
+        let mut set = access::PolicySet::new();
+        set.add_role(access::Role {
+            arn: "arn:aws:iam::111122223333:role/r".into(),
+            trust: access::NamedPolicy {
+                name: "trust policy of role r".into(),
+                policy: trust,
+            },
+            policies: vec![],
+        });
+        Ledger::new(set)
+    }
+
+    #[tokio::test]
+    async fn a_trust_policy_for_another_audience_refuses_sentinel_with_its_health_code() {
+        let at = Where {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "111122223333".into(),
+        };
+        // No STS call is made for a refused assumption: an empty configuration suffices.
+        let config = aws_config::SdkConfig::builder().build();
+        let ledger = ledger_trusting(Cloud::Government.audience());
+        let out = assume_as_sentinel(
+            &config,
+            &ledger,
+            &at,
+            Cloud::Commercial,
+            "arn:aws:iam::111122223333:role/r",
+            "w-1",
+            "vpc",
+        )
+        .await
+        .unwrap();
+        let Assumption::Denied(message) = out else {
+            panic!("the wrong audience was allowed")
+        };
+        assert!(message.starts_with(HEALTH_CANNOT_ASSUME), "{message}");
+        assert!(
+            message.contains("sts:AssumeRoleWithWebIdentity"),
+            "{message}"
+        );
+        assert!(message.contains("route vpc"), "{message}");
+        let r = ledger.report();
+        assert_eq!((r.evaluated, r.denied), (1, 1));
+        // The right audience passes the evaluation.
+        let ok = ledger_trusting(Cloud::Commercial.audience());
+        let req = sentinel_request(
+            Cloud::Commercial,
+            &at,
+            "arn:aws:iam::111122223333:role/r",
+            "w-1",
+        );
+        assert!(ok.decide("t", "simulator", &req).is_ok());
     }
 
     #[test]
