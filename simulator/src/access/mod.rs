@@ -42,7 +42,7 @@ pub struct Denial {
     pub reason: String,
     /// For an implicit deny: the policies that would have to allow the request.
     pub needed: Vec<String>,
-    /// For an explicit deny: the Deny statements that matched ("<policy> statement <sid>").
+    /// For an explicit deny: the Deny statements that matched (`<policy> statement <sid>`).
     pub statements: Vec<String>,
     /// The request context the request carried (condition keys, lower-cased).
     pub context: BTreeMap<String, Vec<String>>,

@@ -6,9 +6,9 @@
 //! `ListAttachedRolePolicies` + `GetPolicy` + `GetPolicyVersion` (managed; IAM returns every
 //! document URL-encoded), S3 `GetBucketPolicy` and `GetBucketNotificationConfiguration`, SQS
 //! `GetQueueAttributes` (`Policy`, `QueueArn`), KMS `DescribeKey` + `GetKeyPolicy`. Policies
-//! are named as a user finds them: "trust policy of role <name>", "role <name> inline policy
-//! <PolicyName>", "role <name> managed policy <arn>", "bucket policy of <bucket>", "queue
-//! policy of <queue>", "key policy of <key ARN>".
+//! are named as a user finds them: `trust policy of role <name>`,
+//! `role <name> inline policy <PolicyName>`, `role <name> managed policy <arn>`,
+//! `bucket policy of <bucket>`, `queue policy of <queue>`, `key policy of <key ARN>`.
 
 use super::Where;
 use ::access::{NamedPolicy, Policy, PolicySet, Role};

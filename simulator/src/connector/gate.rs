@@ -5,7 +5,7 @@
 //! [`ConnectorConfig::gate`](super::ConnectorConfig::gate) is asked before each SQS and S3
 //! call (and, for an object S3 stored with SSE-KMS, about the `kms:Decrypt` S3 makes on the
 //! caller's behalf, after the object's headers arrived): a refusal becomes the same
-//! [`CallError`](super::CallError) an AccessDenied answer of the service becomes, so the
+//! internal call error an AccessDenied answer of the service becomes, so the
 //! connector handles it exactly as it handles AWS's: a refused receive is retried with the
 //! receive back-off, a refused GetObject or Decrypt leaves the message for redelivery (and the
 //! dead-letter queue after `maxReceiveCount`), a refused delete leaves the message, a refused

@@ -48,6 +48,13 @@
 //!   route's deleter are sent, and their results counted, before [`run`]
 //!   returns.
 //!
+//! **Access** ([`gate`]): a [`Gate`] in [`ConnectorConfig::gate`] is asked before every
+//! SQS and S3 call (and about the `kms:Decrypt` of an SSE-KMS object); a refusal is handled
+//! exactly as AWS's AccessDenied answer. A refused receive also counts as an empty one for
+//! [`ConnectorConfig::stop_after_empty_polls`], so a route that may not read its queue does
+//! not keep the run going. [`ConnectorConfig::route_clients`] gives a route its own clients
+//! (its own role session's credentials).
+//!
 //! CloudTrail digest files and CloudWatch Logs export probes
 //! ([`parse::skip_reason`]) are acknowledged without being read; a digest
 //! under any other key is recognised by its content

@@ -8,6 +8,12 @@
 //! right values, dead-letter queues holding exactly the bad objects, nothing left behind. The
 //! report gives each service its own seconds, rates and delivery latency ([`timing`]), and
 //! `--junit` writes the checks as JUnit XML ([`junit`]). Everything started is stopped.
+//!
+//! Access is proved on the way (`enforce`, [`crate::access`]): the policies are read back
+//! from LocalStack after the deploy, each route's role is assumed as Sentinel assumes it, every
+//! connector call and every write in a service's place is evaluated, and a denial fails the
+//! run. `--templates DIR` deploys the templates of DIR instead of the rendered ones
+//! (`templates`).
 
 pub mod check;
 pub mod checkdb;
