@@ -120,6 +120,12 @@ fn e2e_on_given_templates_proves_access_and_a_removed_grant_fails_naming_it() {
         needed.contains("OIDC_MicrosoftSentinelRole"),
         "the denial names the role whose policy must allow it: {d:#}"
     );
+    assert!(
+        d["role_policies"]
+            .to_string()
+            .contains("inline policy SentinelS3ConnectorAccess"),
+        "the denial names the role's policy where the grant goes: {d:#}"
+    );
     assert!(d["caller"]
         .as_str()
         .unwrap()

@@ -44,6 +44,9 @@ pub struct Denial {
     pub needed: Vec<String>,
     /// For an explicit deny: the Deny statements that matched (`<policy> statement <sid>`).
     pub statements: Vec<String>,
+    /// For a role session refused for want of an Allow: the role's identity policies by name,
+    /// where the grant would go.
+    pub role_policies: Vec<String>,
     /// The request context the request carried (condition keys, lower-cased).
     pub context: BTreeMap<String, Vec<String>>,
     /// Who made the call that was evaluated: `simulator` when the call was the simulator's
@@ -58,9 +61,14 @@ impl Denial {
     pub fn message(&self) -> String {
         let why = match self.reason.as_str() {
             "explicit_deny" => format!("with an explicit deny in {}", self.statements.join(", ")),
-            "implicit_deny" => {
+            "implicit_deny" if self.role_policies.is_empty() => {
                 format!("because no statement allows it: {}", self.needed.join("; "))
             }
+            "implicit_deny" => format!(
+                "because no statement allows it: {} (the role's identity policies: {})",
+                self.needed.join("; "),
+                self.role_policies.join(", ")
+            ),
             _ => format!(
                 "because the evaluator could not decide: {}",
                 self.needed.join("; ")
@@ -142,7 +150,18 @@ impl Ledger {
         let decision = self.set.evaluate(request);
         let denial = match decision {
             Ok(d) if d.allowed() => None,
-            Ok(d) => Some(denial_of(during, enforced, request, &d)),
+            Ok(d) => {
+                let mut denial = denial_of(during, enforced, request, &d);
+                if let (Reason::ImplicitDeny { .. }, Caller::RoleSession { role_arn, .. }) =
+                    (&d.reason, &request.principal)
+                {
+                    if let Some(role) = self.set.roles.get(role_arn) {
+                        denial.role_policies =
+                            role.policies.iter().map(|p| p.name.clone()).collect();
+                    }
+                }
+                Some(denial)
+            }
             Err(e) => Some(Denial {
                 during: during.into(),
                 caller: caller_label(&request.principal),
@@ -151,6 +170,7 @@ impl Ledger {
                 reason: "undecidable".into(),
                 needed: vec![e.to_string()],
                 statements: vec![],
+                role_policies: vec![],
                 context: context_of(request),
                 enforced: enforced.into(),
             }),
@@ -198,6 +218,7 @@ fn denial_of(during: &str, enforced: &str, request: &Request, d: &Decision) -> D
             })
             .collect(),
         context: context_of(request),
+        role_policies: vec![],
         enforced: enforced.into(),
     }
 }
@@ -275,6 +296,11 @@ mod tests {
         assert!(m.contains("sqs:DeleteMessage"), "{m}");
         assert!(m.contains("arn:aws:sqs:us-east-1:111122223333:q"), "{m}");
         assert!(m.contains("reader"), "{m}");
+        assert_eq!(
+            d.role_policies,
+            vec!["role reader inline policy Read".to_string()]
+        );
+        assert!(m.contains("role reader inline policy Read"), "{m}");
         let r = l.report();
         assert_eq!((r.evaluated, r.denied, r.denials.len()), (2, 1, 1));
         assert!(!r.ok());

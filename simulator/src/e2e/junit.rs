@@ -185,6 +185,7 @@ mod tests {
             reason: "implicit_deny".into(),
             needed: vec!["an identity policy of role r".into()],
             statements: vec![],
+            role_policies: vec![],
             context: Default::default(),
             enforced: "simulator".into(),
         };

@@ -36,8 +36,20 @@ pub fn print_access(a: &crate::access::AccessReport) {
     for m in &a.failed_routes {
         println!("    {m}");
     }
+    // The same refusal repeats (a redelivered message is refused again): each once, counted.
+    let mut seen: Vec<(String, usize)> = Vec::new();
     for d in &a.denials {
-        println!("    {}: {}", d.during, d.message());
+        let line = format!("{}: {}", d.during, d.message());
+        match seen.iter_mut().find(|(l, _)| *l == line) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((line, 1)),
+        }
+    }
+    for (line, n) in seen {
+        match n {
+            1 => println!("    {line}"),
+            n => println!("    {line} ({n} times)"),
+        }
     }
     if a.denied as usize > a.denials.len() {
         println!(
