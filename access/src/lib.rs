@@ -14,11 +14,18 @@
 //! - [`set`]: [`PolicySet`], the policies of an account (or several), and
 //!   [`PolicySet::evaluate`].
 //! - [`decision`]: [`Decision`], the answer and the statements that decided it.
+//! - [`template`]: a CloudFormation template resolved for an account, a Region and a
+//!   partition, to the names and ARNs AWS would create.
+//! - [`stack`]: the [`PolicySet`] a resolved template creates ([`stack::policy_set`]).
+//! - [`managed`]: the AWS managed policies the templates attach, with their documents.
 
 pub mod decision;
+pub mod managed;
 pub mod policy;
 pub mod request;
 pub mod set;
+pub mod stack;
+pub mod template;
 
 pub use decision::{Decision, Effect, Matched, Reason};
 pub use policy::{Policy, PolicyError};

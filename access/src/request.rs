@@ -11,7 +11,10 @@ pub enum Caller {
     /// A session of an IAM role (`arn:<partition>:iam::<account>:role/<path/>name`), as after
     /// AssumeRole / AssumeRoleWithWebIdentity. Its identity policies are those of the role in the
     /// [`PolicySet`](crate::PolicySet); its account is the role ARN's.
-    RoleSession { role_arn: String, session_name: String },
+    RoleSession {
+        role_arn: String,
+        session_name: String,
+    },
     /// An AWS service principal acting on its own behalf, such as `cloudtrail.amazonaws.com`
     /// or `delivery.logs.amazonaws.com`. It has no identity policies: only resource policies
     /// can allow it.
