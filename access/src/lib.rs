@@ -10,6 +10,11 @@
 //! section for what is not modelled (SCPs, permission boundaries, session policies, ACLs).
 //!
 //! - [`policy`]: policy documents parsed from JSON (the element names and their forms).
+//! - [`principal`]: the Principal element and how a caller matches it.
+//! - [`condition`]: the Condition element, its operators and their evaluation.
+//! - [`arn`]: ARNs and ARN patterns; `wildcard` and `variables`: `*`/`?` and `${...}`.
+//! - `eval`: the evaluation logic (explicit deny, same and cross account, key and trust
+//!   policies).
 //! - [`request`]: the request: [`Caller`], action, resource ARN, [`Context`].
 //! - [`set`]: [`PolicySet`], the policies of an account (or several), and
 //!   [`PolicySet::evaluate`].
@@ -19,15 +24,21 @@
 //! - [`stack`]: the [`PolicySet`] a resolved template creates ([`stack::policy_set`]).
 //! - [`managed`]: the AWS managed policies the templates attach, with their documents.
 
+pub mod arn;
+pub mod condition;
 pub mod decision;
+mod eval;
 pub mod managed;
 pub mod policy;
+pub mod principal;
 pub mod request;
 pub mod set;
 pub mod stack;
 pub mod template;
+mod variables;
+mod wildcard;
 
 pub use decision::{Decision, Effect, Matched, Reason};
-pub use policy::{Policy, PolicyError};
+pub use policy::{Negatable, Policy, PolicyError, ResourcePattern, Statement};
 pub use request::{Caller, Context, Request};
 pub use set::{NamedPolicy, PolicySet, Role};
