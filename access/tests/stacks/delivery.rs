@@ -503,8 +503,8 @@ fn firehose(fx: &Fixture, s: Service) -> Vec<Case> {
                 as_firehose.clone(),
                 "logs:PutLogEvents",
                 &format!(
-                    "{}",
-                    firehose_logs.trim_end_matches('*').to_string() + "log-stream:S3Delivery"
+                    "{}log-stream:S3Delivery",
+                    firehose_logs.trim_end_matches('*')
                 ),
                 &[],
             ),

@@ -155,8 +155,8 @@ pub fn legacy(fx: &Fixture) -> Vec<Case> {
             assume(&other_root, &[("sts:ExternalId", WORKSPACE)]),
         ),
         allow(
-            "the session may look up CloudTrail events (AWSCloudTrail_ReadOnlyAccess)",
-            request(session.clone(), "cloudtrail:LookupEvents", "*", &[]),
+            "the session may read the trail's status (AWSCloudTrail_ReadOnlyAccess)",
+            request(session.clone(), "cloudtrail:GetTrailStatus", &trail, &[]),
         ),
         allow(
             "the session may describe trails",
