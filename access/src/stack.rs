@@ -255,6 +255,137 @@ pub fn queue_arn(partition: &str, url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Caller, Context, Request};
+    use serde_json::json;
+
+    fn doc(statement: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [statement]})
+    }
+
+    fn role(extra: Value) -> Value {
+        let mut props = json!({
+            "RoleName": "reader",
+            "AssumeRolePolicyDocument": doc(json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+        });
+        props
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"Type": "AWS::IAM::Role", "Properties": props})
+    }
+
+    fn read(bucket: &str) -> Value {
+        doc(
+            json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket}/*")}),
+        )
+    }
+
+    fn get(role: &str, bucket: &str) -> Request {
+        Request {
+            principal: Caller::RoleSession {
+                role_arn: format!("arn:aws:iam::111122223333:role/{role}"),
+                session_name: "s".into(),
+            },
+            action: "s3:GetObject".into(),
+            resource: format!("arn:aws:s3:::{bucket}/k"),
+            context: Context::new(),
+        }
+    }
+
+    #[test]
+    fn inline_attached_and_managed_policies_all_reach_the_role() {
+        let t = json!({"Resources": {
+            "R": role(json!({
+                "Policies": [{"PolicyName": "Inline", "PolicyDocument": read("a")}],
+                "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"]
+            })),
+            "P": {"Type": "AWS::IAM::Policy", "Properties": {
+                "PolicyName": "Attached", "PolicyDocument": read("b"), "Roles": [{"Ref": "R"}]}},
+            "Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}},
+            "QP": {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+                "Queues": [{"Ref": "Q"}],
+                "PolicyDocument": doc(json!({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["Q", "Arn"]}}))}}
+        }});
+        let set = policy_set(&Stack::new(&t, &[])).unwrap();
+        let r = &set.roles["arn:aws:iam::111122223333:role/reader"];
+        let names: Vec<&str> = r.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "role reader inline policy Inline",
+                "role reader managed policy arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess",
+                "role reader inline policy Attached"
+            ]
+        );
+        assert_eq!(r.trust.name, "trust policy of role reader");
+        assert!(set.evaluate(&get("reader", "a")).unwrap().allowed());
+        assert!(set.evaluate(&get("reader", "b")).unwrap().allowed());
+        assert!(!set.evaluate(&get("reader", "c")).unwrap().allowed());
+        let (owner, qp) = &set.resources["arn:aws:sqs:us-east-1:111122223333:q"];
+        assert_eq!(
+            (owner.as_str(), qp.name.as_str()),
+            ("111122223333", "queue policy QP on q")
+        );
+    }
+
+    #[test]
+    fn a_resource_not_created_brings_no_policy() {
+        let t = json!({
+            "Conditions": {"No": {"Fn::Equals": ["a", "b"]}},
+            "Resources": {
+                "R": role(json!({})),
+                "P": {"Type": "AWS::IAM::Policy", "Condition": "No", "Properties": {
+                    "PolicyName": "Attached", "PolicyDocument": read("b"), "Roles": [{"Ref": "R"}]}}
+            }
+        });
+        let set = policy_set(&Stack::new(&t, &[])).unwrap();
+        assert!(set.roles["arn:aws:iam::111122223333:role/reader"]
+            .policies
+            .is_empty());
+        assert!(!set.evaluate(&get("reader", "b")).unwrap().allowed());
+    }
+
+    #[test]
+    fn what_cannot_be_modelled_is_an_error_naming_it() {
+        let managed = json!({"Resources": {"R": role(json!({"ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}))}});
+        let e = policy_set(&Stack::new(&managed, &[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("AdministratorAccess") && e.contains("access/src/managed.rs"),
+            "{e}"
+        );
+
+        let unknown =
+            json!({"Resources": {"F": {"Type": "AWS::Lambda::Permission", "Properties": {}}}});
+        let e = policy_set(&Stack::new(&unknown, &[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("AWS::Lambda::Permission") && e.contains("F"),
+            "{e}"
+        );
+
+        let foreign = json!({"Resources": {"P": {"Type": "AWS::IAM::Policy", "Properties": {
+            "PolicyName": "X", "PolicyDocument": read("b"), "Roles": ["someone-elses-role"]}}}});
+        let e = policy_set(&Stack::new(&foreign, &[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("someone-elses-role") && e.contains("Roles"),
+            "{e}"
+        );
+
+        let q = json!({"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Q"}], "PolicyDocument": read("b")}});
+        let twice = json!({"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}}, "A": q.clone(), "B": q}});
+        let e = policy_set(&Stack::new(&twice, &[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("queue policy A on q") && e.contains("queue policy B on q"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn queue_urls_become_arns() {

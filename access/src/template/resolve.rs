@@ -468,3 +468,64 @@ pub fn text(v: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn template() -> Value {
+        json!({
+            "Parameters": {"Name": {"Type": "String", "Default": "n"}, "Required": {"Type": "String"}},
+            "Conditions": {"Off": {"Fn::Equals": [{"Ref": "Name"}, "other"]}},
+            "Resources": {
+                "Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "Name"}}},
+                "Gone": {"Type": "AWS::SQS::Queue", "Condition": "Off", "Properties": {}}
+            }
+        })
+    }
+
+    #[test]
+    fn intrinsics_resolve_as_cloudformation_resolves_them() {
+        let t = template();
+        let st = Stack::new(&t, &[]).in_region("us-gov-west-1");
+        let v = st
+            .resolve(&json!({
+                "a": {"Fn::Sub": "${Q.Arn}|${!Literal}|${AWS::Partition}|${Name}"},
+                "b": {"Fn::GetAtt": "Q.QueueName"},
+                "c": {"Fn::Select": ["1", {"Fn::Split": ["/", "x/y/z"]}]},
+                "d": {"Fn::Join": ["-", ["p", {"Fn::If": ["Off", "no", {"Ref": "AWS::NoValue"}]}, "q"]]},
+                "e": {"Fn::If": ["Off", "x", {"Ref": "AWS::NoValue"}]}
+            }))
+            .unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "a": "arn:aws-us-gov:sqs:us-gov-west-1:111122223333:n|${Literal}|aws-us-gov|n",
+                "b": "n",
+                "c": "y",
+                "d": "p-q"
+            })
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_resolved_is_an_error_naming_it() {
+        let t = template();
+        let st = Stack::new(&t, &[]);
+        let cases = [
+            (json!({"Fn::Base64": "x"}), "Fn::Base64"),
+            (json!({"Ref": "Nope"}), "Nope"),
+            (json!({"Ref": "Gone"}), "Condition Off is false"),
+            (json!({"Fn::GetAtt": ["Gone", "Arn"]}), "Gone"),
+            (json!({"Ref": "Required"}), "Required"),
+            (json!({"Fn::If": ["Missing", "a", "b"]}), "Missing"),
+            (json!({"Fn::Select": [5, ["a"]]}), "no item 5"),
+            (json!({"Fn::Sub": "${Unclosed"}), "not closed"),
+        ];
+        for (v, words) in cases {
+            let e = st.resolve(&v).unwrap_err().to_string();
+            assert!(e.contains(words), "{v}: {e}");
+        }
+    }
+}
