@@ -74,9 +74,10 @@ pub fn notification(fx: &Fixture, s: Service) -> Vec<Case> {
     ]
 }
 
-/// The service's writes into the bucket, when the stack creates the bucket and its policy.
+/// The service's writes into the bucket: the delivering services the stack sets up when it
+/// creates the bucket and its policy; Firehose (with its own role) into either bucket.
 pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
-    if !fx.creates("LogBucketPolicy") {
+    if !fx.creates("LogBucketPolicy") && !matches!(s, CloudWatch | Eks) {
         return Vec::new();
     }
     match s {
@@ -389,7 +390,7 @@ fn firehose(fx: &Fixture, s: Service) -> Vec<Case> {
     };
     let external = |id: &str| vec![("sts:ExternalId".to_string(), id.to_string())];
     let other_stream = format!("arn:{p}:firehose:{r}:{ACCOUNT}:deliverystream/another-stream");
-    vec![
+    let mut out = vec![
         allow(
             format!("{s:?}: Firehose may assume its delivery role (external ID = the account)"),
             assume(
@@ -473,15 +474,6 @@ fn firehose(fx: &Fixture, s: Service) -> Vec<Case> {
                 "s3:PutObject",
                 &format!("arn:{p}:s3:::someone-elses-bucket/x.gz"),
                 &tls,
-            ),
-        ),
-        deny(
-            format!("{s:?}: the delivery role may not write over plain HTTP"),
-            request(
-                as_firehose.clone(),
-                "s3:PutObject",
-                &object,
-                &[("aws:SecureTransport", "false")],
             ),
         ),
         allow(
@@ -576,5 +568,19 @@ fn firehose(fx: &Fixture, s: Service) -> Vec<Case> {
             format!("{s:?}: the transform may not read the bucket"),
             request(as_transform, "s3:GetObject", &object, &tls),
         ),
-    ]
+    ];
+    if fx.creates("LogBucketPolicy") {
+        out.push(deny(
+            format!(
+                "{s:?}: the delivery role may not write over plain HTTP (the bucket denies it)"
+            ),
+            request(
+                as_firehose,
+                "s3:PutObject",
+                &object,
+                &[("aws:SecureTransport", "false")],
+            ),
+        ));
+    }
+    out
 }
