@@ -6,7 +6,9 @@
 //! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
 //! * [`simulate`]: the `simulate` command.
 //! * [`progress`]: progress bars (terminal only) and phase lines on stderr.
+//! * [`access_check`]: the `access check` command (one request against a template's policies).
 
+pub mod access_check;
 pub mod bench;
 pub mod connector;
 pub mod e2e;
