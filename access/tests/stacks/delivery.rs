@@ -575,12 +575,117 @@ fn firehose(fx: &Fixture, s: Service) -> Vec<Case> {
                 "{s:?}: the delivery role may not write over plain HTTP (the bucket denies it)"
             ),
             request(
-                as_firehose,
+                as_firehose.clone(),
                 "s3:PutObject",
                 &object,
                 &[("aws:SecureTransport", "false")],
             ),
         ));
     }
+    out.extend(firehose_key(
+        fx,
+        s,
+        &as_firehose,
+        &object,
+        &fx.object(&errors),
+    ));
     out
+}
+
+/// The delivery role's use of the bucket's SSE-KMS key. S3 calls kms:GenerateDataKey as the
+/// uploader, and kms:Decrypt too for a multipart upload, with kms:ViaService
+/// `s3.<region>.amazonaws.com` and the encryption context `aws:s3:arn` = the object's ARN, or
+/// the bucket's with an S3 Bucket Key:
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions,
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html.
+/// With KmsKeyArn (another account's key, its policy given the stack's statements): allowed
+/// for the role's own prefixes through S3 in this Region only. Without it: no grant on any key.
+fn firehose_key(
+    fx: &Fixture,
+    s: Service,
+    me: &Caller,
+    object: &str,
+    error_object: &str,
+) -> Vec<Case> {
+    let via = format!("s3.{}.amazonaws.com", fx.region());
+    let ctx = |via: Option<&str>, arn: &str| {
+        let mut c = vec![(
+            "kms:EncryptionContext:aws:s3:arn".to_string(),
+            arn.to_string(),
+        )];
+        if let Some(v) = via {
+            c.push(("kms:ViaService".to_string(), v.to_string()));
+        }
+        c
+    };
+    let kms = |action: &str, key: &str, c: Vec<(String, String)>| {
+        request(me.clone(), action, key, &pairs(&c))
+    };
+    let Some(key) = fx.external_key() else {
+        let key = fx.account_key().expect("a key in every variant");
+        return vec![
+            deny(
+                format!("{s:?}: without KmsKeyArn the delivery role may not generate a data key with a key of the account"),
+                kms("kms:GenerateDataKey", &key, ctx(Some(&via), object)),
+            ),
+            deny(
+                format!("{s:?}: without KmsKeyArn the delivery role may not decrypt with a key of the account"),
+                kms("kms:Decrypt", &key, ctx(Some(&via), object)),
+            ),
+        ];
+    };
+    let other_bucket_object = format!(
+        "arn:{}:s3:::someone-elses-bucket/{}",
+        fx.p(),
+        object
+            .split_once(":::")
+            .unwrap()
+            .1
+            .split_once('/')
+            .unwrap()
+            .1
+    );
+    vec![
+        allow(
+            format!("{s:?}: the delivery role may generate a data key through S3 for an object under its prefix"),
+            kms("kms:GenerateDataKey", &key, ctx(Some(&via), object)),
+        ),
+        allow(
+            format!("{s:?}: the delivery role may generate a data key through S3 for a failed record under its error prefix"),
+            kms("kms:GenerateDataKey", &key, ctx(Some(&via), error_object)),
+        ),
+        allow(
+            format!("{s:?}: the delivery role may generate a data key through S3 for the bucket's S3 Bucket Key"),
+            kms("kms:GenerateDataKey", &key, ctx(Some(&via), &fx.bucket_arn())),
+        ),
+        allow(
+            format!("{s:?}: the delivery role may decrypt through S3 to complete a multipart upload under its prefix"),
+            kms("kms:Decrypt", &key, ctx(Some(&via), object)),
+        ),
+        deny(
+            format!("{s:?}: the delivery role may not generate a data key without kms:ViaService (not through S3)"),
+            kms("kms:GenerateDataKey", &key, ctx(None, object)),
+        ),
+        deny(
+            format!("{s:?}: the delivery role may not generate a data key through S3 in another Region"),
+            kms("kms:GenerateDataKey", &key, ctx(Some("s3.eu-west-1.amazonaws.com"), object)),
+        ),
+        deny(
+            format!("{s:?}: the delivery role may not generate a data key for another bucket"),
+            kms("kms:GenerateDataKey", &key, ctx(Some(&via), &other_bucket_object)),
+        ),
+        deny(
+            format!("{s:?}: the delivery role may not generate a data key for another bucket's S3 Bucket Key"),
+            kms("kms:GenerateDataKey", &key, ctx(Some(&via), &format!("arn:{}:s3:::someone-elses-bucket", fx.p()))),
+        ),
+        deny(
+            format!("{s:?}: the delivery role may not generate a data key for another prefix of the bucket"),
+            kms("kms:GenerateDataKey", &key, ctx(Some(&via), &fx.object("AWSLogs/elsewhere/x.gz"))),
+        ),
+        deny(
+            format!("{s:?}: the delivery role may not encrypt with the key directly"),
+            kms("kms:Encrypt", &key, ctx(Some(&via), object)),
+        ),
+    ]
 }

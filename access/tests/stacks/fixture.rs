@@ -321,19 +321,46 @@ impl Fixture {
         let mut set = policy_set(&stack)
             .unwrap_or_else(|e| panic!("{} {variant:?} {region}: {e}", template.stem));
         if variant == Variant::ExistingBucketWithKey {
-            // The key's owner adds the statement the stack's output gives, as it tells them to.
-            let statement: Value =
-                serde_json::from_str(&stack.output("KmsKeyPolicyStatement").unwrap().unwrap())
-                    .unwrap();
-            let doc = json!({"Version": "2012-10-17", "Statement": [statement]});
+            // The key's owner adds the statements the stack's outputs give (one per principal:
+            // `KmsKeyPolicyStatement`, and `FirehoseKmsKeyPolicyStatement` where Firehose
+            // writes into the bucket), as their descriptions tell them to.
+            let names = key_policy_outputs(json);
+            assert!(
+                names.contains(&"KmsKeyPolicyStatement".to_string()),
+                "{}: no KmsKeyPolicyStatement output",
+                template.stem
+            );
+            let statements: Vec<Value> = names
+                .iter()
+                .filter_map(|n| stack.output(n).unwrap())
+                .map(|s| serde_json::from_str(&s).unwrap())
+                .collect();
+            let doc = json!({"Version": "2012-10-17", "Statement": statements});
             let key = external_key(partition, region);
             set.set_resource_policy(
                 &key,
                 OTHER_ACCOUNT,
                 NamedPolicy {
                     name: format!(
-                        "key policy of {key} (with the KmsKeyPolicyStatement output added)"
+                        "key policy of {key} (with the {} outputs added)",
+                        names.join(", ")
                     ),
+                    policy: Policy::parse(&doc).unwrap(),
+                },
+            );
+        } else if matches!(template.kind, Kind::Connector(_)) {
+            // A key of this account whose policy delegates to IAM (the default key policy):
+            // only the stack's identity policies decide who may use it.
+            let key = account_key(partition, region);
+            let doc = json!({"Version": "2012-10-17", "Statement": [{
+                "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:{partition}:iam::{ACCOUNT}:root")},
+                "Action": "kms:*", "Resource": "*"}]});
+            set.set_resource_policy(
+                &key,
+                ACCOUNT,
+                NamedPolicy {
+                    name: format!("default key policy of {key}"),
                     policy: Policy::parse(&doc).unwrap(),
                 },
             );
@@ -439,10 +466,34 @@ impl Fixture {
         self.creates("GuardDutyKey")
             .then(|| self.att("GuardDutyKey", "Arn"))
     }
+    /// The account's own key with the default key policy, in the variants without KmsKeyArn.
+    pub fn account_key(&self) -> Option<String> {
+        (self.variant != Variant::ExistingBucketWithKey)
+            .then(|| account_key(self.p(), self.region()))
+    }
     pub fn external_key(&self) -> Option<String> {
         (self.variant == Variant::ExistingBucketWithKey)
             .then(|| external_key(self.p(), self.region()))
     }
+}
+
+/// The outputs that are statements for the key policy of `KmsKeyArn`, in template order.
+pub fn key_policy_outputs(json: &Value) -> Vec<String> {
+    json["Outputs"]
+        .as_object()
+        .map(|o| {
+            o.keys()
+                .filter(|k| k.ends_with("KmsKeyPolicyStatement"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A key of the stack's own account with the default key policy (variants without KmsKeyArn):
+/// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html.
+pub fn account_key(partition: &str, region: &str) -> String {
+    format!("arn:{partition}:kms:{region}:{ACCOUNT}:key/0000aaaa-00aa-00aa-00aa-000000aaaaaa")
 }
 
 /// The SSE-KMS key of an existing log archive, in another account.
