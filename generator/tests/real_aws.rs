@@ -103,6 +103,19 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
             plain.output("KmsKeyPolicyStatement").unwrap().is_none(),
             "{spec}"
         );
+        // Firehose writes into the existing bucket: S3 encrypts its objects with the key as the
+        // delivery role, so the role (and, for the key's owner, the second statement) allows
+        // GenerateDataKey and, for multipart uploads, Decrypt, through S3 for its own prefixes
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
+        // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3).
+        if spec.services().contains(&Service::CloudWatch) {
+            firehose_may_write_with_the_key(&spec.to_string(), &st, &plain);
+        } else {
+            assert!(
+                t["Outputs"].get("FirehoseKmsKeyPolicyStatement").is_none(),
+                "{spec}: no Firehose writes into this stack's bucket"
+            );
+        }
         // GuardDuty creates no key it would not use: the existing export has its own.
         if spec.services().contains(&Service::GuardDuty) {
             for st in [&st, &plain] {
@@ -129,6 +142,75 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
             );
         }
     }
+}
+
+/// The CloudWatch Firehose delivery role's grant on `KEY` in `st` (an existing bucket with
+/// KmsKeyArn), the key-policy statement for it, and neither in `plain` (no KmsKeyArn).
+fn firehose_may_write_with_the_key(spec: &str, st: &Stack, plain: &Stack) {
+    let kms = |st: &Stack| -> Vec<Value> {
+        statements(
+            &st.property("CloudWatchFirehosePolicy", &["PolicyDocument"])
+                .unwrap(),
+        )
+        .into_iter()
+        .filter(|s| as_list(&s["Action"]).iter().any(|a| a.starts_with("kms:")))
+        .collect()
+    };
+    let grant = kms(st);
+    assert_eq!(grant.len(), 1, "{spec}: {grant:?}");
+    let grant = &grant[0];
+    assert_eq!(as_list(&grant["Resource"]), [KEY], "{spec}");
+    assert_eq!(
+        as_list(&grant["Action"]),
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+        "{spec}"
+    );
+    let bucket = format!("arn:aws:s3:::{BUCKET}");
+    let contexts = vec![
+        bucket.clone(),
+        format!("{bucket}/AWSLogs/111122223333/CloudWatch/*"),
+        format!("{bucket}/CloudWatch-errors/*"),
+    ];
+    let conditions = |s: &Value| {
+        (
+            text(&s["Condition"]["StringEquals"]["kms:ViaService"]),
+            as_list(&s["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]),
+        )
+    };
+    assert_eq!(
+        conditions(grant),
+        ("s3.us-east-1.amazonaws.com".to_string(), contexts.clone()),
+        "{spec}"
+    );
+    let statement: Value =
+        serde_json::from_str(&st.output("FirehoseKmsKeyPolicyStatement").unwrap().unwrap())
+            .unwrap();
+    assert_eq!(
+        text(&statement["Principal"]["AWS"]),
+        text(&st.attribute("CloudWatchFirehoseRole", "Arn").unwrap()),
+        "{spec}"
+    );
+    assert_eq!(
+        as_list(&statement["Action"]),
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+        "{spec}"
+    );
+    assert_eq!(
+        conditions(&statement),
+        ("s3.us-east-1.amazonaws.com".to_string(), contexts),
+        "{spec}"
+    );
+    assert!(
+        kms(plain).is_empty(),
+        "{spec}: a KMS grant without KmsKeyArn"
+    );
+    assert!(
+        plain
+            .output("FirehoseKmsKeyPolicyStatement")
+            .unwrap()
+            .is_none(),
+        "{spec}"
+    );
 }
 
 /// Where each place that names a service's path points, resolved.
