@@ -34,10 +34,17 @@ pub struct ServiceParts {
     pub bucket_statements: Vec<Statement>,
     /// Statements the Sentinel role needs beyond its queue and prefix.
     pub role_statements: Vec<Statement>,
-    /// The Firehose delivery role that writes the service's objects, if one does (CloudWatch).
-    pub firehose_role: Option<String>,
-    /// Where that Firehose writes records it could not process (a `Fn::Sub` template).
-    pub error_prefix: Option<&'static str>,
+    /// The Firehose stream that writes the service's objects, if one does (CloudWatch).
+    pub firehose: Option<FirehoseWriter>,
+}
+
+/// A Firehose stream of the stack that writes into the bucket.
+pub struct FirehoseWriter {
+    /// Logical ID of its delivery role.
+    pub role_id: String,
+    /// Where it writes records it could not process (a `Fn::Sub` template), besides the
+    /// service's prefix.
+    pub error_prefix: &'static str,
 }
 
 /// Shared context handed to each service module.
@@ -346,7 +353,7 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
     // its behalf (grants::encrypt_through_s3). One statement per principal, so each is added
     // or removed on its own.
     for p in parts {
-        let (Some(role), Some(error_prefix)) = (&p.firehose_role, p.error_prefix) else {
+        let Some(firehose) = &p.firehose else {
             continue;
         };
         t.output(
@@ -355,7 +362,7 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
             Expr::sub_with(
                 text::render(
                     "firehose_kms_key_policy_statement",
-                    &json!({"role_id": role, "error_prefix": error_prefix}),
+                    &json!({"role_id": firehose.role_id, "error_prefix": firehose.error_prefix}),
                 ),
                 [
                     ("Bucket", ctx.bucket_name_or_default.clone()),

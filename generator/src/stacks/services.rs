@@ -2,7 +2,9 @@
 //! into the bucket (with the bucket-policy grants AWS documents for that service).
 
 use super::common;
-use super::connector::{Ctx, ServiceParts, BUCKET_POLICY_ID, CREATE_BUCKET, HAS_KMS_KEY};
+use super::connector::{
+    Ctx, FirehoseWriter, ServiceParts, BUCKET_POLICY_ID, CREATE_BUCKET, HAS_KMS_KEY,
+};
 use super::eks::{firehose_to_bucket, FirehoseToBucket};
 use super::layout::Layout;
 use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
@@ -40,14 +42,17 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
         &ctx.tuning,
     );
     let layout = Layout::declare(t, ctx, service);
-    let mut firehose_role = None;
+    let mut firehose = None;
     let (bucket_statements, role_statements) = match service {
         Service::VpcFlowLogs => vpc(t, ctx, &layout),
         Service::CloudTrail => cloudtrail(t, ctx, &layout),
         Service::GuardDuty => guardduty(t, ctx, &layout),
         Service::CloudWatch => {
-            let (grants, role) = cloudwatch(t, ctx, &layout);
-            firehose_role = Some(role);
+            let (grants, role_id) = cloudwatch(t, ctx, &layout);
+            firehose = Some(FirehoseWriter {
+                role_id,
+                error_prefix: CLOUDWATCH_ERROR_PREFIX,
+            });
             grants
         }
     };
@@ -57,8 +62,7 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
         layout,
         bucket_statements,
         role_statements,
-        firehose_role,
-        error_prefix: (service == Service::CloudWatch).then_some(CLOUDWATCH_ERROR_PREFIX),
+        firehose,
     }
 }
 
