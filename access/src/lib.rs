@@ -19,15 +19,22 @@
 //! - [`set`]: [`PolicySet`], the policies of an account (or several), and
 //!   [`PolicySet::evaluate`].
 //! - [`decision`]: [`Decision`], the answer and the statements that decided it.
+//! - [`template`]: a CloudFormation template resolved for an account, a Region and a
+//!   partition, to the names and ARNs AWS would create.
+//! - [`stack`]: the [`PolicySet`] a resolved template creates ([`stack::policy_set`]).
+//! - [`managed`]: the AWS managed policies the templates attach, with their documents.
 
 pub mod arn;
 pub mod condition;
 pub mod decision;
 mod eval;
+pub mod managed;
 pub mod policy;
 pub mod principal;
 pub mod request;
 pub mod set;
+pub mod stack;
+pub mod template;
 mod variables;
 mod wildcard;
 

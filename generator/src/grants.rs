@@ -72,6 +72,39 @@ pub fn decrypt_through_s3(key_arn: Expr) -> Statement {
         )
 }
 
+/// The key condition on the ARN S3 passes as encryption context (`aws:s3:arn`).
+pub const S3_ARN_CONTEXT: &str = "kms:EncryptionContext:aws:s3:arn";
+
+/// Write SSE-KMS objects with one key, only through S3 in this Region and only for objects
+/// under `prefixes` of one bucket, or for that bucket's S3 Bucket Key.
+///
+/// S3 calls KMS as the uploader: kms:GenerateDataKey for every SSE-KMS upload, and
+/// kms:Decrypt as well for a multipart upload, whose parts S3 decrypts to complete it
+/// (S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)",
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html, and
+/// "Multipart upload API and permissions",
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+/// Firehose writes to S3 in multipart uploads (its S3 grant includes s3:AbortMultipartUpload
+/// and s3:ListBucketMultipartUploads), and its delivery-role policy for a KMS-encrypted
+/// bucket grants both actions with these two conditions (Firehose Developer Guide, "Grant
+/// Firehose access to an Amazon S3 destination",
+/// https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3).
+/// S3 passes the object's ARN as `aws:s3:arn`, or the bucket's ARN when the bucket uses an
+/// S3 Bucket Key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html), so
+/// the context may be either; the role's s3:PutObject grant still bounds where it writes.
+pub fn encrypt_through_s3(key_arn: Expr, bucket_name: &Expr, prefixes: &[Expr]) -> Statement {
+    let mut contexts = vec![bucket_arn(bucket_name, "")];
+    contexts.extend(prefixes.iter().map(|p| objects_under(bucket_name, p)));
+    Statement::allow(&[actions::kms::GENERATE_DATA_KEY, actions::kms::DECRYPT])
+        .resource(key_arn)
+        .when(
+            Operator::StringEquals,
+            keys::KMS_VIA_SERVICE,
+            Expr::sub("s3.${AWS::Region}.amazonaws.com"),
+        )
+        .when(Operator::StringLike, S3_ARN_CONTEXT, Expr::List(contexts))
+}
+
 /// S3 may send this bucket's event notifications to the queue, and nothing else may.
 pub fn s3_notifies_queue(queue_arn: Expr, bucket_name: &Expr) -> Statement {
     Statement::allow(&[actions::sqs::SEND_MESSAGE])
@@ -124,6 +157,35 @@ mod tests {
             .iter()
             .all(|a| a.service() == "sqs" && !a.is_wildcard()));
         assert!(!st.actions.contains(&actions::sqs::SEND_MESSAGE));
+    }
+
+    #[test]
+    fn encrypt_through_s3_is_bound_to_s3_in_this_region_and_to_the_prefixes() {
+        let b = Expr::str("b");
+        let st = encrypt_through_s3(Expr::str("k"), &b, &[Expr::str("p/"), Expr::str("e/")]);
+        assert_eq!(st.resources, vec![Expr::str("k")]);
+        assert_eq!(
+            st.actions,
+            vec![actions::kms::GENERATE_DATA_KEY, actions::kms::DECRYPT]
+        );
+        assert_eq!(
+            st.conditions.get(keys::KMS_VIA_SERVICE),
+            Some((
+                Operator::StringEquals,
+                &Expr::sub("s3.${AWS::Region}.amazonaws.com")
+            ))
+        );
+        assert_eq!(
+            st.conditions.get(S3_ARN_CONTEXT),
+            Some((
+                Operator::StringLike,
+                &Expr::List(vec![
+                    bucket_arn(&b, ""),
+                    bucket_arn(&b, "/p/*"),
+                    bucket_arn(&b, "/e/*"),
+                ])
+            ))
+        );
     }
 
     #[test]

@@ -13,6 +13,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../text/kms_key_policy_statement.tera"),
     ),
     (
+        "firehose_kms_key_policy_statement",
+        include_str!("../text/firehose_kms_key_policy_statement.tera"),
+    ),
+    (
         "notification_command",
         include_str!("../text/notification_command.tera"),
     ),

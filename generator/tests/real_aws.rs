@@ -1,10 +1,9 @@
 //! What real AWS does differently from LocalStack, asserted on the rendered templates resolved
-//! for concrete parameters (see `eval`): key policies, Regional principals, one detector per
-//! Region, global role names, name lengths, key prefixes, SSE-KMS buckets, partitions.
+//! for concrete parameters (see `access::template`): key policies, Regional principals, one
+//! detector per Region, global role names, name lengths, key prefixes, SSE-KMS buckets,
+//! partitions.
 
-mod eval;
-
-use eval::{text, Stack};
+use access::template::{text, Stack};
 use generator::facts::{Service, OPT_IN_REGIONS};
 use generator::stacks::{StackKind, StackSpec};
 use serde_json::Value;
@@ -56,11 +55,14 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
         let existing = [("UseExistingBucket", "true"), ("KmsKeyArn", KEY)];
         let st = Stack::new(&t, &valid(&existing));
         assert!(
-            st.failed_rules().is_empty(),
+            st.failed_rules().unwrap().is_empty(),
             "{spec}: {:?}",
-            st.failed_rules()
+            st.failed_rules().unwrap()
         );
-        let role = statements(&st.property("SentinelRolePolicy", &["PolicyDocument"]));
+        let role = statements(
+            &st.property("SentinelRolePolicy", &["PolicyDocument"])
+                .unwrap(),
+        );
         let decrypt: Vec<_> = role
             .iter()
             .filter(|s| as_list(&s["Resource"]) == [KEY])
@@ -73,8 +75,13 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
         );
         // What the key's owner adds to the key policy.
         let statement: Value =
-            serde_json::from_str(&st.output("KmsKeyPolicyStatement").unwrap()).unwrap();
-        assert_eq!(statement["Principal"]["AWS"], "SentinelRole.Arn", "{spec}");
+            serde_json::from_str(&st.output("KmsKeyPolicyStatement").unwrap().unwrap()).unwrap();
+        let role_arn = text(&st.attribute("SentinelRole", "Arn").unwrap());
+        assert!(
+            role_arn.starts_with("arn:aws:iam::111122223333:role/OIDC_"),
+            "{spec}: {role_arn}"
+        );
+        assert_eq!(statement["Principal"]["AWS"], role_arn, "{spec}");
         assert_eq!(statement["Action"], "kms:Decrypt", "{spec}");
         assert_eq!(
             statement["Condition"]["StringEquals"]["kms:ViaService"],
@@ -82,28 +89,128 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
         );
         // No key, no grant and no output.
         let plain = Stack::new(&t, &valid(&[("UseExistingBucket", "true")]));
-        let role = statements(&plain.property("SentinelRolePolicy", &["PolicyDocument"]));
+        let role = statements(
+            &plain
+                .property("SentinelRolePolicy", &["PolicyDocument"])
+                .unwrap(),
+        );
         assert!(
             role.iter()
                 .all(|s| !as_list(&s["Resource"]).iter().any(|r| r.is_empty())),
             "{spec}: a grant on an empty key ARN"
         );
-        assert!(plain.output("KmsKeyPolicyStatement").is_none(), "{spec}");
+        assert!(
+            plain.output("KmsKeyPolicyStatement").unwrap().is_none(),
+            "{spec}"
+        );
+        // Firehose writes into the existing bucket: S3 encrypts its objects with the key as the
+        // delivery role, so the role (and, for the key's owner, the second statement) allows
+        // GenerateDataKey and, for multipart uploads, Decrypt, through S3 for its own prefixes
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
+        // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3).
+        if spec.services().contains(&Service::CloudWatch) {
+            firehose_may_write_with_the_key(&spec.to_string(), &st, &plain);
+        } else {
+            assert!(
+                t["Outputs"].get("FirehoseKmsKeyPolicyStatement").is_none(),
+                "{spec}: no Firehose writes into this stack's bucket"
+            );
+        }
         // GuardDuty creates no key it would not use: the existing export has its own.
         if spec.services().contains(&Service::GuardDuty) {
             for st in [&st, &plain] {
-                assert!(!st.creates("GuardDutyKey"), "{spec}");
-                assert!(!st.creates("GuardDutyKeyAlias"), "{spec}");
-                let role = statements(&st.property("SentinelRolePolicy", &["PolicyDocument"]));
+                assert!(!st.creates("GuardDutyKey").unwrap(), "{spec}");
+                assert!(!st.creates("GuardDutyKeyAlias").unwrap(), "{spec}");
+                // A reference to the key the stack does not create fails to resolve.
+                let role = st.property("SentinelRolePolicy", &["PolicyDocument"]);
+                let role = statements(&role.unwrap_or_else(|e| {
+                    panic!("{spec}: the role names a key that does not exist: {e}")
+                }));
+                let keys: Vec<String> = role
+                    .iter()
+                    .flat_map(|s| as_list(&s["Resource"]))
+                    .filter(|r| r.contains(":kms:"))
+                    .collect();
                 assert!(
-                    role.iter().all(|s| !s.to_string().contains("GuardDutyKey")),
-                    "{spec}: the role names a key that does not exist: {role:?}"
+                    keys.iter().all(|k| k == KEY),
+                    "{spec}: the role names a key other than KmsKeyArn: {keys:?}"
                 );
             }
             let new = Stack::new(&t, &valid(&[]));
-            assert!(new.creates("GuardDutyKey") && new.creates("GuardDutyKeyAlias"));
+            assert!(
+                new.creates("GuardDutyKey").unwrap() && new.creates("GuardDutyKeyAlias").unwrap()
+            );
         }
     }
+}
+
+/// The CloudWatch Firehose delivery role's grant on `KEY` in `st` (an existing bucket with
+/// KmsKeyArn), the key-policy statement for it, and neither in `plain` (no KmsKeyArn).
+fn firehose_may_write_with_the_key(spec: &str, st: &Stack, plain: &Stack) {
+    let kms = |st: &Stack| -> Vec<Value> {
+        statements(
+            &st.property("CloudWatchFirehosePolicy", &["PolicyDocument"])
+                .unwrap(),
+        )
+        .into_iter()
+        .filter(|s| as_list(&s["Action"]).iter().any(|a| a.starts_with("kms:")))
+        .collect()
+    };
+    let grant = kms(st);
+    assert_eq!(grant.len(), 1, "{spec}: {grant:?}");
+    let grant = &grant[0];
+    assert_eq!(as_list(&grant["Resource"]), [KEY], "{spec}");
+    assert_eq!(
+        as_list(&grant["Action"]),
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+        "{spec}"
+    );
+    let bucket = format!("arn:aws:s3:::{BUCKET}");
+    let contexts = vec![
+        bucket.clone(),
+        format!("{bucket}/AWSLogs/111122223333/CloudWatch/*"),
+        format!("{bucket}/CloudWatch-errors/*"),
+    ];
+    let conditions = |s: &Value| {
+        (
+            text(&s["Condition"]["StringEquals"]["kms:ViaService"]),
+            as_list(&s["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]),
+        )
+    };
+    assert_eq!(
+        conditions(grant),
+        ("s3.us-east-1.amazonaws.com".to_string(), contexts.clone()),
+        "{spec}"
+    );
+    let statement: Value =
+        serde_json::from_str(&st.output("FirehoseKmsKeyPolicyStatement").unwrap().unwrap())
+            .unwrap();
+    assert_eq!(
+        text(&statement["Principal"]["AWS"]),
+        text(&st.attribute("CloudWatchFirehoseRole", "Arn").unwrap()),
+        "{spec}"
+    );
+    assert_eq!(
+        as_list(&statement["Action"]),
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+        "{spec}"
+    );
+    assert_eq!(
+        conditions(&statement),
+        ("s3.us-east-1.amazonaws.com".to_string(), contexts),
+        "{spec}"
+    );
+    assert!(
+        kms(plain).is_empty(),
+        "{spec}: a KMS grant without KmsKeyArn"
+    );
+    assert!(
+        plain
+            .output("FirehoseKmsKeyPolicyStatement")
+            .unwrap()
+            .is_none(),
+        "{spec}"
+    );
 }
 
 /// Where each place that names a service's path points, resolved.
@@ -116,27 +223,32 @@ struct Paths {
 
 fn paths(st: &Stack, spec: &StackSpec, service: Service) -> Paths {
     let queue = format!("{}Queue", service.id());
-    let configs = st.property(
-        "LogBucket",
-        &["NotificationConfiguration", "QueueConfigurations"],
-    );
+    let configs = st
+        .property(
+            "LogBucket",
+            &["NotificationConfiguration", "QueueConfigurations"],
+        )
+        .unwrap();
     let notification = configs
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["Queue"] == format!("{queue}.Arn"))
+        .find(|c| c["Queue"] == st.attribute(&queue, "Arn").unwrap())
         .map(|c| {
             let rules = c["Filter"]["S3Key"]["Rules"].as_array().unwrap();
             text(&rules.iter().find(|r| r["Name"] == "prefix").unwrap()["Value"])
         })
         .unwrap_or_else(|| panic!("{spec}: no notification for {queue}"));
-    let role = statements(&st.property("SentinelRolePolicy", &["PolicyDocument"]));
+    let role = statements(
+        &st.property("SentinelRolePolicy", &["PolicyDocument"])
+            .unwrap(),
+    );
     let read = role
         .iter()
         .find(|s| s["Sid"] == format!("{}ReadLogs", service.id()))
         .map(|s| text(&s["Resource"]))
         .unwrap();
-    let bucket_policy = statements(&st.property("LogBucketPolicy", &["PolicyDocument"]));
+    let bucket_policy = statements(&st.property("LogBucketPolicy", &["PolicyDocument"]).unwrap());
     let writes = bucket_policy
         .iter()
         .filter(|s| s["Effect"] == "Allow" && s["Action"] == "s3:PutObject")
@@ -163,7 +275,10 @@ fn paths(st: &Stack, spec: &StackSpec, service: Service) -> Paths {
         notification,
         read,
         writes,
-        command: existing.output("BucketNotificationCommand").unwrap(),
+        command: existing
+            .output("BucketNotificationCommand")
+            .unwrap()
+            .unwrap(),
     }
 }
 
@@ -205,18 +320,21 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                     .unwrap_or(format!("/{given}"));
                 match service {
                     Service::VpcFlowLogs => assert_eq!(
-                        text(&st.property("VpcFlowLog", &["LogDestination"])),
+                        text(&st.property("VpcFlowLog", &["LogDestination"]).unwrap()),
                         format!("arn:aws:s3:::{BUCKET}{folder}")
                     ),
                     Service::GuardDuty => assert_eq!(
-                        text(&st.property(
-                            "GuardDutyPublishingDestination",
-                            &["DestinationProperties", "DestinationArn"]
-                        )),
+                        text(
+                            &st.property(
+                                "GuardDutyPublishingDestination",
+                                &["DestinationProperties", "DestinationArn"]
+                            )
+                            .unwrap()
+                        ),
                         format!("arn:aws:s3:::{BUCKET}{folder}")
                     ),
                     Service::CloudTrail => {
-                        let trail = st.property("CloudTrailTrail", &[]);
+                        let trail = st.property("CloudTrailTrail", &[]).unwrap();
                         match given {
                             "" => assert!(trail.get("S3KeyPrefix").is_none(), "{trail}"),
                             g => assert_eq!(trail["S3KeyPrefix"], g),
@@ -224,10 +342,13 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         assert_eq!(trail["IsOrganizationTrail"], false);
                     }
                     Service::CloudWatch => {
-                        let prefix_set = text(&st.property(
-                            "CloudWatchDeliveryStream",
-                            &["ExtendedS3DestinationConfiguration", "Prefix"],
-                        ));
+                        let prefix_set = text(
+                            &st.property(
+                                "CloudWatchDeliveryStream",
+                                &["ExtendedS3DestinationConfiguration", "Prefix"],
+                            )
+                            .unwrap(),
+                        );
                         assert_eq!(
                             prefix_set,
                             format!("{prefix}!{{timestamp:yyyy/MM/dd/HH}}/"),
@@ -269,7 +390,8 @@ fn an_organization_trail_is_announced_and_read_for_every_account() {
             .command
             .contains("\"Value\":\"org/AWSLogs/o-a1b2c3d4e5/\""));
         assert_eq!(
-            st.property("CloudTrailTrail", &["IsOrganizationTrail"]),
+            st.property("CloudTrailTrail", &["IsOrganizationTrail"])
+                .unwrap(),
             true
         );
         let bad = &t["Parameters"][&org]["AllowedPattern"];
@@ -286,7 +408,7 @@ fn guardduty_principals(st: &Stack) -> Vec<String> {
         ("GuardDutyKey", "KeyPolicy"),
         ("LogBucketPolicy", "PolicyDocument"),
     ] {
-        for s in statements(&st.property(id, &[field])) {
+        for s in statements(&st.property(id, &[field]).unwrap()) {
             let svc = text(&s["Principal"]["Service"]);
             if svc.starts_with("guardduty") {
                 out.push(svc);
@@ -327,36 +449,39 @@ fn guardduty_uses_the_regions_detector_and_creates_one_only_when_asked() {
         }
         // Defaults create nothing and are refused with what to do.
         let none = Stack::new(&t, &[("BucketName", BUCKET)]);
-        let failed = none.failed_rules();
+        let failed = none.failed_rules().unwrap();
         assert!(
             failed.iter().any(|f| f.contains("DetectorId")),
             "{spec}: {failed:?}"
         );
-        assert!(!none.creates("GuardDutyDetector"), "{spec}");
+        assert!(!none.creates("GuardDutyDetector").unwrap(), "{spec}");
         // The Region's detector.
         let own = Stack::new(&t, &valid(&[]));
-        assert!(own.failed_rules().is_empty(), "{spec}");
-        assert!(!own.creates("GuardDutyDetector"), "{spec}");
+        assert!(own.failed_rules().unwrap().is_empty(), "{spec}");
+        assert!(!own.creates("GuardDutyDetector").unwrap(), "{spec}");
         assert_eq!(
-            own.property("GuardDutyPublishingDestination", &["DetectorId"]),
+            own.property("GuardDutyPublishingDestination", &["DetectorId"])
+                .unwrap(),
             DETECTOR
         );
         // Created only when asked, and kept when the stack goes.
         let create = Stack::new(&t, &[("BucketName", BUCKET), ("CreateDetector", "true")]);
-        assert!(create.failed_rules().is_empty(), "{spec}");
-        assert!(create.creates("GuardDutyDetector"), "{spec}");
+        assert!(create.failed_rules().unwrap().is_empty(), "{spec}");
+        assert!(create.creates("GuardDutyDetector").unwrap(), "{spec}");
         assert_eq!(
-            create.property("GuardDutyPublishingDestination", &["DetectorId"]),
-            "ref-GuardDutyDetector"
+            create
+                .property("GuardDutyPublishingDestination", &["DetectorId"])
+                .unwrap(),
+            create.reference("GuardDutyDetector").unwrap()
         );
         let detector = &t["Resources"]["GuardDutyDetector"];
         assert_eq!(detector["DeletionPolicy"], "Retain", "{spec}");
         assert_eq!(detector["UpdateReplacePolicy"], "Retain", "{spec}");
         // Both at once is refused; an existing bucket needs neither.
         let both = Stack::new(&t, &valid(&[("CreateDetector", "true")]));
-        assert!(!both.failed_rules().is_empty(), "{spec}");
+        assert!(!both.failed_rules().unwrap().is_empty(), "{spec}");
         let existing = Stack::new(&t, &[("BucketName", BUCKET), ("UseExistingBucket", "true")]);
-        assert!(existing.failed_rules().is_empty(), "{spec}");
+        assert!(existing.failed_rules().unwrap().is_empty(), "{spec}");
     }
 }
 
@@ -370,7 +495,7 @@ fn key_policies_name_no_principal_the_same_stack_creates() {
                 continue;
             }
             let st = Stack::new(&t, &valid(&[]));
-            for s in statements(&st.property(id, &["KeyPolicy"])) {
+            for s in statements(&st.property(id, &["KeyPolicy"]).unwrap()) {
                 for p in as_list(&s["Principal"]["AWS"]) {
                     assert_eq!(
                         p, "arn:aws:iam::111122223333:root",
@@ -379,7 +504,7 @@ fn key_policies_name_no_principal_the_same_stack_creates() {
                 }
             }
             // Decrypt goes through the account, only via S3 in this Region and account.
-            let decrypt: Vec<_> = statements(&st.property(id, &["KeyPolicy"]))
+            let decrypt: Vec<_> = statements(&st.property(id, &["KeyPolicy"]).unwrap())
                 .into_iter()
                 .filter(|s| s["Action"] == "kms:Decrypt")
                 .collect();
@@ -411,10 +536,10 @@ fn names(st: &Stack) -> Vec<(String, String, usize)> {
     let mut out = Vec::new();
     for (id, r) in st.template["Resources"].as_object().unwrap() {
         for (ty, prop, limit) in NAMES {
-            if r["Type"] == *ty && r["Properties"].get(*prop).is_some() && st.creates(id) {
+            if r["Type"] == *ty && r["Properties"].get(*prop).is_some() && st.creates(id).unwrap() {
                 out.push((
                     format!("{id}.{prop}"),
-                    text(&st.property(id, &[prop])),
+                    text(&st.property(id, &[prop]).unwrap()),
                     *limit,
                 ));
             }
@@ -545,9 +670,12 @@ fn the_legacy_role_is_refused_outside_the_commercial_partition() {
     };
     let t = spec.build().to_value();
     let ok = Stack::new(&t, &[]).in_region("eu-west-1");
-    assert!(ok.failed_rules().is_empty());
+    assert!(ok.failed_rules().unwrap().is_empty());
     for region in ["us-gov-west-1", "us-gov-east-1", "cn-north-1"] {
-        let failed = Stack::new(&t, &[]).in_region(region).failed_rules();
+        let failed = Stack::new(&t, &[])
+            .in_region(region)
+            .failed_rules()
+            .unwrap();
         assert_eq!(failed.len(), 1, "{region}");
         assert!(failed[0].contains("GovCloud"), "{}", failed[0]);
     }

@@ -6,8 +6,12 @@
 //! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
 //! * [`simulate`]: the `simulate` command.
 //! * [`progress`]: progress bars (terminal only) and phase lines on stderr.
+//! * [`access`]: the e2e job's access proof (policies read back, the connector's gate,
+//!   service writes evaluated).
+//! * [`access_check`]: the `access check` command (one request against a template's policies).
 
 pub mod access;
+pub mod access_check;
 pub mod bench;
 pub mod connector;
 pub mod e2e;

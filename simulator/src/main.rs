@@ -32,6 +32,9 @@ enum Command {
     Bench(simulator::bench::BenchArgs),
     /// The whole pipeline checked end to end (what `cargo xtask e2e` runs).
     E2e(simulator::e2e::E2eArgs),
+    /// Explain an access decision against a template's policies (exit 0 Allow, 1 Deny, 2 bad input).
+    #[command(subcommand)]
+    Access(simulator::access_check::AccessCommand),
 }
 
 fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Delete(args) => block_on(deployer::cli::delete(args)),
         Command::Parse(args) => simulator::connector::cli::parse(&args),
         Command::ServeIngestion(args) => block_on(simulator::ingest::run_cli(args)),
+        Command::Access(command) => return simulator::access_check::run(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -34,6 +34,17 @@ pub struct ServiceParts {
     pub bucket_statements: Vec<Statement>,
     /// Statements the Sentinel role needs beyond its queue and prefix.
     pub role_statements: Vec<Statement>,
+    /// The Firehose stream that writes the service's objects, if one does (CloudWatch).
+    pub firehose: Option<FirehoseWriter>,
+}
+
+/// A Firehose stream of the stack that writes into the bucket.
+pub struct FirehoseWriter {
+    /// Logical ID of its delivery role.
+    pub role_id: String,
+    /// Where it writes records it could not process (a `Fn::Sub` template), besides the
+    /// service's prefix.
+    pub error_prefix: &'static str,
 }
 
 /// Shared context handed to each service module.
@@ -51,6 +62,8 @@ pub struct Ctx {
     /// the delivering resources).
     pub created_bucket: Expr,
     pub tuning: QueueTuning,
+    /// `Ref KmsKeyArn`: the SSE-KMS key of the bucket's objects, given when [`HAS_KMS_KEY`].
+    pub kms_key: Expr,
 }
 
 impl Ctx {
@@ -65,6 +78,8 @@ impl Ctx {
 }
 
 pub const KMS_KEY_PARAM: &str = "KmsKeyArn";
+/// The output with the key-policy statement for Firehose's delivery role.
+pub const FIREHOSE_KEY_POLICY_OUTPUT: &str = "FirehoseKmsKeyPolicyStatement";
 pub const HAS_KMS_KEY: &str = "HasKmsKeyArn";
 /// A KMS key ARN (a key ID or a multi-Region `mrk-` key, not an alias).
 const KMS_KEY_PATTERN: &str = "^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$";
@@ -118,9 +133,15 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
             3650,
         ),
     );
+    // Where the stack's Firehose writes into the bucket, its delivery role encrypts with the key too.
+    let kms_key_description = if services_.contains(&Service::CloudWatch) {
+        "KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region, and the Firehose delivery role may encrypt its new objects with it; add the KmsKeyPolicyStatement and FirehoseKmsKeyPolicyStatement outputs to the key policy. Empty: SSE-S3 objects."
+    } else {
+        "KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region; add the KmsKeyPolicyStatement output to the key policy. Empty: SSE-S3 objects."
+    };
     let kms_key = t.param(
         KMS_KEY_PARAM,
-        Parameter::string("KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region; add the KmsKeyPolicyStatement output to the key policy. Empty: SSE-S3 objects.")
+        Parameter::string(kms_key_description)
             .default("")
             .pattern(KMS_KEY_PATTERN, KMS_KEY_RULE),
     );
@@ -144,6 +165,7 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
         bucket_name_or_default: bucket_name.clone(),
         created_bucket: Expr::reference(BUCKET_ID),
         tuning,
+        kms_key: kms_key.clone(),
     };
 
     let parts: Vec<ServiceParts> = services_
@@ -327,6 +349,29 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
         Expr::sub(text::render("kms_key_policy_statement", &json!({"role_id": ROLE_ID}))),
     )
     .condition = Some(HAS_KMS_KEY.to_string());
+    // Firehose's delivery role writes into the bucket: S3 encrypts its objects with the key on
+    // its behalf (grants::encrypt_through_s3). One statement per principal, so each is added
+    // or removed on its own.
+    for p in parts {
+        let Some(firehose) = &p.firehose else {
+            continue;
+        };
+        t.output(
+            FIREHOSE_KEY_POLICY_OUTPUT,
+            "Add this statement too to the key policy of KmsKeyArn: it lets the Firehose delivery role write SSE-KMS objects under its prefix and error prefix of the bucket, through S3 in this Region only.",
+            Expr::sub_with(
+                text::render(
+                    "firehose_kms_key_policy_statement",
+                    &json!({"role_id": firehose.role_id, "error_prefix": firehose.error_prefix}),
+                ),
+                [
+                    ("Bucket", ctx.bucket_name_or_default.clone()),
+                    ("Prefix", p.layout.prefix()),
+                ],
+            ),
+        )
+        .condition = Some(HAS_KMS_KEY.to_string());
+    }
     let queues: Vec<_> = parts
         .iter()
         .map(|p| {

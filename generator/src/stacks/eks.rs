@@ -211,6 +211,8 @@ pub fn build(cloud: Cloud) -> Template {
             code: transform_code::code("eks_audit_lambda", &json!({"table": TABLE})),
             environment: IndexMap::from([("SENTINEL_TABLE".to_string(), Expr::str(TABLE))]),
             extra_tags: vec![cluster_tag()],
+            // The stack always creates its bucket, SSE-S3: no key to grant.
+            kms_key: None,
         },
     );
     t.add(
@@ -389,12 +391,18 @@ pub(super) struct FirehoseToBucket<'a> {
     pub code: String,
     pub environment: IndexMap<String, Expr>,
     pub extra_tags: Vec<Tag>,
+    /// The bucket's SSE-KMS key and the template condition under which one is given: the
+    /// delivery role may then write with it through S3 ([`grants::encrypt_through_s3`]).
+    /// `None` where the stack writes only to a bucket it creates (SSE-S3).
+    pub kms_key: Option<(Expr, &'a str)>,
 }
 
 /// Logical IDs of the path, for outputs and subscription filters.
 pub(super) struct Path {
     pub logs_role_id: String,
     pub logs_policy_id: String,
+    /// The Firehose delivery role.
+    pub firehose_role_id: String,
 }
 
 /// CloudWatch Logs subscription -> Firehose (GZIP, Lambda processor with explicit buffering,
@@ -524,13 +532,23 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
             tags: tags("firehose-role"),
         },
     );
+    let error_prefix = Expr::sub(p.error_prefix);
+    let encrypt = p.kms_key.as_ref().map(|(key, condition)| {
+        grants::encrypt_through_s3(
+            key.clone(),
+            p.bucket_name,
+            &[p.prefix.clone(), error_prefix.clone()],
+        )
+        .sid("EncryptWithKmsKeyArn")
+        .only_if(*condition)
+    });
     t.add(
         &fh_policy,
         &iam::Policy {
             policy_name: Expr::str("DeliverToBucket"),
             policy_document: PolicyDocument::new(
                 PolicyKind::Identity,
-                vec![
+                [
                     Statement::allow(&[
                         actions::s3::GET_BUCKET_LOCATION,
                         actions::s3::LIST_BUCKET,
@@ -544,7 +562,7 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
                     ])
                     .sid("WriteObjects")
                     .resource(grants::objects_under(p.bucket_name, &p.prefix))
-                    .resource(bucket_arn(p.bucket_name, &format!("/{}*", p.error_prefix))),
+                    .resource(grants::objects_under(p.bucket_name, &error_prefix)),
                     Statement::allow(&[
                         actions::lambda::INVOKE_FUNCTION,
                         actions::lambda::GET_FUNCTION_CONFIGURATION,
@@ -554,7 +572,10 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
                     Statement::allow(&[actions::logs::PUT_LOG_EVENTS])
                         .sid("WriteDeliveryErrors")
                         .resource(Expr::get_att(&fh_log_group, "Arn")),
-                ],
+                ]
+                .into_iter()
+                .chain(encrypt)
+                .collect(),
             ),
             roles: vec![Expr::reference(&fh_role)],
         },
@@ -648,5 +669,6 @@ pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> 
     Path {
         logs_role_id: logs_role,
         logs_policy_id: logs_policy,
+        firehose_role_id: fh_role,
     }
 }

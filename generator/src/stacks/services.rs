@@ -2,7 +2,9 @@
 //! into the bucket (with the bucket-policy grants AWS documents for that service).
 
 use super::common;
-use super::connector::{Ctx, ServiceParts, BUCKET_POLICY_ID, CREATE_BUCKET};
+use super::connector::{
+    Ctx, FirehoseWriter, ServiceParts, BUCKET_POLICY_ID, CREATE_BUCKET, HAS_KMS_KEY,
+};
 use super::eks::{firehose_to_bucket, FirehoseToBucket};
 use super::layout::Layout;
 use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
@@ -40,11 +42,19 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
         &ctx.tuning,
     );
     let layout = Layout::declare(t, ctx, service);
+    let mut firehose = None;
     let (bucket_statements, role_statements) = match service {
         Service::VpcFlowLogs => vpc(t, ctx, &layout),
         Service::CloudTrail => cloudtrail(t, ctx, &layout),
         Service::GuardDuty => guardduty(t, ctx, &layout),
-        Service::CloudWatch => cloudwatch(t, ctx, &layout),
+        Service::CloudWatch => {
+            let (grants, role_id) = cloudwatch(t, ctx, &layout);
+            firehose = Some(FirehoseWriter {
+                role_id,
+                error_prefix: CLOUDWATCH_ERROR_PREFIX,
+            });
+            grants
+        }
     };
     ServiceParts {
         service,
@@ -52,6 +62,7 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
         layout,
         bucket_statements,
         role_statements,
+        firehose,
     }
 }
 
@@ -469,7 +480,11 @@ fn guardduty(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     )
 }
 
-fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
+/// Where the CloudWatch Firehose stream writes records it could not process (never notified).
+pub const CLOUDWATCH_ERROR_PREFIX: &str = "CloudWatch-errors/";
+
+/// The CloudWatch path; returns its grants and the logical ID of its Firehose delivery role.
+fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> (Grants, String) {
     let log_group = t.param(
         "LogGroupName",
         Parameter::string("CloudWatch Logs group to stream to Sentinel. Leave empty to subscribe groups later (see the SubscribeLogGroupCommand output).")
@@ -508,13 +523,13 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
         "cloudwatch_lambda",
         &json!({"table": Service::CloudWatch.table()}),
     );
-    firehose_to_bucket(
+    let path = firehose_to_bucket(
         t,
         &FirehoseToBucket {
             id: "CloudWatch",
             bucket_name: &ctx.bucket_name_or_default,
             prefix: layout.prefix(),
-            error_prefix: "CloudWatch-errors/",
+            error_prefix: CLOUDWATCH_ERROR_PREFIX,
             stream_name,
             function_name,
             function_description: "Turns CloudWatch Logs subscription records into AWSCloudWatch lines <ISO 8601 UTC time>,<message>, as Microsoft's exporters write them.",
@@ -528,6 +543,9 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
                 Expr::str(Service::CloudWatch.table()),
             )]),
             extra_tags: Vec::new(),
+            // An existing bucket may be SSE-KMS with KmsKeyArn: S3 then encrypts Firehose's
+            // objects with it on the delivery role's behalf.
+            kms_key: Some((ctx.kms_key.clone(), HAS_KMS_KEY)),
         },
     );
     t.add(
@@ -555,5 +573,5 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
             &json!({"filter_name": "MicrosoftSentinel", "stream_id": "CloudWatchDeliveryStream", "logs_role_id": "CloudWatchLogsRole"}),
         )),
     );
-    (Vec::new(), Vec::new())
+    ((Vec::new(), Vec::new()), path.firehose_role_id)
 }
