@@ -23,6 +23,8 @@ pub const DEFENDER_SESSION: &str = "MicrosoftDefenderForClouds_";
 
 /// The Azure cloud of the Sentinel workspace: its Entra ID tenant (the OIDC issuer) and the
 /// audience of Sentinel's tokens (Microsoft's documentation of the AWS S3 connector).
+/// Written out here rather than taken from `generator::facts`, on purpose: the tables are an
+/// independent oracle, so a wrong tenant or audience in the generator fails their allow cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cloud {
     Commercial,
