@@ -4,7 +4,7 @@ use crate::guardduty::{self, GuardDutyDetectors};
 use crate::{caller_identity, sdk_config, DeployReport, StackRequest, Staging, Target};
 use anyhow::{bail, Context, Result};
 use generator::config::{InputError, WorkspaceId};
-use generator::facts::{Cloud, Service};
+use generator::facts::{Cloud, DataType};
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
 use std::io::{BufRead, IsTerminal, Write};
@@ -81,7 +81,7 @@ pub fn load_template(template: &str, cloud: &str) -> Result<String> {
         "all" => StackKind::AllServices,
         "legacy" => StackKind::LegacyCloudTrail,
         "eks" => StackKind::Eks,
-        other => StackKind::Connector(other.parse::<Service>().map_err(|_| {
+        other => StackKind::Connector(other.parse::<DataType>().map_err(|_| {
             InputError::new(
                 "template",
                 other,

@@ -4,7 +4,7 @@
 //! partitions.
 
 use access::template::{text, Stack};
-use generator::facts::{Service, OPT_IN_REGIONS};
+use generator::facts::{DataType, OPT_IN_REGIONS};
 use generator::stacks::{StackKind, StackSpec};
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ fn s3_stacks() -> Vec<(StackSpec, Value)> {
 }
 
 /// A parameter's name in this stack: plain with one service, service-prefixed with several.
-fn param(spec: &StackSpec, service: Service, base: &str) -> String {
+fn param(spec: &StackSpec, service: DataType, base: &str) -> String {
     match spec.kind {
         StackKind::AllServices => format!("{}{base}", service.id()),
         _ => base.to_string(),
@@ -108,7 +108,7 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
         // GenerateDataKey and, for multipart uploads, Decrypt, through S3 for its own prefixes
         // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
         // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3).
-        if spec.services().contains(&Service::CloudWatch) {
+        if spec.services().contains(&DataType::CloudWatch) {
             firehose_may_write_with_the_key(&spec.to_string(), &st, &plain);
         } else {
             assert!(
@@ -117,7 +117,7 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
             );
         }
         // GuardDuty creates no key it would not use: the existing export has its own.
-        if spec.services().contains(&Service::GuardDuty) {
+        if spec.services().contains(&DataType::GuardDuty) {
             for st in [&st, &plain] {
                 assert!(!st.creates("GuardDutyKey").unwrap(), "{spec}");
                 assert!(!st.creates("GuardDutyKeyAlias").unwrap(), "{spec}");
@@ -221,7 +221,7 @@ struct Paths {
     command: String,
 }
 
-fn paths(st: &Stack, spec: &StackSpec, service: Service) -> Paths {
+fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
     let queue = format!("{}Queue", service.id());
     let configs = st
         .property(
@@ -255,10 +255,11 @@ fn paths(st: &Stack, spec: &StackSpec, service: Service) -> Paths {
         .filter(|s| {
             let sid = text(&s["Sid"]);
             match service {
-                Service::VpcFlowLogs => sid.starts_with("VpcFlow"),
-                Service::CloudTrail => sid.starts_with("AWSCloudTrail"),
-                Service::GuardDuty => sid.starts_with("GuardDuty"),
-                Service::CloudWatch => false,
+                DataType::Vpc => sid.starts_with("VpcFlow"),
+                DataType::CloudTrail => sid.starts_with("AWSCloudTrail"),
+                DataType::GuardDuty => sid.starts_with("GuardDuty"),
+                DataType::CloudWatch => false,
+                DataType::Eks => unreachable!("EKS is not in a connector stack"),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -304,7 +305,7 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                     "{spec} {service}: {}",
                     p.command
                 );
-                if service != Service::CloudWatch {
+                if service != DataType::CloudWatch {
                     assert!(
                         p.writes.contains(&format!(
                             "arn:aws:s3:::{BUCKET}/{root}AWSLogs/111122223333/*"
@@ -319,11 +320,11 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                     .then(String::new)
                     .unwrap_or(format!("/{given}"));
                 match service {
-                    Service::VpcFlowLogs => assert_eq!(
+                    DataType::Vpc => assert_eq!(
                         text(&st.property("VpcFlowLog", &["LogDestination"]).unwrap()),
                         format!("arn:aws:s3:::{BUCKET}{folder}")
                     ),
-                    Service::GuardDuty => assert_eq!(
+                    DataType::GuardDuty => assert_eq!(
                         text(
                             &st.property(
                                 "GuardDutyPublishingDestination",
@@ -333,7 +334,7 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         ),
                         format!("arn:aws:s3:::{BUCKET}{folder}")
                     ),
-                    Service::CloudTrail => {
+                    DataType::CloudTrail => {
                         let trail = st.property("CloudTrailTrail", &[]).unwrap();
                         match given {
                             "" => assert!(trail.get("S3KeyPrefix").is_none(), "{trail}"),
@@ -341,7 +342,7 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         }
                         assert_eq!(trail["IsOrganizationTrail"], false);
                     }
-                    Service::CloudWatch => {
+                    DataType::CloudWatch => {
                         let prefix_set = text(
                             &st.property(
                                 "CloudWatchDeliveryStream",
@@ -355,6 +356,7 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                             "{spec}"
                         );
                     }
+                    DataType::Eks => unreachable!("EKS is not in a connector stack"),
                 }
             }
         }
@@ -364,16 +366,16 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
 #[test]
 fn an_organization_trail_is_announced_and_read_for_every_account() {
     for (spec, t) in s3_stacks() {
-        if !spec.services().contains(&Service::CloudTrail) {
+        if !spec.services().contains(&DataType::CloudTrail) {
             continue;
         }
-        let org = param(&spec, Service::CloudTrail, "OrganizationId");
-        let prefix = param(&spec, Service::CloudTrail, "KeyPrefix");
+        let org = param(&spec, DataType::CloudTrail, "OrganizationId");
+        let prefix = param(&spec, DataType::CloudTrail, "KeyPrefix");
         let st = Stack::new(
             &t,
             &valid(&[(org.as_str(), "o-a1b2c3d4e5"), (prefix.as_str(), "org")]),
         );
-        let p = paths(&st, &spec, Service::CloudTrail);
+        let p = paths(&st, &spec, DataType::CloudTrail);
         assert_eq!(p.notification, "org/AWSLogs/o-a1b2c3d4e5/", "{spec}");
         assert_eq!(
             p.read,
@@ -421,7 +423,7 @@ fn guardduty_principals(st: &Stack) -> Vec<String> {
 #[test]
 fn guardduty_is_named_by_its_regional_principal_in_opt_in_regions() {
     for (spec, t) in s3_stacks() {
-        if !spec.services().contains(&Service::GuardDuty) {
+        if !spec.services().contains(&DataType::GuardDuty) {
             continue;
         }
         for region in OPT_IN_REGIONS {
@@ -444,7 +446,7 @@ fn guardduty_is_named_by_its_regional_principal_in_opt_in_regions() {
 #[test]
 fn guardduty_uses_the_regions_detector_and_creates_one_only_when_asked() {
     for (spec, t) in s3_stacks() {
-        if !spec.services().contains(&Service::GuardDuty) {
+        if !spec.services().contains(&DataType::GuardDuty) {
             continue;
         }
         // Defaults create nothing and are refused with what to do.

@@ -244,7 +244,7 @@ fn connector_outputs_give_what_the_portal_asks_for() {
                 for o in ["SentinelRoleArn", "SentinelSQSQueueURL", "DestinationTable"] {
                     assert!(outputs.contains_key(o), "{spec} lacks {o}");
                 }
-                assert_eq!(outputs["DestinationTable"]["Value"], s.table());
+                assert_eq!(outputs["DestinationTable"]["Value"], s.table().name());
             }
             StackKind::AllServices => {
                 for s in spec.services() {
@@ -254,7 +254,7 @@ fn connector_outputs_give_what_the_portal_asks_for() {
                     );
                     assert_eq!(
                         outputs[&format!("{}DestinationTable", s.id())]["Value"],
-                        s.table()
+                        s.table().name()
                     );
                 }
             }

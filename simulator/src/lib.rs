@@ -20,4 +20,4 @@ pub mod progress;
 pub mod replay;
 pub mod simulate;
 pub mod synth;
-pub mod tables;
+pub use catalogue::tables;

@@ -4,7 +4,7 @@
 
 use aws_sdk_sqs::types::Message;
 use deployer::{StackRequest, Staging};
-use generator::facts::{Cloud, Service};
+use generator::facts::{Cloud, DataType};
 use generator::render::{self, Format};
 use generator::stacks::{StackKind, StackSpec};
 use integration_tests::{s3, sdk, start_localstack, unique_parameters, wait_for};
@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 
 const ACCOUNT: &str = "000000000000";
 
-fn key_for(service: Service, name: &str) -> String {
+fn key_for(service: DataType, name: &str) -> String {
     format!(
         "AWSLogs/{ACCOUNT}/{}/us-east-1/2026/03/01/{name}",
         service.key_segment()
     )
 }
 
-fn good_key(service: Service) -> String {
+fn good_key(service: DataType) -> String {
     key_for(
         service,
         &format!(
@@ -32,14 +32,17 @@ fn good_key(service: Service) -> String {
 }
 
 /// Keys that must never reach this service's queue.
-fn bad_keys(service: Service) -> Vec<String> {
-    let other = Service::ALL.into_iter().find(|s| *s != service).unwrap();
+fn bad_keys(service: DataType) -> Vec<String> {
+    let other = generator::stacks::connector_types()
+        .into_iter()
+        .find(|s| *s != service)
+        .unwrap();
     let mut keys = vec![
         good_key(other),
         key_for(service, "sample.txt"),
         format!("elsewhere/{}", good_key(service)),
     ];
-    if service == Service::CloudTrail {
+    if service == DataType::CloudTrail {
         keys.push(format!(
             "AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/2026/03/01/{ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20260301T000000Z.json.gz"
         ));
@@ -47,7 +50,7 @@ fn bad_keys(service: Service) -> Vec<String> {
             "AWSLogs/{ACCOUNT}/CloudTrail-Insight/us-east-1/2026/03/01/{ACCOUNT}_CloudTrail-Insight_us-east-1_20260301T0000Z_x.json.gz"
         ));
     }
-    if service != Service::VpcFlowLogs {
+    if service != DataType::Vpc {
         keys.push(key_for(service, "sample.log"));
     }
     keys
@@ -109,7 +112,7 @@ async fn each_service_queue_sees_only_its_own_objects() {
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     let s3 = s3(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    for service in Service::ALL {
+    for service in generator::stacks::connector_types() {
         let spec = StackSpec {
             kind: StackKind::Connector(service),
             cloud: Cloud::Commercial,

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use generator::config::{BucketName, InputError, QueueName, WorkspaceId};
-use generator::facts::{Cloud, Service};
+use generator::facts::{Cloud, DataType};
 use generator::render::{self, Format};
 use generator::stacks::{Overrides, StackKind, StackSpec};
 use std::path::{Path, PathBuf};
@@ -77,7 +77,7 @@ fn parse_stack(name: &str, cloud: Cloud) -> Result<StackSpec, InputError> {
         "all" => StackKind::AllServices,
         "legacy" => StackKind::LegacyCloudTrail,
         "eks" => StackKind::Eks,
-        other => StackKind::Connector(other.parse::<Service>().map_err(|_| {
+        other => StackKind::Connector(other.parse::<DataType>().map_err(|_| {
             InputError::new(
                 "stack",
                 name,

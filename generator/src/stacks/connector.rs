@@ -11,7 +11,7 @@ use super::layout::Layout;
 use super::services;
 use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::config::patterns;
-use crate::facts::{Cloud, Service};
+use crate::facts::{Cloud, DataType};
 use crate::grants;
 use crate::iam::{PolicyDocument, PolicyKind, Statement};
 use crate::resources::{iam, s3, sqs, standard_tags};
@@ -26,7 +26,7 @@ pub const USE_EXISTING_BUCKET: &str = "UsesExistingBucket";
 
 /// What one service module contributes to the shared parts of the stack.
 pub struct ServiceParts {
-    pub service: Service,
+    pub service: DataType,
     pub queue: QueuePair,
     /// Where its objects live: notification prefix, read and write grants.
     pub layout: Layout,
@@ -68,7 +68,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// A parameter or output name: plain in a one-service stack, service-prefixed otherwise.
-    pub fn name(&self, service: Service, base: &str) -> String {
+    pub fn name(&self, service: DataType, base: &str) -> String {
         if self.single {
             base.to_string()
         } else {
@@ -85,7 +85,7 @@ pub const HAS_KMS_KEY: &str = "HasKmsKeyArn";
 const KMS_KEY_PATTERN: &str = "^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$";
 const KMS_KEY_RULE: &str = "must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias), or empty";
 
-pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
+pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
     let single = services_.len() == 1;
     let labels: Vec<&str> = services_.iter().map(|s| s.label()).collect();
     let mut t = Template::new(text::render(
@@ -95,7 +95,7 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
 
     common::workspace_param(&mut t);
     let default_role = if single {
-        services_[0].default_role_name()
+        services_[0].default_role()
     } else {
         "OIDC_MicrosoftSentinelRole"
     };
@@ -134,7 +134,7 @@ pub fn build(cloud: Cloud, services_: &[Service]) -> Template {
         ),
     );
     // Where the stack's Firehose writes into the bucket, its delivery role encrypts with the key too.
-    let kms_key_description = if services_.contains(&Service::CloudWatch) {
+    let kms_key_description = if services_.contains(&DataType::CloudWatch) {
         "KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region, and the Firehose delivery role may encrypt its new objects with it; add the KmsKeyPolicyStatement and FirehoseKmsKeyPolicyStatement outputs to the key policy. Empty: SSE-S3 objects."
     } else {
         "KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region; add the KmsKeyPolicyStatement output to the key policy. Empty: SSE-S3 objects."
@@ -319,7 +319,7 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
         t.output(
             &ctx.name(s, "DestinationTable"),
             format!("Sentinel table for {}.", s.label()),
-            Expr::str(s.table()),
+            Expr::str(s.table().name()),
         );
         t.output(
             &ctx.name(s, "NotificationPrefix"),

@@ -1,4 +1,4 @@
-//! Where a service's objects live in the bucket: `[<KeyPrefix>/]AWSLogs/<account>/<Service>/`,
+//! Where a service's objects live in the bucket: `[<KeyPrefix>/]AWSLogs/<account>/<DataType>/`,
 //! or for an organization trail `[<KeyPrefix>/]AWSLogs/<o-id>/<account>/CloudTrail/`.
 //!
 //! One [`Layout`] per service gives every place that must agree on it the same expression: the
@@ -8,7 +8,7 @@
 
 use super::connector::Ctx;
 use crate::cfn::{Cond, Expr, Parameter, Template};
-use crate::facts::Service;
+use crate::facts::DataType;
 use crate::grants::bucket_arn;
 
 /// A key prefix as S3 keys allow it, without a leading or trailing `/`.
@@ -34,7 +34,7 @@ pub struct Layout {
 
 impl Layout {
     /// Declares the service's `KeyPrefix` parameter (and, for CloudTrail, `OrganizationId`).
-    pub fn declare(t: &mut Template, ctx: &Ctx, service: Service) -> Layout {
+    pub fn declare(t: &mut Template, ctx: &Ctx, service: DataType) -> Layout {
         let key_prefix_param = ctx.name(service, "KeyPrefix");
         let key_prefix = t.param(
             &key_prefix_param,
@@ -54,7 +54,7 @@ impl Layout {
             Expr::sub(format!("${{{key_prefix_param}}}/")),
             Expr::str(""),
         );
-        let organization = (service == Service::CloudTrail).then(|| {
+        let organization = (service == DataType::CloudTrail).then(|| {
             let param = ctx.name(service, "OrganizationId");
             let org = t.param(
                 &param,
@@ -80,7 +80,7 @@ impl Layout {
         [("KeyPath", self.key_path.clone())]
     }
 
-    /// The notification prefix: `[<KeyPrefix>/]AWSLogs/<account>/<Service>/`, or for an
+    /// The notification prefix: `[<KeyPrefix>/]AWSLogs/<account>/<DataType>/`, or for an
     /// organization `[<KeyPrefix>/]AWSLogs/<o-id>/` (every member account).
     pub fn prefix(&self) -> Expr {
         let own = format!("${{AWS::AccountId}}/{}/", self.segment);

@@ -8,18 +8,20 @@ mod legacy;
 mod oidc;
 mod services;
 
+pub use services::{connector_types, has_connector_stack};
+
 pub use common::{ROLE_ID, ROLE_POLICY_ID};
 
 use crate::cfn::Template;
 use crate::config::{BucketName, InputError, OidcRoleName, QueueName, RoleName, WorkspaceId};
-use crate::facts::{Cloud, Service};
+use crate::facts::{Cloud, DataType};
 use std::fmt;
 
 /// Which stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StackKind {
     OidcProvider,
-    Connector(Service),
+    Connector(DataType),
     AllServices,
     LegacyCloudTrail,
     /// EKS audit logs of one cluster: CloudWatch Logs -> Firehose -> Lambda -> S3.
@@ -42,7 +44,7 @@ impl StackSpec {
                 kind: StackKind::OidcProvider,
                 cloud,
             });
-            for s in Service::ALL {
+            for s in services::connector_types() {
                 out.push(StackSpec {
                     kind: StackKind::Connector(s),
                     cloud,
@@ -87,10 +89,10 @@ impl StackSpec {
         format!("{what} ({})", self.cloud.label())
     }
 
-    pub fn services(&self) -> Vec<Service> {
+    pub fn services(&self) -> Vec<DataType> {
         match self.kind {
             StackKind::Connector(s) => vec![s],
-            StackKind::AllServices => Service::ALL.to_vec(),
+            StackKind::AllServices => services::connector_types(),
             _ => Vec::new(),
         }
     }
@@ -99,7 +101,7 @@ impl StackSpec {
         let mut t = match self.kind {
             StackKind::OidcProvider => oidc::build(self.cloud),
             StackKind::Connector(s) => connector::build(self.cloud, &[s]),
-            StackKind::AllServices => connector::build(self.cloud, &Service::ALL),
+            StackKind::AllServices => connector::build(self.cloud, &services::connector_types()),
             StackKind::LegacyCloudTrail => legacy::build(),
             StackKind::Eks => eks::build(self.cloud),
         };

@@ -9,7 +9,7 @@ use super::eks::{firehose_to_bucket, FirehoseToBucket};
 use super::layout::Layout;
 use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
 use crate::config::patterns;
-use crate::facts::{principals, Service, OPT_IN_REGIONS};
+use crate::facts::{principals, DataType, OPT_IN_REGIONS};
 use crate::grants::{self, bucket_arn};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{cloudtrail, ec2, guardduty, kms, logs, standard_tags};
@@ -18,7 +18,26 @@ use crate::transform_code;
 use indexmap::IndexMap;
 use serde_json::json;
 
-pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
+/// Whether a data type is delivered through a connector stack (one bucket, one queue per data
+/// type, the Sentinel role: this module), or through a stack of its own (EKS: `stacks::eks`).
+pub fn has_connector_stack(d: DataType) -> bool {
+    match d {
+        DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
+        DataType::Eks => false,
+    }
+}
+
+/// The data types of the connector stacks, in catalogue order (the all-services stack holds
+/// all of them).
+pub fn connector_types() -> Vec<DataType> {
+    DataType::ALL
+        .iter()
+        .copied()
+        .filter(|d| has_connector_stack(*d))
+        .collect()
+}
+
+pub fn add(t: &mut Template, ctx: &Ctx, service: DataType) -> ServiceParts {
     let queue_param = if ctx.single {
         "SentinelSQSQueueName".to_string()
     } else {
@@ -30,9 +49,9 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
         &format!(
             "Name of the SQS queue that announces new {} objects. Default: {}-<8 hex of the stack id>.",
             service.label(),
-            service.default_queue_name()
+            service.default_queue()
         ),
-        common::per_stack_name(service.default_queue_name()),
+        common::per_stack_name(service.default_queue()),
         (patterns::QUEUE_NAME, patterns::QUEUE_NAME_RULE),
     );
     let queue = common::queue_pair(
@@ -44,16 +63,19 @@ pub fn add(t: &mut Template, ctx: &Ctx, service: Service) -> ServiceParts {
     let layout = Layout::declare(t, ctx, service);
     let mut firehose = None;
     let (bucket_statements, role_statements) = match service {
-        Service::VpcFlowLogs => vpc(t, ctx, &layout),
-        Service::CloudTrail => cloudtrail(t, ctx, &layout),
-        Service::GuardDuty => guardduty(t, ctx, &layout),
-        Service::CloudWatch => {
+        DataType::Vpc => vpc(t, ctx, &layout),
+        DataType::CloudTrail => cloudtrail(t, ctx, &layout),
+        DataType::GuardDuty => guardduty(t, ctx, &layout),
+        DataType::CloudWatch => {
             let (grants, role_id) = cloudwatch(t, ctx, &layout);
             firehose = Some(FirehoseWriter {
                 role_id,
                 error_prefix: CLOUDWATCH_ERROR_PREFIX,
             });
             grants
+        }
+        DataType::Eks => {
+            unreachable!("EKS has a stack of its own (stacks::eks), not a connector stack")
         }
     };
     ServiceParts {
@@ -521,7 +543,7 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> (Grants, String) 
     // failures go to an error prefix the notification never sees.
     let code = transform_code::code(
         "cloudwatch_lambda",
-        &json!({"table": Service::CloudWatch.table()}),
+        &json!({"table": DataType::CloudWatch.table()}),
     );
     let path = firehose_to_bucket(
         t,
@@ -540,7 +562,7 @@ fn cloudwatch(t: &mut Template, ctx: &Ctx, layout: &Layout) -> (Grants, String) 
             code,
             environment: IndexMap::from([(
                 "SENTINEL_TABLE".to_string(),
-                Expr::str(Service::CloudWatch.table()),
+                Expr::str(DataType::CloudWatch.table().name()),
             )]),
             extra_tags: Vec::new(),
             // An existing bucket may be SSE-KMS with KmsKeyArn: S3 then encrypts Firehose's

@@ -675,12 +675,12 @@ async fn drain(
     Ok((rounds, started.elapsed().as_secs_f64()))
 }
 
-fn generator_service(s: Service) -> generator::facts::Service {
+fn generator_service(s: Service) -> generator::facts::DataType {
     match s {
-        Service::Vpc => generator::facts::Service::VpcFlowLogs,
-        Service::Guardduty => generator::facts::Service::GuardDuty,
-        Service::Cloudtrail => generator::facts::Service::CloudTrail,
-        Service::Cloudwatch => generator::facts::Service::CloudWatch,
+        Service::Vpc => generator::facts::DataType::Vpc,
+        Service::Guardduty => generator::facts::DataType::GuardDuty,
+        Service::Cloudtrail => generator::facts::DataType::CloudTrail,
+        Service::Cloudwatch => generator::facts::DataType::CloudWatch,
     }
 }
 

@@ -17,7 +17,7 @@
 //!   struct); the manifest repeats it as `time_generated`.
 //! * Field types carry the column types of Microsoft's table references
 //!   (`i32` int, `i64` long, `bool` boolean); the mock DCR declares them, and
-//!   `crate::ingest::schema` lists the references and the types changed to
+//!   the simulator's `ingest::schema` lists the references and the types changed to
 //!   match them (AWSVPCFlow `TrafficPath` is a string, `Packets` an int).
 //!
 //! The structs are generic over how they hold text (`S`), datetimes (`D`)
@@ -175,12 +175,12 @@ pub fn parse_datetime_ms(s: &str) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-pub(crate) fn utc_from_ms(epoch_ms: i64) -> OffsetDateTime {
+pub fn utc_from_ms(epoch_ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Name of a Sentinel table as it appears in the manifest (`"AWSVPCFlow"` ...).
+/// A Sentinel table; serialises as its name (`"AWSVPCFlow"` ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Table {
     AWSVPCFlow,
@@ -192,6 +192,17 @@ pub enum Table {
 }
 
 impl Table {
+    /// The table's name as Sentinel spells it (`AWSVPCFlow`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::AWSVPCFlow => "AWSVPCFlow",
+            Table::AWSGuardDuty => "AWSGuardDuty",
+            Table::AWSCloudTrail => "AWSCloudTrail",
+            Table::AWSCloudWatch => "AWSCloudWatch",
+            Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+        }
+    }
+
     /// The table's columns in order: the field names of its row struct,
     /// read from the struct's `Deserialize` implementation (serialising a
     /// row leaves absent columns out, so it cannot tell them).
