@@ -40,7 +40,7 @@ fn gunzip(data: &[u8]) -> String {
 
 #[test]
 fn the_transform_lambda_writes_exactly_the_objects_the_simulator_writes() {
-    let opts = GenOptions::new(synth::Service::Cloudwatch, 3000, 17);
+    let opts = GenOptions::new(DataType::CloudWatch, 3000, 17);
     let mut out = MemOutput::default();
     synth::generate(&opts, &mut out).unwrap();
     let objects: Vec<_> = out.entries().collect();

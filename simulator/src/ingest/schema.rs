@@ -551,8 +551,9 @@ fn preview(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{generate, GenOptions, MemOutput, Service};
+    use crate::synth::{generate, GenOptions, MemOutput};
     use crate::tables::*;
+    use catalogue::DataType;
 
     /// The declarations name exactly the columns of the row structs, in order.
     #[test]
@@ -586,10 +587,10 @@ mod tests {
     #[test]
     fn generated_rows_validate() {
         for service in [
-            Service::Vpc,
-            Service::Guardduty,
-            Service::Cloudtrail,
-            Service::Cloudwatch,
+            DataType::Vpc,
+            DataType::GuardDuty,
+            DataType::CloudTrail,
+            DataType::CloudWatch,
         ] {
             let mut out = MemOutput::default();
             let mut opts = GenOptions::new(service, 300, 7);

@@ -964,12 +964,13 @@ mod tests {
     use super::super::keys::patterns;
     use super::super::manifest::Content;
     use super::super::testutil::*;
-    use super::super::{GenOptions, Service};
+    use super::super::GenOptions;
     use super::*;
+    use catalogue::DataType;
     use regex::Regex;
 
     fn opts(format: VpcFormat, n: u64) -> GenOptions {
-        let mut o = GenOptions::new(Service::Vpc, n, 5);
+        let mut o = GenOptions::new(DataType::Vpc, n, 5);
         o.vpc_fields = format.fields();
         o
     }
