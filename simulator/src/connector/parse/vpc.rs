@@ -13,8 +13,8 @@ use std::ops::ControlFlow;
 
 use super::{for_each_line, stop_or, utf8, Item, LineError, ObjectError, Position};
 use crate::connector::rows::{RowRef, VpcFlowRef};
-use crate::synth::vpc::VpcField;
 use crate::tables::DateTimeMs;
+use catalogue::vpc::VpcField;
 
 pub(super) fn parse_vpc(
     r: &mut dyn BufRead,
