@@ -66,7 +66,7 @@ pub struct RunInfo {
     /// Records per simulated second.
     pub rate: f64,
     pub records_per_object: u64,
-    /// DataType-specific options that shaped the output (e.g. VPC format fields).
+    /// Service-specific options that shaped the output (e.g. VPC format fields).
     pub options: serde_json::Value,
 }
 
