@@ -208,7 +208,7 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
     let args = crate::e2e::E2eArgs {
         records: E2E_RECORDS,
         seed: 7,
-        services: None,
+        services: Vec::new(),
         faults: troubled,
         bad_data: troubled,
         report: Some(

@@ -518,9 +518,11 @@ async fn deliver(
                 d.message()
             ));
         }
-        let mut upload = crate::replay::UploadOptions::default();
         // GuardDuty encrypts its exports with its key (the bucket policy denies other writes).
-        upload.sse_kms_key_id = writer.kms_key_arn().map(str::to_string);
+        let upload = crate::replay::UploadOptions {
+            sse_kms_key_id: writer.kms_key_arn().map(str::to_string),
+            ..Default::default()
+        };
         let mut phase = progress.phase(
             format!("upload {}", svc.slug()),
             format!("{} objects", objects.len()),
