@@ -7,6 +7,7 @@ use generator::facts::Cloud;
 use generator::stacks::{StackKind, StackSpec};
 use serde_json::{json, Value};
 use simulator::synth::{self, cloudwatch, GenOptions, MemOutput};
+use simulator::DataType;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 

@@ -8,7 +8,8 @@
 //! has 2 cores).
 
 use integration_tests::start_localstack;
-use simulator::e2e::{DataType, E2eArgs};
+use simulator::e2e::E2eArgs;
+use simulator::DataType;
 use std::path::{Path, PathBuf};
 
 const ALL: &str = "sentinel-all-services-connector-commercial.json";
