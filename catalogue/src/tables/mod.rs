@@ -272,9 +272,8 @@ impl TableRow {
 
     /// The typed row, `None` if the row is of another table than `R`'s.
     pub fn decode<R: Row + DeserializeOwned>(&self) -> Option<R> {
-        (self.table == R::TABLE).then(|| {
-            R::deserialize(&self.row).expect("a row's JSON reads back as its typed row")
-        })
+        (self.table == R::TABLE)
+            .then(|| R::deserialize(&self.row).expect("a row's JSON reads back as its typed row"))
     }
 
     /// The row's columns, as the Logs Ingestion API receives them.
@@ -308,16 +307,27 @@ mod tests {
         };
         let row = TableRow::new(cw.clone());
         let json = serde_json::to_string(&row).unwrap();
-        let want =
-            r#"{"table":"AWSCloudWatch","row":{"TimeGenerated":"t","ExtractedTime":"t","Message":"m"}}"#;
+        let want = r#"{"table":"AWSCloudWatch","row":{"TimeGenerated":"t","ExtractedTime":"t","Message":"m"}}"#;
         assert_eq!(json, want);
         assert_eq!(serde_json::from_str::<TableRow>(want).unwrap(), row);
         assert_eq!(row.decode::<AwsCloudWatch>(), Some(cw));
         assert_eq!(row.decode::<AwsVpcFlow>(), None);
-        assert_eq!((row.table(), row.time_generated()), (Table::AWSCloudWatch, "t"));
+        assert_eq!(
+            (row.table(), row.time_generated()),
+            (Table::AWSCloudWatch, "t")
+        );
 
-        let ct: Vec<&str> = Table::AWSCloudTrail.columns().iter().map(|c| c.name).collect();
-        for col in ["AwsRequestId_", "AWSRegion", "UserIdentityPrincipalid", "EC2RoleDelivery"] {
+        let ct: Vec<&str> = Table::AWSCloudTrail
+            .columns()
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        for col in [
+            "AwsRequestId_",
+            "AWSRegion",
+            "UserIdentityPrincipalid",
+            "EC2RoleDelivery",
+        ] {
             assert!(ct.contains(&col), "{col}");
         }
         assert_eq!(ct.len(), 42);
@@ -325,7 +335,10 @@ mod tests {
         // Absent columns are left out, and read back as absent; unknown keys are skipped,
         // a mistyped column is refused.
         let vpc = <AwsVpcFlow>::default();
-        assert_eq!(serde_json::to_string(&vpc).unwrap(), r#"{"TimeGenerated":""}"#);
+        assert_eq!(
+            serde_json::to_string(&vpc).unwrap(),
+            r#"{"TimeGenerated":""}"#
+        );
         let read = TableRow::from_json(Table::AWSVPCFlow, r#"{"Nope":1,"TimeGenerated":""}"#);
         assert_eq!(read.unwrap(), TableRow::new(vpc));
         assert!(TableRow::from_json(Table::AWSVPCFlow, r#"{"TimeGenerated":1}"#).is_err());

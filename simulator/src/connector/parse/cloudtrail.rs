@@ -24,7 +24,7 @@ use super::{
     canonical_time, classify, stop_or, utf8, Document, Item, LineError, ObjectError, Position, BUF,
 };
 use crate::connector::rows::{
-    member_names, members, AnyBool, AnyObj, AnyStr, CloudTrailRef, Fill, RowRef, Text,
+    member_names, members, AnyBool, AnyObj, AnyStr, CloudTrailRef, Fill, Text,
 };
 use crate::tables::{parse_datetime_ms, DateTimeMs, JsonText};
 
@@ -362,7 +362,7 @@ fn record(
     let (event, n) = event;
     let flow = match event.finish() {
         Ok((row, bad)) => {
-            let mut flow = sink(Item::Row(position, &RowRef::AWSCloudTrail(row)));
+            let mut flow = sink(Item::Row(position, &row));
             for reason in bad {
                 if flow.is_continue() {
                     flow = sink(Item::BadValue(LineError { position, reason }));
@@ -655,7 +655,7 @@ impl<'a> EventRow<'a> {
 pub(crate) mod tests {
     use super::super::testutil::rows;
     use crate::connector::parse::{parse_bytes, parse_object, Document, ObjectError, Service};
-    use crate::tables::{DateTimeMs, TableRow};
+    use crate::tables::{AwsCloudTrail, DateTimeMs};
     use serde_json::Value;
 
     pub(crate) const TRAIL: &str = r#"{"Records":[{"eventVersion":"1.11","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice","arn":"arn:aws:sts::111122223333:assumed-role/Admin/alice","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/Admin","accountId":"111122223333","userName":"Admin"},"attributes":{"creationDate":"2026-03-01T00:00:00Z","mfaAuthenticated":"false"},"ec2RoleDelivery":"2.0"}},"eventTime":"2026-03-01T00:05:07Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-2","sourceIPAddress":"ec2.amazonaws.com","userAgent":"aws-cli/2","requestParameters":{"b":1,"a":[1,2]},"responseElements":null,"requestID":"R1","eventID":"E1","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"s3.us-east-2.amazonaws.com"},"sessionCredentialFromConsole":"true"},
@@ -665,7 +665,7 @@ pub(crate) mod tests {
     fn cloudtrail_literal_records() {
         let (r, bad) = rows(Service::Cloudtrail, TRAIL.as_bytes());
         assert_eq!(r.len(), 2);
-        let TableRow::AWSCloudTrail(e) = &r[0] else {
+        let Some(e) = r[0].decode::<AwsCloudTrail>() else {
             panic!()
         };
         assert_eq!(e.TimeGenerated, "2026-03-01T00:05:07.000Z");
@@ -685,7 +685,7 @@ pub(crate) mod tests {
         assert_eq!(e.TlsVersion.as_deref(), Some("TLSv1.3"));
         assert_eq!(e.AwsRequestId_.as_deref(), Some("R1"));
         assert_eq!(e.ReadOnly, Some(true));
-        let TableRow::AWSCloudTrail(e2) = &r[1] else {
+        let Some(e2) = r[1].decode::<AwsCloudTrail>() else {
             panic!()
         };
         assert_eq!(
@@ -710,8 +710,8 @@ pub(crate) mod tests {
         let (r, bad) = rows(Service::Cloudtrail, doc);
         let cols: Vec<_> = r
             .iter()
-            .map(|row| match row {
-                TableRow::AWSCloudTrail(e) => (
+            .map(|row| match row.decode::<AwsCloudTrail>() {
+                Some(e) => (
                     e.UserIdentityType.clone(),
                     e.TlsVersion.clone(),
                     e.ReadOnly,
@@ -719,7 +719,7 @@ pub(crate) mod tests {
                     e.SessionMfaAuthenticated,
                     e.SessionCreationDate.clone(),
                 ),
-                other => panic!("{other:?}"),
+                None => panic!("{row:?}"),
             })
             .collect();
         assert_eq!(
@@ -786,7 +786,7 @@ pub(crate) mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 2);
         assert_eq!(bad_a, bad_b);
-        let TableRow::AWSCloudTrail(e) = &a[0] else {
+        let Some(e) = a[0].decode::<AwsCloudTrail>() else {
             panic!()
         };
         assert_eq!(
@@ -826,14 +826,14 @@ pub(crate) mod tests {
         let flags: Vec<_> = p
             .rows
             .iter()
-            .map(|(_, r)| match r {
-                TableRow::AWSCloudTrail(e) => (
+            .map(|(_, r)| match r.decode::<AwsCloudTrail>() {
+                Some(e) => (
                     e.ReadOnly,
                     e.ManagementEvent,
                     e.SessionMfaAuthenticated,
                     e.SessionCreationDate.clone(),
                 ),
-                other => panic!("{other:?}"),
+                None => panic!("{r:?}"),
             })
             .collect();
         assert_eq!(
