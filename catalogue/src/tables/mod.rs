@@ -53,6 +53,8 @@ mod eks_logs;
 mod guard_duty;
 mod json_text;
 #[cfg(test)]
+mod reference_types;
+#[cfg(test)]
 mod test_fields;
 mod time;
 mod vpc_flow;
