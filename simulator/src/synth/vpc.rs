@@ -676,7 +676,7 @@ impl LogGen for VpcGen {
             index,
             line: Some(line),
             time_generated: row.TimeGenerated.clone(),
-            expected: TableRow::AWSVPCFlow(row),
+            expected: TableRow::new(row),
         }
     }
 }

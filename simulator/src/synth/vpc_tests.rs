@@ -110,7 +110,7 @@ fn objects_read_back_equal_manifest() {
             for (i, (rec, exp)) in rows.iter().zip(&e.records).enumerate() {
                 assert_eq!(rec.len(), header.len());
                 assert_eq!(exp.line, Some(i as u64 + 2));
-                assert_eq!(TableRow::AWSVPCFlow(to_row(&header, rec)), exp.expected);
+                assert_eq!(TableRow::new(to_row(&header, rec)), exp.expected);
             }
             total += rows.len();
         }
@@ -173,7 +173,7 @@ fn key_layout_daily_and_hourly() {
             let minute: i64 = stamp[11..13].parse().unwrap();
             assert_eq!(minute % 5, 0);
             for r in &e.records {
-                let TableRow::AWSVPCFlow(row) = &r.expected else {
+                let Some(row) = r.expected.decode::<AwsVpcFlow>() else {
                     panic!()
                 };
                 let end = row.End.as_ref().unwrap();

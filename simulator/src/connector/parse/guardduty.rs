@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{canonical_time, line_text};
-use crate::connector::rows::{GuardDutyRef, RowRef, Text};
+use crate::connector::rows::{GuardDutyRef, Text};
 use crate::tables::AwsGuardDuty;
 
 #[derive(Deserialize)]
@@ -39,7 +39,7 @@ struct FindingIn<'a> {
     description: Text<'a>,
 }
 
-pub(super) fn guardduty_line(line: &[u8]) -> Result<RowRef<'_>, String> {
+pub(super) fn guardduty_line(line: &[u8]) -> Result<GuardDutyRef<'_>, String> {
     let f: FindingIn = serde_json::from_str(line_text(line)?).map_err(|e| {
         if line.starts_with(b"{\"findings\":") {
             "a '{\"findings\":[...]}' line, not a finding".to_string()
@@ -63,14 +63,14 @@ pub(super) fn guardduty_line(line: &[u8]) -> Result<RowRef<'_>, String> {
         TimeCreated: canonical_time(&f.createdAt, "createdAt")?,
         Title: f.title,
     };
-    Ok(RowRef::AWSGuardDuty(row))
+    Ok(row)
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
     use crate::connector::parse::{parse_bytes, Position};
-    use crate::tables::TableRow;
+    use crate::tables::AwsGuardDuty;
     use catalogue::DataType;
     use serde_json::Value;
 
@@ -81,7 +81,7 @@ pub(crate) mod tests {
         let text = format!("{FINDING}\n{{\"findings\":[]}}\n\n{FINDING}\n");
         let (r, bad) = rows(DataType::GuardDuty, text.as_bytes());
         assert_eq!(r.len(), 2);
-        let TableRow::AWSGuardDuty(f) = &r[0] else {
+        let Some(f) = r[0].decode::<AwsGuardDuty>() else {
             panic!()
         };
         assert_eq!(f.TimeGenerated, "2024-05-30T08:15:30.500Z");
