@@ -8,10 +8,11 @@
 
 use super::check::Expected;
 use super::checkdb::CheckDb;
-use super::{E2eArgs, E2eService, WORKSPACE_ID};
+use super::{E2eArgs, WORKSPACE_ID};
 use crate::synth::eks::{self as synth_eks, audit_key, EksOptions, LogsSink};
 use crate::tables::TableRow;
 use anyhow::{bail, Context, Result};
+use catalogue::DataType;
 use deployer::{StackRequest, Staging};
 use generator::facts::Cloud;
 use generator::stacks::{StackKind, StackSpec};
@@ -109,7 +110,7 @@ pub async fn deliver(
     progress: &crate::progress::Progress,
     access: &super::enforce::EksAccess,
 ) -> Result<Expected> {
-    let service = E2eService::Eks.key();
+    let service = DataType::Eks.slug();
     access.before_delivery(&stack.bucket);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?

@@ -292,18 +292,19 @@ fn preview(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{generate, GenOptions, MemOutput, Service};
+    use crate::synth::{generate, GenOptions, MemOutput};
     use crate::tables::*;
+    use catalogue::DataType;
 
     /// Rows the generators expect (hence the rows a correct connector posts)
     /// pass validation: the declared types fit the values actually produced.
     #[test]
     fn generated_rows_validate() {
         for service in [
-            Service::Vpc,
-            Service::Guardduty,
-            Service::Cloudtrail,
-            Service::Cloudwatch,
+            DataType::Vpc,
+            DataType::GuardDuty,
+            DataType::CloudTrail,
+            DataType::CloudWatch,
         ] {
             let mut out = MemOutput::default();
             let mut opts = GenOptions::new(service, 300, 7);

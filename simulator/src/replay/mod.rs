@@ -11,8 +11,8 @@ mod upload;
 pub use cwl::CloudWatchLogs;
 pub use upload::{now_ms, upload_objects, upload_objects_with, UploadOptions, UploadStats};
 
-use crate::synth::Service;
 use anyhow::{bail, Context, Result};
+use catalogue::DataType;
 use std::collections::BTreeMap;
 
 /// An S3 client that works against LocalStack (path-style addressing) and AWS alike.
@@ -33,23 +33,13 @@ pub struct ReplayTarget {
     pub prefix: String,
 }
 
-/// The key segment after `AWSLogs/<account>/` for a service.
-pub fn key_segment(service: Service) -> &'static str {
-    match service {
-        Service::Vpc => "vpcflowlogs",
-        Service::Guardduty => "GuardDuty",
-        Service::Cloudtrail => "CloudTrail",
-        Service::Cloudwatch => "CloudWatch",
-    }
-}
-
 /// Finds the bucket and the notified prefix for `service` in a stack's outputs (one-service
 /// stacks name them `LogBucketName`/`NotificationPrefix`, the all-services stack prefixes
 /// the service: `CloudTrailNotificationPrefix`).
 pub fn target_from_outputs(
     stack: &str,
     outputs: &BTreeMap<String, String>,
-    service: Service,
+    service: DataType,
 ) -> Result<ReplayTarget> {
     let bucket = outputs
         .get("LogBucketName")
@@ -57,7 +47,7 @@ pub fn target_from_outputs(
             format!("stack {stack} has no LogBucketName output: is it a connector stack?")
         })?
         .clone();
-    let segment = key_segment(service);
+    let segment = service.key_segment();
     let prefix = outputs
         .iter()
         .filter(|(k, _)| k.ends_with("NotificationPrefix"))
@@ -66,7 +56,7 @@ pub fn target_from_outputs(
         .with_context(|| {
             format!(
                 "stack {stack} does not deliver {} (no NotificationPrefix output ending in /{segment}/)",
-                service.name()
+                service.slug()
             )
         })?
         .clone();
@@ -90,7 +80,7 @@ pub fn target_from_outputs(
 pub async fn target_from_stack(
     cfn: &aws_sdk_cloudformation::Client,
     stack: &str,
-    service: Service,
+    service: DataType,
 ) -> Result<ReplayTarget> {
     let outputs = deployer::outputs(cfn, stack)
         .await
@@ -115,7 +105,7 @@ mod tests {
             ("LogBucketName", "b"),
             ("NotificationPrefix", "AWSLogs/000000000000/CloudTrail/"),
         ]);
-        let t = target_from_outputs("s", &single, Service::Cloudtrail).unwrap();
+        let t = target_from_outputs("s", &single, DataType::CloudTrail).unwrap();
         assert_eq!(
             (t.bucket.as_str(), t.account.as_str()),
             ("b", "000000000000")
@@ -132,14 +122,16 @@ mod tests {
             ),
         ]);
         assert_eq!(
-            target_from_outputs("a", &all, Service::Vpc).unwrap().prefix,
+            target_from_outputs("a", &all, DataType::Vpc)
+                .unwrap()
+                .prefix,
             "AWSLogs/123456789012/vpcflowlogs/"
         );
-        let err = target_from_outputs("a", &all, Service::Guardduty)
+        let err = target_from_outputs("a", &all, DataType::GuardDuty)
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not deliver guardduty"), "{err}");
-        let err = target_from_outputs("x", &outputs(&[]), Service::Vpc)
+        let err = target_from_outputs("x", &outputs(&[]), DataType::Vpc)
             .unwrap_err()
             .to_string();
         assert!(err.contains("LogBucketName"), "{err}");

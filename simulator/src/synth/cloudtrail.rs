@@ -1036,8 +1036,9 @@ mod tests {
     use super::super::keys::patterns;
     use super::super::manifest::{Content, ObjectKind};
     use super::super::testutil::*;
-    use super::super::{BadDataKind, GenOptions, Service};
+    use super::super::{BadDataKind, GenOptions};
     use super::*;
+    use catalogue::DataType;
     use regex::Regex;
     use std::collections::{HashMap, HashSet};
 
@@ -1097,7 +1098,7 @@ mod tests {
 
     #[test]
     fn objects_read_back_equal_manifest() {
-        let out = run(&GenOptions::new(Service::Cloudtrail, 2000, 8));
+        let out = run(&GenOptions::new(DataType::CloudTrail, 2000, 8));
         let log_re = Regex::new(patterns::CLOUDTRAIL).unwrap();
         let mut total = 0;
         let mut identity_types = HashSet::new();
@@ -1132,7 +1133,7 @@ mod tests {
 
     #[test]
     fn digests_are_listed_but_never_ingested() {
-        let mut o = GenOptions::new(Service::Cloudtrail, 2000, 8);
+        let mut o = GenOptions::new(DataType::CloudTrail, 2000, 8);
         o.rate = Some(0.3); // about two hours of events
         let out = run(&o);
         let digest_re = Regex::new(patterns::CLOUDTRAIL_DIGEST).unwrap();
@@ -1182,7 +1183,7 @@ mod tests {
 
     #[test]
     fn hours_without_files_get_empty_digests() {
-        let mut o = GenOptions::new(Service::Cloudtrail, 40, 3);
+        let mut o = GenOptions::new(DataType::CloudTrail, 40, 3);
         o.rate = Some(0.0004); // about one event per 40 minutes
         o.records_per_object = Some(1);
         let out = run(&o);
@@ -1208,7 +1209,7 @@ mod tests {
 
     #[test]
     fn malformed_items_are_counted() {
-        let mut o = GenOptions::new(Service::Cloudtrail, 30, 4);
+        let mut o = GenOptions::new(DataType::CloudTrail, 30, 4);
         o.bad_data = vec![BadDataKind::MalformedLines];
         let out = run(&o);
         let e = out
@@ -1228,7 +1229,7 @@ mod tests {
 
     #[test]
     fn snapshot_tiny_object() {
-        let out = run(&GenOptions::new(Service::Cloudtrail, 3, 42));
+        let out = run(&GenOptions::new(DataType::CloudTrail, 3, 42));
         let key = &out.order[0];
         let doc: Value = serde_json::from_slice(&gunzip(&out.objects[key])).unwrap();
         insta::assert_json_snapshot!(json!({

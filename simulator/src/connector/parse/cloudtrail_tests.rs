@@ -1,8 +1,9 @@
 //! Tests of the CloudTrail parser (`super`).
 
 use super::super::testutil::rows;
-use crate::connector::parse::{parse_bytes, parse_object, Document, ObjectError, Service};
+use crate::connector::parse::{parse_bytes, parse_object, Document, ObjectError};
 use crate::tables::{AwsCloudTrail, DateTimeMs};
+use catalogue::DataType;
 use serde_json::Value;
 
 pub(crate) const TRAIL: &str = r#"{"Records":[{"eventVersion":"1.11","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice","arn":"arn:aws:sts::111122223333:assumed-role/Admin/alice","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/Admin","accountId":"111122223333","userName":"Admin"},"attributes":{"creationDate":"2026-03-01T00:00:00Z","mfaAuthenticated":"false"},"ec2RoleDelivery":"2.0"}},"eventTime":"2026-03-01T00:05:07Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-2","sourceIPAddress":"ec2.amazonaws.com","userAgent":"aws-cli/2","requestParameters":{"b":1,"a":[1,2]},"responseElements":null,"requestID":"R1","eventID":"E1","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"s3.us-east-2.amazonaws.com"},"sessionCredentialFromConsole":"true"},
@@ -10,7 +11,7 @@ pub(crate) const TRAIL: &str = r#"{"Records":[{"eventVersion":"1.11","userIdenti
 
 #[test]
 fn cloudtrail_literal_records() {
-    let (r, bad) = rows(Service::Cloudtrail, TRAIL.as_bytes());
+    let (r, bad) = rows(DataType::CloudTrail, TRAIL.as_bytes());
     assert_eq!(r.len(), 2);
     let Some(e) = r[0].decode::<AwsCloudTrail>() else {
         panic!()
@@ -54,7 +55,7 @@ fn cloudtrail_nested_members_lenient_but_not_duplicated() {
             {"eventTime":"2026-03-01T00:00:03Z","userIdentity":{"type":"A","type":"B"}},
             {"eventTime":"2026-03-01T00:00:04Z","eventName":"A","eventName":"B"}
         ]}"#;
-    let (r, bad) = rows(Service::Cloudtrail, doc);
+    let (r, bad) = rows(DataType::CloudTrail, doc);
     let cols: Vec<_> = r
         .iter()
         .map(|row| match row.decode::<AwsCloudTrail>() {
@@ -104,13 +105,13 @@ fn cloudtrail_bad_documents() {
         (&br#"{"Records":[]} trailing"#[..], "after"),
         (&br#"[1,2]"#[..], "CloudTrail"),
     ] {
-        let (_, _, r) = parse_bytes(Service::Cloudtrail, None, doc);
+        let (_, _, r) = parse_bytes(DataType::CloudTrail, None, doc);
         match r {
             Err(ObjectError::Document(m)) => assert!(m.contains(what), "{m}"),
             other => panic!("{other:?}"),
         }
     }
-    let (rows, _, r) = parse_bytes(Service::Cloudtrail, None, br#"{"Records":[]}"#);
+    let (rows, _, r) = parse_bytes(DataType::CloudTrail, None, br#"{"Records":[]}"#);
     assert!(rows.is_empty() && r.is_ok());
 }
 
@@ -128,8 +129,8 @@ fn cloudtrail_scanner_tricky_text() {
         serde_json::json!({"q": "a\"]},{[b", "list": [[1, [2]], {"k": "}"}]});
     let pretty = serde_json::to_string_pretty(&doc).unwrap();
     let compact = doc.to_string();
-    let (a, bad_a) = rows(Service::Cloudtrail, pretty.as_bytes());
-    let (b, bad_b) = rows(Service::Cloudtrail, compact.as_bytes());
+    let (a, bad_a) = rows(DataType::CloudTrail, pretty.as_bytes());
+    let (b, bad_b) = rows(DataType::CloudTrail, compact.as_bytes());
     assert_eq!(a, b);
     assert_eq!(a.len(), 2);
     assert_eq!(bad_a, bad_b);
@@ -149,7 +150,7 @@ fn cloudtrail_scanner_tricky_text() {
         &br#"{"Records":null}"#[..],
         &br#"{"Records":[] "#[..],
     ] {
-        let (_, _, r) = parse_bytes(Service::Cloudtrail, None, broken);
+        let (_, _, r) = parse_bytes(DataType::CloudTrail, None, broken);
         assert!(
             matches!(r, Err(ObjectError::Document(_))),
             "{}: {r:?}",
@@ -168,7 +169,7 @@ fn boolean_strings_in_any_case_and_other_values_reported() {
              "creationDate":"Wed Oct 23 14:36:48 UTC 2013"}}}},
             {"eventTime":"2026-03-01T00:00:03Z","readOnly":null,"managementEvent":false}
         ]}"#;
-    let p = parse_object(Service::Cloudtrail, None, DateTimeMs(0), doc);
+    let p = parse_object(DataType::CloudTrail, None, DateTimeMs(0), doc);
     let summary = p.result.unwrap();
     let flags: Vec<_> = p
         .rows
@@ -251,7 +252,7 @@ pub(crate) const DIGEST: &str = r#"{
 #[test]
 fn a_digest_file_is_recognised_by_its_members_and_gives_no_rows() {
     let p = parse_object(
-        Service::Cloudtrail,
+        DataType::CloudTrail,
         Some("x.json"),
         DateTimeMs(0),
         DIGEST.as_bytes(),
@@ -264,11 +265,11 @@ fn a_digest_file_is_recognised_by_its_members_and_gives_no_rows() {
         &DIGEST[DIGEST.find("\"logFiles\"").unwrap()..],
         "\"logFiles\": []}",
     );
-    let (_, _, r) = parse_bytes(Service::Cloudtrail, None, empty.as_bytes());
+    let (_, _, r) = parse_bytes(DataType::CloudTrail, None, empty.as_bytes());
     assert_eq!(r.unwrap().document, Document::CloudTrailDigest);
     // A log file is a log file, also with digest-like members.
     let both = DIGEST.replacen('{', r#"{"Records":[],"#, 1);
-    let (_, _, r) = parse_bytes(Service::Cloudtrail, None, both.as_bytes());
+    let (_, _, r) = parse_bytes(DataType::CloudTrail, None, both.as_bytes());
     assert_eq!(r.unwrap().document, Document::Log);
     // Without one of the five members, or with a logFiles that is no
     // array, it is neither.
@@ -278,7 +279,7 @@ fn a_digest_file_is_recognised_by_its_members_and_gives_no_rows() {
             .replace("\"logFiles\": [", "\"logFiles\": {\"x\":[")
             .replace("]\n}", "]}\n}"),
     ] {
-        let (_, _, r) = parse_bytes(Service::Cloudtrail, None, broken.as_bytes());
+        let (_, _, r) = parse_bytes(DataType::CloudTrail, None, broken.as_bytes());
         assert!(
             matches!(&r, Err(ObjectError::Document(m)) if m.contains("no CloudTrail digest")),
             "{r:?}"

@@ -191,13 +191,13 @@ fn after_quote(rest: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::connector::parse::Service;
     use crate::tables::AwsCloudWatch;
+    use catalogue::DataType;
 
     #[test]
     fn cloudwatch_csv_quoting() {
         let text = "1772323200000,plain message\n1772323200001,\"a, \"\"quoted\"\"\nsecond line\"\nnot-a-timestamp,x\n1772323200002,\"  spaced \"\n1772323200003\n";
-        let (r, bad) = rows(Service::Cloudwatch, text.as_bytes());
+        let (r, bad) = rows(DataType::CloudWatch, text.as_bytes());
         let msgs: Vec<String> = r
             .iter()
             .map(|r| r.decode::<AwsCloudWatch>().unwrap().Message)
@@ -221,7 +221,7 @@ pub(crate) mod tests {
     type Bad = Vec<(u64, String)>;
 
     fn read(text: &str) -> (Rows, Bad) {
-        let (r, bad) = rows(Service::Cloudwatch, text.as_bytes());
+        let (r, bad) = rows(DataType::CloudWatch, text.as_bytes());
         let rows = r
             .into_iter()
             .map(|r| {

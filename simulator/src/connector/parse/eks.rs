@@ -65,14 +65,14 @@ pub(super) fn eks_line(line: &[u8]) -> Result<EksLogsRef<'_>, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::connector::parse::Service;
     use crate::tables::AwsEksLogs;
+    use catalogue::DataType;
 
     #[test]
     fn eks_ndjson_rows() {
         let line = r#"{"TimeGenerated":"2025-03-04T06:22:18.819232Z","AwsAccountId":"123456789012","Region":"us-east-1","ClusterName":"prod","Verb":"get","User":"kubernetes-admin","SourceIPs":["10.0.0.1"],"UserAgent":"kubectl/v1.29","ObjectRef":"default/pods/web-0","ResponseCode":200,"Stage":"ResponseComplete","AuthDecision":"allow","RawEvent":{"kind":"Event","verb":"get"}}"#;
         let text = format!("{line}\n{{\"TimeGenerated\":\"never\"}}\n{line}\n");
-        let (r, bad) = rows(Service::Eks, text.as_bytes());
+        let (r, bad) = rows(DataType::Eks, text.as_bytes());
         assert_eq!(r.len(), 2);
         let Some(e) = r[0].decode::<AwsEksLogs>() else {
             panic!()
