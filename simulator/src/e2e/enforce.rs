@@ -147,9 +147,9 @@ impl Enforcement {
             E2eService::Guardduty => Writer::GuardDuty {
                 detector_arn: format!(
                     "arn:aws:guardduty:{r}:{a}:detector/{}",
-                    output("GuardDutyDetectorId")?
+                    output(generator::stacks::outputs::GUARDDUTY_DETECTOR_ID)?
                 ),
-                key_arn: output("GuardDutyKmsKeyArn")?,
+                key_arn: output(generator::stacks::outputs::GUARDDUTY_KMS_KEY_ARN)?,
             },
             E2eService::Cloudwatch => Writer::Firehose {
                 stream_arn: format!(
