@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use generator::config::{InputError, WorkspaceId};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
-use generator::stacks::{params, StackKind, StackParams, StackSpec};
+use generator::stacks::{outputs, params, StackKind, StackParams, StackSpec};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
@@ -241,6 +241,18 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
     Ok(report)
 }
 
+/// An output the Sentinel connector page asks for (role, queue URL, table; per data type in the
+/// all-services stack).
+fn for_portal(name: &str) -> bool {
+    [
+        outputs::ROLE_ARN,
+        outputs::QUEUE_URL,
+        outputs::DESTINATION_TABLE,
+    ]
+    .iter()
+    .any(|o| name.ends_with(o))
+}
+
 fn print_report(r: &DeployReport, target: &Target) {
     println!(
         "{} {:?} ({}) on {} in {:.1} s",
@@ -265,30 +277,14 @@ fn print_report(r: &DeployReport, target: &Target) {
         );
         println!("  TemplateURL {}", s.url);
     }
-    let portal: Vec<_> = r
-        .outputs
-        .iter()
-        .filter(|(k, _)| {
-            k.ends_with("SentinelRoleArn")
-                || k.ends_with("SentinelSQSQueueURL")
-                || k.ends_with("DestinationTable")
-        })
-        .collect();
+    let portal: Vec<_> = r.outputs.iter().filter(|(k, _)| for_portal(k)).collect();
     if !portal.is_empty() {
         println!("For the Sentinel connector page:");
         for (k, v) in portal {
             println!("  {k:<28} {v}");
         }
     }
-    let rest: Vec<_> = r
-        .outputs
-        .iter()
-        .filter(|(k, _)| {
-            !(k.ends_with("SentinelRoleArn")
-                || k.ends_with("SentinelSQSQueueURL")
-                || k.ends_with("DestinationTable"))
-        })
-        .collect();
+    let rest: Vec<_> = r.outputs.iter().filter(|(k, _)| !for_portal(k)).collect();
     if !rest.is_empty() {
         println!("Other outputs:");
         for (k, v) in rest {

@@ -1,4 +1,11 @@
 //! Every stack the toolkit renders, and how each is named on disk.
+//!
+//! The typed interface of a stack for whoever deploys it: [`StackKind`] parses from its name
+//! (`kind`), [`params`] names every parameter and sets values through [`StackParams`],
+//! [`outputs`] reads a deployed stack's outputs into [`outputs::ConnectorOutputs`] or
+//! [`outputs::EksOutputs`]. Inside: `bucket` (what the connector parts share), `firehose` (the
+//! CloudWatch Logs -> Firehose -> S3 path of CloudWatch and EKS), `services/` (one delivery
+//! module per data type), `connector` and `eks` (the stacks that assemble them).
 
 pub mod bucket;
 mod common;
