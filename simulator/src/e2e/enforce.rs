@@ -154,9 +154,9 @@ impl Enforcement {
             DataType::GuardDuty => service(
                 format!(
                     "arn:aws:guardduty:{r}:{a}:detector/{}",
-                    output("GuardDutyDetectorId")?
+                    output(generator::stacks::outputs::GUARDDUTY_DETECTOR_ID)?
                 ),
-                Some(output("GuardDutyKmsKeyArn")?),
+                Some(output(generator::stacks::outputs::GUARDDUTY_KMS_KEY_ARN)?),
             ),
             DataType::CloudWatch => Ok(Writer::Firehose {
                 stream_arn: format!(

@@ -35,7 +35,8 @@ use check::{canonical, Expected, ServiceCheck};
 use checkdb::CheckDb;
 use deployer::{StackRequest, Staging, Target};
 use generator::facts::Cloud;
-use generator::stacks::{has_connector_stack, StackKind, StackSpec};
+use generator::stacks::outputs::ConnectorOutputs;
+use generator::stacks::{has_connector_stack, StackKind, StackParams, StackSpec};
 pub use report::Report;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -208,14 +209,14 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
             &StackRequest {
                 stack_name: ALL_STACK.into(),
                 template: templates::template(args.templates.as_deref(), &spec)?,
-                parameters: vec![
-                    ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
-                    ("BucketName".into(), format!("sentinel-e2e-{}", args.seed)),
-                    ("QueueVisibilityTimeout".into(), "30".into()),
-                    ("MaxReceiveCount".into(), "3".into()),
+                parameters: StackParams::new(&spec)
+                    .workspace_id(&WORKSPACE_ID.parse()?)
+                    .bucket_name(&format!("sentinel-e2e-{}", args.seed).parse()?)
+                    .queue_visibility_timeout(30)
+                    .max_receive_count(3)
                     // A fresh LocalStack account runs no GuardDuty detector.
-                    ("CreateDetector".into(), "true".into()),
-                ],
+                    .create_detector(true)
+                    .into_pairs(),
                 timeout: Duration::from_secs(300),
                 progress: false,
                 staging: Some(Staging::new(&config)),
@@ -225,12 +226,14 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         .context("deploying the all-services stack")?;
         eprintln!("e2e: deployed {ALL_STACK} in {:.1} s", report.seconds);
         outputs = report.outputs;
+        let read =
+            ConnectorOutputs::from_map(&spec, &outputs).map_err(|e| e.in_stack(ALL_STACK))?;
         for s in &services {
             if has_connector_stack(*s) {
-                let id = s.id();
-                let url = outputs[&format!("{id}SentinelSQSQueueURL")].clone();
-                let dlq = outputs[&format!("{id}DeadLetterQueueURL")].clone();
-                queues.insert(*s, (url, dlq));
+                let o = read
+                    .get(*s)
+                    .with_context(|| format!("stack {ALL_STACK} delivers no {s}"))?;
+                queues.insert(*s, (o.queue.url.clone(), o.queue.dlq_url.clone()));
             }
         }
     }
