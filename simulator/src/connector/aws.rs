@@ -84,7 +84,11 @@ impl Queue for SqsQueue {
         Box::pin(async move {
             let out = sent.await.map_err(sdk_error)?;
             Ok(DeleteBatchOutput {
-                successful: out.successful().iter().map(|e| e.id().to_string()).collect(),
+                successful: out
+                    .successful()
+                    .iter()
+                    .map(|e| e.id().to_string())
+                    .collect(),
                 failed: out
                     .failed()
                     .iter()

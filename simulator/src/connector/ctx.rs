@@ -90,7 +90,13 @@ impl Ctx {
     }
 
     /// Counts and reports a processed message that could not be deleted.
-    pub(super) fn delete_failed(&self, route: &Route, counters: &Counters, message_id: &str, why: &str) {
+    pub(super) fn delete_failed(
+        &self,
+        route: &Route,
+        counters: &Counters,
+        message_id: &str,
+        why: &str,
+    ) {
         counters.add(|s| {
             s.delete_errors += 1;
             s.messages_left += 1;
@@ -103,7 +109,6 @@ impl Ctx {
         );
     }
 }
-
 
 /// Keeps a received message invisible to other consumers ([`heartbeat`])
 /// until dropped.

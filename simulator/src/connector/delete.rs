@@ -293,12 +293,7 @@ impl<T> Gather<T> {
 mod tests {
     use super::*;
 
-    fn failed(
-        id: &str,
-        sender_fault: bool,
-        code: &str,
-        message: Option<&str>,
-    ) -> DeleteFailure {
+    fn failed(id: &str, sender_fault: bool, code: &str, message: Option<&str>) -> DeleteFailure {
         DeleteFailure {
             id: id.into(),
             sender_fault,

@@ -118,11 +118,13 @@ impl Queue for GatedQueue {
         receipt_handle: &str,
         seconds: i32,
     ) -> BoxFuture<'_, Result<(), CallError>> {
-        match self
-            .gate
-            .check(&self.route, GatedCall::ChangeMessageVisibility { queue_url })
-        {
-            Ok(()) => self.inner.change_visibility(queue_url, receipt_handle, seconds),
+        match self.gate.check(
+            &self.route,
+            GatedCall::ChangeMessageVisibility { queue_url },
+        ) {
+            Ok(()) => self
+                .inner
+                .change_visibility(queue_url, receipt_handle, seconds),
             Err(m) => Box::pin(std::future::ready(Err(refused(m)))),
         }
     }

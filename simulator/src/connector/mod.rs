@@ -154,7 +154,11 @@ pub async fn run_with(
         .routes
         .iter()
         .map(|r| {
-            let p = ports.by_route.get(&r.name).unwrap_or(&ports.default).clone();
+            let p = ports
+                .by_route
+                .get(&r.name)
+                .unwrap_or(&ports.default)
+                .clone();
             let p = match &config.gate {
                 Some(gate) => RoutePorts {
                     queue: Arc::new(GatedQueue {

@@ -153,7 +153,6 @@ async fn release(ctx: &Ctx, route: &Route, counters: &Counters, m: &QueueMessage
     }
 }
 
-
 /// What to do with a processed message.
 enum Disposition {
     Delete,

@@ -192,38 +192,37 @@ impl IngestClient {
             .body(Full::new(body))
             .map_err(|e| SendError::Invalid(e.to_string()))?;
         let resp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| SendError::Connection(error_chain(&e)))?;
-            let status = resp.status().as_u16();
-            if status == 204 || status == 200 {
-                // Drain (empty) so the connection goes back to the pool.
-                let _ = resp.into_body().collect().await;
-                return Ok(());
+            .client
+            .request(req)
+            .await
+            .map_err(|e| SendError::Connection(error_chain(&e)))?;
+        let status = resp.status().as_u16();
+        if status == 204 || status == 200 {
+            // Drain (empty) so the connection goes back to the pool.
+            let _ = resp.into_body().collect().await;
+            return Ok(());
+        }
+        let retry_after = retry_after(resp.headers());
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let mut text = String::from_utf8_lossy(&body).into_owned();
+        if text.len() > 500 {
+            let mut cut = 500;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
             }
-            let retry_after = retry_after(resp.headers());
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            let mut text = String::from_utf8_lossy(&body).into_owned();
-            if text.len() > 500 {
-                let mut cut = 500;
-                while !text.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                text.truncate(cut);
-            }
-            Err(SendError::Status {
-                status,
-                retry_after,
-                body: text,
-            })
+            text.truncate(cut);
+        }
+        Err(SendError::Status {
+            status,
+            retry_after,
+            body: text,
+        })
     }
-
 }
 
 impl Sink for IngestClient {
