@@ -308,10 +308,17 @@ impl Queue for FakeQueue {
     }
 }
 
+/// An object's bytes, and its SSE-KMS key when it has one.
+#[derive(Debug, Clone)]
+struct StoredObject {
+    data: Bytes,
+    kms_key_id: Option<String>,
+}
+
 /// In-memory objects by bucket and key.
 #[derive(Debug)]
 pub struct FakeObjects {
-    objects: Mutex<BTreeMap<(String, String), (Bytes, Option<String>)>>,
+    objects: Mutex<BTreeMap<(String, String), StoredObject>>,
     chunk: usize,
     journal: Journal,
 }
@@ -340,7 +347,10 @@ impl FakeObjects {
     ) {
         self.objects.lock().expect("objects lock").insert(
             (bucket.into(), key.into()),
-            (data.into(), kms_key_id.map(str::to_string)),
+            StoredObject {
+                data: data.into(),
+                kms_key_id: kms_key_id.map(str::to_string),
+            },
         );
     }
 }
@@ -371,10 +381,10 @@ impl Objects for FakeObjects {
             .get(&(bucket.to_string(), key.to_string()))
             .cloned();
         let result = match found {
-            Some((data, kms_key_id)) => Ok(GotObject {
-                kms_key_id,
+            Some(o) => Ok(GotObject {
+                kms_key_id: o.kms_key_id,
                 body: Box::new(Chunks {
-                    data,
+                    data: o.data,
                     chunk: self.chunk,
                 }),
             }),
