@@ -65,7 +65,9 @@
 //! The connector talks to the world only through [`ports`]: a [`Queue`], [`Objects`] and
 //! a [`Sink`]. [`run`] runs it over the AWS SDK's clients ([`aws`]) and the Logs Ingestion
 //! client ([`sink::IngestClient`]); [`run_with`] over any implementations, such as the
-//! in-memory ones of [`fake`], against which the guarantees above are tested.
+//! in-memory ones of [`fake`], against which the guarantees above are tested (deletes
+//! only after every batch, no partial small objects, retries, visibility, shutdown, the
+//! dead-letter queue, batched deletes, malformed records and oversized rows, the gate).
 //! [`config`] holds what shapes a run and what it reports, [`poll`] a route's poller and
 //! what happens to each message, [`object`] one object from fetch to its last batch,
 //! [`delete`] the batched deletes.

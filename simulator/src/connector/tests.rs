@@ -416,3 +416,19 @@ async fn a_gate_refusal_is_handled_as_access_denied() {
     assert_eq!(w.queue.ids(), [id]);
     assert_eq!((s.failed_objects, s.messages_left), (1, 1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn malformed_records_and_oversized_rows_are_counted_and_the_rest_ingested() {
+    let w = World::new([], None);
+    let big = "x".repeat(400);
+    let text = format!(
+        "2026-03-01T00:00:00.000Z,row 0\nnot a record\n2026-03-01T00:00:00.001Z,{big}\n2026-03-01T00:00:00.002Z,row 1\n"
+    );
+    let id = w.object("a.log.gz", gz(text.as_bytes()));
+    let mut c = config();
+    c.max_request_bytes = 300;
+    let s = run_fake(&c, &w).await;
+    assert_eq!(w.messages(), names("row", 2));
+    assert_eq!((s.malformed_lines, s.oversized_rows), (1, 1));
+    assert_eq!(w.deleted(), [id]);
+}
