@@ -15,7 +15,7 @@
 //! 3. Peak RSS of the parse path over a large object (default 500 MiB stored) against a small
 //!    one, in a child process (`simulator parse`), read with wait4(2).
 
-use crate::connector::rows::{RowJson, RowRef};
+use crate::connector::rows::RowOut;
 use crate::connector::{self, parse_reader, ConnectorConfig, IngestTarget, Item, Route};
 use crate::ingest;
 use crate::synth::{self, BadDataKind, GenOptions, MemOutput, Service};
@@ -235,7 +235,7 @@ fn parse_one(
                     std::hint::black_box(&out);
                 }
                 None => {
-                    std::hint::black_box::<&RowRef<'_>>(row);
+                    std::hint::black_box::<&dyn RowOut>(row);
                 }
             }
             rows += 1;

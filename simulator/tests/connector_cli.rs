@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use simulator::synth::manifest::Content;
 use simulator::synth::{self, BadDataKind, GenOptions, MemOutput};
-use simulator::tables::TableRow;
+use simulator::tables::{AwsCloudTrail, TableRow};
 
 fn generate(opts: &GenOptions) -> MemOutput {
     let mut out = MemOutput::default();
@@ -139,9 +139,8 @@ fn bad_values_are_reported_and_their_rows_kept() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let [TableRow::AWSCloudTrail(row)] = &rows[..] else {
-        panic!("{rows:?}")
-    };
+    let [row] = &rows[..] else { panic!("{rows:?}") };
+    let row = row.decode::<AwsCloudTrail>().unwrap();
     assert_eq!((row.ReadOnly, row.ManagementEvent), (None, Some(true)));
     assert!(
         stderr.contains(r#": bad value, Records[0]: readOnly "yes" is not a boolean"#),

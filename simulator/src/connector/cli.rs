@@ -57,7 +57,8 @@ pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
     let result = parse_reader(args.service, name.as_deref(), reader, &mut |item| {
         match item {
             Item::Row(_, row) => {
-                let r = serde_json::to_writer(&mut out, &row)
+                let r = row
+                    .write_tagged(&mut out)
                     .map_err(io::Error::from)
                     .and_then(|()| out.write_all(b"\n"));
                 if let Err(e) = r {

@@ -147,7 +147,7 @@ pub async fn deliver(
         let rows: Vec<TableRow> = run
             .expected
             .iter()
-            .map(|e| TableRow::AWSEKSLogs_CL(e.row.clone()))
+            .map(|e| TableRow::new(e.row.clone()))
             .collect();
         let by_key: HashMap<String, &TableRow> =
             run.expected.iter().map(|e| e.key()).zip(&rows).collect();

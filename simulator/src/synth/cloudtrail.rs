@@ -988,7 +988,7 @@ impl LogGen for CloudTrailGen {
             index,
             line: None,
             time_generated: row.TimeGenerated.clone(),
-            expected: TableRow::AWSCloudTrail(row),
+            expected: TableRow::new(row),
         }
     }
 
@@ -1108,7 +1108,7 @@ mod tests {
             let records = doc["Records"].as_array().unwrap();
             assert_eq!(records.len() as u64, e.record_count);
             for (rec, exp) in records.iter().zip(&e.records) {
-                assert_eq!(TableRow::AWSCloudTrail(to_row(rec)), exp.expected);
+                assert_eq!(TableRow::new(to_row(rec)), exp.expected);
                 assert_eq!(rec["eventVersion"], "1.11");
                 assert_eq!(exp.id, rec["eventID"].as_str().unwrap());
                 identity_types.insert(rec["userIdentity"]["type"].as_str().unwrap().to_string());

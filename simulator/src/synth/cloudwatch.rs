@@ -365,7 +365,7 @@ impl LogGen for CloudWatchGen {
             index,
             line,
             time_generated: t.clone(),
-            expected: TableRow::AWSCloudWatch(AwsCloudWatch {
+            expected: TableRow::new(AwsCloudWatch {
                 TimeGenerated: t.clone(),
                 ExtractedTime: t,
                 Message: one_line(&rec.message).into_owned(),
@@ -423,7 +423,7 @@ mod tests {
                     ExtractedTime: t,
                     Message: msg.clone(),
                 };
-                assert_eq!(TableRow::AWSCloudWatch(row), exp.expected);
+                assert_eq!(TableRow::new(row), exp.expected);
                 all.push((*ts, msg.clone()));
             }
         }
@@ -465,7 +465,7 @@ mod tests {
             );
             for (i, r) in e.records.iter().enumerate() {
                 assert_eq!(r.line, Some(i as u64 + 1));
-                let TableRow::AWSCloudWatch(row) = &r.expected else {
+                let Some(row) = r.expected.decode::<AwsCloudWatch>() else {
                     panic!()
                 };
                 // Exactly what Microsoft's exporters write: no quotes added.

@@ -714,7 +714,7 @@ impl LogGen for GuardDutyGen {
             index,
             line,
             time_generated: row.TimeGenerated.clone(),
-            expected: TableRow::AWSGuardDuty(row),
+            expected: TableRow::new(row),
         }
     }
 }
@@ -794,7 +794,7 @@ mod tests {
             assert_eq!(lines.len() as u64, e.record_count);
             for (line, exp) in lines.iter().zip(&e.records) {
                 let v: Value = serde_json::from_str(line).unwrap();
-                assert_eq!(TableRow::AWSGuardDuty(to_row(&v)), exp.expected);
+                assert_eq!(TableRow::new(to_row(&v)), exp.expected);
                 assert_eq!(v["schemaVersion"], "2.0");
                 // Key order varies: RDS findings put createdAt before severity.
                 let created = line.find("\"createdAt\":\"").unwrap();

@@ -954,7 +954,7 @@ impl LogGen for VpcGen {
             index,
             line: Some(line),
             time_generated: row.TimeGenerated.clone(),
-            expected: TableRow::AWSVPCFlow(row),
+            expected: TableRow::new(row),
         }
     }
 }
@@ -1070,7 +1070,7 @@ mod tests {
                 for (i, (rec, exp)) in rows.iter().zip(&e.records).enumerate() {
                     assert_eq!(rec.len(), header.len());
                     assert_eq!(exp.line, Some(i as u64 + 2));
-                    assert_eq!(TableRow::AWSVPCFlow(to_row(&header, rec)), exp.expected);
+                    assert_eq!(TableRow::new(to_row(&header, rec)), exp.expected);
                 }
                 total += rows.len();
             }
@@ -1152,7 +1152,7 @@ mod tests {
                 let minute: i64 = stamp[11..13].parse().unwrap();
                 assert_eq!(minute % 5, 0);
                 for r in &e.records {
-                    let TableRow::AWSVPCFlow(row) = &r.expected else {
+                    let Some(row) = r.expected.decode::<AwsVpcFlow>() else {
                         panic!()
                     };
                     let end = row.End.as_ref().unwrap();

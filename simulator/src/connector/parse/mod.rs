@@ -9,7 +9,7 @@
 //! the rest of the object still parsed); a malformed object is an
 //! [`ObjectError`] (the object yields nothing more).
 //!
-//! Records are mapped straight into borrowed rows ([`RowRef`]): lines are
+//! Records are mapped straight into borrowed rows ([`RowOut`]): lines are
 //! parsed where they sit in the read buffer, JSON strings without escapes
 //! are borrowed, JSON-valued columns keep the source's raw text, and
 //! datetimes stay numbers until the row is serialised.
@@ -26,7 +26,7 @@ use std::ops::ControlFlow;
 use flate2::bufread::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
-use super::rows::{RowJson, RowRef};
+use super::rows::{RowJson, RowOut};
 use crate::tables::{parse_datetime_ms, DateTimeMs, Table, TableRow};
 
 mod cloudtrail;
@@ -136,12 +136,12 @@ impl fmt::Display for LineError {
 }
 
 /// What the parser hands to its sink, in object order. A row borrows the
-/// parser's buffer: it lives for the sink call (see [`RowRef::to_table_row`]
+/// parser's buffer: it lives for the sink call (see [`RowOut::to_table_row`]
 /// to keep it).
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum Item<'a> {
-    Row(Position, &'a RowRef<'a>),
+    Row(Position, &'a dyn RowOut),
     /// A record that yields no row.
     Malformed(LineError),
     /// A value of the row just handed out (same position) that its column
@@ -403,10 +403,14 @@ pub fn parse_reader_at<R: Read>(
     };
     let result = match service {
         Service::Vpc => parse_vpc(&mut text, arrival, &mut counting).map(|()| Document::Log),
-        Service::Guardduty => {
-            parse_lines(&mut text, &mut counting, guardduty_line).map(|()| Document::Log)
-        }
-        Service::Eks => parse_lines(&mut text, &mut counting, eks_line).map(|()| Document::Log),
+        Service::Guardduty => parse_lines(&mut text, &mut counting, |line, emit| {
+            guardduty_line(line).map(|row| emit(&row))
+        })
+        .map(|()| Document::Log),
+        Service::Eks => parse_lines(&mut text, &mut counting, |line, emit| {
+            eks_line(line).map(|row| emit(&row))
+        })
+        .map(|()| Document::Log),
         Service::Cloudwatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         Service::Cloudtrail => parse_cloudtrail(&mut text, &mut counting),
     };
@@ -530,11 +534,16 @@ pub(super) fn for_each_raw_line(
     }
 }
 
+/// Maps one line to its row and hands the row to the sink given (a row borrows the
+/// line); `Err` says why the line is malformed.
+type MapLine =
+    fn(&[u8], &mut dyn FnMut(&dyn RowOut) -> ControlFlow<()>) -> Result<ControlFlow<()>, String>;
+
 /// JSON Lines: one record per non-blank line, mapped by `map`.
 fn parse_lines(
     r: &mut dyn BufRead,
     sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
-    map: for<'a> fn(&'a [u8]) -> Result<RowRef<'a>, String>,
+    map: MapLine,
 ) -> Result<(), ObjectError> {
     let mut index = 0u64;
     for_each_line(r, |line, bytes| {
@@ -543,8 +552,9 @@ fn parse_lines(
             index,
         };
         index += 1;
-        let flow = match map(bytes) {
-            Ok(row) => sink(Item::Row(position, &row)),
+        let mapped = map(bytes, &mut |row| sink(Item::Row(position, row)));
+        let flow = match mapped {
+            Ok(flow) => flow,
             Err(reason) => sink(Item::Malformed(LineError { position, reason })),
         };
         stop_or(flow)
@@ -776,7 +786,7 @@ mod tests {
             }
         }
         let (rows, _, _) = parse_bytes(Service::Cloudtrail, None, text_trail.as_bytes());
-        let TableRow::AWSCloudTrail(e) = &rows[0].1 else {
+        let Some(e) = rows[0].1.decode::<crate::tables::AwsCloudTrail>() else {
             panic!()
         };
         assert_eq!(e.UserAgent.as_deref(), Some("aws-cli/2 é€😀 \"q\""));

@@ -12,7 +12,7 @@ use std::io::BufRead;
 use std::ops::ControlFlow;
 
 use super::{for_each_line, stop_or, utf8, Item, LineError, ObjectError, Position};
-use crate::connector::rows::{RowRef, VpcFlowRef};
+use crate::connector::rows::VpcFlowRef;
 use crate::synth::vpc::VpcField;
 use crate::tables::DateTimeMs;
 
@@ -50,7 +50,7 @@ pub(super) fn parse_vpc(
         bad.clear();
         match vpc_record(fields, bytes, arrival, &mut bad) {
             Ok(row) => {
-                stop_or(sink(Item::Row(position, &RowRef::AWSVPCFlow(row))))?;
+                stop_or(sink(Item::Row(position, &row)))?;
                 for reason in bad.drain(..) {
                     stop_or(sink(Item::BadValue(LineError { position, reason })))?;
                 }
@@ -227,7 +227,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::connector::parse::ObjectError;
     use crate::connector::parse::{parse_bytes, parse_object, Service};
-    use crate::tables::{AwsVpcFlow, TableRow};
+    use crate::tables::AwsVpcFlow;
 
     pub(crate) const VPC: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
 2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n\
@@ -316,12 +316,12 @@ pub(crate) mod tests {
     fn vpc_literal_rows() {
         let (r, bad) = rows(Service::Vpc, VPC.as_bytes());
         assert_eq!(r.len(), 4);
-        let TableRow::AWSVPCFlow(first) = &r[0] else {
+        let Some(first) = r[0].decode::<AwsVpcFlow>() else {
             panic!()
         };
         assert_eq!(
             first,
-            &AwsVpcFlow {
+            AwsVpcFlow {
                 TimeGenerated: "2014-12-14T04:06:50.000Z".into(),
                 Version: Some(2),
                 AccountId: Some("123456789010".into()),
@@ -339,7 +339,7 @@ pub(crate) mod tests {
                 ..AwsVpcFlow::default()
             }
         );
-        let TableRow::AWSVPCFlow(nodata) = &r[1] else {
+        let Some(nodata) = r[1].decode::<AwsVpcFlow>() else {
             panic!()
         };
         assert_eq!(nodata.LogStatus.as_deref(), Some("NODATA"));
@@ -372,7 +372,7 @@ pub(crate) mod tests {
         let text = "instance-id interface-id next-hop-vpc-id start end log_status\n- eni-1 vpc-9 100 160 OK\n";
         let (r, bad) = rows(Service::Vpc, text.as_bytes());
         assert!(bad.is_empty());
-        let TableRow::AWSVPCFlow(row) = &r[0] else {
+        let Some(row) = r[0].decode::<AwsVpcFlow>() else {
             panic!()
         };
         assert_eq!(row.InstanceId, None);
@@ -391,10 +391,7 @@ pub(crate) mod tests {
         let rows = p
             .rows
             .into_iter()
-            .map(|(_, r)| match r {
-                TableRow::AWSVPCFlow(r) => r,
-                other => panic!("{other:?}"),
-            })
+            .map(|(_, r)| r.decode::<AwsVpcFlow>().unwrap())
             .collect();
         (rows, p.malformed, p.bad_values)
     }
