@@ -1,23 +1,17 @@
 //! The connector against real LocalStack: buckets with real S3 -> SQS
 //! notifications, objects from the simulator's generators, and a small
 //! in-test Logs Ingestion endpoint (raw HTTP/1.1 on a TCP listener) that
-//! records every row and can answer with scripted failures.
+//! checks each request on the wire (path, headers, size) and records every row.
+//!
+//! What needs no real wire (retries of 429/5xx and none of 400, the visibility
+//! heartbeat, shutdown releases, poison objects and the dead-letter queue,
+//! exactly-once rows across a redelivery) is tested against in-memory fakes in
+//! the connector's unit tests (`simulator/src/connector/tests.rs`).
 //!
 //! * `exactly_once_and_deleted`: every expected row arrives exactly once, the
 //!   good messages (and the s3:TestEvents) are deleted, CloudTrail digests
 //!   are skipped, malformed objects (truncated gzip, plain text under .gz)
 //!   send nothing and stay on the queue.
-//! * `retries_503_and_429_without_loss_or_duplicates`: the endpoint answers
-//!   503, 503, 429 before accepting; every row still arrives exactly once.
-//! * `non_retryable_400_leaves_messages`: a 400 fails the object at once,
-//!   nothing is deleted.
-//! * `visibility_is_extended_while_in_flight`: with a 2 s visibility timeout
-//!   and an endpoint that takes 5 s to accept, the heartbeat keeps the
-//!   message invisible: no second delivery, rows exactly once.
-//! * `shutdown_releases_unfinished_messages`: with an endpoint that never
-//!   answers, shutdown gives the in-flight messages back (visibility 0), so
-//!   they are visible again at once.
-//!
 //! * `through_the_ingest_mock_with_faults`: the project's mock Logs
 //!   Ingestion API (schema validation, SQLite store) with seeded 429 / 503 /
 //!   dropped connections and gzip bodies: the stored rows, read back typed,
@@ -38,7 +32,7 @@
 //!   nothing and still lets the run stop, the second leaves every message (no row sent), the
 //!   third ingests its rows and leaves its messages; each refusal is an AccessDenied error.
 //!
-//! One LocalStack serves all nine (started once per test binary, stopped at
+//! One LocalStack serves all five (started once per test binary, stopped at
 //! the end of the last test through a reference count). Waits are deadlines,
 //! never fixed sleeps.
 
@@ -75,7 +69,7 @@ fn shared() -> &'static Shared {
 }
 
 /// Tests in this binary that have not finished yet.
-const TESTS: usize = 9;
+const TESTS: usize = 5;
 
 /// The shared LocalStack's endpoint (started by the first caller).
 fn localstack() -> String {
@@ -243,15 +237,11 @@ fn sorted(mut v: Vec<Value>) -> Vec<String> {
 struct Seen {
     /// Accepted rows per stream.
     rows: BTreeMap<String, Vec<Value>>,
-    requests: u64,
-    /// Statuses answered, in order.
-    statuses: Vec<u16>,
     bad_requests: Vec<String>,
 }
 
 /// A minimal Logs Ingestion endpoint: HTTP/1.1 with keep-alive, checks the
-/// path, headers and body, and answers `script[i]` to the i-th request
-/// (204 once the script is used up, or always `fallback`).
+/// path, headers and body, and accepts every request (204).
 struct Endpoint {
     url: String,
     seen: Arc<Mutex<Seen>>,
@@ -264,24 +254,13 @@ impl Drop for Endpoint {
     }
 }
 
-/// Script status: never answer the request.
-const HANG: u16 = 0;
-/// Script status: answer 204 after [`SLOW`] (longer than twice a 2 s
-/// visibility timeout).
-const SLOW_204: u16 = 1;
-const SLOW: Duration = Duration::from_secs(5);
-
 const DCR: &str = "dcr-00112233445566778899aabbccddeeff";
 const TOKEN: &str = "test-token";
 
-async fn endpoint(
-    script: Vec<(u16, Vec<(&'static str, &'static str)>)>,
-    fallback: u16,
-) -> Endpoint {
+async fn endpoint() -> Endpoint {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let script = Arc::new(Mutex::new(script.into_iter()));
     let seen2 = Arc::clone(&seen);
     let task = tokio::spawn(async move {
         loop {
@@ -289,7 +268,6 @@ async fn endpoint(
                 return;
             };
             let seen = Arc::clone(&seen2);
-            let script = Arc::clone(&script);
             tokio::spawn(async move {
                 let (r, mut w) = sock.into_split();
                 let mut r = BufReader::new(r);
@@ -321,18 +299,8 @@ async fn endpoint(
                     if r.read_exact(&mut body).await.is_err() {
                         return;
                     }
-                    let (status, extra) = script
-                        .lock()
-                        .unwrap()
-                        .next()
-                        .unwrap_or((fallback, Vec::new()));
-                    let hang = status == HANG;
-                    let slow = status == SLOW_204;
-                    let status = if slow { 204 } else { status };
                     {
                         let mut s = seen.lock().unwrap();
-                        s.requests += 1;
-                        s.statuses.push(status);
                         let prefix = format!("/dataCollectionRules/{DCR}/streams/");
                         let ok_headers = headers.get("authorization").map(String::as_str)
                             == Some(&*format!("Bearer {TOKEN}"))
@@ -346,43 +314,16 @@ async fn endpoint(
                             .and_then(|p| p.strip_suffix("?api-version=2023-01-01"));
                         match (stream, ok_headers, body.len() <= 1_000_000) {
                             (Some(stream), true, true) => {
-                                if status == 204 {
-                                    let rows: Vec<Value> =
-                                        serde_json::from_slice(&body).expect("JSON array body");
-                                    s.rows.entry(stream.to_string()).or_default().extend(rows);
-                                }
+                                let rows: Vec<Value> =
+                                    serde_json::from_slice(&body).expect("JSON array body");
+                                s.rows.entry(stream.to_string()).or_default().extend(rows);
                             }
                             _ => s
                                 .bad_requests
                                 .push(format!("{path} {headers:?} {} bytes", body.len())),
                         }
                     }
-                    if hang {
-                        // Hold the request unanswered (the connection stays open).
-                        std::future::pending::<()>().await;
-                    }
-                    if slow {
-                        tokio::time::sleep(SLOW).await;
-                    }
-                    let reason = match status {
-                        204 => "No Content",
-                        400 => "Bad Request",
-                        429 => "Too Many Requests",
-                        _ => "Service Unavailable",
-                    };
-                    let mut resp = format!("HTTP/1.1 {status} {reason}\r\n");
-                    for (k, v) in extra {
-                        resp.push_str(&format!("{k}: {v}\r\n"));
-                    }
-                    let err = r#"{"error":{"code":"Scripted","message":"scripted failure"}}"#;
-                    if status == 204 {
-                        resp.push_str("\r\n");
-                    } else {
-                        resp.push_str(&format!(
-                            "content-type: application/json\r\ncontent-length: {}\r\n\r\n{err}",
-                            err.len()
-                        ));
-                    }
+                    let resp = "HTTP/1.1 204 No Content\r\n\r\n";
                     if w.write_all(resp.as_bytes()).await.is_err() {
                         return;
                     }
@@ -455,7 +396,7 @@ async fn exactly_once_and_deleted() {
     wait_depth(&sqs, &ct_q, 1 + ct_out.objects.len() as u64).await;
     wait_depth(&sqs, &cw_q, 1 + cw_out.objects.len() as u64).await;
 
-    let ep = endpoint(Vec::new(), 204).await;
+    let ep = endpoint().await;
     let mut c = config(
         vec![
             Route::new(DataType::Vpc, &vpc_q),
@@ -526,178 +467,6 @@ async fn exactly_once_and_deleted() {
     wait_depth(&sqs, &vpc_q, 2).await;
     wait_depth(&sqs, &ct_q, 2).await;
     wait_depth(&sqs, &cw_q, 0).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_503_and_429_without_loss_or_duplicates() {
-    let _done = Done;
-    let (s3, sqs) = clients(&localstack()).await;
-    let q = bucket_with_queue(&s3, &sqs, "conn-retry").await;
-    let out = upload(
-        &s3,
-        "conn-retry",
-        &GenOptions::new(DataType::GuardDuty, 300, 34),
-    )
-    .await;
-    wait_depth(&sqs, &q, 1 + out.objects.len() as u64).await;
-
-    let ep = endpoint(
-        vec![
-            (503, vec![]),
-            (503, vec![("retry-after", "0")]),
-            (429, vec![("retry-after-ms", "20")]),
-        ],
-        204,
-    )
-    .await;
-    let c = config(vec![Route::new(DataType::GuardDuty, &q)], &ep);
-    let stats = run_until_drained(&c, &s3, &sqs).await;
-    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
-    assert!(seen.bad_requests.is_empty(), "{:?}", seen.bad_requests);
-    assert_eq!(&seen.statuses[..3], [503, 503, 429]);
-    let want = expected_rows(&out);
-    let got = seen
-        .rows
-        .get("Custom-AWSGuardDuty")
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(got.len(), want.len());
-    assert_eq!(sorted(got), sorted(want));
-    let s = &stats.routes["guardduty"];
-    assert_eq!(s.retries, 3);
-    assert_eq!(s.failed_batches, 0);
-    assert_eq!(s.messages_deleted, 1 + out.objects.len() as u64);
-    assert_eq!(s.messages_left, 0);
-    wait_depth(&sqs, &q, 0).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn non_retryable_400_leaves_messages() {
-    let _done = Done;
-    let (s3, sqs) = clients(&localstack()).await;
-    let q = bucket_with_queue(&s3, &sqs, "conn-reject").await;
-    let mut o = GenOptions::new(DataType::CloudWatch, 50, 35);
-    o.records_per_object = Some(25);
-    let out = upload(&s3, "conn-reject", &o).await;
-    let objects = out.objects.len() as u64;
-    wait_depth(&sqs, &q, 1 + objects).await;
-
-    let ep = endpoint(Vec::new(), 400).await;
-    let c = config(vec![Route::new(DataType::CloudWatch, &q)], &ep);
-    let stats = run_until_drained(&c, &s3, &sqs).await;
-    let s = &stats.routes["cloudwatch"];
-    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
-    // One attempt per object: 400 is not retried.
-    assert_eq!(seen.requests, objects);
-    assert!(seen.rows.is_empty());
-    assert_eq!(s.retries, 0);
-    assert_eq!(s.failed_objects, objects);
-    assert_eq!(s.messages_left, objects);
-    assert_eq!(s.messages_deleted, 1, "only the test event");
-    wait_depth(&sqs, &q, objects).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn visibility_is_extended_while_in_flight() {
-    let _done = Done;
-    let (s3, sqs) = clients(&localstack()).await;
-    let q = bucket_with_queue(&s3, &sqs, "conn-heartbeat").await;
-    let mut o = GenOptions::new(DataType::Vpc, 100, 36);
-    o.records_per_object = Some(100);
-    let out = upload(&s3, "conn-heartbeat", &o).await;
-    assert_eq!(out.objects.len(), 1);
-    wait_depth(&sqs, &q, 2).await;
-
-    let ep = endpoint(vec![(SLOW_204, vec![])], 204).await;
-    let mut c = config(vec![Route::new(DataType::Vpc, &q)], &ep);
-    c.visibility_timeout_seconds = 2;
-    let stats = run_until_drained(&c, &s3, &sqs).await;
-    let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
-    let s = &stats.routes["vpc"];
-    assert!(s.visibility_extensions >= 1, "{s:?}");
-    // Received once: the test event and the object's message, never again.
-    assert_eq!(s.messages_received, 2, "{s:?}");
-    assert_eq!(s.messages_deleted, 2);
-    assert_eq!(seen.requests, 1);
-    let want = expected_rows(&out);
-    let got = seen
-        .rows
-        .get("Custom-AWSVPCFlow")
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(sorted(got), sorted(want));
-    wait_depth(&sqs, &q, 0).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_releases_unfinished_messages() {
-    let _done = Done;
-    let (s3, sqs) = clients(&localstack()).await;
-    let q = bucket_with_queue(&s3, &sqs, "conn-shutdown").await;
-    let mut o = GenOptions::new(DataType::CloudWatch, 90, 37);
-    o.records_per_object = Some(30);
-    let out = upload(&s3, "conn-shutdown", &o).await;
-    let objects = out.objects.len() as u64;
-    assert_eq!(objects, 3);
-    wait_depth(&sqs, &q, 1 + objects).await;
-
-    let ep = endpoint(Vec::new(), HANG).await;
-    let mut c = config(vec![Route::new(DataType::CloudWatch, &q)], &ep);
-    c.stop_after_empty_polls = None;
-    c.max_in_flight = 1;
-    c.shutdown_grace = Duration::from_secs(1);
-    let (tx, rx) = watch::channel(false);
-    let run = {
-        let (c, s3, sqs) = (c.clone(), s3.clone(), sqs.clone());
-        tokio::spawn(async move { connector::run(&c, &s3, &sqs, rx).await })
-    };
-    // Wait until a request hangs at the endpoint, then shut down.
-    let end = tokio::time::Instant::now() + Duration::from_secs(60);
-    while ep.seen.lock().unwrap().requests == 0 {
-        assert!(
-            tokio::time::Instant::now() < end,
-            "no request reached the endpoint"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tx.send(true).unwrap();
-    let stats = tokio::time::timeout(Duration::from_secs(60), run)
-        .await
-        .expect("run returns after shutdown")
-        .unwrap()
-        .expect("connector run");
-    let s = &stats.routes["cloudwatch"];
-    assert!(s.messages_released >= 1, "{s:?}");
-    assert_eq!(
-        s.messages_deleted + s.messages_released,
-        s.messages_received,
-        "{s:?}"
-    );
-    assert_eq!(s.records_ingested, 0);
-    // Every object message is back on the queue, visible at once.
-    let end = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let a = sqs
-            .get_queue_attributes()
-            .queue_url(&q)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap_or_default();
-        let visible: u64 = a[&QueueAttributeName::ApproximateNumberOfMessages]
-            .parse()
-            .unwrap();
-        if visible == objects {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < end,
-            "{visible} visible, want {objects}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -805,7 +574,7 @@ async fn batched_deletes_all_counted_before_run_returns() {
     let messages = 1 + objects;
     wait_depth(&sqs, &q, messages).await;
 
-    let ep = endpoint(Vec::new(), 204).await;
+    let ep = endpoint().await;
     let mut c = config(vec![Route::new(DataType::CloudWatch, &q)], &ep);
     // Longer than the run: only full batches, the flush after an empty
     // receive and the drain send deletes.
@@ -864,7 +633,7 @@ async fn digests_by_content_and_bad_values_are_counted() {
             .expect("put object");
     }
     wait_depth(&sqs, &q, 1 + objects.len() as u64).await;
-    let ep = endpoint(Vec::new(), 204).await;
+    let ep = endpoint().await;
     let c = config(vec![Route::new(DataType::CloudTrail, &q)], &ep);
     let stats = run_until_drained(&c, &s3, &sqs).await;
     let s = &stats.routes["cloudtrail"];
@@ -931,7 +700,7 @@ async fn a_refusing_gate_fails_calls_as_aws_would() {
         routes.push(r);
         queues.insert(name, q);
     }
-    let ep = endpoint(Vec::new(), 204).await;
+    let ep = endpoint().await;
     let mut c = config(routes, &ep);
     let gate = Arc::new(Refuse::default());
     c.gate = Some(Arc::clone(&gate) as Arc<dyn connector::Gate>);

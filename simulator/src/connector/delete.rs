@@ -30,13 +30,15 @@
 //! [`ConnectorConfig::delete_linger`]: super::ConnectorConfig::delete_linger
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_sdk_sqs::types::{BatchResultErrorEntry, DeleteMessageBatchRequestEntry};
+use tokio::time::Instant;
+
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 
-use super::{call, Ctx, GatedCall, Heartbeat, Unsettled};
+use super::ctx::{call, Ctx, Heartbeat, Unsettled};
+use super::ports::{DeleteEntry, DeleteFailure};
 
 /// Entries per `DeleteMessageBatch` call (the SQS limit).
 pub const MAX_BATCH: usize = 10;
@@ -155,7 +157,7 @@ async fn run_deleter(ctx: Arc<Ctx>, idx: usize, mut rx: mpsc::UnboundedReceiver<
 
 async fn sleep_until(at: Option<Instant>) {
     match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
+        Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
 }
@@ -170,38 +172,23 @@ async fn delete_batch(ctx: Arc<Ctx>, idx: usize, mut batch: Vec<PendingDelete>) 
         let entries = batch
             .iter()
             .enumerate()
-            .map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(&m.receipt)
-                    .build()
-                    .expect("id and receipt handle are set")
+            .map(|(i, m)| DeleteEntry {
+                id: i.to_string(),
+                receipt_handle: m.receipt.clone(),
             })
             .collect();
         counters.add(|s| s.delete_calls += 1);
-        let sent = async {
-            ctx.gate(
-                route,
-                GatedCall::DeleteMessageBatch {
-                    queue_url: &route.queue_url,
-                    entries: batch.len(),
-                },
-            )?;
-            call(
-                ctx.config.aws_call_timeout,
-                ctx.clients(route)
-                    .sqs
-                    .delete_message_batch()
-                    .queue_url(&route.queue_url)
-                    .set_entries(Some(entries))
-                    .send(),
-            )
-            .await
-        };
+        // A gate refuses the whole call here.
+        let sent = call(
+            ctx.config.aws_call_timeout,
+            ctx.ports(route)
+                .queue
+                .delete_batch(&route.queue_url, entries),
+        );
         let outcomes = match sent.await {
             Ok(out) => {
-                let ok: Vec<&str> = out.successful().iter().map(|e| e.id()).collect();
-                classify(batch.len(), &ok, out.failed())
+                let ok: Vec<&str> = out.successful.iter().map(String::as_str).collect();
+                classify(batch.len(), &ok, &out.failed)
             }
             Err(e) if e.service => vec![Outcome::Refused(e.message); batch.len()],
             Err(e) => vec![Outcome::Retry(e.message); batch.len()],
@@ -238,7 +225,7 @@ enum Outcome {
 /// entry id) from the answer's successful ids and failed entries. An entry
 /// the answer does not mention is retried; ids that name no entry are
 /// ignored; a failure report wins over a success report for the same id.
-fn classify(n: usize, successful: &[&str], failed: &[BatchResultErrorEntry]) -> Vec<Outcome> {
+fn classify(n: usize, successful: &[&str], failed: &[DeleteFailure]) -> Vec<Outcome> {
     let mut out =
         vec![Outcome::Retry("SQS did not report on this entry of DeleteMessageBatch".into()); n];
     let slot = |id: &str| id.parse::<usize>().ok().filter(|i| *i < n);
@@ -248,12 +235,12 @@ fn classify(n: usize, successful: &[&str], failed: &[BatchResultErrorEntry]) -> 
         }
     }
     for f in failed {
-        if let Some(i) = slot(f.id()) {
-            let why = match f.message() {
-                Some(m) => format!("{}: {m}", f.code()),
-                None => f.code().to_string(),
+        if let Some(i) = slot(&f.id) {
+            let why = match &f.message {
+                Some(m) => format!("{}: {m}", f.code),
+                None => f.code.clone(),
             };
-            out[i] = if f.sender_fault() {
+            out[i] = if f.sender_fault {
                 Outcome::Refused(why)
             } else {
                 Outcome::Retry(why)
@@ -306,19 +293,13 @@ impl<T> Gather<T> {
 mod tests {
     use super::*;
 
-    fn failed(
-        id: &str,
-        sender_fault: bool,
-        code: &str,
-        message: Option<&str>,
-    ) -> BatchResultErrorEntry {
-        BatchResultErrorEntry::builder()
-            .id(id)
-            .sender_fault(sender_fault)
-            .code(code)
-            .set_message(message.map(str::to_string))
-            .build()
-            .unwrap()
+    fn failed(id: &str, sender_fault: bool, code: &str, message: Option<&str>) -> DeleteFailure {
+        DeleteFailure {
+            id: id.into(),
+            sender_fault,
+            code: code.into(),
+            message: message.map(str::to_string),
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The Azure Monitor Logs Ingestion API client: one POST per batch, with
-//! retries for the failures that are worth retrying.
+//! The Azure Monitor Logs Ingestion API client ([`IngestClient`], a [`Sink`]): one POST
+//! per attempt; and [`send`], which sends a batch to any [`Sink`] with retries for the
+//! failures that are worth retrying.
 //!
 //! `POST {endpoint}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01`
 //! with `Authorization: Bearer <token>`, `Content-Type: application/json`,
@@ -21,6 +22,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rand::Rng;
+
+use super::ports::{BoxFuture, Sink};
 
 /// The API version of the Logs Ingestion API.
 pub const API_VERSION: &str = "2023-01-01";
@@ -105,7 +108,6 @@ impl SendError {
 pub struct IngestClient {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     target: IngestTarget,
-    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for IngestClient {
@@ -136,7 +138,7 @@ pub fn request_id() -> String {
 impl IngestClient {
     /// A client for `target` (HTTP or HTTPS with the system's root
     /// certificates).
-    pub fn new(target: IngestTarget, retry: RetryPolicy) -> Self {
+    pub fn new(target: IngestTarget) -> Self {
         // The process default provider if one was installed, else aws-lc-rs
         // (the AWS SDK's): never the panic of an ambiguous default.
         let provider = rustls::crypto::CryptoProvider::get_default()
@@ -162,11 +164,7 @@ impl IngestClient {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(https);
-        IngestClient {
-            client,
-            target,
-            retry,
-        }
+        IngestClient { client, target }
     }
 
     /// The request URL for `stream`.
@@ -179,7 +177,7 @@ impl IngestClient {
         )
     }
 
-    /// One attempt.
+    /// One attempt (no deadline of its own: [`send`] gives each attempt one).
     pub async fn post_once(&self, stream: &str, body: Bytes) -> Result<(), SendError> {
         let mut req = Request::builder()
             .method(Method::POST)
@@ -193,90 +191,98 @@ impl IngestClient {
         let req = req
             .body(Full::new(body))
             .map_err(|e| SendError::Invalid(e.to_string()))?;
-        let timeout = self.retry.request_timeout;
-        let attempt = async {
-            let resp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| SendError::Connection(error_chain(&e)))?;
-            let status = resp.status().as_u16();
-            if status == 204 || status == 200 {
-                // Drain (empty) so the connection goes back to the pool.
-                let _ = resp.into_body().collect().await;
-                return Ok(());
-            }
-            let retry_after = retry_after(resp.headers());
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            let mut text = String::from_utf8_lossy(&body).into_owned();
-            if text.len() > 500 {
-                let mut cut = 500;
-                while !text.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                text.truncate(cut);
-            }
-            Err(SendError::Status {
-                status,
-                retry_after,
-                body: text,
-            })
-        };
-        match tokio::time::timeout(timeout, attempt).await {
-            Ok(r) => r,
-            Err(_) => Err(SendError::Timeout(timeout)),
+        let resp = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| SendError::Connection(error_chain(&e)))?;
+        let status = resp.status().as_u16();
+        if status == 204 || status == 200 {
+            // Drain (empty) so the connection goes back to the pool.
+            let _ = resp.into_body().collect().await;
+            return Ok(());
         }
+        let retry_after = retry_after(resp.headers());
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let mut text = String::from_utf8_lossy(&body).into_owned();
+        if text.len() > 500 {
+            let mut cut = 500;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+        }
+        Err(SendError::Status {
+            status,
+            retry_after,
+            body: text,
+        })
+    }
+}
+
+impl Sink for IngestClient {
+    fn encode(&self, json: Vec<u8>) -> Bytes {
+        if !self.target.gzip {
+            return Bytes::from(json);
+        }
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(json.len() / 4),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(&json).expect("writing to memory");
+        Bytes::from(enc.finish().expect("writing to memory"))
     }
 
-    /// Sends one batch body (uncompressed JSON array), retrying retryable
-    /// failures; `retries` counts the retries made.
-    pub async fn send(
-        &self,
-        stream: &str,
-        json: Vec<u8>,
-        retries: &AtomicU64,
-    ) -> Result<(), SendError> {
-        let body = if self.target.gzip {
-            let mut enc = flate2::write::GzEncoder::new(
-                Vec::with_capacity(json.len() / 4),
-                flate2::Compression::fast(),
-            );
-            enc.write_all(&json).expect("writing to memory");
-            Bytes::from(enc.finish().expect("writing to memory"))
-        } else {
-            Bytes::from(json)
+    fn post(&self, stream: &str, body: Bytes) -> BoxFuture<'_, Result<(), SendError>> {
+        let stream = stream.to_string();
+        Box::pin(async move { self.post_once(&stream, body).await })
+    }
+}
+
+/// Sends one batch body (uncompressed JSON array) to `sink`, each attempt within
+/// `retry.request_timeout`, retrying retryable failures up to `retry.max_attempts`
+/// attempts (after the answer's `Retry-After`, capped at ten times `retry.max_delay`, or
+/// else after [`backoff`]); `retries` counts the retries made.
+pub async fn send(
+    sink: &dyn Sink,
+    retry: &RetryPolicy,
+    stream: &str,
+    json: Vec<u8>,
+    retries: &AtomicU64,
+) -> Result<(), SendError> {
+    let body = sink.encode(json);
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let posted = tokio::time::timeout(retry.request_timeout, sink.post(stream, body.clone()));
+        let err = match posted.await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(_) => SendError::Timeout(retry.request_timeout),
         };
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let err = match self.post_once(stream, body.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(e) => e,
-            };
-            if !err.is_retryable() {
-                return Err(err);
-            }
-            if attempt >= self.retry.max_attempts {
-                return Err(SendError::Exhausted {
-                    attempts: attempt,
-                    last: Box::new(err),
-                });
-            }
-            let delay = match &err {
-                SendError::Status {
-                    retry_after: Some(d),
-                    ..
-                } => (*d).min(self.retry.max_delay * 10),
-                _ => backoff(&self.retry, attempt),
-            };
-            retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(delay).await;
+        if !err.is_retryable() {
+            return Err(err);
         }
+        if attempt >= retry.max_attempts {
+            return Err(SendError::Exhausted {
+                attempts: attempt,
+                last: Box::new(err),
+            });
+        }
+        let delay = match &err {
+            SendError::Status {
+                retry_after: Some(d),
+                ..
+            } => (*d).min(retry.max_delay * 10),
+            _ => backoff(retry, attempt),
+        };
+        retries.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(delay).await;
     }
 }
 
