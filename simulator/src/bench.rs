@@ -735,7 +735,7 @@ fn parse_rss(service: &str, file: &Path) -> Result<(i64, f64)> {
     }
     let kib = stderr
         .lines()
-        .find_map(|l| l.strip_prefix(crate::connector::cli::PEAK_RSS_PREFIX))
+        .find_map(|l| l.strip_prefix(crate::parse_cli::PEAK_RSS_PREFIX))
         .and_then(|v| v.trim().trim_end_matches("KiB").trim().parse::<i64>().ok())
         .with_context(|| format!("simulator parse reported no peak RSS: {stderr}"))?;
     Ok((kib, secs))

@@ -13,7 +13,8 @@
 pub mod access;
 pub mod access_check;
 pub mod bench;
-pub mod connector;
+pub use connector;
+pub mod parse_cli;
 pub mod e2e;
 pub mod ingest;
 pub mod progress;

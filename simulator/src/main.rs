@@ -25,7 +25,7 @@ enum Command {
     /// Delete a stack and wait until it is gone.
     Delete(deployer::cli::DeleteArgs),
     /// Parse one log object (gzip or plain) into table rows, as the connector does (JSON lines on stdout).
-    Parse(simulator::connector::cli::ParseArgs),
+    Parse(simulator::parse_cli::ParseArgs),
     /// Run the mock Azure Monitor Logs Ingestion API (SQLite-backed, fault injection) until Ctrl-C.
     ServeIngestion(simulator::ingest::ServeIngestionArgs),
     /// Measure throughput and memory (what `cargo xtask bench` runs); measures, asserts nothing.
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         },
         Command::Deploy(args) => block_on(deployer::cli::deploy(args)).map(|_| ()),
         Command::Delete(args) => block_on(deployer::cli::delete(args)),
-        Command::Parse(args) => simulator::connector::cli::parse(&args),
+        Command::Parse(args) => simulator::parse_cli::parse(&args),
         Command::ServeIngestion(args) => block_on(simulator::ingest::run_cli(args)),
         Command::Access(command) => return simulator::access_check::run(&command),
     };

@@ -296,6 +296,8 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     cc.visibility_timeout_seconds = 10;
     cc.stop_after_empty_polls = Some(3);
     cc.log = true;
+    // Above the progress bars, not through them.
+    cc.log_line = |line| crate::progress::eprintln(line);
     cc.route_clients = started.clients.clone();
     cc.gate = Some(Arc::clone(&gate) as Arc<dyn connector::Gate>);
     let objects_done = Arc::new(AtomicU64::new(0));

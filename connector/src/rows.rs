@@ -1,4 +1,4 @@
-//! Rows as the parser hands them out: the table structs of [`crate::tables`]
+//! Rows as the parser hands them out: the table structs of [`catalogue::tables`]
 //! filled with text borrowed from the parser's read buffer ([`Text`]),
 //! [`DateTimeMs`] datetimes and raw JSON, so mapping a record allocates next
 //! to nothing. The parser hands each row to its sink as a [`RowOut`] trait object, which
@@ -18,7 +18,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::tables::{
+use catalogue::tables::{
     AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsVpcFlow, DateTimeMs, JsonText, Row,
     Table, TableRow,
 };
@@ -303,7 +303,7 @@ macro_rules! member_names {
             #[serde(other)]
             other,
         }
-        impl $crate::connector::rows::Member for $name {
+        impl $crate::rows::Member for $name {
             fn index(self) -> Option<usize> {
                 (self != Self::other).then_some(self as usize)
             }

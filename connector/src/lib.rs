@@ -74,7 +74,6 @@
 
 pub mod aws;
 pub mod batch;
-pub mod cli;
 mod config;
 mod ctx;
 mod delete;

@@ -27,7 +27,7 @@ use flate2::bufread::MultiGzDecoder;
 use serde::Serialize;
 
 use super::rows::{RowJson, RowOut};
-use crate::tables::{parse_datetime_ms, DateTimeMs, TableRow};
+use catalogue::tables::{parse_datetime_ms, DateTimeMs, TableRow};
 use catalogue::DataType;
 
 mod cloudtrail;
@@ -728,7 +728,7 @@ mod tests {
             }
         }
         let (rows, _, _) = parse_bytes(DataType::CloudTrail, None, text_trail.as_bytes());
-        let Some(e) = rows[0].1.decode::<crate::tables::AwsCloudTrail>() else {
+        let Some(e) = rows[0].1.decode::<catalogue::tables::AwsCloudTrail>() else {
             panic!()
         };
         assert_eq!(e.UserAgent.as_deref(), Some("aws-cli/2 é€😀 \"q\""));

@@ -12,8 +12,8 @@ use std::io::BufRead;
 use std::ops::ControlFlow;
 
 use super::{for_each_line, stop_or, utf8, Item, LineError, ObjectError, Position};
-use crate::connector::rows::VpcFlowRef;
-use crate::tables::DateTimeMs;
+use crate::rows::VpcFlowRef;
+use catalogue::tables::DateTimeMs;
 use catalogue::vpc::VpcField;
 
 pub(super) fn parse_vpc(
@@ -225,9 +225,9 @@ fn set_vpc_field<'a>(
 pub(crate) mod tests {
     use super::super::testutil::rows;
     use super::*;
-    use crate::connector::parse::ObjectError;
-    use crate::connector::parse::{parse_bytes, parse_object};
-    use crate::tables::AwsVpcFlow;
+    use crate::parse::ObjectError;
+    use crate::parse::{parse_bytes, parse_object};
+    use catalogue::tables::AwsVpcFlow;
     use catalogue::DataType;
 
     pub(crate) const VPC: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
@@ -292,7 +292,7 @@ pub(crate) mod tests {
         let text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
 2 123456789010 eni-1 1.2.3.4 5.6.7.8 1 2 6 99999999999 4249 1418530010 1418530070 ACCEPT OK extra\n";
         let mut items = Vec::new();
-        let summary = crate::connector::parse::parse_reader(
+        let summary = crate::parse::parse_reader(
             DataType::Vpc,
             None,
             text.as_bytes(),

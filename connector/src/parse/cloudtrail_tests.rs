@@ -1,8 +1,8 @@
 //! Tests of the CloudTrail parser (`super`).
 
 use super::super::testutil::rows;
-use crate::connector::parse::{parse_bytes, parse_object, Document, ObjectError};
-use crate::tables::{AwsCloudTrail, DateTimeMs};
+use crate::parse::{parse_bytes, parse_object, Document, ObjectError};
+use catalogue::tables::{AwsCloudTrail, DateTimeMs};
 use catalogue::DataType;
 use serde_json::Value;
 

@@ -58,7 +58,7 @@ impl Ctx {
 
     pub(super) fn log(&self, route: &Route, msg: impl std::fmt::Display) {
         if self.config.log {
-            crate::progress::eprintln(format_args!("connector[{}]: {msg}", route.name));
+            (self.config.log_line)(&format_args!("connector[{}]: {msg}", route.name));
         }
     }
 

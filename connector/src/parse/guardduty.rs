@@ -4,8 +4,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{canonical_time, line_text};
-use crate::connector::rows::{GuardDutyRef, Text};
-use crate::tables::AwsGuardDuty;
+use crate::rows::{GuardDutyRef, Text};
+use catalogue::tables::AwsGuardDuty;
 
 #[derive(Deserialize)]
 #[allow(non_snake_case)]
@@ -69,8 +69,8 @@ pub(super) fn guardduty_line(line: &[u8]) -> Result<GuardDutyRef<'_>, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::connector::parse::{parse_bytes, Position};
-    use crate::tables::AwsGuardDuty;
+    use crate::parse::{parse_bytes, Position};
+    use catalogue::tables::AwsGuardDuty;
     use catalogue::DataType;
     use serde_json::Value;
 

@@ -1,5 +1,5 @@
 //! The `parse` subcommand: one log object in, its table rows out, through the
-//! connector's own parser ([`super::parse::parse_reader`]).
+//! connector's own parser ([`connector::parse::parse_reader`]).
 
 use std::io::{self, BufWriter, Read, Write};
 use std::ops::ControlFlow;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::parse::{parse_reader, Document, Item};
+use connector::parse::{parse_reader, Document, Item};
 use catalogue::DataType;
 
 /// `simulator parse --service <SERVICE> <FILE|->`

@@ -93,7 +93,7 @@ impl Batcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::{AwsCloudWatch, TableRow};
+    use catalogue::tables::{AwsCloudWatch, TableRow};
 
     fn row(msg: String) -> TableRow {
         TableRow::new::<AwsCloudWatch>(AwsCloudWatch {

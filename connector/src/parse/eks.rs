@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{canonical_time, line_text};
-use crate::connector::rows::{EksLogsRef, Text};
-use crate::tables::AwsEksLogs;
+use crate::rows::{EksLogsRef, Text};
+use catalogue::tables::AwsEksLogs;
 
 /// One line of the EKS transform Lambda's output: the `AWSEKSLogs_CL`
 /// columns.
@@ -65,7 +65,7 @@ pub(super) fn eks_line(line: &[u8]) -> Result<EksLogsRef<'_>, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::tables::AwsEksLogs;
+    use catalogue::tables::AwsEksLogs;
     use catalogue::DataType;
 
     #[test]

@@ -24,7 +24,7 @@ use std::io::BufRead;
 use std::ops::ControlFlow;
 
 use super::{for_each_raw_line, stop_or, utf8, Item, LineError, ObjectError, Position};
-use crate::tables::{parse_datetime_ms, AwsCloudWatch, DateTimeMs};
+use catalogue::tables::{parse_datetime_ms, AwsCloudWatch, DateTimeMs};
 
 /// An epoch-form record whose quoted message runs on past its first line.
 struct Open {
@@ -191,7 +191,7 @@ fn after_quote(rest: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::tables::AwsCloudWatch;
+    use catalogue::tables::AwsCloudWatch;
     use catalogue::DataType;
 
     #[test]

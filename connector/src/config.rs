@@ -75,9 +75,11 @@ pub struct ConnectorConfig {
     /// top) and of each chunk of an S3 body; a call past it counts as a
     /// transport failure.
     pub aws_call_timeout: Duration,
-    /// Log events (errors, malformed data, decisions) to stderr (above the progress bars,
-    /// see [`crate::progress::eprintln`]).
+    /// Log events (errors, malformed data, decisions) through [`ConnectorConfig::log_line`].
     pub log: bool,
+    /// Where a log line goes (default: stderr). A program that draws progress bars passes
+    /// its own, which prints above them.
+    pub log_line: fn(&dyn std::fmt::Display),
     /// Counted up once per object done: read to its end and fully ingested, or acknowledged
     /// without reading (the sum of [`RouteStats::objects`] and [`RouteStats::objects_skipped`],
     /// over every route and every run given the same counter), for progress displays.
@@ -106,6 +108,7 @@ impl ConnectorConfig {
             shutdown_grace: Duration::from_secs(30),
             aws_call_timeout: Duration::from_secs(30),
             log: true,
+            log_line: stderr_line,
             objects_done: None,
             gate: None,
             route_clients: BTreeMap::new(),
@@ -284,4 +287,9 @@ impl Stats {
         }
         t
     }
+}
+
+/// [`ConnectorConfig::log_line`]'s default: the line on stderr.
+fn stderr_line(line: &dyn std::fmt::Display) {
+    eprintln!("{line}");
 }
