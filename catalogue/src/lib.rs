@@ -14,6 +14,7 @@
 
 mod data_types;
 pub mod tables;
+pub mod vpc;
 
 pub use data_types::{DataType, Delivery, Entry, UnknownDataType};
 pub use tables::Table;

@@ -4,9 +4,9 @@ use crate::guardduty::{self, GuardDutyDetectors};
 use crate::{caller_identity, sdk_config, DeployReport, StackRequest, Staging, Target};
 use anyhow::{bail, Context, Result};
 use generator::config::{InputError, WorkspaceId};
-use generator::facts::{Cloud, DataType};
+use generator::facts::Cloud;
 use generator::render::{self, Format};
-use generator::stacks::{StackKind, StackSpec};
+use generator::stacks::{outputs, params, StackKind, StackParams, StackSpec};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
@@ -33,16 +33,15 @@ pub struct TargetArgs {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct DeployArgs {
-    /// A template file (JSON or YAML), or a stack the generator renders:
-    /// oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all, legacy.
-    #[arg(long)]
+    // A template file, or a stack the generator renders (the names are derived).
+    #[arg(long, help = format!("A template file (JSON or YAML), or a stack the generator renders: {}", StackKind::choices()))]
     pub template: String,
     /// Azure cloud of the Sentinel workspace, for a generator stack.
     #[arg(long, default_value = "commercial")]
     pub cloud: String,
     #[arg(long)]
     pub stack_name: String,
-    /// Sets SentinelWorkspaceId.
+    /// Sets the workspace ID parameter.
     #[arg(long)]
     pub workspace_id: Option<String>,
     /// Template parameter, repeatable: --param Name=Value.
@@ -76,21 +75,18 @@ pub fn load_template(template: &str, cloud: &str) -> Result<String> {
             .with_context(|| format!("reading {}", path.display()));
     }
     let cloud: Cloud = cloud.parse()?;
-    let kind = match template {
-        "oidc" => StackKind::OidcProvider,
-        "all" => StackKind::AllServices,
-        "legacy" => StackKind::LegacyCloudTrail,
-        "eks" => StackKind::Eks,
-        other => StackKind::Connector(other.parse::<DataType>().map_err(|_| {
-            InputError::new(
-                "template",
-                other,
-                "must be an existing template file or one of oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all, legacy",
-            )
-        })?),
-    };
+    let kind: StackKind = template.parse().map_err(|_| {
+        InputError::new(
+            "template",
+            template,
+            &format!(
+                "must be an existing template file or one of {}",
+                StackKind::choices()
+            ),
+        )
+    })?;
     Ok(render::render(
-        &StackSpec { kind, cloud }.build(),
+        &StackSpec::of(kind, cloud)?.build(),
         Format::Json,
     ))
 }
@@ -142,11 +138,11 @@ pub fn check_parameters(template: &str, params: &[(String, String)]) -> Result<(
 }
 
 fn parse_params(args: &DeployArgs) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
+    let mut out = StackParams::any();
     if let Some(w) = &args.workspace_id {
-        let w: WorkspaceId = w.parse()?;
-        out.push(("SentinelWorkspaceId".to_string(), w.to_string()));
+        out = out.workspace_id(&w.parse::<WorkspaceId>()?);
     }
+    let mut out = out.into_pairs();
     for p in &args.params {
         let Some((k, v)) = p.split_once('=') else {
             return Err(InputError::new("--param", p, "must be NAME=VALUE").into());
@@ -220,8 +216,12 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
     if let Some(id) =
         guardduty::detector_parameter(&GuardDutyDetectors::new(&config), &doc, &params).await?
     {
-        eprintln!("GuardDuty: using this Region's detector, DetectorId={id} (pass --param DetectorId=<id> or --param CreateDetector=true to choose otherwise)");
-        params.push(("DetectorId".into(), id));
+        eprintln!(
+            "GuardDuty: using this Region's detector, {d}={id} (pass --param {d}=<id> or --param {c}=true to choose otherwise)",
+            d = params::DETECTOR_ID,
+            c = params::CREATE_DETECTOR
+        );
+        params.push((params::DETECTOR_ID.into(), id));
     }
     let req = StackRequest {
         stack_name: args.stack_name.clone(),
@@ -239,6 +239,18 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
         print_report(&report, &target);
     }
     Ok(report)
+}
+
+/// An output the Sentinel connector page asks for (role, queue URL, table; per data type in the
+/// all-services stack).
+fn for_portal(name: &str) -> bool {
+    [
+        outputs::ROLE_ARN,
+        outputs::QUEUE_URL,
+        outputs::DESTINATION_TABLE,
+    ]
+    .iter()
+    .any(|o| name.ends_with(o))
 }
 
 fn print_report(r: &DeployReport, target: &Target) {
@@ -265,30 +277,14 @@ fn print_report(r: &DeployReport, target: &Target) {
         );
         println!("  TemplateURL {}", s.url);
     }
-    let portal: Vec<_> = r
-        .outputs
-        .iter()
-        .filter(|(k, _)| {
-            k.ends_with("SentinelRoleArn")
-                || k.ends_with("SentinelSQSQueueURL")
-                || k.ends_with("DestinationTable")
-        })
-        .collect();
+    let portal: Vec<_> = r.outputs.iter().filter(|(k, _)| for_portal(k)).collect();
     if !portal.is_empty() {
         println!("For the Sentinel connector page:");
         for (k, v) in portal {
             println!("  {k:<28} {v}");
         }
     }
-    let rest: Vec<_> = r
-        .outputs
-        .iter()
-        .filter(|(k, _)| {
-            !(k.ends_with("SentinelRoleArn")
-                || k.ends_with("SentinelSQSQueueURL")
-                || k.ends_with("DestinationTable"))
-        })
-        .collect();
+    let rest: Vec<_> = r.outputs.iter().filter(|(k, _)| !for_portal(k)).collect();
     if !rest.is_empty() {
         println!("Other outputs:");
         for (k, v) in rest {
@@ -336,19 +332,21 @@ mod tests {
     #[test]
     fn parameters_are_checked_against_the_template() {
         let t = tpl();
-        assert!(check_parameters(&t, &[("AwsRoleName".into(), "OIDC_Mine".into())]).is_ok());
-        let err = check_parameters(&t, &[("AwsRoleName".into(), "Mine".into())])
+        assert!(
+            check_parameters(&t, &[(params::AWS_ROLE_NAME.into(), "OIDC_Mine".into())]).is_ok()
+        );
+        let err = check_parameters(&t, &[(params::AWS_ROLE_NAME.into(), "Mine".into())])
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("AwsRoleName") && err.contains("`Mine`") && err.contains("OIDC_"),
+            err.contains(params::AWS_ROLE_NAME) && err.contains("`Mine`") && err.contains("OIDC_"),
             "{err}"
         );
-        let err = check_parameters(&t, &[("BucketName".into(), "Bad_Bucket".into())])
+        let err = check_parameters(&t, &[(params::BUCKET_NAME.into(), "Bad_Bucket".into())])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("BucketName"), "{err}");
-        let err = check_parameters(&t, &[("CreateTrail".into(), "yes".into())])
+        assert!(err.contains(params::BUCKET_NAME), "{err}");
+        let err = check_parameters(&t, &[(params::CREATE_TRAIL.into(), "yes".into())])
             .unwrap_err()
             .to_string();
         assert!(err.contains("true, false"), "{err}");
@@ -356,7 +354,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("not declared") && err.contains("TrailName"),
+            err.contains("not declared") && err.contains(params::TRAIL_NAME),
             "{err}"
         );
     }

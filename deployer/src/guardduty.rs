@@ -3,6 +3,7 @@
 //! gets `DetectorId` = the Region's one detector. No detector, or a lookup that fails, is an
 //! error that says which parameter to pass.
 
+use generator::stacks::params;
 use serde_json::Value as Json;
 use std::future::Future;
 
@@ -65,11 +66,11 @@ fn value_of<'a>(template: &'a Json, given: &'a [(String, String)], name: &str) -
 pub fn needs_lookup(template: &Json, given: &[(String, String)]) -> bool {
     let declares = |name: &str| template["Parameters"].get(name).is_some();
     let gave = |name: &str| given.iter().any(|(k, _)| k == name);
-    declares("DetectorId")
-        && declares("CreateDetector")
-        && !gave("DetectorId")
-        && !gave("CreateDetector")
-        && value_of(template, given, "UseExistingBucket") != Some("true")
+    declares(params::DETECTOR_ID)
+        && declares(params::CREATE_DETECTOR)
+        && !gave(params::DETECTOR_ID)
+        && !gave(params::CREATE_DETECTOR)
+        && value_of(template, given, params::USE_EXISTING_BUCKET) != Some("true")
 }
 
 /// The detector ID to deploy with, from the Region's detectors (or the lookup's error).

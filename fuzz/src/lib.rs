@@ -18,41 +18,37 @@ use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use simulator::connector::parse::{parse_reader, write_row_json, Item, Service};
+use simulator::connector::parse::{parse_reader, write_row_json, Item};
+pub use simulator::DataType;
 
 /// One fuzz target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    ParseVpc,
-    ParseGuardduty,
-    ParseCloudtrail,
-    ParseCloudwatch,
-    ParseEks,
+    /// The connector's parser of one data type (`parse_<slug>`).
+    Parse(DataType),
     Notification,
     IngestRequest,
 }
 
 impl Target {
-    pub const ALL: [Target; 7] = [
-        Target::ParseVpc,
-        Target::ParseGuardduty,
-        Target::ParseCloudtrail,
-        Target::ParseCloudwatch,
-        Target::ParseEks,
-        Target::Notification,
-        Target::IngestRequest,
-    ];
+    /// A parser target per data type, in catalogue order, then the two others.
+    pub const ALL: [Target; DataType::ALL.len() + 2] = {
+        let mut all = [Target::Notification; DataType::ALL.len() + 2];
+        let mut i = 0;
+        while i < DataType::ALL.len() {
+            all[i] = Target::Parse(DataType::ALL[i]);
+            i += 1;
+        }
+        all[i + 1] = Target::IngestRequest;
+        all
+    };
 
     /// The binary's name, also the folder name under `seeds/` and `regressions/`.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Target::ParseVpc => "parse_vpc",
-            Target::ParseGuardduty => "parse_guardduty",
-            Target::ParseCloudtrail => "parse_cloudtrail",
-            Target::ParseCloudwatch => "parse_cloudwatch",
-            Target::ParseEks => "parse_eks",
-            Target::Notification => "notification",
-            Target::IngestRequest => "ingest_request",
+            Target::Parse(d) => format!("parse_{}", d.slug()),
+            Target::Notification => "notification".into(),
+            Target::IngestRequest => "ingest_request".into(),
         }
     }
 
@@ -63,11 +59,7 @@ impl Target {
     /// Runs one input; panics when the code under test panics or a property fails.
     pub fn run(self, data: &[u8]) {
         match self {
-            Target::ParseVpc => parse(Service::Vpc, data),
-            Target::ParseGuardduty => parse(Service::Guardduty, data),
-            Target::ParseCloudtrail => parse(Service::Cloudtrail, data),
-            Target::ParseCloudwatch => parse(Service::Cloudwatch, data),
-            Target::ParseEks => parse(Service::Eks, data),
+            Target::Parse(d) => parse(d, data),
             Target::Notification => notification(data),
             Target::IngestRequest => ingest::request(data),
         }
@@ -101,7 +93,7 @@ fn is_hidden(path: &Path) -> bool {
 
 /// A parser target: the object is given as plain text or gzip (the parser detects it), with no
 /// name, so that the `.gz` suffix rule does not cut inputs short.
-fn parse(service: Service, data: &[u8]) {
+fn parse(service: DataType, data: &[u8]) {
     let mut rows = 0u64;
     let mut malformed = 0u64;
     let mut bad_values = 0u64;
@@ -274,9 +266,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn target_names_are_the_folder_names() {
+        let names: Vec<String> = Target::ALL.iter().map(|t| t.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "parse_vpc",
+                "parse_guardduty",
+                "parse_cloudtrail",
+                "parse_cloudwatch",
+                "parse_eks",
+                "notification",
+                "ingest_request"
+            ]
+        );
+    }
+
+    #[test]
     fn every_target_has_a_binary_and_seeds() {
         for target in Target::ALL {
-            assert_eq!(Target::from_name(target.name()), Some(target));
+            assert_eq!(Target::from_name(&target.name()), Some(target));
             let bin = crate_dir()
                 .join("fuzz_targets")
                 .join(format!("{}.rs", target.name()));
@@ -314,13 +323,8 @@ mod tests {
     #[test]
     fn a_seed_parses_into_rows() {
         // The seeds are real objects: each parser seed gives rows, so fuzzing starts deep.
-        for (target, service) in [
-            (Target::ParseVpc, Service::Vpc),
-            (Target::ParseGuardduty, Service::Guardduty),
-            (Target::ParseCloudtrail, Service::Cloudtrail),
-            (Target::ParseCloudwatch, Service::Cloudwatch),
-            (Target::ParseEks, Service::Eks),
-        ] {
+        for &service in DataType::ALL {
+            let target = Target::Parse(service);
             let seed = std::fs::read(&inputs("seeds", target)[0]).unwrap();
             let (rows, _, outcome) = simulator::connector::parse::parse_bytes(service, None, &seed);
             assert!(outcome.is_ok(), "{}: {outcome:?}", target.name());

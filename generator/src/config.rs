@@ -40,6 +40,13 @@ pub mod patterns {
     pub const BUCKET_NAME_RULE: &str = "must be 3 to 63 characters of lower-case letters, digits, dots and hyphens, start and end with a letter or digit, have no `..`, and not look like an IP address; leave empty for the default name";
     pub const QUEUE_NAME: &str = "^[A-Za-z0-9_-]{1,80}$";
     pub const QUEUE_NAME_RULE: &str = "must be 1 to 80 characters of letters, digits, _ and -";
+    /// EKS cluster names: 1 to 100 characters, a letter or digit first, then letters, digits,
+    /// - and _.
+    pub const EKS_CLUSTER_NAME: &str = "^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$";
+    pub const EKS_CLUSTER_NAME_RULE: &str = "must be an EKS cluster name: 1 to 100 letters, digits, - or _, starting with a letter or digit";
+    /// A GuardDuty detector ID.
+    pub const DETECTOR_ID: &str = "^[0-9a-f]{32}$";
+    pub const DETECTOR_ID_RULE: &str = "must be a 32-character GuardDuty detector ID";
 }
 
 fn matches(pattern: &str, value: &str) -> bool {
@@ -131,6 +138,20 @@ checked_string!(
     QueueName,
     "queue name",
     |s| if matches(patterns::QUEUE_NAME, s) { Ok(()) } else { Err(patterns::QUEUE_NAME_RULE) }
+);
+
+checked_string!(
+    /// An EKS cluster name.
+    EksClusterName,
+    "EKS cluster name",
+    |s| if matches(patterns::EKS_CLUSTER_NAME, s) { Ok(()) } else { Err(patterns::EKS_CLUSTER_NAME_RULE) }
+);
+
+checked_string!(
+    /// A GuardDuty detector ID (32 hex digits).
+    DetectorId,
+    "GuardDuty detector ID",
+    |s| if matches(patterns::DETECTOR_ID, s) { Ok(()) } else { Err(patterns::DETECTOR_ID_RULE) }
 );
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! that the committed tree is what the code renders.
 
 use crate::cfn::Template;
-use crate::stacks::StackSpec;
+use crate::stacks::{params, StackSpec};
 use crate::text;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -113,8 +113,8 @@ fn summary(spec: &StackSpec, t: &Template) -> serde_json::Value {
         "parameters": params, "outputs": outputs,
         "stack_name": spec.stem().replace("-commercial", "").replace("-government", "-gov"),
         "iam": t.resources.values().any(|r| r.type_name.starts_with("AWS::IAM::")),
-        "needs_workspace": t.parameters.get("SentinelWorkspaceId").is_some_and(|p| p.default.is_none()),
-        "needs_detector": t.parameters.contains_key("DetectorId"),
+        "needs_workspace": t.parameters.get(params::WORKSPACE_ID).is_some_and(|p| p.default.is_none()),
+        "needs_detector": t.parameters.contains_key(params::DETECTOR_ID),
         "rules": t.rules.values().flat_map(|r| r.assertions.iter().map(|a| a.description.clone())).collect::<Vec<_>>(),
         "bytes": compact_len(t),
         "over_inline_limit": compact_len(t) > INLINE_TEMPLATE_LIMIT,

@@ -1,9 +1,10 @@
 //! Intent tests for the EKS audit-log stack (both clouds): what must hold whatever the refactor.
 
 use generator::facts::Cloud;
+use generator::facts::DataType;
 use generator::render::{self, Format};
 use generator::resources::lambda::INLINE_CODE_LIMIT;
-use generator::stacks::eks::{FILTER_PATTERN, TABLE};
+use generator::stacks::eks::FILTER_PATTERN;
 use generator::stacks::{StackKind, StackSpec};
 use serde_json::Value;
 
@@ -225,8 +226,11 @@ fn outputs_name_everything_a_user_needs() {
         ] {
             assert!(outputs.contains_key(o), "{spec} lacks output {o}");
         }
-        assert_eq!(outputs["DestinationTable"]["Value"], TABLE);
-        assert_eq!(TABLE, "AWSEKSLogs_CL");
+        assert_eq!(
+            outputs["DestinationTable"]["Value"],
+            DataType::Eks.table().name()
+        );
+        assert_eq!(DataType::Eks.table().name(), "AWSEKSLogs_CL");
     }
 }
 

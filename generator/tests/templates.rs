@@ -244,7 +244,10 @@ fn connector_outputs_give_what_the_portal_asks_for() {
                 for o in ["SentinelRoleArn", "SentinelSQSQueueURL", "DestinationTable"] {
                     assert!(outputs.contains_key(o), "{spec} lacks {o}");
                 }
-                assert_eq!(outputs["DestinationTable"]["Value"], s.table().name());
+                assert_eq!(
+                    outputs["DestinationTable"]["Value"],
+                    s.data_type().table().name()
+                );
             }
             StackKind::AllServices => {
                 for s in spec.services() {

@@ -15,11 +15,12 @@
 //! 3. Peak RSS of the parse path over a large object (default 500 MiB stored) against a small
 //!    one, in a child process (`simulator parse`), read with wait4(2).
 
-use crate::connector::rows::{RowJson, RowRef};
+use crate::connector::rows::RowOut;
 use crate::connector::{self, parse_reader, ConnectorConfig, IngestTarget, Item, Route};
 use crate::ingest;
-use crate::synth::{self, BadDataKind, GenOptions, MemOutput, Service};
+use crate::synth::{self, BadDataKind, GenOptions, MemOutput};
 use anyhow::{bail, Context, Result};
+use catalogue::DataType;
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -39,16 +40,16 @@ pub struct BenchArgs {
     /// Services of the one-core measurements (comma-separated; default all). The LocalStack
     /// part always measures small GuardDuty objects and large VPC ones.
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub services: Vec<connector::Service>,
+    pub services: Vec<DataType>,
 }
 
 struct Corpus {
     name: &'static str,
-    service: connector::Service,
+    service: DataType,
     objects: Vec<(String, Vec<u8>)>,
 }
 
-fn corpus(service: Service, records: u64) -> Result<Corpus> {
+fn corpus(service: DataType, records: u64) -> Result<Corpus> {
     let mut out = MemOutput::default();
     let opts = GenOptions::new(service, records, 42);
     synth::generate(&opts, &mut out)?;
@@ -57,15 +58,9 @@ fn corpus(service: Service, records: u64) -> Result<Corpus> {
         .filter(|e| e.ingest)
         .map(|e| (e.key.clone(), out.objects[&e.key].clone()))
         .collect();
-    let cs = match service {
-        Service::Vpc => connector::Service::Vpc,
-        Service::Guardduty => connector::Service::Guardduty,
-        Service::Cloudtrail => connector::Service::Cloudtrail,
-        Service::Cloudwatch => connector::Service::Cloudwatch,
-    };
     Ok(Corpus {
-        name: service.name(),
-        service: cs,
+        name: service.slug(),
+        service,
         objects,
     })
 }
@@ -85,13 +80,13 @@ fn eks_corpus(records: u64) -> Corpus {
             text.push(b'\n');
         }
         objects.push((
-            format!("eks-audit-logs/bench/{}.gz", objects.len()),
+            format!("{}/bench/{}.gz", DataType::Eks.key_segment(), objects.len()),
             synth::gzip(&text),
         ));
     }
     Corpus {
-        name: "eks",
-        service: connector::Service::Eks,
+        name: DataType::Eks.slug(),
+        service: DataType::Eks,
         objects,
     }
 }
@@ -192,11 +187,11 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
 
 /// How a JSON service's text is laid out: one document per object
 /// (CloudTrail) or one per line (GuardDuty, EKS); `None` for the others.
-fn json_document(service: connector::Service) -> Option<bool> {
+fn json_document(service: DataType) -> Option<bool> {
     match service {
-        connector::Service::Cloudtrail => Some(true),
-        connector::Service::Guardduty | connector::Service::Eks => Some(false),
-        connector::Service::Vpc | connector::Service::Cloudwatch => None,
+        DataType::CloudTrail => Some(true),
+        DataType::GuardDuty | DataType::Eks => Some(false),
+        DataType::Vpc | DataType::CloudWatch => None,
     }
 }
 
@@ -220,7 +215,7 @@ fn gunzip_one(b: &[u8], sink: &mut Vec<u8>) -> Result<u64> {
 /// One object through the connector's parser: its row count. With `json`,
 /// each row is also written as the connector sends it.
 fn parse_one(
-    service: connector::Service,
+    service: DataType,
     key: &str,
     b: &[u8],
     mut json: Option<&mut Vec<u8>>,
@@ -235,7 +230,7 @@ fn parse_one(
                     std::hint::black_box(&out);
                 }
                 None => {
-                    std::hint::black_box::<&RowRef<'_>>(row);
+                    std::hint::black_box::<&dyn RowOut>(row);
                 }
             }
             rows += 1;
@@ -750,12 +745,12 @@ fn rss_part(dir: &Path, large_mib: u64) -> Result<serde_json::Value> {
     std::fs::create_dir_all(dir)?;
     let small = dir.join("small.log.gz");
     let mut out = MemOutput::default();
-    synth::generate(&GenOptions::new(Service::Vpc, 1000, 1), &mut out)?;
+    synth::generate(&GenOptions::new(DataType::Vpc, 1000, 1), &mut out)?;
     let first = out.order.first().context("no object")?;
     std::fs::write(&small, &out.objects[first])?;
     let (small_kib, _) = parse_rss("vpc", &small)?;
 
-    let mut opts = GenOptions::new(Service::Vpc, 10, 3);
+    let mut opts = GenOptions::new(DataType::Vpc, 10, 3);
     opts.bad_data = vec![BadDataKind::Large];
     opts.large_object_bytes = large_mib * 1024 * 1024;
     let gen_dir = dir.join("large");
@@ -795,15 +790,13 @@ fn rss_part(dir: &Path, large_mib: u64) -> Result<serde_json::Value> {
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let n = |base: f64| ((base * args.scale).round() as u64).max(100);
-    let wanted = |s: connector::Service| args.services.is_empty() || args.services.contains(&s);
+    let wanted = |s: DataType| args.services.is_empty() || args.services.contains(&s);
     let mut corpora = Vec::new();
-    for s in connector::Service::ALL.into_iter().filter(|s| wanted(*s)) {
+    for &s in DataType::ALL.iter().filter(|s| wanted(**s)) {
         corpora.push(match s {
-            connector::Service::Vpc => corpus(Service::Vpc, n(200_000.0))?,
-            connector::Service::Guardduty => corpus(Service::Guardduty, n(50_000.0))?,
-            connector::Service::Cloudtrail => corpus(Service::Cloudtrail, n(50_000.0))?,
-            connector::Service::Cloudwatch => corpus(Service::Cloudwatch, n(200_000.0))?,
-            connector::Service::Eks => eks_corpus(n(50_000.0)),
+            DataType::Vpc | DataType::CloudWatch => corpus(s, n(200_000.0))?,
+            DataType::GuardDuty | DataType::CloudTrail => corpus(s, n(50_000.0))?,
+            DataType::Eks => eks_corpus(n(50_000.0)),
         });
     }
     let mut report =
@@ -815,9 +808,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let ls_corpora = [
             (
                 "small (GuardDuty)",
-                corpus(Service::Guardduty, n(10_000.0))?,
+                corpus(DataType::GuardDuty, n(10_000.0))?,
             ),
-            ("large (VPC)", corpus(Service::Vpc, n(200_000.0))?),
+            ("large (VPC)", corpus(DataType::Vpc, n(200_000.0))?),
         ];
         let r = rt.block_on(localstack_part(ls.endpoint(), ls.pid(), &ls_corpora));
         drop(rt);

@@ -21,3 +21,5 @@ pub mod replay;
 pub mod simulate;
 pub mod synth;
 pub use catalogue::tables;
+/// The one list of data types (re-exported so users of the simulator need no other import).
+pub use catalogue::DataType;

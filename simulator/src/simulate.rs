@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use clap::builder::TypedValueParser;
 use clap::ArgGroup;
 
 use crate::synth::manifest::{Content, ManifestLine, ObjectEntry, ObjectKind};
-use crate::synth::{
-    self, vpc, BadDataKind, DirOutput, GenOptions, Output, Service, VpcField, VpcFormat,
-};
+use crate::synth::{self, vpc, BadDataKind, DirOutput, GenOptions, Output, VpcField, VpcFormat};
 use crate::tables::parse_datetime_ms;
+use catalogue::DataType;
 
 /// Flow log fields given with `--vpc-fields`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,21 +20,39 @@ pub struct VpcFields(pub Vec<VpcField>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadDataArg(pub Vec<BadDataKind>);
 
+/// `--service`: the slugs of the data types [`synth::generate`] writes (the help lists them).
+fn object_type_parser() -> impl TypedValueParser<Value = DataType> {
+    clap::builder::PossibleValuesParser::new(synth::s3_object_types().map(DataType::slug)).map(
+        |s| {
+            s.parse::<DataType>()
+                .expect("a listed slug names a data type")
+        },
+    )
+}
+
+/// `<what> (default: vpc 5, guardduty 0.2, ...)`, the defaults read from the catalogue.
+fn defaults_help(what: &str, value: fn(&catalogue::Entry) -> String) -> String {
+    let defaults: Vec<String> = synth::s3_object_types()
+        .map(|d| format!("{} {}", d.slug(), value(d.entry())))
+        .collect();
+    format!("{what} (default: {})", defaults.join(", "))
+}
+
 /// `simulator simulate ...`
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(ArgGroup::new("destination").required(true).multiple(true).args(["out", "stack"])))]
 pub struct SimulateArgs {
-    /// Log source to simulate.
-    #[arg(long, value_enum)]
-    pub service: Service,
+    /// Log source to simulate (the data types whose objects the simulator writes; EKS runs
+    /// through `simulator e2e`).
+    #[arg(long, value_parser = object_type_parser())]
+    pub service: DataType,
     /// Records in the regular objects (bad-data objects come on top).
     #[arg(long, value_name = "N", value_parser = parse_records)]
     pub records: u64,
     /// PRNG seed: the same seed and options give byte-identical objects.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// Records per simulated second (default: vpc 5, guardduty 0.2, cloudtrail 2, cloudwatch 5).
-    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    #[arg(long, value_name = "R", value_parser = parse_rate, help = defaults_help("Records per simulated second", |e| e.default_rate.to_string()))]
     pub rate: Option<f64>,
     /// Write objects under DIR at their S3 keys, plus `DIR/manifest-<service>.jsonl`.
     #[arg(long, value_name = "DIR")]
@@ -72,8 +90,7 @@ pub struct SimulateArgs {
     /// AWS region in keys and records.
     #[arg(long, value_name = "REGION", default_value = "us-east-1", value_parser = parse_region)]
     pub region: String,
-    /// Maximum records per object (default: vpc 1000, guardduty 50, cloudtrail 100, cloudwatch 500).
-    #[arg(long, value_name = "N", value_parser = parse_records_per_object)]
+    #[arg(long, value_name = "N", value_parser = parse_records_per_object, help = defaults_help("Maximum records per object", |e| e.records_per_object.to_string()))]
     pub records_per_object: Option<u64>,
     /// VPC flow log format.
     #[arg(long, value_enum, default_value_t = VpcFormat::Default)]
@@ -220,7 +237,7 @@ pub fn generate_into(opts: &GenOptions, dir: &std::path::Path) -> anyhow::Result
     let t = &summary.totals;
     println!(
         "simulate {}: {} objects ({} to ingest), {} records, {} bytes gzip ({} uncompressed), {:.2} s, {:.0} records/s, {:.1} MB/s gzip -> {} (manifest {})",
-        opts.service.name(),
+        opts.service.slug(),
         t.objects,
         t.objects_to_ingest,
         t.records,
@@ -312,7 +329,7 @@ async fn run_replay(args: &SimulateArgs) -> anyhow::Result<()> {
         &target_args,
         &format!(
             "upload simulated {} logs for stack {stack}",
-            opts.service.name()
+            opts.service.slug()
         ),
     )
     .await?;
@@ -327,7 +344,7 @@ async fn run_replay(args: &SimulateArgs) -> anyhow::Result<()> {
         Some(d) => d.clone(),
         None => harness::project_target_dir().join("replay").join(format!(
             "{stack}-{}-{}",
-            opts.service.name(),
+            opts.service.slug(),
             opts.seed
         )),
     };
@@ -351,7 +368,7 @@ async fn run_replay(args: &SimulateArgs) -> anyhow::Result<()> {
     let stats = crate::replay::upload_objects(&s3, &dest.bucket, objects, &upload).await?;
     println!(
         "replay {} -> s3://{}/{} ({}): {} objects ({} multipart), {} bytes in {:.1} s, {:.1} objects/s",
-        opts.service.name(),
+        opts.service.slug(),
         dest.bucket,
         dest.prefix,
         target.describe(),
@@ -521,7 +538,7 @@ mod tests {
     #[test]
     fn generate_watched_shows_every_object_once_as_the_manifest_lists_it() {
         let dir = tempfile::tempdir().unwrap();
-        let mut opts = GenOptions::new(Service::Cloudtrail, 250, 3);
+        let mut opts = GenOptions::new(DataType::CloudTrail, 250, 3);
         opts.bad_data = vec![BadDataKind::MalformedLines, BadDataKind::Empty];
         let mut seen = Vec::new();
         let (path, summary) =

@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 
 use simulator::synth::manifest::Content;
 use simulator::synth::{self, BadDataKind, GenOptions, MemOutput};
-use simulator::tables::TableRow;
+use simulator::tables::{AwsCloudTrail, TableRow};
+use simulator::DataType;
 
 fn generate(opts: &GenOptions) -> MemOutput {
     let mut out = MemOutput::default();
@@ -24,10 +25,10 @@ fn parse_cmd(service: &str, file: &str) -> Command {
 fn rows_on_stdout_malformed_on_stderr_bad_objects_fail() {
     let dir = tempfile::tempdir().unwrap();
     for service in [
-        synth::Service::Vpc,
-        synth::Service::Guardduty,
-        synth::Service::Cloudtrail,
-        synth::Service::Cloudwatch,
+        DataType::Vpc,
+        DataType::GuardDuty,
+        DataType::CloudTrail,
+        DataType::CloudWatch,
     ] {
         let mut o = GenOptions::new(service, 200, 41);
         o.bad_data = vec![
@@ -42,7 +43,7 @@ fn rows_on_stdout_malformed_on_stderr_bad_objects_fail() {
         {
             let path = dir.path().join(e.key.replace('/', "_"));
             std::fs::write(&path, &out.objects[&e.key]).unwrap();
-            let r = parse_cmd(service.name(), path.to_str().unwrap())
+            let r = parse_cmd(service.slug(), path.to_str().unwrap())
                 .output()
                 .unwrap();
             let stderr = String::from_utf8_lossy(&r.stderr);
@@ -79,7 +80,7 @@ fn rows_on_stdout_malformed_on_stderr_bad_objects_fail() {
 
 #[test]
 fn reads_standard_input() {
-    let out = generate(&GenOptions::new(synth::Service::Cloudwatch, 20, 42));
+    let out = generate(&GenOptions::new(DataType::CloudWatch, 20, 42));
     let (key, data) = out.objects.iter().next().unwrap();
     let mut child = parse_cmd("cloudwatch", "-")
         .stdin(Stdio::piped())
@@ -97,7 +98,7 @@ fn reads_standard_input() {
 
 #[test]
 fn a_digest_file_gives_no_rows_and_succeeds_whatever_its_name() {
-    let out = generate(&GenOptions::new(synth::Service::Cloudtrail, 200, 43));
+    let out = generate(&GenOptions::new(DataType::CloudTrail, 200, 43));
     let digest = out
         .entries()
         .find(|e| e.kind == synth::manifest::ObjectKind::Digest)
@@ -139,9 +140,8 @@ fn bad_values_are_reported_and_their_rows_kept() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let [TableRow::AWSCloudTrail(row)] = &rows[..] else {
-        panic!("{rows:?}")
-    };
+    let [row] = &rows[..] else { panic!("{rows:?}") };
+    let row = row.decode::<AwsCloudTrail>().unwrap();
     assert_eq!((row.ReadOnly, row.ManagementEvent), (None, Some(true)));
     assert!(
         stderr.contains(r#": bad value, Records[0]: readOnly "yes" is not a boolean"#),

@@ -51,9 +51,10 @@ use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
 use simulator::connector::parse::write_row_json;
-use simulator::connector::{self, ConnectorConfig, IngestTarget, RetryPolicy, Route, Service};
+use simulator::connector::{self, ConnectorConfig, IngestTarget, RetryPolicy, Route};
 use simulator::synth::manifest::{Content, ObjectKind};
 use simulator::synth::{self, BadDataKind, GenOptions, MemOutput};
+use simulator::DataType;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -441,11 +442,11 @@ async fn exactly_once_and_deleted() {
         BadDataKind::NotGzip,
         BadDataKind::Empty,
     ];
-    let mut vpc = GenOptions::new(synth::Service::Vpc, 3000, 31);
+    let mut vpc = GenOptions::new(DataType::Vpc, 3000, 31);
     vpc.bad_data = bad.clone();
-    let mut ct = GenOptions::new(synth::Service::Cloudtrail, 400, 32);
+    let mut ct = GenOptions::new(DataType::CloudTrail, 400, 32);
     ct.bad_data = bad.clone();
-    let cw = GenOptions::new(synth::Service::Cloudwatch, 1500, 33);
+    let cw = GenOptions::new(DataType::CloudWatch, 1500, 33);
     let vpc_out = upload(&s3, "conn-vpc", &vpc).await;
     let ct_out = upload(&s3, "conn-cloudtrail", &ct).await;
     let cw_out = upload(&s3, "conn-cloudwatch", &cw).await;
@@ -457,9 +458,9 @@ async fn exactly_once_and_deleted() {
     let ep = endpoint(Vec::new(), 204).await;
     let mut c = config(
         vec![
-            Route::new(Service::Vpc, &vpc_q),
-            Route::new(Service::Cloudtrail, &ct_q),
-            Route::new(Service::Cloudwatch, &cw_q),
+            Route::new(DataType::Vpc, &vpc_q),
+            Route::new(DataType::CloudTrail, &ct_q),
+            Route::new(DataType::CloudWatch, &cw_q),
         ],
         &ep,
     );
@@ -535,7 +536,7 @@ async fn retries_503_and_429_without_loss_or_duplicates() {
     let out = upload(
         &s3,
         "conn-retry",
-        &GenOptions::new(synth::Service::Guardduty, 300, 34),
+        &GenOptions::new(DataType::GuardDuty, 300, 34),
     )
     .await;
     wait_depth(&sqs, &q, 1 + out.objects.len() as u64).await;
@@ -549,7 +550,7 @@ async fn retries_503_and_429_without_loss_or_duplicates() {
         204,
     )
     .await;
-    let c = config(vec![Route::new(Service::Guardduty, &q)], &ep);
+    let c = config(vec![Route::new(DataType::GuardDuty, &q)], &ep);
     let stats = run_until_drained(&c, &s3, &sqs).await;
     let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
     assert!(seen.bad_requests.is_empty(), "{:?}", seen.bad_requests);
@@ -575,14 +576,14 @@ async fn non_retryable_400_leaves_messages() {
     let _done = Done;
     let (s3, sqs) = clients(&localstack()).await;
     let q = bucket_with_queue(&s3, &sqs, "conn-reject").await;
-    let mut o = GenOptions::new(synth::Service::Cloudwatch, 50, 35);
+    let mut o = GenOptions::new(DataType::CloudWatch, 50, 35);
     o.records_per_object = Some(25);
     let out = upload(&s3, "conn-reject", &o).await;
     let objects = out.objects.len() as u64;
     wait_depth(&sqs, &q, 1 + objects).await;
 
     let ep = endpoint(Vec::new(), 400).await;
-    let c = config(vec![Route::new(Service::Cloudwatch, &q)], &ep);
+    let c = config(vec![Route::new(DataType::CloudWatch, &q)], &ep);
     let stats = run_until_drained(&c, &s3, &sqs).await;
     let s = &stats.routes["cloudwatch"];
     let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
@@ -601,14 +602,14 @@ async fn visibility_is_extended_while_in_flight() {
     let _done = Done;
     let (s3, sqs) = clients(&localstack()).await;
     let q = bucket_with_queue(&s3, &sqs, "conn-heartbeat").await;
-    let mut o = GenOptions::new(synth::Service::Vpc, 100, 36);
+    let mut o = GenOptions::new(DataType::Vpc, 100, 36);
     o.records_per_object = Some(100);
     let out = upload(&s3, "conn-heartbeat", &o).await;
     assert_eq!(out.objects.len(), 1);
     wait_depth(&sqs, &q, 2).await;
 
     let ep = endpoint(vec![(SLOW_204, vec![])], 204).await;
-    let mut c = config(vec![Route::new(Service::Vpc, &q)], &ep);
+    let mut c = config(vec![Route::new(DataType::Vpc, &q)], &ep);
     c.visibility_timeout_seconds = 2;
     let stats = run_until_drained(&c, &s3, &sqs).await;
     let seen = std::mem::take(&mut *ep.seen.lock().unwrap());
@@ -633,7 +634,7 @@ async fn shutdown_releases_unfinished_messages() {
     let _done = Done;
     let (s3, sqs) = clients(&localstack()).await;
     let q = bucket_with_queue(&s3, &sqs, "conn-shutdown").await;
-    let mut o = GenOptions::new(synth::Service::Cloudwatch, 90, 37);
+    let mut o = GenOptions::new(DataType::CloudWatch, 90, 37);
     o.records_per_object = Some(30);
     let out = upload(&s3, "conn-shutdown", &o).await;
     let objects = out.objects.len() as u64;
@@ -641,7 +642,7 @@ async fn shutdown_releases_unfinished_messages() {
     wait_depth(&sqs, &q, 1 + objects).await;
 
     let ep = endpoint(Vec::new(), HANG).await;
-    let mut c = config(vec![Route::new(Service::Cloudwatch, &q)], &ep);
+    let mut c = config(vec![Route::new(DataType::CloudWatch, &q)], &ep);
     c.stop_after_empty_polls = None;
     c.max_in_flight = 1;
     c.shutdown_grace = Duration::from_secs(1);
@@ -706,9 +707,9 @@ async fn through_the_ingest_mock_with_faults() {
     let (s3, sqs) = clients(&localstack()).await;
     let gd_q = bucket_with_queue(&s3, &sqs, "conn-mock-gd").await;
     let ct_q = bucket_with_queue(&s3, &sqs, "conn-mock-ct").await;
-    let mut gd = GenOptions::new(synth::Service::Guardduty, 400, 38);
+    let mut gd = GenOptions::new(DataType::GuardDuty, 400, 38);
     gd.bad_data = vec![BadDataKind::MalformedLines, BadDataKind::Empty];
-    let mut ct = GenOptions::new(synth::Service::Cloudtrail, 400, 39);
+    let mut ct = GenOptions::new(DataType::CloudTrail, 400, 39);
     ct.bad_data = vec![BadDataKind::MalformedLines];
     let gd_out = upload(&s3, "conn-mock-gd", &gd).await;
     let ct_out = upload(&s3, "conn-mock-ct", &ct).await;
@@ -734,8 +735,8 @@ async fn through_the_ingest_mock_with_faults() {
     .expect("mock ingestion endpoint");
     let mut c = ConnectorConfig::new(
         vec![
-            Route::new(Service::Guardduty, &gd_q),
-            Route::new(Service::Cloudtrail, &ct_q),
+            Route::new(DataType::GuardDuty, &gd_q),
+            Route::new(DataType::CloudTrail, &ct_q),
         ],
         IngestTarget {
             endpoint: server.base_url().to_string(),
@@ -759,8 +760,8 @@ async fn through_the_ingest_mock_with_faults() {
     let store = ingest::Store::open(&db).unwrap();
     let mut retries = 0;
     for (route, out, service) in [
-        ("guardduty", &gd_out, Service::Guardduty),
-        ("cloudtrail", &ct_out, Service::Cloudtrail),
+        ("guardduty", &gd_out, DataType::GuardDuty),
+        ("cloudtrail", &ct_out, DataType::CloudTrail),
     ] {
         let table = service.table();
         let mut got: Vec<String> = store
@@ -796,7 +797,7 @@ async fn batched_deletes_all_counted_before_run_returns() {
     let _done = Done;
     let (s3, sqs) = clients(&localstack()).await;
     let q = bucket_with_queue(&s3, &sqs, "conn-batch-delete").await;
-    let mut o = GenOptions::new(synth::Service::Cloudwatch, 400, 40);
+    let mut o = GenOptions::new(DataType::CloudWatch, 400, 40);
     o.records_per_object = Some(10);
     let out = upload(&s3, "conn-batch-delete", &o).await;
     let objects = out.objects.len() as u64;
@@ -805,7 +806,7 @@ async fn batched_deletes_all_counted_before_run_returns() {
     wait_depth(&sqs, &q, messages).await;
 
     let ep = endpoint(Vec::new(), 204).await;
-    let mut c = config(vec![Route::new(Service::Cloudwatch, &q)], &ep);
+    let mut c = config(vec![Route::new(DataType::CloudWatch, &q)], &ep);
     // Longer than the run: only full batches, the flush after an empty
     // receive and the drain send deletes.
     c.delete_linger = Duration::from_secs(600);
@@ -836,11 +837,7 @@ async fn digests_by_content_and_bad_values_are_counted() {
     let (s3, sqs) = clients(&localstack()).await;
     let q = bucket_with_queue(&s3, &sqs, "conn-digest").await;
     let mut trail = MemOutput::default();
-    synth::generate(
-        &GenOptions::new(synth::Service::Cloudtrail, 50, 37),
-        &mut trail,
-    )
-    .unwrap();
+    synth::generate(&GenOptions::new(DataType::CloudTrail, 50, 37), &mut trail).unwrap();
     let digest = trail
         .entries()
         .find(|e| e.kind == ObjectKind::Digest)
@@ -868,7 +865,7 @@ async fn digests_by_content_and_bad_values_are_counted() {
     }
     wait_depth(&sqs, &q, 1 + objects.len() as u64).await;
     let ep = endpoint(Vec::new(), 204).await;
-    let c = config(vec![Route::new(Service::Cloudtrail, &q)], &ep);
+    let c = config(vec![Route::new(DataType::CloudTrail, &q)], &ep);
     let stats = run_until_drained(&c, &s3, &sqs).await;
     let s = &stats.routes["cloudtrail"];
     assert_eq!((s.objects, s.objects_skipped), (1, 1), "{s:?}");
@@ -924,12 +921,12 @@ async fn a_refusing_gate_fails_calls_as_aws_would() {
     for (name, seed) in [("recv", 41), ("get", 42), ("del", 43)] {
         let bucket = format!("conn-gate-{name}");
         let q = bucket_with_queue(&s3, &sqs, &bucket).await;
-        let mut o = GenOptions::new(synth::Service::Cloudwatch, 20, seed);
+        let mut o = GenOptions::new(DataType::CloudWatch, 20, seed);
         o.records_per_object = Some(10);
         let out = upload(&s3, &bucket, &o).await;
         objects = out.objects.len() as u64;
         wait_depth(&sqs, &q, 1 + objects).await;
-        let mut r = Route::new(Service::Cloudwatch, &q);
+        let mut r = Route::new(DataType::CloudWatch, &q);
         r.name = name.into();
         routes.push(r);
         queues.insert(name, q);

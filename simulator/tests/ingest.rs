@@ -13,8 +13,9 @@ use simulator::ingest::{
     self, serve, Config, Faults, Latency, Server, Stats, Store, StreamCounts, MAX_BODY_BYTES,
     STREAM_NAMES,
 };
-use simulator::synth::{generate, GenOptions, MemOutput, Service};
+use simulator::synth::{generate, GenOptions, MemOutput};
 use simulator::tables::TableRow;
+use simulator::DataType;
 
 const CW: &str = "Custom-AWSCloudWatch";
 
@@ -408,10 +409,10 @@ async fn generated_rows_round_trip() {
     let c = reqwest::Client::new();
     let mut expected: BTreeMap<&str, Vec<(String, TableRow)>> = BTreeMap::new();
     for service in [
-        Service::Vpc,
-        Service::Guardduty,
-        Service::Cloudtrail,
-        Service::Cloudwatch,
+        DataType::Vpc,
+        DataType::GuardDuty,
+        DataType::CloudTrail,
+        DataType::CloudWatch,
     ] {
         let mut out = MemOutput::default();
         generate(&GenOptions::new(service, 120, 11), &mut out).unwrap();

@@ -3,7 +3,7 @@
 
 use aws_config::SdkConfig;
 use deployer::Target;
-use generator::stacks::{StackKind, StackSpec};
+use generator::stacks::{params, StackKind, StackParams, StackSpec};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -44,48 +44,52 @@ pub fn unique_parameters(spec: &StackSpec) -> Vec<(String, String)> {
         .replace("-connector", "")
         .replace("commercial", "com")
         .replace("government", "gov");
-    let mut p = Vec::new();
-    match spec.kind {
-        StackKind::OidcProvider => {}
-        StackKind::LegacyCloudTrail => {
-            p.push(("SentinelWorkspaceId".into(), WORKSPACE_ID.into()));
-            p.push(("RoleName".into(), format!("legacy-{short}")));
-        }
-        StackKind::Eks => {
-            p.push(("SentinelWorkspaceId".into(), WORKSPACE_ID.into()));
-            p.push(("AwsRoleName".into(), format!("OIDC_{short}")));
-            p.push(("BucketName".into(), format!("it-{short}")));
-            p.push(("EKSClusterName".into(), format!("it-{short}")));
-        }
+    fn name<T: std::str::FromStr>(n: String) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        n.parse().expect("a valid name")
+    }
+    let workspace = WORKSPACE_ID.parse().expect("a valid workspace ID");
+    let p = StackParams::new(spec);
+    let p = match spec.kind {
+        StackKind::OidcProvider => p,
+        StackKind::LegacyCloudTrail => p
+            .workspace_id(&workspace)
+            .legacy_role_name(&name(format!("legacy-{short}"))),
+        StackKind::Eks => p
+            .workspace_id(&workspace)
+            .role_name(&name(format!("OIDC_{short}")))
+            .bucket_name(&name(format!("it-{short}")))
+            .eks_cluster(&name(format!("it-{short}"))),
         StackKind::Connector(_) | StackKind::AllServices => {
-            p.push(("SentinelWorkspaceId".into(), WORKSPACE_ID.into()));
-            p.push(("AwsRoleName".into(), format!("OIDC_{short}")));
-            p.push(("BucketName".into(), format!("it-{short}")));
+            let mut p = p
+                .workspace_id(&workspace)
+                .role_name(&name(format!("OIDC_{short}")))
+                .bucket_name(&name(format!("it-{short}")));
             let services = spec.services();
             if services.len() == 1 {
-                p.push(("SentinelSQSQueueName".into(), format!("it-{short}")));
+                p = p.queue_name(&name(format!("it-{short}")));
             } else {
                 for s in services {
-                    p.push((
-                        format!("{}SQSQueueName", s.id()),
-                        format!("it-{short}-{}", s.slug()),
-                    ));
+                    p = p.service_queue_name(s, &name(format!("it-{short}-{}", s.slug())));
                 }
             }
             let t = spec.build();
-            if t.parameters.contains_key("TrailName") {
-                p.push(("TrailName".into(), format!("it-{short}")));
+            if t.parameters.contains_key(params::TRAIL_NAME) {
+                p = p.set(params::TRAIL_NAME, format!("it-{short}"));
             }
-            if t.parameters.contains_key("KmsKeyAlias") {
-                p.push(("KmsKeyAlias".into(), format!("it-{short}")));
+            if t.parameters.contains_key(params::KMS_KEY_ALIAS) {
+                p = p.set(params::KMS_KEY_ALIAS, format!("it-{short}"));
             }
             // A fresh LocalStack account has no GuardDuty detector (and no GuardDuty API).
-            if t.parameters.contains_key("CreateDetector") {
-                p.push(("CreateDetector".into(), "true".into()));
+            if t.parameters.contains_key(params::CREATE_DETECTOR) {
+                p = p.create_detector(true);
             }
+            p
         }
-    }
-    p
+    };
+    p.into_pairs()
 }
 
 /// Polls `probe` until it yields `Some`, or panics naming `what` after `deadline`.

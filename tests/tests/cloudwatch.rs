@@ -7,6 +7,7 @@ use generator::facts::Cloud;
 use generator::stacks::{StackKind, StackSpec};
 use serde_json::{json, Value};
 use simulator::synth::{self, cloudwatch, GenOptions, MemOutput};
+use simulator::DataType;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
@@ -40,7 +41,7 @@ fn gunzip(data: &[u8]) -> String {
 
 #[test]
 fn the_transform_lambda_writes_exactly_the_objects_the_simulator_writes() {
-    let opts = GenOptions::new(synth::Service::Cloudwatch, 3000, 17);
+    let opts = GenOptions::new(DataType::CloudWatch, 3000, 17);
     let mut out = MemOutput::default();
     synth::generate(&opts, &mut out).unwrap();
     let objects: Vec<_> = out.entries().collect();
@@ -58,7 +59,7 @@ fn the_transform_lambda_writes_exactly_the_objects_the_simulator_writes() {
     assert!(events.next().is_none());
 
     let template = StackSpec {
-        kind: StackKind::Connector(generator::facts::DataType::CloudWatch),
+        kind: StackKind::Connector(generator::stacks::ConnectorType::CloudWatch),
         cloud: Cloud::Commercial,
     }
     .build()

@@ -4,7 +4,7 @@
 use deployer::{DeployOutcome, StackRequest, Staging};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
-use generator::stacks::{StackKind, StackSpec};
+use generator::stacks::{outputs, params, StackKind, StackParams, StackSpec};
 use integration_tests::{sdk, start_localstack, unique_parameters, WORKSPACE_ID};
 use std::time::{Duration, Instant};
 
@@ -49,13 +49,13 @@ async fn every_rendered_stack_deploys_with_resolved_outputs_and_redeploys_as_a_n
                 "{spec}: output {k} unresolved: {v}"
             );
         }
-        if let Some(arn) = report.outputs.get("SentinelRoleArn") {
+        if let Some(arn) = report.outputs.get(outputs::ROLE_ARN) {
             assert!(
                 arn.starts_with("arn:aws:iam::") && arn.contains(":role/"),
                 "{spec}: {arn}"
             );
         }
-        if let Some(url) = report.outputs.get("SentinelSQSQueueURL") {
+        if let Some(url) = report.outputs.get(outputs::QUEUE_URL) {
             assert!(url.starts_with("http"), "{spec}: {url}");
         }
         let again = deployer::deploy(cfn, &req)
@@ -110,16 +110,15 @@ async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
             // Only what has no default: the workspace, the cluster of an EKS stack, and the
             // Region's GuardDuty detector (LocalStack has no GuardDuty API to look it up in).
             let mut parameters =
-                vec![("SentinelWorkspaceId".to_string(), WORKSPACE_ID.to_string())];
-            if t.parameters.contains_key("EKSClusterName") {
-                parameters.push(("EKSClusterName".into(), format!("twice-{copy}")));
+                StackParams::new(&spec).workspace_id(&WORKSPACE_ID.parse().unwrap());
+            if t.parameters.contains_key(params::EKS_CLUSTER) {
+                parameters = parameters.eks_cluster(&format!("twice-{copy}").parse().unwrap());
             }
-            if t.parameters.contains_key("DetectorId") {
-                parameters.push((
-                    "DetectorId".into(),
-                    "0123456789abcdef0123456789abcdef".into(),
-                ));
+            if t.parameters.contains_key(params::DETECTOR_ID) {
+                parameters =
+                    parameters.detector_id(&"0123456789abcdef0123456789abcdef".parse().unwrap());
             }
+            let parameters = parameters.into_pairs();
             let req = StackRequest {
                 stack_name: format!("twice-{}-{copy}", spec.stem()),
                 template: render::render(&t, Format::Json),
@@ -136,21 +135,21 @@ async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
         }
         let (a, b) = (&reports[0].outputs, &reports[1].outputs);
         for (k, v) in a {
-            let named = k.ends_with("SentinelRoleArn")
-                || k.ends_with("SentinelSQSQueueURL")
-                || k.ends_with("DeadLetterQueueURL")
-                || k == "LogBucketName"
+            let named = k.ends_with(outputs::ROLE_ARN)
+                || k.ends_with(outputs::QUEUE_URL)
+                || k.ends_with(outputs::DLQ_URL)
+                || k == outputs::BUCKET_NAME
                 || k == "TrailArn"
-                || k == "GuardDutyKmsKeyArn"
+                || k == outputs::GUARDDUTY_KMS_KEY_ARN
                 || k.ends_with("DeliveryStreamArn")
-                || k == "TransformFunctionName";
+                || k == outputs::TRANSFORM_FUNCTION_NAME;
             // LocalStack deploys CloudTrail and GuardDuty resources as mocks whose attributes
             // read "unknown"; their names are compared by the generator's intent tests.
             if named && v != "unknown" {
                 assert_ne!(Some(v), b.get(k), "{spec}: both copies share {k} = {v}");
             }
         }
-        let role = a["SentinelRoleArn"].rsplit('/').next().unwrap().to_string();
+        let role = a[outputs::ROLE_ARN].rsplit('/').next().unwrap().to_string();
         assert!(role.starts_with("OIDC_"), "{spec}: {role}");
         assert!(role.len() <= 64, "{spec}: {role}");
         iam.get_role()

@@ -8,7 +8,8 @@
 //! has 2 cores).
 
 use integration_tests::start_localstack;
-use simulator::e2e::{E2eArgs, E2eService};
+use simulator::e2e::E2eArgs;
+use simulator::DataType;
 use std::path::{Path, PathBuf};
 
 const ALL: &str = "sentinel-all-services-connector-commercial.json";
@@ -33,7 +34,7 @@ fn run(templates: &Path, seed: u64, report: &Path) -> (bool, serde_json::Value) 
     let args = E2eArgs {
         records: 200,
         seed,
-        services: vec![E2eService::Vpc],
+        services: vec![DataType::Vpc],
         faults: false,
         bad_data: false,
         report: Some(report.to_path_buf()),

@@ -10,7 +10,8 @@
 use deployer::{StackRequest, Staging};
 use generator::facts::Cloud;
 use generator::render::{self, Format};
-use generator::stacks::{StackKind, StackSpec};
+use generator::stacks::outputs::EksOutputs;
+use generator::stacks::{StackKind, StackParams, StackSpec};
 use integration_tests::{s3, sdk, start_localstack, wait_for, WORKSPACE_ID};
 use serde_json::Value;
 use simulator::replay::{self, LogsSink};
@@ -183,11 +184,11 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
         &StackRequest {
             stack_name: "it-eks-e2e".into(),
             template: render::render(&spec.build(), Format::Json),
-            parameters: vec![
-                ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
-                ("EKSClusterName".into(), CLUSTER.into()),
-                ("LogGroupExists".into(), "true".into()),
-            ],
+            parameters: StackParams::new(&spec)
+                .workspace_id(&WORKSPACE_ID.parse().unwrap())
+                .eks_cluster(&CLUSTER.parse().unwrap())
+                .log_group_exists(true)
+                .into_pairs(),
             timeout: Duration::from_secs(300),
             progress: false,
             staging: Some(Staging::new(&config)),
@@ -197,10 +198,11 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!("EKS stack deployed in {:.1} s", t0.elapsed().as_secs_f64());
     let out = &report.outputs;
-    let bucket = out["LogBucketName"].clone();
-    let url = out["SentinelSQSQueueURL"].clone();
-    let prefix = out["NotificationPrefix"].clone();
-    let error_prefix = out["ErrorOutputPrefix"].clone();
+    let eks_out = EksOutputs::from_map(&spec, out).unwrap_or_else(|e| panic!("{e}"));
+    let bucket = eks_out.bucket.clone();
+    let url = eks_out.queue.url.clone();
+    let prefix = eks_out.notification_prefix.clone();
+    let error_prefix = eks_out.error_prefix.clone();
     assert_eq!(prefix, format!("eks-audit-logs/{CLUSTER}/"));
     assert_eq!(error_prefix, format!("eks-audit-errors/{CLUSTER}/"));
     assert!(
@@ -208,15 +210,14 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
         "derived bucket name {bucket}"
     );
     assert_eq!(
-        out["SentinelSQSQueueName"],
+        eks_out.queue_name,
         format!("MicrosoftSentinelEKSSqs-{CLUSTER}")
     );
-    assert_eq!(out["DestinationTable"], "AWSEKSLogs_CL");
-    assert_eq!(out["CloudWatchLogGroup"], run.log_group);
+    assert_eq!(eks_out.table, "AWSEKSLogs_CL");
+    assert_eq!(eks_out.log_group, run.log_group);
     let step2 = &out["Step2CreateSubscriptionFilter"];
     assert!(
-        step2.contains(&out["FirehoseDeliveryStreamArn"])
-            && step2.contains(&out["CloudWatchLogsRoleArn"]),
+        step2.contains(&eks_out.delivery_stream_arn) && step2.contains(&eks_out.logs_role_arn),
         "{step2}"
     );
 
@@ -254,7 +255,7 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     );
     assert_eq!(
         filter.destination_arn(),
-        Some(out["FirehoseDeliveryStreamArn"].as_str())
+        Some(eks_out.delivery_stream_arn.as_str())
     );
 
     // Deliver, then read what the queue announces until every expected row arrived.
@@ -378,7 +379,7 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     let firehose = aws_sdk_firehose::Client::new(&config);
     firehose
         .put_record()
-        .delivery_stream_name(&out["FirehoseDeliveryStreamName"])
+        .delivery_stream_name(&eks_out.delivery_stream_name)
         .record(
             aws_sdk_firehose::types::Record::builder()
                 .data(aws_sdk_firehose::primitives::Blob::new(
@@ -435,7 +436,7 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
     let t2 = Instant::now();
     firehose
         .put_record()
-        .delivery_stream_name(&out["FirehoseDeliveryStreamName"])
+        .delivery_stream_name(&eks_out.delivery_stream_name)
         .record(
             aws_sdk_firehose::types::Record::builder()
                 .data(aws_sdk_firehose::primitives::Blob::new(payload.clone()))

@@ -6,7 +6,8 @@ use aws_sdk_sqs::types::Message;
 use deployer::{StackRequest, Staging};
 use generator::facts::{Cloud, DataType};
 use generator::render::{self, Format};
-use generator::stacks::{StackKind, StackSpec};
+use generator::stacks::outputs::ConnectorOutputs;
+use generator::stacks::{ConnectorType, StackKind, StackSpec};
 use integration_tests::{s3, sdk, start_localstack, unique_parameters, wait_for};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -112,9 +113,10 @@ async fn each_service_queue_sees_only_its_own_objects() {
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     let s3 = s3(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    for service in generator::stacks::connector_types() {
+    for kind in ConnectorType::all() {
+        let service = kind.data_type();
         let spec = StackSpec {
-            kind: StackKind::Connector(service),
+            kind: StackKind::Connector(kind),
             cloud: Cloud::Commercial,
         };
         let report = deployer::deploy(
@@ -130,8 +132,10 @@ async fn each_service_queue_sees_only_its_own_objects() {
         )
         .await
         .unwrap_or_else(|e| panic!("{service}: {e}"));
-        let url = report.outputs["SentinelSQSQueueURL"].clone();
-        let bucket = report.outputs["LogBucketName"].clone();
+        let read =
+            ConnectorOutputs::from_map(&spec, &report.outputs).unwrap_or_else(|e| panic!("{e}"));
+        let url = read.data_types[0].queue.url.clone();
+        let bucket = read.bucket.clone();
 
         // S3 announces the new configuration with a test event.
         let (sqs_ref, url_ref) = (&sqs, &url);

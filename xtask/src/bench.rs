@@ -3,6 +3,7 @@
 //! end, peak RSS over a large object). It measures and prints; it asserts nothing.
 
 use anyhow::{bail, Context, Result};
+use generator::facts::DataType;
 use std::path::Path;
 
 #[derive(clap::Args, Debug)]
@@ -16,9 +17,9 @@ pub struct BenchArgs {
     /// Skip the LocalStack measurements.
     #[arg(long)]
     pub skip_localstack: bool,
-    /// Services of the one-core measurements (comma-separated; default all).
-    #[arg(long)]
-    pub services: Option<String>,
+    /// Data types of the one-core measurements (comma-separated; default all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub services: Vec<DataType>,
 }
 
 pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
@@ -35,8 +36,8 @@ pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
     if args.skip_localstack {
         cmd.arg("--skip-localstack");
     }
-    if let Some(s) = &args.services {
-        cmd.args(["--services", s]);
+    if !args.services.is_empty() {
+        cmd.args(["--services", &crate::slug_list(&args.services)]);
     }
     let status = harness::end_with_this_process(&mut cmd)
         .status()

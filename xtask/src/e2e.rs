@@ -7,6 +7,7 @@
 //! started, also when this command is killed.
 
 use anyhow::{bail, Context, Result};
+use generator::facts::DataType;
 use std::path::Path;
 
 #[derive(clap::Args, Debug)]
@@ -16,9 +17,9 @@ pub struct E2eArgs {
     pub records: u64,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Comma-separated: vpc,guardduty,cloudtrail,cloudwatch,eks (default all).
-    #[arg(long)]
-    pub services: Option<String>,
+    /// Comma-separated data types (default all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub services: Vec<DataType>,
     /// Inject 429/500/503, latency and dropped connections at the ingestion endpoint.
     #[arg(long)]
     pub faults: bool,
@@ -50,8 +51,8 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
             "--seed",
             &args.seed.to_string(),
         ]);
-    if let Some(s) = &args.services {
-        cmd.args(["--services", s]);
+    if !args.services.is_empty() {
+        cmd.args(["--services", &crate::slug_list(&args.services)]);
     }
     if args.faults {
         cmd.arg("--faults");

@@ -12,20 +12,27 @@
 //! command fails naming it.
 
 use anyhow::{bail, Context, Result};
+use generator::facts::DataType;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// The fuzz targets: the binaries of `fuzz/fuzz_targets/`.
-pub const TARGETS: &[&str] = &[
-    "parse_vpc",
-    "parse_guardduty",
-    "parse_cloudtrail",
-    "parse_cloudwatch",
-    "parse_eks",
-    "notification",
-    "ingest_request",
-];
+/// The fuzz targets: the binaries of `fuzz/fuzz_targets/`, a parser per data type
+/// (`parse_<slug>`) then the two others, the order of the fuzz crate's `Target::ALL`.
+pub fn targets() -> Vec<String> {
+    DataType::ALL
+        .iter()
+        .map(|d| format!("parse_{}", d.slug()))
+        .chain(["notification".to_string(), "ingest_request".to_string()])
+        .collect()
+}
+
+fn targets_help() -> String {
+    format!(
+        "Comma-separated targets (default all): {}",
+        targets().join(", ")
+    )
+}
 
 /// The crates that get coverage instrumentation: the code under test and the targets.
 const INSTRUMENTED: &[&str] = &["simulator", "fuzz"];
@@ -35,9 +42,7 @@ pub struct FuzzArgs {
     /// Seconds of fuzzing per target.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub seconds: u64,
-    /// Comma-separated targets (default all): parse_vpc, parse_guardduty, parse_cloudtrail,
-    /// parse_cloudwatch, parse_eks, notification, ingest_request.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', help = targets_help())]
     pub targets: Vec<String>,
 }
 
@@ -63,8 +68,9 @@ fn target_dir(root: &Path) -> PathBuf {
 /// Builds the instrumented targets (cargo's progress shown).
 pub fn build(root: &Path) -> Result<()> {
     println!("==> building the fuzz targets with coverage instrumentation");
+    let targets = targets();
     let mut instrument: Vec<&str> = INSTRUMENTED.to_vec();
-    instrument.extend_from_slice(TARGETS);
+    instrument.extend(targets.iter().map(String::as_str));
     let status = harness::end_with_this_process(
         crate::cargo::command()
             .current_dir(root)
@@ -191,23 +197,20 @@ fn thousands(n: u64) -> String {
 /// Builds and runs the chosen targets; prints one line per target and a total, and returns the
 /// runs (see [`require_no_failures`]).
 pub fn run(root: &Path, args: &FuzzArgs) -> Result<Vec<TargetRun>> {
+    let all = targets();
     for t in &args.targets {
-        if !TARGETS.contains(&t.as_str()) {
+        if !all.contains(t) {
             bail!(
                 "--targets {t}: no such fuzz target; choose from {}",
-                TARGETS.join(", ")
+                all.join(", ")
             );
         }
     }
-    let chosen: Vec<&str> = if args.targets.is_empty() {
-        TARGETS.to_vec()
-    } else {
-        TARGETS
-            .iter()
-            .copied()
-            .filter(|t| args.targets.iter().any(|c| c == t))
-            .collect()
-    };
+    let chosen: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|t| args.targets.is_empty() || args.targets.iter().any(|c| c == t))
+        .collect();
     build(root)?;
     println!(
         "==> fuzzing {} targets, {} s each",
@@ -279,7 +282,7 @@ mod tests {
     fn every_target_has_a_binary_a_seed_folder_and_a_cargo_entry() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).unwrap();
-        for target in TARGETS {
+        for target in targets() {
             assert!(root
                 .join(format!("fuzz/fuzz_targets/{target}.rs"))
                 .is_file());

@@ -70,3 +70,8 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+/// Data types as the simulator's `--services` takes them: slugs, comma separated.
+fn slug_list(types: &[generator::facts::DataType]) -> String {
+    types.iter().map(|d| d.slug()).collect::<Vec<_>>().join(",")
+}

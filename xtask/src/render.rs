@@ -1,8 +1,8 @@
 //! `cargo xtask render`: write (or check) `templates/`, or render one customised stack.
 
 use anyhow::{bail, Context, Result};
-use generator::config::{BucketName, InputError, QueueName, WorkspaceId};
-use generator::facts::{Cloud, DataType};
+use generator::config::{BucketName, QueueName, WorkspaceId};
+use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::stacks::{Overrides, StackKind, StackSpec};
 use std::path::{Path, PathBuf};
@@ -12,14 +12,13 @@ pub struct RenderArgs {
     /// Fail, naming the stale files, if templates/ differs from what the code renders.
     #[arg(long)]
     pub check: bool,
-    /// Render one customised stack instead of the templates/ tree:
-    /// oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all or legacy.
-    #[arg(long)]
+    // Render one customised stack instead of the templates/ tree (the names are derived).
+    #[arg(long, help = format!("Render one customised stack instead of the templates/ tree: {}", StackKind::choices()))]
     pub stack: Option<String>,
     /// Azure cloud of the Sentinel workspace: commercial or government.
     #[arg(long, default_value = "commercial")]
     pub cloud: String,
-    /// Workspace ID to set as the SentinelWorkspaceId default.
+    /// Workspace ID to set as the workspace parameter's default.
     #[arg(long)]
     pub workspace_id: Option<String>,
     /// Role name to set as default (must start with OIDC_ except for the legacy role).
@@ -71,34 +70,10 @@ pub fn run(root: &Path, args: RenderArgs) -> Result<()> {
     Ok(())
 }
 
-fn parse_stack(name: &str, cloud: Cloud) -> Result<StackSpec, InputError> {
-    let kind = match name.to_ascii_lowercase().as_str() {
-        "oidc" => StackKind::OidcProvider,
-        "all" => StackKind::AllServices,
-        "legacy" => StackKind::LegacyCloudTrail,
-        "eks" => StackKind::Eks,
-        other => StackKind::Connector(other.parse::<DataType>().map_err(|_| {
-            InputError::new(
-                "stack",
-                name,
-                "must be one of oidc, vpc, guardduty, cloudtrail, cloudwatch, eks, all, legacy",
-            )
-        })?),
-    };
-    if kind == StackKind::LegacyCloudTrail && cloud == Cloud::Government {
-        return Err(InputError::new(
-            "cloud",
-            cloud.slug(),
-            "the legacy CloudTrail connector exists in Azure commercial only; use the S3 CloudTrail connector (--stack cloudtrail)",
-        ));
-    }
-    Ok(StackSpec { kind, cloud })
-}
-
 fn render_one(args: RenderArgs) -> Result<()> {
     // Validate everything before writing anything.
     let cloud: Cloud = args.cloud.parse()?;
-    let spec = parse_stack(args.stack.as_deref().expect("checked by caller"), cloud)?;
+    let spec = StackSpec::parse(args.stack.as_deref().expect("checked by caller"), cloud)?;
     let overrides = Overrides {
         workspace_id: args
             .workspace_id

@@ -150,7 +150,7 @@ fn fuzz_pass(root: &Path) -> Counts {
             println!("fuzz FAILED: {error:#}");
             Counts {
                 passed: 0,
-                failed: crate::fuzz::TARGETS.len() as u64,
+                failed: crate::fuzz::targets().len() as u64,
             }
         }
     }
@@ -208,7 +208,7 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
     let args = crate::e2e::E2eArgs {
         records: E2E_RECORDS,
         seed: 7,
-        services: None,
+        services: Vec::new(),
         faults: troubled,
         bad_data: troubled,
         report: Some(

@@ -138,6 +138,11 @@ impl DataType {
         self.entry().default_queue
     }
 
+    /// The DCR stream its rows go to when a route names none: `Custom-<Table>`.
+    pub fn default_stream(self) -> String {
+        format!("Custom-{}", self.table().name())
+    }
+
     /// The data type a slug (or an alias the CLI accepts) names.
     pub fn from_slug(s: &str) -> Option<DataType> {
         <DataType as clap::ValueEnum>::from_str(s, true).ok()
@@ -202,6 +207,12 @@ mod tests {
             err,
             "unknown data type 'waf': must be one of vpc, guardduty, cloudtrail, cloudwatch, eks"
         );
+    }
+
+    #[test]
+    fn the_default_stream_is_custom_and_the_table_name() {
+        assert_eq!(DataType::Vpc.default_stream(), "Custom-AWSVPCFlow");
+        assert_eq!(DataType::Eks.default_stream(), "Custom-AWSEKSLogs_CL");
     }
 
     #[test]

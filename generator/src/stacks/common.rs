@@ -1,15 +1,16 @@
 //! Pieces every connector stack shares: the workspace and role parameters, the OIDC trust,
 //! the queue pair, and parameters whose empty default means "derive a name".
 
+use super::params;
 use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
 use crate::config::patterns;
 use crate::facts::{Cloud, SESSION_PREFIX_DEFENDER, SESSION_PREFIX_SENTINEL};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{sqs, standard_tags};
 
-pub const WORKSPACE_PARAM: &str = "SentinelWorkspaceId";
-pub const ROLE_PARAM: &str = "AwsRoleName";
-pub const DEFENDER_PARAM: &str = "AllowDefenderSessionName";
+pub const WORKSPACE_PARAM: &str = params::WORKSPACE_ID;
+pub const ROLE_PARAM: &str = params::AWS_ROLE_NAME;
+pub const DEFENDER_PARAM: &str = params::ALLOW_DEFENDER_SESSION;
 pub const DEFENDER_COND: &str = "AllowDefenderSession";
 pub const ROLE_ID: &str = "SentinelRole";
 pub const ROLE_POLICY_ID: &str = "SentinelRolePolicy";
@@ -157,7 +158,7 @@ pub struct QueueTuning {
 
 pub fn queue_tuning_params(t: &mut Template) -> QueueTuning {
     let visibility = t.param(
-        "QueueVisibilityTimeout",
+        params::QUEUE_VISIBILITY_TIMEOUT,
         Parameter::number(
             "Seconds a received notification stays hidden; the connector extends it at half this while an object is in flight.",
             300,
@@ -166,7 +167,7 @@ pub fn queue_tuning_params(t: &mut Template) -> QueueTuning {
         ),
     );
     let max_receive = t.param(
-        "MaxReceiveCount",
+        params::MAX_RECEIVE_COUNT,
         Parameter::number(
             "Receives before a notification moves to the dead-letter queue (poison objects surface there).",
             5,

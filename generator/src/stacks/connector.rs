@@ -6,86 +6,32 @@
 //! Firehose -> Lambda path), and one `OIDC_` role whose policy names exactly those queues,
 //! prefixes and keys.
 
-use super::common::{self, QueuePair, QueueTuning, ROLE_ID, ROLE_POLICY_ID};
-use super::layout::Layout;
-use super::services;
+use super::bucket::{
+    Ctx, ServiceParts, BUCKET_ID, BUCKET_POLICY_ID, CREATE_BUCKET, HAS_KMS_KEY, USE_EXISTING_BUCKET,
+};
+use super::common::{self, ROLE_ID, ROLE_POLICY_ID};
+use super::services::{self, ConnectorType};
+use super::{outputs, params};
 use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::config::patterns;
 use crate::facts::{Cloud, DataType};
 use crate::grants;
-use crate::iam::{PolicyDocument, PolicyKind, Statement};
+use crate::iam::{PolicyDocument, PolicyKind};
 use crate::resources::{iam, s3, sqs, standard_tags};
 use crate::text;
 use serde_json::json;
 
-pub const BUCKET_ID: &str = "LogBucket";
-pub const BUCKET_POLICY_ID: &str = "LogBucketPolicy";
 pub const QUEUE_POLICY_ID: &str = "QueuePolicy";
-pub const CREATE_BUCKET: &str = "CreateBucket";
-pub const USE_EXISTING_BUCKET: &str = "UsesExistingBucket";
 
-/// What one service module contributes to the shared parts of the stack.
-pub struct ServiceParts {
-    pub service: DataType,
-    pub queue: QueuePair,
-    /// Where its objects live: notification prefix, read and write grants.
-    pub layout: Layout,
-    /// Statements the delivering service needs in the bucket policy.
-    pub bucket_statements: Vec<Statement>,
-    /// Statements the Sentinel role needs beyond its queue and prefix.
-    pub role_statements: Vec<Statement>,
-    /// The Firehose stream that writes the service's objects, if one does (CloudWatch).
-    pub firehose: Option<FirehoseWriter>,
-}
-
-/// A Firehose stream of the stack that writes into the bucket.
-pub struct FirehoseWriter {
-    /// Logical ID of its delivery role.
-    pub role_id: String,
-    /// Where it writes records it could not process (a `Fn::Sub` template), besides the
-    /// service's prefix.
-    pub error_prefix: &'static str,
-}
-
-/// Shared context handed to each service module.
-pub struct Ctx {
-    pub cloud: Cloud,
-    pub single: bool,
-    /// The bucket's name: `Ref LogBucket` when the stack creates it, else the `BucketName`
-    /// parameter (only the bucket itself and the queue policies it waits for spell out the
-    /// derived default, which keeps the template small).
-    pub bucket_name: Expr,
-    /// The name as given or derived, for what exists with either bucket and must resolve to a
-    /// valid ARN for linters too (the CloudWatch Firehose stream).
-    pub bucket_name_or_default: Expr,
-    /// `Ref LogBucket`, for what exists only when the stack creates the bucket (its policy and
-    /// the delivering resources).
-    pub created_bucket: Expr,
-    pub tuning: QueueTuning,
-    /// `Ref KmsKeyArn`: the SSE-KMS key of the bucket's objects, given when [`HAS_KMS_KEY`].
-    pub kms_key: Expr,
-}
-
-impl Ctx {
-    /// A parameter or output name: plain in a one-service stack, service-prefixed otherwise.
-    pub fn name(&self, service: DataType, base: &str) -> String {
-        if self.single {
-            base.to_string()
-        } else {
-            format!("{}{}", service.id(), base)
-        }
-    }
-}
-
-pub const KMS_KEY_PARAM: &str = "KmsKeyArn";
+pub const KMS_KEY_PARAM: &str = params::KMS_KEY_ARN;
 /// The output with the key-policy statement for Firehose's delivery role.
 pub const FIREHOSE_KEY_POLICY_OUTPUT: &str = "FirehoseKmsKeyPolicyStatement";
-pub const HAS_KMS_KEY: &str = "HasKmsKeyArn";
 /// A KMS key ARN (a key ID or a multi-Region `mrk-` key, not an alias).
 const KMS_KEY_PATTERN: &str = "^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$";
 const KMS_KEY_RULE: &str = "must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias), or empty";
 
-pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
+pub fn build(cloud: Cloud, kinds: &[ConnectorType]) -> Template {
+    let services_: Vec<DataType> = kinds.iter().map(|k| k.data_type()).collect();
     let single = services_.len() == 1;
     let labels: Vec<&str> = services_.iter().map(|s| s.label()).collect();
     let mut t = Template::new(text::render(
@@ -104,7 +50,7 @@ pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
     let what = if single { services_[0].slug() } else { "logs" };
     let bucket_name = common::name_param(
         &mut t,
-        "BucketName",
+        params::BUCKET_NAME,
         "Name of the log bucket (new, or the existing one when UseExistingBucket is true).",
         common::derived_bucket_name(what),
         (
@@ -113,7 +59,7 @@ pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
         ),
     );
     t.param(
-        "UseExistingBucket",
+        params::USE_EXISTING_BUCKET,
         Parameter::boolean(
             "Use an existing bucket instead of creating one. The stack then leaves the bucket, its policy, its notification configuration and the delivering services alone; run the BucketNotificationCommand output once.",
             false,
@@ -121,11 +67,11 @@ pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
     );
     t.condition(
         CREATE_BUCKET,
-        Cond::equals(Expr::reference("UseExistingBucket"), "false"),
+        Cond::equals(Expr::reference(params::USE_EXISTING_BUCKET), "false"),
     );
     t.condition(USE_EXISTING_BUCKET, !(Cond::named(CREATE_BUCKET)));
     let expiry = t.param(
-        "LogExpirationDays",
+        params::LOG_EXPIRATION_DAYS,
         Parameter::number(
             "Days after which log objects are deleted from a bucket this stack creates.",
             90,
@@ -148,15 +94,18 @@ pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
     t.condition(HAS_KMS_KEY, !(Cond::equals(kms_key.clone(), "")));
     t.rule(
         "ExistingBucketIsNamed",
-        Some(Cond::equals(Expr::reference("UseExistingBucket"), "true")),
-        !(Cond::equals(Expr::reference("BucketName"), "")),
+        Some(Cond::equals(
+            Expr::reference(params::USE_EXISTING_BUCKET),
+            "true",
+        )),
+        !(Cond::equals(Expr::reference(params::BUCKET_NAME), "")),
         "With UseExistingBucket, set BucketName to the existing bucket's name.",
     );
     let tuning = common::queue_tuning_params(&mut t);
     let bucket_ref = Expr::if_(
         CREATE_BUCKET,
         Expr::reference(BUCKET_ID),
-        Expr::reference("BucketName"),
+        Expr::reference(params::BUCKET_NAME),
     );
     let ctx = Ctx {
         cloud,
@@ -168,9 +117,9 @@ pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
         kms_key: kms_key.clone(),
     };
 
-    let parts: Vec<ServiceParts> = services_
+    let parts: Vec<ServiceParts> = kinds
         .iter()
-        .map(|s| services::add(&mut t, &ctx, *s))
+        .map(|k| services::add(&mut t, &ctx, *k))
         .collect();
 
     // One queue policy for all the queues: only this bucket, in this account, may send.
@@ -283,20 +232,20 @@ pub fn build(cloud: Cloud, services_: &[DataType]) -> Template {
     )
     .condition(CREATE_BUCKET);
 
-    outputs(&mut t, &ctx, &parts);
+    declare_outputs(&mut t, &ctx, &parts);
     t
 }
 
-fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
+fn declare_outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
     t.output(
-        "SentinelRoleArn",
+        outputs::ROLE_ARN,
         "Role to add in the Sentinel connector page.",
         Expr::get_att(ROLE_ID, "Arn"),
     );
     for p in parts {
         let s = p.service;
         t.output(
-            &ctx.name(s, "SentinelSQSQueueURL"),
+            &ctx.name(s, outputs::QUEUE_URL),
             format!(
                 "SQS URL to add in the Sentinel connector page for {}.",
                 s.label()
@@ -304,12 +253,12 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
             p.queue.url(),
         );
         t.output(
-            &ctx.name(s, "SentinelSQSQueueArn"),
+            &ctx.name(s, outputs::QUEUE_ARN),
             format!("ARN of the {} notification queue.", s.label()),
             p.queue.arn(),
         );
         t.output(
-            &ctx.name(s, "DeadLetterQueueURL"),
+            &ctx.name(s, outputs::DLQ_URL),
             format!(
                 "Notifications for {} objects the connector could not process end up here.",
                 s.label()
@@ -317,12 +266,12 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
             p.queue.dlq_url(),
         );
         t.output(
-            &ctx.name(s, "DestinationTable"),
+            &ctx.name(s, outputs::DESTINATION_TABLE),
             format!("Sentinel table for {}.", s.label()),
             Expr::str(s.table().name()),
         );
         t.output(
-            &ctx.name(s, "NotificationPrefix"),
+            &ctx.name(s, outputs::NOTIFICATION_PREFIX),
             format!(
                 "Only objects under this prefix ending in {} are announced to the queue.",
                 s.suffix()
@@ -330,7 +279,7 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
             p.layout.prefix(),
         );
         t.output(
-            &ctx.name(s, "ConnectorSettings"),
+            &ctx.name(s, outputs::CONNECTOR_SETTINGS),
             "What to enter in the Sentinel portal.",
             Expr::sub(text::render(
                 "connector_settings",
@@ -339,7 +288,7 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
         );
     }
     t.output(
-        "LogBucketName",
+        outputs::BUCKET_NAME,
         "The bucket the logs are delivered to.",
         ctx.bucket_name.clone(),
     );
@@ -380,7 +329,7 @@ fn outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
         })
         .collect();
     // Existing bucket only: its name is the parameter.
-    let mut vars = vec![("Bucket".to_string(), Expr::reference("BucketName"))];
+    let mut vars = vec![("Bucket".to_string(), Expr::reference(params::BUCKET_NAME))];
     vars.extend(
         parts
             .iter()

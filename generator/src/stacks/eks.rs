@@ -10,40 +10,41 @@
 //! partition-aware, the CloudWatch Logs role bound to this account's log groups, no AWS managed
 //! policy, and defaults that let one stack per cluster deploy side by side.
 
+use super::bucket::{BUCKET_ID, BUCKET_POLICY_ID};
 use super::common::{self, ROLE_ID, ROLE_POLICY_ID};
-use super::connector::{BUCKET_ID, BUCKET_POLICY_ID};
-use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
+use super::firehose::{firehose_to_bucket, FirehoseToBucket, Path};
+use super::{outputs, params};
+use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::config::patterns;
-use crate::facts::{principals, Cloud};
-use crate::grants::{self, bucket_arn};
-use crate::iam::{actions, Operator, PolicyDocument, PolicyKind, Principal, Statement};
-use crate::resources::{firehose, iam, lambda, logs, s3, sqs, standard_tags, Tag};
+use crate::facts::{Cloud, DataType};
+use crate::grants;
+use crate::iam::{PolicyDocument, PolicyKind};
+use crate::resources::{iam, logs, s3, sqs, standard_tags, Tag};
 use crate::text;
 use crate::transform_code;
 use indexmap::IndexMap;
 use serde_json::json;
 
-/// The Sentinel table the connector writes EKS audit rows to.
-pub const TABLE: &str = "AWSEKSLogs_CL";
-pub const CLUSTER_PARAM: &str = "EKSClusterName";
-pub const DEFAULT_ROLE_NAME: &str = "OIDC_MicrosoftSentinelRoleEKS";
-/// Notified prefix (a `Fn::Sub` template): only the transformed objects live here.
-pub const PREFIX: &str = "eks-audit-logs/${EKSClusterName}/";
-/// Where Firehose writes records it could not process: outside [`PREFIX`], never notified.
+/// The data type this stack delivers: its table, key segment, suffix, default role and queue
+/// names come from its catalogue entry.
+const EKS: DataType = DataType::Eks;
+pub use super::params::EKS_CLUSTER as CLUSTER_PARAM;
+/// Notified prefix (a `Fn::Sub` template), `<key segment>/${EKSClusterName}/`: only the
+/// transformed objects live here.
+pub fn prefix() -> String {
+    format!("{}/${{{CLUSTER_PARAM}}}/", EKS.key_segment())
+}
+/// Where Firehose writes records it could not process: outside [`prefix`], never notified.
 pub const ERROR_PREFIX: &str = "eks-audit-errors/${EKSClusterName}/";
-pub const SUFFIX: &str = ".gz";
 pub const FILTER_NAME: &str = "MicrosoftSentinelEKSAudit";
 /// CloudWatch Logs JSON filter pattern: only Kubernetes audit events leave the log group.
 pub const FILTER_PATTERN: &str = r#"{ ($.kind = "Event") && ($.apiVersion = "audit.k8s.io/v1") }"#;
-pub const LOG_GROUP_EXISTS: &str = "LogGroupExists";
+pub use super::params::LOG_GROUP_EXISTS;
 
 const QUEUE_ID: &str = "EksQueue";
 const FUNCTION_ID: &str = "EksTransformFunction";
 const STREAM_ID: &str = "EksDeliveryStream";
 const LOGS_ROLE_ID: &str = "EksLogsRole";
-
-/// EKS cluster names: 1 to 100 characters, a letter or digit first, then letters, digits, - and _.
-const CLUSTER_PATTERN: &str = "^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$";
 
 pub fn build(cloud: Cloud) -> Template {
     let mut t = Template::new(text::render(
@@ -53,13 +54,13 @@ pub fn build(cloud: Cloud) -> Template {
     let cluster = t.param(
         CLUSTER_PARAM,
         Parameter::string("Name of the EKS cluster whose Kubernetes audit logs go to Sentinel (one stack per cluster).")
-            .pattern(CLUSTER_PATTERN, "must be an EKS cluster name: 1 to 100 letters, digits, - or _, starting with a letter or digit"),
+            .pattern(patterns::EKS_CLUSTER_NAME, patterns::EKS_CLUSTER_NAME_RULE),
     );
     common::workspace_param(&mut t);
-    let role_name = common::role_params(&mut t, DEFAULT_ROLE_NAME);
+    let role_name = common::role_params(&mut t, EKS.default_role());
     let bucket_name = common::name_param(
         &mut t,
-        "BucketName",
+        params::BUCKET_NAME,
         "Name of the bucket this stack creates for the audit logs. Empty: sentinel-eks-<account>-<region>-<8 hex of the stack id>, unique per stack (cluster names may hold upper case and _, which bucket names may not).",
         Expr::sub_with(
             "sentinel-eks-${AWS::AccountId}-${AWS::Region}-${Suffix}",
@@ -72,9 +73,9 @@ pub fn build(cloud: Cloud) -> Template {
     );
     let queue_name = common::name_param(
         &mut t,
-        "SentinelSQSQueueName",
-        "Name of the SQS queue that announces new audit-log objects. Empty: MicrosoftSentinelEKSSqs-<cluster> (set a name if the cluster name is longer than 56 characters).",
-        Expr::sub("MicrosoftSentinelEKSSqs-${EKSClusterName}"),
+        params::SENTINEL_QUEUE_NAME,
+        &format!("Name of the SQS queue that announces new audit-log objects. Empty: {}-<cluster> (set a name if the cluster name is longer than 56 characters).", EKS.default_queue()),
+        Expr::sub(format!("{}-${{{CLUSTER_PARAM}}}", EKS.default_queue())),
         (patterns::QUEUE_NAME, patterns::QUEUE_NAME_RULE),
     );
     let exists = t.param(
@@ -86,7 +87,7 @@ pub fn build(cloud: Cloud) -> Template {
     );
     let has_group = t.condition("CreateSubscriptionFilter", Cond::equals(exists, "true"));
     let expiry = t.param(
-        "LogExpirationDays",
+        params::LOG_EXPIRATION_DAYS,
         Parameter::number(
             "Days after which audit-log objects are deleted.",
             90,
@@ -95,7 +96,7 @@ pub fn build(cloud: Cloud) -> Template {
         ),
     );
     let noncurrent = t.param(
-        "NoncurrentVersionExpirationDays",
+        params::NONCURRENT_VERSION_EXPIRATION_DAYS,
         Parameter::number(
             "Days after which overwritten or deleted object versions are removed (the bucket is versioned).",
             7,
@@ -116,12 +117,12 @@ pub fn build(cloud: Cloud) -> Template {
     t.group(
         "Bucket and queue",
         &[
-            "BucketName",
-            "SentinelSQSQueueName",
-            "LogExpirationDays",
-            "NoncurrentVersionExpirationDays",
-            "QueueVisibilityTimeout",
-            "MaxReceiveCount",
+            params::BUCKET_NAME,
+            params::SENTINEL_QUEUE_NAME,
+            params::LOG_EXPIRATION_DAYS,
+            params::NONCURRENT_VERSION_EXPIRATION_DAYS,
+            params::QUEUE_VISIBILITY_TIMEOUT,
+            params::MAX_RECEIVE_COUNT,
         ],
     );
     let cluster_tag = || Tag::new("EKSCluster", cluster.clone());
@@ -170,8 +171,8 @@ pub fn build(cloud: Cloud) -> Template {
             notification_configuration: Some(s3::NotificationConfiguration {
                 queue_configurations: vec![s3::QueueConfiguration::object_created(
                     queue.arn(),
-                    Expr::sub(PREFIX),
-                    Expr::str(SUFFIX),
+                    Expr::sub(prefix()),
+                    Expr::str(EKS.suffix()),
                 )],
             }),
             tags: tags("log-bucket"),
@@ -194,22 +195,24 @@ pub fn build(cloud: Cloud) -> Template {
     );
 
     // CloudWatch Logs -> Firehose -> Lambda -> S3.
+    let table = EKS.table().name();
+    let function_description = format!("Turns EKS audit events from CloudWatch Logs into {table} rows (NDJSON); skips other control-plane logs.");
     let path = firehose_to_bucket(
         &mut t,
         &FirehoseToBucket {
             id: "Eks",
             bucket_name: &bucket,
-            prefix: Expr::sub(PREFIX),
+            prefix: Expr::sub(prefix()),
             error_prefix: ERROR_PREFIX,
             stream_name: common::per_stack_name("sentinel-eks-audit"),
             function_name: common::per_stack_name("sentinel-eks-audit"),
-            function_description: "Turns EKS audit events from CloudWatch Logs into AWSEKSLogs_CL rows (NDJSON); skips other control-plane logs.",
+            function_description: &function_description,
             transform_role_description: "Lets the EKS audit transform write its own logs.",
             firehose_role_description:
                 "Lets Firehose invoke the transform and write EKS audit logs to the bucket.",
-            file_extension: Some(SUFFIX),
-            code: transform_code::code("eks_audit_lambda", &json!({"table": TABLE})),
-            environment: IndexMap::from([("SENTINEL_TABLE".to_string(), Expr::str(TABLE))]),
+            file_extension: Some(EKS.suffix()),
+            code: transform_code::code("eks_audit_lambda", &json!({"table": table})),
+            environment: IndexMap::from([("SENTINEL_TABLE".to_string(), Expr::str(table))]),
             extra_tags: vec![cluster_tag()],
             // The stack always creates its bucket, SSE-S3: no key to grant.
             kms_key: None,
@@ -252,98 +255,104 @@ pub fn build(cloud: Cloud) -> Template {
                 PolicyKind::Identity,
                 vec![
                     grants::consume_queue(queue.arn()).sid("EksConsumeQueue"),
-                    grants::read_prefix(&bucket, &Expr::sub(PREFIX)).sid("EksReadLogs"),
+                    grants::read_prefix(&bucket, &Expr::sub(prefix())).sid("EksReadLogs"),
                 ],
             ),
             roles: vec![Expr::reference(ROLE_ID)],
         },
     );
 
-    outputs(&mut t, &queue, &bucket, &path);
+    declare_outputs(&mut t, &queue, &bucket, &path);
     t
 }
 
-fn outputs(t: &mut Template, queue: &common::QueuePair, bucket_name: &Expr, path: &Path) {
+fn declare_outputs(t: &mut Template, queue: &common::QueuePair, bucket_name: &Expr, path: &Path) {
     t.output(
-        "SentinelRoleArn",
+        outputs::ROLE_ARN,
         "Role to add in the Sentinel connector page.",
         Expr::get_att(ROLE_ID, "Arn"),
     );
     t.output(
-        "SentinelSQSQueueURL",
+        outputs::QUEUE_URL,
         "SQS URL to add in the Sentinel connector page.",
         queue.url(),
     );
     t.output(
-        "SentinelSQSQueueArn",
+        outputs::QUEUE_ARN,
         "ARN of the notification queue.",
         queue.arn(),
     );
     t.output(
-        "SentinelSQSQueueName",
+        outputs::QUEUE_NAME,
         "Name of the notification queue.",
         Expr::get_att(QUEUE_ID, "QueueName"),
     );
     t.output(
-        "DeadLetterQueueURL",
+        outputs::DLQ_URL,
         "Notifications for audit-log objects the connector could not process end up here.",
         queue.dlq_url(),
     );
     t.output(
-        "DestinationTable",
+        outputs::DESTINATION_TABLE,
         "Sentinel table for EKS audit logs.",
-        Expr::str(TABLE),
+        Expr::str(EKS.table().name()),
     );
     t.output(
-        "ConnectorSettings",
+        outputs::CONNECTOR_SETTINGS,
         "What to enter in the Sentinel portal.",
         Expr::sub(text::render(
             "connector_settings",
-            &json!({"queue_id": QUEUE_ID, "table": TABLE}),
+            &json!({"queue_id": QUEUE_ID, "table": EKS.table().name()}),
         )),
     );
     t.output(
-        "LogBucketName",
+        outputs::BUCKET_NAME,
         "The bucket the audit logs are delivered to.",
         bucket_name.clone(),
     );
     t.output(
-        "NotificationPrefix",
-        "Only objects under this prefix ending in .gz are announced to the queue.",
-        Expr::sub(PREFIX),
+        outputs::NOTIFICATION_PREFIX,
+        format!(
+            "Only objects under this prefix ending in {} are announced to the queue.",
+            EKS.suffix()
+        ),
+        Expr::sub(prefix()),
     );
     t.output(
-        "ErrorOutputPrefix",
+        outputs::ERROR_OUTPUT_PREFIX,
         "Firehose writes records it could not transform or deliver under this prefix (never announced to the queue).",
         Expr::sub(ERROR_PREFIX),
     );
     t.output(
-        "CloudWatchLogGroup",
+        outputs::LOG_GROUP,
         "The cluster's control-plane log group.",
         Expr::sub("/aws/eks/${EKSClusterName}/cluster"),
     );
     t.output(
-        "FirehoseDeliveryStreamName",
+        outputs::DELIVERY_STREAM_NAME,
         "Firehose stream that transforms the audit events and writes them to the bucket.",
         Expr::reference(STREAM_ID),
     );
     t.output(
-        "FirehoseDeliveryStreamArn",
+        outputs::DELIVERY_STREAM_ARN,
         "ARN of the Firehose stream (the subscription filter's destination).",
         Expr::get_att(STREAM_ID, "Arn"),
     );
     t.output(
-        "CloudWatchLogsRoleArn",
+        outputs::LOGS_ROLE_ARN,
         "Role CloudWatch Logs uses to put the audit events into the Firehose stream.",
         Expr::get_att(LOGS_ROLE_ID, "Arn"),
     );
     t.output(
-        "TransformFunctionName",
-        "The Lambda function that turns audit events into AWSEKSLogs_CL rows.",
+        outputs::TRANSFORM_FUNCTION_NAME,
+        format!(
+            "The Lambda function that turns audit events into {} rows.",
+            EKS.table().name()
+        ),
         Expr::reference(FUNCTION_ID),
     );
     t.output(
-        "SubscriptionFilterName",
+        outputs::SUBSCRIPTION_FILTER_NAME,
         "Name of the subscription filter (created by the stack when LogGroupExists is true, else by Step2).",
         Expr::str(FILTER_NAME),
     );
@@ -361,314 +370,4 @@ fn outputs(t: &mut Template, queue: &common::QueuePair, bucket_name: &Expr, path
                     "stream_id": STREAM_ID, "logs_role_id": path.logs_role_id}),
         )),
     );
-}
-
-/// `prefix` followed by the literal `tail` (kept one `Fn::Sub` where `prefix` is one).
-fn append(prefix: &Expr, tail: &str) -> Expr {
-    match prefix {
-        Expr::Str(s) | Expr::Sub(s) => Expr::sub(format!("{s}{tail}")),
-        Expr::SubWith(s, vars) => Expr::SubWith(format!("{s}{tail}"), vars.clone()),
-        other => Expr::sub_with(format!("${{Prefix}}{tail}"), [("Prefix", other.clone())]),
-    }
-}
-
-/// What [`firehose_to_bucket`] builds.
-pub(super) struct FirehoseToBucket<'a> {
-    /// Logical-ID stem, e.g. `Eks`.
-    pub id: &'a str,
-    pub bucket_name: &'a Expr,
-    /// Destination prefix (ends in `/`); Firehose adds `!{timestamp:yyyy/MM/dd/HH}/`.
-    pub prefix: Expr,
-    /// Error prefix (`Fn::Sub` template), outside `prefix`.
-    pub error_prefix: &'a str,
-    pub stream_name: Expr,
-    pub function_name: Expr,
-    pub function_description: &'a str,
-    pub transform_role_description: &'a str,
-    pub firehose_role_description: &'a str,
-    /// `FileExtension`; `None` keeps Firehose's default (`.gz` when it gzips).
-    pub file_extension: Option<&'static str>,
-    pub code: String,
-    pub environment: IndexMap<String, Expr>,
-    pub extra_tags: Vec<Tag>,
-    /// The bucket's SSE-KMS key and the template condition under which one is given: the
-    /// delivery role may then write with it through S3 ([`grants::encrypt_through_s3`]).
-    /// `None` where the stack writes only to a bucket it creates (SSE-S3).
-    pub kms_key: Option<(Expr, &'a str)>,
-}
-
-/// Logical IDs of the path, for outputs and subscription filters.
-pub(super) struct Path {
-    pub logs_role_id: String,
-    pub logs_policy_id: String,
-    /// The Firehose delivery role.
-    pub firehose_role_id: String,
-}
-
-/// CloudWatch Logs subscription -> Firehose (GZIP, Lambda processor with explicit buffering,
-/// error prefix, delivery logging) -> S3: the transform Lambda with its own log group, the
-/// Firehose stream with its role and log group, and the role CloudWatch Logs puts records with.
-pub(super) fn firehose_to_bucket(t: &mut Template, p: &FirehoseToBucket<'_>) -> Path {
-    let id = p.id;
-    let tags = |component: &str| {
-        let mut v = standard_tags(component);
-        v.extend(p.extra_tags.iter().cloned());
-        v
-    };
-    let fn_id = format!("{id}TransformFunction");
-    let fn_log_group = format!("{id}TransformLogGroup");
-    let fn_role = format!("{id}TransformRole");
-    let fn_policy = format!("{id}TransformPolicy");
-    let fh_log_group = format!("{id}FirehoseLogGroup");
-    let fh_log_stream = format!("{id}FirehoseLogStream");
-    let fh_role = format!("{id}FirehoseRole");
-    let fh_policy = format!("{id}FirehosePolicy");
-    let stream = format!("{id}DeliveryStream");
-    let logs_role = format!("{id}LogsRole");
-    let logs_policy = format!("{id}LogsPolicy");
-
-    // The transform Lambda: writes only its own log group; no managed policy.
-    t.add(
-        &fn_log_group,
-        &logs::LogGroup {
-            log_group_name: Expr::sub_with("/aws/lambda/${Fn}", [("Fn", p.function_name.clone())]),
-            retention_in_days: 30,
-            tags: tags("transform-logs"),
-        },
-    )
-    .delete_policy();
-    t.add(
-        &fn_role,
-        &iam::Role {
-            role_name: None,
-            description: Expr::str(p.transform_role_description),
-            assume_role_policy_document: PolicyDocument::new(
-                PolicyKind::Trust,
-                vec![Statement::allow(&[actions::sts::ASSUME_ROLE])
-                    .principal(Principal::service(principals::LAMBDA))],
-            ),
-            managed_policy_arns: Vec::new(),
-            max_session_duration: 3600,
-            tags: tags("transform-role"),
-        },
-    );
-    t.add(
-        &fn_policy,
-        &iam::Policy {
-            policy_name: Expr::str("WriteOwnLogsAndReingest"),
-            policy_document: PolicyDocument::new(
-                PolicyKind::Identity,
-                vec![
-                    Statement::allow(&[
-                        actions::logs::CREATE_LOG_STREAM,
-                        actions::logs::PUT_LOG_EVENTS,
-                    ])
-                    .sid("WriteOwnLogs")
-                    .resource(Expr::get_att(&fn_log_group, "Arn")),
-                    grants::reingest_into(&p.stream_name),
-                ],
-            ),
-            roles: vec![Expr::reference(&fn_role)],
-        },
-    );
-    t.add(
-        &fn_id,
-        &lambda::Function {
-            function_name: p.function_name.clone(),
-            description: p.function_description.into(),
-            runtime: "python3.13",
-            handler: "index.handler",
-            role: Expr::get_att(&fn_role, "Arn"),
-            code: lambda::Code {
-                zip_file: p.code.clone(),
-            },
-            timeout: 120,
-            memory_size: 256,
-            environment: lambda::Environment {
-                variables: p.environment.clone(),
-            },
-            logging_config: lambda::LoggingConfig {
-                log_group: Expr::reference(&fn_log_group),
-            },
-            tags: tags("transform"),
-        },
-    )
-    .depends_on(fn_policy.clone());
-
-    // Firehose: invokes the transform with its own role (so no Lambda resource policy is
-    // needed), gzips, writes under the prefix; failures go to the error prefix.
-    t.add(
-        &fh_log_group,
-        &logs::LogGroup {
-            log_group_name: Expr::sub_with(
-                "/aws/kinesisfirehose/${Stream}",
-                [("Stream", p.stream_name.clone())],
-            ),
-            retention_in_days: 30,
-            tags: tags("firehose-logs"),
-        },
-    )
-    .delete_policy();
-    t.add(
-        &fh_log_stream,
-        &logs::LogStream {
-            log_group_name: Expr::reference(&fh_log_group),
-            log_stream_name: Expr::str("S3Delivery"),
-        },
-    );
-    t.add(
-        &fh_role,
-        &iam::Role {
-            role_name: None,
-            description: Expr::str(p.firehose_role_description),
-            assume_role_policy_document: PolicyDocument::new(
-                PolicyKind::Trust,
-                vec![Statement::allow(&[actions::sts::ASSUME_ROLE])
-                    .principal(Principal::service(principals::FIREHOSE))
-                    .when(Operator::StringEquals, "sts:ExternalId", Pseudo::AccountId)],
-            ),
-            managed_policy_arns: Vec::new(),
-            max_session_duration: 3600,
-            tags: tags("firehose-role"),
-        },
-    );
-    let error_prefix = Expr::sub(p.error_prefix);
-    let encrypt = p.kms_key.as_ref().map(|(key, condition)| {
-        grants::encrypt_through_s3(
-            key.clone(),
-            p.bucket_name,
-            &[p.prefix.clone(), error_prefix.clone()],
-        )
-        .sid("EncryptWithKmsKeyArn")
-        .only_if(*condition)
-    });
-    t.add(
-        &fh_policy,
-        &iam::Policy {
-            policy_name: Expr::str("DeliverToBucket"),
-            policy_document: PolicyDocument::new(
-                PolicyKind::Identity,
-                [
-                    Statement::allow(&[
-                        actions::s3::GET_BUCKET_LOCATION,
-                        actions::s3::LIST_BUCKET,
-                        actions::s3::LIST_BUCKET_MULTIPART_UPLOADS,
-                    ])
-                    .sid("FindBucket")
-                    .resource(bucket_arn(p.bucket_name, "")),
-                    Statement::allow(&[
-                        actions::s3::PUT_OBJECT,
-                        actions::s3::ABORT_MULTIPART_UPLOAD,
-                    ])
-                    .sid("WriteObjects")
-                    .resource(grants::objects_under(p.bucket_name, &p.prefix))
-                    .resource(grants::objects_under(p.bucket_name, &error_prefix)),
-                    Statement::allow(&[
-                        actions::lambda::INVOKE_FUNCTION,
-                        actions::lambda::GET_FUNCTION_CONFIGURATION,
-                    ])
-                    .sid("InvokeTransform")
-                    .resource(Expr::get_att(&fn_id, "Arn")),
-                    Statement::allow(&[actions::logs::PUT_LOG_EVENTS])
-                        .sid("WriteDeliveryErrors")
-                        .resource(Expr::get_att(&fh_log_group, "Arn")),
-                ]
-                .into_iter()
-                .chain(encrypt)
-                .collect(),
-            ),
-            roles: vec![Expr::reference(&fh_role)],
-        },
-    );
-    t.add(
-        &stream,
-        &firehose::DeliveryStream {
-            delivery_stream_name: p.stream_name.clone(),
-            delivery_stream_type: "DirectPut",
-            delivery_stream_encryption_configuration_input: firehose::EncryptionInput {
-                key_type: "AWS_OWNED_CMK",
-            },
-            extended_s3_destination_configuration: firehose::ExtendedS3Destination {
-                bucket_arn: bucket_arn(p.bucket_name, ""),
-                role_arn: Expr::get_att(&fh_role, "Arn"),
-                prefix: append(&p.prefix, "!{timestamp:yyyy/MM/dd/HH}/"),
-                error_output_prefix: Expr::sub(format!(
-                    "{}!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/",
-                    p.error_prefix
-                )),
-                file_extension: p.file_extension,
-                buffering_hints: firehose::BufferingHints {
-                    interval_in_seconds: Expr::Int(60),
-                    size_in_mbs: Expr::Int(5),
-                },
-                compression_format: "GZIP",
-                cloud_watch_logging_options: firehose::CloudWatchLogging {
-                    enabled: true,
-                    log_group_name: Expr::reference(&fh_log_group),
-                    log_stream_name: Expr::reference(&fh_log_stream),
-                },
-                processing_configuration: firehose::Processing {
-                    enabled: true,
-                    processors: vec![firehose::Processor::lambda(
-                        Expr::get_att(&fn_id, "Arn"),
-                        firehose::LambdaBufferMb::SMALLEST,
-                        60,
-                    )],
-                },
-            },
-            tags: tags("delivery-stream"),
-        },
-    )
-    .depends_on(fh_policy.clone())
-    .depends_on(logs_policy.clone());
-
-    // CloudWatch Logs -> Firehose, for subscription filters of this account and region only.
-    // CloudWatch Logs test-delivers through this role when a subscription filter is created, and
-    // fails the filter if IAM has not propagated the role yet. So the role and its policy come
-    // first and the stream waits for them: propagation then has the stream's whole creation time
-    // (typically a minute), and every subscription filter comes after the stream. The policy
-    // names the stream by its ARN spelled out, not GetAtt, so that order has no cycle.
-    let stream_arn = Expr::sub_with(
-        "arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${Stream}",
-        [("Stream", p.stream_name.clone())],
-    );
-    let logs_source = Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*");
-    t.add(
-        &logs_role,
-        &iam::Role {
-            role_name: None,
-            description: Expr::str("Lets CloudWatch Logs subscription filters in this account put records into the Firehose stream."),
-            assume_role_policy_document: PolicyDocument::new(
-                PolicyKind::Trust,
-                vec![grants::from_source(
-                    Statement::allow(&[actions::sts::ASSUME_ROLE])
-                        .principal(Principal::service(Expr::sub(principals::LOGS_REGIONAL))),
-                    logs_source,
-                )],
-            ),
-            managed_policy_arns: Vec::new(),
-            max_session_duration: 3600,
-            tags: tags("logs-role"),
-        },
-    );
-    t.add(
-        &logs_policy,
-        &iam::Policy {
-            policy_name: Expr::str("PutIntoFirehose"),
-            policy_document: PolicyDocument::new(
-                PolicyKind::Identity,
-                vec![Statement::allow(&[
-                    actions::firehose::PUT_RECORD,
-                    actions::firehose::PUT_RECORD_BATCH,
-                ])
-                .resource(stream_arn)],
-            ),
-            roles: vec![Expr::reference(&logs_role)],
-        },
-    );
-    Path {
-        logs_role_id: logs_role,
-        logs_policy_id: logs_policy,
-        firehose_role_id: fh_role,
-    }
 }

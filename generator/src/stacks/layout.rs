@@ -6,7 +6,8 @@
 //! delivering resource (trail `S3KeyPrefix`, flow-log and GuardDuty destination folder, Firehose
 //! prefix) and the `BucketNotificationCommand` output.
 
-use super::connector::Ctx;
+use super::bucket::Ctx;
+use super::params;
 use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::facts::DataType;
 use crate::grants::bucket_arn;
@@ -35,7 +36,7 @@ pub struct Layout {
 impl Layout {
     /// Declares the service's `KeyPrefix` parameter (and, for CloudTrail, `OrganizationId`).
     pub fn declare(t: &mut Template, ctx: &Ctx, service: DataType) -> Layout {
-        let key_prefix_param = ctx.name(service, "KeyPrefix");
+        let key_prefix_param = params::key_prefix(ctx.single, service);
         let key_prefix = t.param(
             &key_prefix_param,
             Parameter::string(format!(
@@ -55,7 +56,7 @@ impl Layout {
             Expr::str(""),
         );
         let organization = (service == DataType::CloudTrail).then(|| {
-            let param = ctx.name(service, "OrganizationId");
+            let param = params::organization_id(ctx.single, service);
             let org = t.param(
                 &param,
                 Parameter::string(

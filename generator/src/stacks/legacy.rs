@@ -2,6 +2,7 @@
 //! ID as external ID and reads management events through LookupEvents.
 
 use super::common::{workspace_param, WORKSPACE_PARAM};
+use super::{outputs, params};
 use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
 use crate::config::patterns;
 use crate::facts::{LEGACY_MANAGED_POLICY, SENTINEL_LEGACY_ACCOUNT};
@@ -25,7 +26,7 @@ pub fn build() -> Template {
         format!("The legacy CloudTrail connector is for AWS commercial Regions only (partition aws): Microsoft Sentinel's account {SENTINEL_LEGACY_ACCOUNT} does not exist in AWS GovCloud (US) or China. Use the OIDC CloudTrail connector stack there."),
     );
     let name = t.param(
-        "RoleName",
+        params::LEGACY_ROLE_NAME,
         Parameter::string("Name of the role Sentinel's AWS account assumes.")
             .default("MicrosoftSentinelRole")
             .pattern(patterns::ROLE_NAME, patterns::ROLE_NAME_RULE),
@@ -56,12 +57,12 @@ pub fn build() -> Template {
         },
     );
     t.output(
-        "SentinelRoleArn",
+        outputs::ROLE_ARN,
         "Role ARN to enter in the legacy Amazon Web Services (CloudTrail) connector.",
         Expr::get_att("SentinelLegacyRole", "Arn"),
     );
     t.output(
-        "DestinationTable",
+        outputs::DESTINATION_TABLE,
         "Sentinel table.",
         Expr::str("AWSCloudTrail"),
     );

@@ -1,19 +1,33 @@
 //! Every stack the toolkit renders, and how each is named on disk.
+//!
+//! The typed interface of a stack for whoever deploys it: [`StackKind`] parses from its name
+//! (`kind`), [`params`] names every parameter and sets values through [`StackParams`],
+//! [`outputs`] reads a deployed stack's outputs into [`outputs::ConnectorOutputs`] or
+//! [`outputs::EksOutputs`]. Inside: `bucket` (what the connector parts share), `firehose` (the
+//! CloudWatch Logs -> Firehose -> S3 path of CloudWatch and EKS), `services/` (one delivery
+//! module per data type), `connector` and `eks` (the stacks that assemble them).
 
+pub mod bucket;
 mod common;
 pub mod connector;
 pub mod eks;
+mod firehose;
+mod kind;
 pub mod layout;
 mod legacy;
 mod oidc;
+pub mod outputs;
+pub mod params;
 mod services;
 
-pub use services::{connector_types, has_connector_stack};
+pub use kind::UnknownStack;
+pub use params::StackParams;
+pub use services::{connector_types, has_connector_stack, ConnectorType};
 
 pub use common::{ROLE_ID, ROLE_POLICY_ID};
 
 use crate::cfn::Template;
-use crate::config::{BucketName, InputError, OidcRoleName, QueueName, RoleName, WorkspaceId};
+use crate::config::{BucketName, InputError, OidcRoleName, QueueName, WorkspaceId};
 use crate::facts::{Cloud, DataType};
 use std::fmt;
 
@@ -21,7 +35,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StackKind {
     OidcProvider,
-    Connector(DataType),
+    /// One data type's connector stack (EKS has its own, [`StackKind::Eks`]).
+    Connector(ConnectorType),
     AllServices,
     LegacyCloudTrail,
     /// EKS audit logs of one cluster: CloudWatch Logs -> Firehose -> Lambda -> S3.
@@ -44,7 +59,7 @@ impl StackSpec {
                 kind: StackKind::OidcProvider,
                 cloud,
             });
-            for s in services::connector_types() {
+            for s in ConnectorType::all() {
                 out.push(StackSpec {
                     kind: StackKind::Connector(s),
                     cloud,
@@ -70,7 +85,7 @@ impl StackSpec {
     pub fn stem(&self) -> String {
         let what = match self.kind {
             StackKind::OidcProvider => "sentinel-oidc-provider".to_string(),
-            StackKind::Connector(s) => format!("sentinel-{}-connector", s.slug()),
+            StackKind::Connector(s) => format!("sentinel-{}-connector", s.data_type().slug()),
             StackKind::AllServices => "sentinel-all-services-connector".to_string(),
             StackKind::LegacyCloudTrail => "sentinel-legacy-cloudtrail-role".to_string(),
             StackKind::Eks => "sentinel-eks-connector".to_string(),
@@ -81,7 +96,7 @@ impl StackSpec {
     pub fn title(&self) -> String {
         let what = match self.kind {
             StackKind::OidcProvider => "OIDC web identity provider".to_string(),
-            StackKind::Connector(s) => format!("{} connector", s.label()),
+            StackKind::Connector(s) => format!("{} connector", s.data_type().label()),
             StackKind::AllServices => "All four S3 services in one bucket".to_string(),
             StackKind::LegacyCloudTrail => "Legacy CloudTrail connector role".to_string(),
             StackKind::Eks => "EKS audit logs connector".to_string(),
@@ -91,7 +106,7 @@ impl StackSpec {
 
     pub fn services(&self) -> Vec<DataType> {
         match self.kind {
-            StackKind::Connector(s) => vec![s],
+            StackKind::Connector(s) => vec![s.data_type()],
             StackKind::AllServices => services::connector_types(),
             _ => Vec::new(),
         }
@@ -101,7 +116,7 @@ impl StackSpec {
         let mut t = match self.kind {
             StackKind::OidcProvider => oidc::build(self.cloud),
             StackKind::Connector(s) => connector::build(self.cloud, &[s]),
-            StackKind::AllServices => connector::build(self.cloud, &services::connector_types()),
+            StackKind::AllServices => connector::build(self.cloud, &ConnectorType::all()),
             StackKind::LegacyCloudTrail => legacy::build(),
             StackKind::Eks => eks::build(self.cloud),
         };
@@ -131,32 +146,28 @@ pub struct Overrides {
 impl Overrides {
     /// Applies the overrides to a built template, checking each against the stack's own rules.
     pub fn apply(&self, spec: &StackSpec, t: &mut Template) -> Result<(), InputError> {
-        let mut set = |param: &str, value: &str| {
-            if let Some(p) = t.parameters.get_mut(param) {
-                p.default = Some(value.to_string());
-            }
-        };
+        let mut values = StackParams::new(spec);
         if let Some(w) = &self.workspace_id {
-            set("SentinelWorkspaceId", w.as_str());
+            values = values.workspace_id(w);
         }
         if let Some(name) = &self.role_name {
             match spec.kind {
-                StackKind::LegacyCloudTrail => {
-                    let n: RoleName = name.parse()?;
-                    set("RoleName", n.as_str());
-                }
+                StackKind::LegacyCloudTrail => values = values.legacy_role_name(&name.parse()?),
                 StackKind::OidcProvider => {}
-                _ => {
-                    let n: OidcRoleName = name.parse()?;
-                    set("AwsRoleName", n.as_str());
-                }
+                _ => values = values.role_name(&name.parse::<OidcRoleName>()?),
             }
         }
         if let Some(b) = &self.bucket_name {
-            set("BucketName", b.as_str());
+            values = values.bucket_name(b);
         }
         if let Some(q) = &self.queue_name {
-            set("SentinelSQSQueueName", q.as_str());
+            values = values.queue_name(q);
+        }
+        // A value for a parameter the stack does not declare is left out, as before.
+        for (name, value) in values.into_pairs() {
+            if let Some(p) = t.parameters.get_mut(&name) {
+                p.default = Some(value);
+            }
         }
         Ok(())
     }

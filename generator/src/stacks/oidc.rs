@@ -1,5 +1,6 @@
 //! The OIDC web identity provider Sentinel authenticates through (one per account and issuer).
 
+use super::params;
 use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::facts::{Cloud, OIDC_THUMBPRINT};
 use crate::resources::{cloudformation, iam, standard_tags};
@@ -14,7 +15,7 @@ pub fn build(cloud: Cloud) -> Template {
         &json!({"kind": "oidc", "cloud_label": cloud.label(), "issuer": cloud.issuer_url()}),
     ));
     let create = t.param(
-        "CreateProvider",
+        params::CREATE_PROVIDER,
         Parameter::boolean(
             "Create the provider. Set false when the account already has one for this issuer (e.g. from Defender for Cloud): the stack then creates nothing and the AddAudienceCommand output adds Sentinel's audience to it.",
             true,

@@ -34,23 +34,18 @@
 use super::readback::QueueNotification;
 use super::{Denial, Ledger, Where};
 use ::access::{Caller, Context, Request};
+use catalogue::DataType;
 use std::sync::Arc;
 
 /// Label of decisions on calls LocalStack makes itself.
 pub const LOCALSTACK_CALLS: &str = "simulator (LocalStack makes the call itself)";
 
-/// Who writes a service's objects.
+/// Who writes a data type's objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Writer {
-    /// VPC flow logs' log delivery.
-    LogDelivery,
-    CloudTrail {
-        trail_arn: String,
-    },
-    GuardDuty {
-        detector_arn: String,
-        key_arn: String,
-    },
+    /// The data type's own AWS service (VPC flow-log delivery, CloudTrail, GuardDuty); built
+    /// by [`Writer::service`].
+    Service(ServiceWriter),
     /// A Firehose delivery stream, writing as its delivery role; `by_localstack` when
     /// LocalStack's Firehose writes the objects (EKS), not the simulator (CloudWatch).
     Firehose {
@@ -58,6 +53,82 @@ pub enum Writer {
         role_arn: String,
         by_localstack: bool,
     },
+}
+
+/// An AWS service writing its own objects: who it is, the call it makes on the bucket before
+/// its first object, and the source it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceWriter {
+    principal: String,
+    check_action: &'static str,
+    check_during: &'static str,
+    write_during: &'static str,
+    source_arn: String,
+    /// With SSE-KMS: the key and what the data-key request is.
+    kms: Option<(String, &'static str)>,
+}
+
+impl Writer {
+    /// The writer of `d`'s objects when its service writes them itself, as AWS documents
+    /// (see the module comment), with `aws:SourceArn = source_arn`; `kms_key_arn` is the key
+    /// it encrypts under, for a service that does (GuardDuty). `None` for the data types
+    /// Firehose writes (CloudWatch, EKS), which are a [`Writer::Firehose`].
+    pub fn service(
+        d: DataType,
+        at: &Where,
+        source_arn: String,
+        kms_key_arn: Option<String>,
+    ) -> Option<Writer> {
+        let (principal, check_action, check_during, write_during, encrypt) = match d {
+            DataType::Vpc => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "VPC flow log delivery checking the bucket ACL",
+                "VPC flow log delivery writing an object",
+                None,
+            ),
+            DataType::CloudTrail => (
+                "cloudtrail.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "CloudTrail checking the bucket ACL",
+                "CloudTrail writing a log file",
+                None,
+            ),
+            DataType::GuardDuty => (
+                guardduty_principal(&at.region),
+                "s3:GetBucketLocation",
+                "GuardDuty locating the export bucket",
+                "GuardDuty writing a findings export",
+                Some("GuardDuty encrypting a findings export"),
+            ),
+            DataType::CloudWatch | DataType::Eks => return None,
+        };
+        Some(Writer::Service(ServiceWriter {
+            principal,
+            check_action,
+            check_during,
+            write_during,
+            source_arn,
+            kms: kms_key_arn.zip(encrypt),
+        }))
+    }
+
+    /// The SSE-KMS key the writer encrypts its objects under, if it does.
+    pub fn kms_key_arn(&self) -> Option<&str> {
+        match self {
+            Writer::Service(s) => s.kms.as_ref().map(|(k, _)| k.as_str()),
+            Writer::Firehose { .. } => None,
+        }
+    }
+}
+
+/// GuardDuty's principal: regional in opt-in Regions.
+fn guardduty_principal(region: &str) -> String {
+    if generator::facts::OPT_IN_REGIONS.contains(&region) {
+        format!("guardduty.{region}.amazonaws.com")
+    } else {
+        "guardduty.amazonaws.com".into()
+    }
 }
 
 /// Evaluates the writes of one run.
@@ -71,14 +142,6 @@ pub struct Writes {
 impl Writes {
     fn service(&self, name: &str) -> Caller {
         Caller::Service { name: name.into() }
-    }
-
-    fn guardduty_principal(&self) -> String {
-        if generator::facts::OPT_IN_REGIONS.contains(&self.at.region.as_str()) {
-            format!("guardduty.{}.amazonaws.com", self.at.region)
-        } else {
-            "guardduty.amazonaws.com".into()
-        }
     }
 
     fn source(&self, arn: &str) -> Context {
@@ -99,8 +162,7 @@ impl Writes {
     /// The writer's checks before its first object (bucket ACL or location, the role
     /// assumption of a delivery stream): the refusals, each also recorded.
     pub fn before_delivery(&self, w: &Writer, bucket: &str) -> Vec<Denial> {
-        let p = &self.at.partition;
-        let (r, a) = (&self.at.region, &self.at.account);
+        let a = &self.at.account;
         let mut refused = Vec::new();
         let mut ask = |during: String, enforced: &str, req: Request| {
             if let Err(d) = self.decide(&during, enforced, req) {
@@ -108,34 +170,14 @@ impl Writes {
             }
         };
         match w {
-            Writer::LogDelivery => ask(
-                "VPC flow log delivery checking the bucket ACL".into(),
+            Writer::Service(s) => ask(
+                s.check_during.into(),
                 "simulator",
                 Request {
-                    principal: self.service("delivery.logs.amazonaws.com"),
-                    action: "s3:GetBucketAcl".into(),
+                    principal: self.service(&s.principal),
+                    action: s.check_action.into(),
                     resource: self.bucket_arn(bucket),
-                    context: self.source(&format!("arn:{p}:logs:{r}:{a}:*")),
-                },
-            ),
-            Writer::CloudTrail { trail_arn } => ask(
-                "CloudTrail checking the bucket ACL".into(),
-                "simulator",
-                Request {
-                    principal: self.service("cloudtrail.amazonaws.com"),
-                    action: "s3:GetBucketAcl".into(),
-                    resource: self.bucket_arn(bucket),
-                    context: self.source(trail_arn),
-                },
-            ),
-            Writer::GuardDuty { detector_arn, .. } => ask(
-                "GuardDuty locating the export bucket".into(),
-                "simulator",
-                Request {
-                    principal: self.service(&self.guardduty_principal()),
-                    action: "s3:GetBucketLocation".into(),
-                    resource: self.bucket_arn(bucket),
-                    context: self.source(detector_arn),
+                    context: self.source(&s.source_arn),
                 },
             ),
             Writer::Firehose {
@@ -164,61 +206,42 @@ impl Writes {
     /// be written).
     pub fn put_object(&self, w: &Writer, bucket: &str, key: &str) -> Result<(), Box<Denial>> {
         let p = &self.at.partition;
-        let (r, a) = (&self.at.region, &self.at.account);
         let resource = format!("arn:{p}:s3:::{bucket}/{key}");
         let acl = |mut c: Context| {
             c.set("s3:x-amz-acl", "bucket-owner-full-control");
             c
         };
         match w {
-            Writer::LogDelivery => self.decide(
-                "VPC flow log delivery writing an object",
-                "simulator",
-                Request {
-                    principal: self.service("delivery.logs.amazonaws.com"),
-                    action: "s3:PutObject".into(),
-                    resource,
-                    context: acl(self.source(&format!("arn:{p}:logs:{r}:{a}:*"))),
-                },
-            ),
-            Writer::CloudTrail { trail_arn } => self.decide(
-                "CloudTrail writing a log file",
-                "simulator",
-                Request {
-                    principal: self.service("cloudtrail.amazonaws.com"),
-                    action: "s3:PutObject".into(),
-                    resource,
-                    context: acl(self.source(trail_arn)),
-                },
-            ),
-            Writer::GuardDuty {
-                detector_arn,
-                key_arn,
-            } => {
-                let gd = self.guardduty_principal();
+            Writer::Service(s) => {
+                let context = match &s.kms {
+                    None => acl(self.source(&s.source_arn)),
+                    Some((key_arn, encrypt_during)) => {
+                        self.decide(
+                            encrypt_during,
+                            "simulator",
+                            Request {
+                                principal: self.service(&s.principal),
+                                action: "kms:GenerateDataKey".into(),
+                                resource: key_arn.clone(),
+                                context: self.source(&s.source_arn),
+                            },
+                        )?;
+                        let mut c = self.source(&s.source_arn);
+                        c.set("s3:x-amz-server-side-encryption", "aws:kms").set(
+                            "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                            key_arn.clone(),
+                        );
+                        c
+                    }
+                };
                 self.decide(
-                    "GuardDuty encrypting a findings export",
+                    s.write_during,
                     "simulator",
                     Request {
-                        principal: self.service(&gd),
-                        action: "kms:GenerateDataKey".into(),
-                        resource: key_arn.clone(),
-                        context: self.source(detector_arn),
-                    },
-                )?;
-                let mut c = self.source(detector_arn);
-                c.set("s3:x-amz-server-side-encryption", "aws:kms").set(
-                    "s3:x-amz-server-side-encryption-aws-kms-key-id",
-                    key_arn.clone(),
-                );
-                self.decide(
-                    "GuardDuty writing a findings export",
-                    "simulator",
-                    Request {
-                        principal: self.service(&gd),
+                        principal: self.service(&s.principal),
                         action: "s3:PutObject".into(),
                         resource,
-                        context: c,
+                        context,
                     },
                 )
             }
@@ -372,16 +395,18 @@ mod tests {
     #[test]
     fn cloudtrail_writes_as_its_trail_with_the_acl_and_another_trail_is_refused() {
         let w = writes();
-        let trail = Writer::CloudTrail {
-            trail_arn: TRAIL.into(),
-        };
+        let trail = Writer::service(DataType::CloudTrail, &w.at, TRAIL.into(), None).unwrap();
         assert!(w.before_delivery(&trail, "logs").is_empty());
         assert!(w.put_object(&trail, "logs", KEY).is_ok());
         // Outside the granted prefix.
         assert!(w.put_object(&trail, "logs", "elsewhere/f.json.gz").is_err());
-        let other = Writer::CloudTrail {
-            trail_arn: "arn:aws:cloudtrail:us-east-1:444455556666:trail/main".into(),
-        };
+        let other = Writer::service(
+            DataType::CloudTrail,
+            &w.at,
+            "arn:aws:cloudtrail:us-east-1:444455556666:trail/main".into(),
+            None,
+        )
+        .unwrap();
         let refused = w.put_object(&other, "logs", KEY).unwrap_err();
         assert_eq!(refused.caller, "cloudtrail.amazonaws.com");
         assert_eq!(refused.action, "s3:PutObject");
@@ -391,9 +416,22 @@ mod tests {
         );
         assert_eq!(w.before_delivery(&other, "logs").len(), 1);
         // Log delivery has no grant in this bucket policy.
+        let vpc = Writer::service(
+            DataType::Vpc,
+            &w.at,
+            "arn:aws:logs:us-east-1:111122223333:*".into(),
+            None,
+        )
+        .unwrap();
         assert!(w
-            .put_object(&Writer::LogDelivery, "logs", "AWSLogs/111122223333/x")
+            .put_object(&vpc, "logs", "AWSLogs/111122223333/x")
             .is_err());
+        // Firehose writes the CloudWatch and EKS objects, not their services.
+        for d in [DataType::CloudWatch, DataType::Eks] {
+            assert_eq!(Writer::service(d, &w.at, TRAIL.into(), None), None);
+        }
+        let gd = Writer::service(DataType::GuardDuty, &w.at, "d".into(), Some("k".into()));
+        assert_eq!(gd.unwrap().kms_key_arn(), Some("k"));
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Batcher {
 
     /// Adds a row; `Ok(Some(batch))` hands out the previous batch when this
     /// row did not fit in it.
-    pub fn push(&mut self, row: &impl RowJson) -> Result<Option<Batch>, RowTooLarge> {
+    pub fn push(&mut self, row: &(impl RowJson + ?Sized)) -> Result<Option<Batch>, RowTooLarge> {
         let mut json = std::mem::take(&mut self.scratch);
         json.clear();
         row.write_json(&mut json);
@@ -96,7 +96,7 @@ mod tests {
     use crate::tables::{AwsCloudWatch, TableRow};
 
     fn row(msg: String) -> TableRow {
-        TableRow::AWSCloudWatch(AwsCloudWatch {
+        TableRow::new::<AwsCloudWatch>(AwsCloudWatch {
             TimeGenerated: "2026-03-01T00:00:00.000Z".into(),
             ExtractedTime: "2026-03-01T00:00:00.000Z".into(),
             Message: msg,

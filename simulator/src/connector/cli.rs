@@ -7,14 +7,15 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::parse::{parse_reader, Document, Item, Service};
+use super::parse::{parse_reader, Document, Item};
+use catalogue::DataType;
 
 /// `simulator parse --service <SERVICE> <FILE|->`
 #[derive(Debug, Clone, clap::Args)]
 pub struct ParseArgs {
     /// Which log format the object is.
     #[arg(long, value_enum)]
-    pub service: Service,
+    pub service: DataType,
     /// The object (gzip or plain text); `-` reads standard input.
     pub file: PathBuf,
     /// At the end, print this process's peak RSS (VmHWM) to stderr (used
@@ -57,7 +58,8 @@ pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
     let result = parse_reader(args.service, name.as_deref(), reader, &mut |item| {
         match item {
             Item::Row(_, row) => {
-                let r = serde_json::to_writer(&mut out, &row)
+                let r = row
+                    .write_tagged(&mut out)
                     .map_err(io::Error::from)
                     .and_then(|()| out.write_all(b"\n"));
                 if let Err(e) = r {

@@ -83,11 +83,12 @@ use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 pub use batch::{Batch, Batcher, RowTooLarge, MAX_REQUEST_BYTES};
+use catalogue::DataType;
 use delete::{DeleteSender, Deleter, PendingDelete};
 pub use gate::{Gate, GatedCall, RouteClients};
 pub use ingest::{IngestClient, IngestTarget, RetryPolicy, SendError};
 pub use notify::{Notification, S3Object};
-pub use parse::{parse_reader, Item, LineError, ObjectError, ParseSummary, Position, Service};
+pub use parse::{parse_reader, Item, LineError, ObjectError, ParseSummary, Position};
 
 /// One queue and what its objects are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,17 +96,17 @@ pub struct Route {
     /// Name used in logs and as the key of [`Stats::routes`] (unique).
     pub name: String,
     pub queue_url: String,
-    pub service: Service,
+    pub service: DataType,
     /// DCR stream the rows go to (e.g. `Custom-AWSVPCFlow`).
     pub stream: String,
 }
 
 impl Route {
     /// A route named after the service, to the service's default stream
-    /// ([`Service::default_stream`]).
-    pub fn new(service: Service, queue_url: impl Into<String>) -> Self {
+    /// ([`DataType::default_stream`]).
+    pub fn new(service: DataType, queue_url: impl Into<String>) -> Self {
         Route {
-            name: service.name().to_string(),
+            name: service.slug().to_string(),
             queue_url: queue_url.into(),
             service,
             stream: service.default_stream(),

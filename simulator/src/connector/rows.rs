@@ -1,9 +1,9 @@
 //! Rows as the parser hands them out: the table structs of [`crate::tables`]
 //! filled with text borrowed from the parser's read buffer ([`Text`]),
 //! [`DateTimeMs`] datetimes and raw JSON, so mapping a record allocates next
-//! to nothing. A [`RowRef`] lives for one sink call; it serialises to exactly
-//! the JSON of the owned [`TableRow`] with the same values, and
-//! [`RowRef::to_table_row`] makes that owned row.
+//! to nothing. The parser hands each row to its sink as a [`RowOut`] trait object, which
+//! lives for one sink call; it serialises to exactly the JSON of the owned [`TableRow`]
+//! with the same values, and [`RowOut::to_table_row`] makes that owned row.
 //!
 //! Also the lenient readers the CloudTrail mapping uses ([`AnyStr`],
 //! [`AnyBool`], [`AnyObj`]): a member of an unexpected JSON type reads as
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::tables::{
-    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsVpcFlow, DateTimeMs, JsonText,
+    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsVpcFlow, DateTimeMs, JsonText, Row,
     Table, TableRow,
 };
 
@@ -323,47 +323,56 @@ pub type CloudWatchRef<'a> = AwsCloudWatch<&'a str, DateTimeMs>;
 /// `AWSEKSLogs_CL` as parsed: `RawEvent` kept as raw JSON.
 pub type EksLogsRef<'a> = AwsEksLogs<Text<'a>, DateTimeMs, &'a RawValue>;
 
-/// A row of one of the tables, borrowed from the parser's buffer; tagged like
-/// [`TableRow`] when serialised whole.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "table", content = "row")]
-#[allow(clippy::large_enum_variant)]
-pub enum RowRef<'a> {
-    AWSVPCFlow(VpcFlowRef<'a>),
-    AWSGuardDuty(GuardDutyRef<'a>),
-    AWSCloudTrail(CloudTrailRef<'a>),
-    AWSCloudWatch(CloudWatchRef<'a>),
-    #[allow(non_camel_case_types)]
-    AWSEKSLogs_CL(EksLogsRef<'a>),
-}
+/// A row as the parser hands it to its sink: any table's row in its parsed form (datetimes
+/// as [`DateTimeMs`]), behind a reference for one sink call.
+pub trait RowOut: fmt::Debug {
+    fn table(&self) -> Table;
 
-impl RowRef<'_> {
-    pub fn table(&self) -> Table {
-        match self {
-            RowRef::AWSVPCFlow(_) => Table::AWSVPCFlow,
-            RowRef::AWSGuardDuty(_) => Table::AWSGuardDuty,
-            RowRef::AWSCloudTrail(_) => Table::AWSCloudTrail,
-            RowRef::AWSCloudWatch(_) => Table::AWSCloudWatch,
-            RowRef::AWSEKSLogs_CL(_) => Table::AWSEKSLogs_CL,
-        }
-    }
+    /// Writes the row as the JSON object the Logs Ingestion API receives (see [`RowJson`]).
+    fn write_json(&self, out: &mut Vec<u8>);
 
     /// The row's `TimeGenerated` column.
-    pub fn time_generated(&self) -> DateTimeMs {
-        match self {
-            RowRef::AWSVPCFlow(r) => r.TimeGenerated,
-            RowRef::AWSGuardDuty(r) => r.TimeGenerated,
-            RowRef::AWSCloudTrail(r) => r.TimeGenerated,
-            RowRef::AWSCloudWatch(r) => r.TimeGenerated,
-            RowRef::AWSEKSLogs_CL(r) => r.TimeGenerated,
-        }
-    }
+    fn time_generated(&self) -> DateTimeMs;
+
+    /// Writes the row tagged with its table, `{"table":"AWSVPCFlow","row":{...}}`: the JSON
+    /// of the owned [`TableRow`] with the same values.
+    fn write_tagged(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()>;
 
     /// The owned row with the same values (through its JSON, which both
     /// forms share).
-    pub fn to_table_row(&self) -> TableRow {
-        let json = serde_json::to_vec(self).expect("rows serialise to memory");
-        serde_json::from_slice(&json).expect("a row's JSON reads back as the owned row")
+    fn to_table_row(&self) -> TableRow;
+}
+
+/// A row with its table, serialised as a [`TableRow`] is.
+#[derive(Serialize)]
+struct Tagged<'r, R> {
+    table: Table,
+    row: &'r R,
+}
+
+impl<R: Row<Time = DateTimeMs> + fmt::Debug> RowOut for R {
+    fn table(&self) -> Table {
+        R::TABLE
+    }
+
+    fn time_generated(&self) -> DateTimeMs {
+        *Row::time_generated(self)
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        serde_json::to_writer(out, self).expect("rows serialise to memory");
+    }
+
+    fn write_tagged(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        let tagged = Tagged {
+            table: R::TABLE,
+            row: self,
+        };
+        serde_json::to_writer(out, &tagged)
+    }
+
+    fn to_table_row(&self) -> TableRow {
+        TableRow::of(self)
     }
 }
 
@@ -373,29 +382,15 @@ pub trait RowJson {
     fn write_json(&self, out: &mut Vec<u8>);
 }
 
-impl RowJson for RowRef<'_> {
+impl RowJson for dyn RowOut + '_ {
     fn write_json(&self, out: &mut Vec<u8>) {
-        let r = match self {
-            RowRef::AWSVPCFlow(r) => serde_json::to_writer(out, r),
-            RowRef::AWSGuardDuty(r) => serde_json::to_writer(out, r),
-            RowRef::AWSCloudTrail(r) => serde_json::to_writer(out, r),
-            RowRef::AWSCloudWatch(r) => serde_json::to_writer(out, r),
-            RowRef::AWSEKSLogs_CL(r) => serde_json::to_writer(out, r),
-        };
-        r.expect("rows serialise to memory");
+        RowOut::write_json(self, out);
     }
 }
 
 impl RowJson for TableRow {
     fn write_json(&self, out: &mut Vec<u8>) {
-        let r = match self {
-            TableRow::AWSVPCFlow(r) => serde_json::to_writer(out, r),
-            TableRow::AWSGuardDuty(r) => serde_json::to_writer(out, r),
-            TableRow::AWSCloudTrail(r) => serde_json::to_writer(out, r),
-            TableRow::AWSCloudWatch(r) => serde_json::to_writer(out, r),
-            TableRow::AWSEKSLogs_CL(r) => serde_json::to_writer(out, r),
-        };
-        r.expect("rows serialise to memory");
+        serde_json::to_writer(out, self.columns()).expect("rows serialise to memory");
     }
 }
 
@@ -510,7 +505,7 @@ mod tests {
     #[test]
     fn borrowed_and_owned_rows_serialise_alike() {
         let raw: Box<RawValue> = RawValue::from_string(r#"{"a": [1, 2]}"#.into()).unwrap();
-        let row = RowRef::AWSGuardDuty(AwsGuardDuty {
+        let row: GuardDutyRef = AwsGuardDuty {
             TimeGenerated: DateTimeMs(1_772_323_205_120),
             AccountId: Text("1".into()),
             ActivityType: Text("Recon:EC2/Portscan".into()),
@@ -525,11 +520,10 @@ mod tests {
             Severity: 5,
             TimeCreated: DateTimeMs(0),
             Title: Text("t".into()),
-        });
-        let owned = row.to_table_row();
-        let TableRow::AWSGuardDuty(g) = &owned else {
-            panic!("{owned:?}")
         };
+        let row: &dyn RowOut = &row;
+        let owned = row.to_table_row();
+        let g = owned.decode::<AwsGuardDuty>().unwrap();
         assert_eq!(g.TimeGenerated, "2026-03-01T00:00:05.120Z");
         assert_eq!(g.TimeCreated, "1970-01-01T00:00:00.000Z");
         assert_eq!(g.ResourceDetails, serde_json::json!({"a": [1, 2]}));
@@ -541,12 +535,16 @@ mod tests {
             serde_json::from_slice(&b).unwrap(),
         );
         assert_eq!(a, b);
+        let mut tagged = Vec::new();
+        row.write_tagged(&mut tagged).unwrap();
+        let tagged: serde_json::Value = serde_json::from_slice(&tagged).unwrap();
+        assert_eq!(tagged, serde_json::to_value(&owned).unwrap());
 
-        let ct = RowRef::AWSCloudTrail(AwsCloudTrail {
+        let ct: CloudTrailRef = AwsCloudTrail {
             TimeGenerated: DateTimeMs(0),
             RequestParameters: Some(JsonText("{ \"k\" : \"a b\\\" c\" ,\n \"n\": [1, 2] }")),
             ..Default::default()
-        });
+        };
         let mut out = Vec::new();
         ct.write_json(&mut out);
         assert_eq!(

@@ -187,7 +187,7 @@ mod tests {
     use crate::tables::AwsCloudWatch;
 
     fn row(msg: &str) -> TableRow {
-        TableRow::AWSCloudWatch(AwsCloudWatch {
+        TableRow::new::<AwsCloudWatch>(AwsCloudWatch {
             TimeGenerated: "2026-03-01T00:00:00.000Z".into(),
             ExtractedTime: "2026-03-01T00:00:00.000Z".into(),
             Message: msg.into(),
@@ -252,7 +252,7 @@ mod tests {
     fn arrival_time_rows_are_compared_without_time_generated_and_only_they() {
         use crate::tables::AwsVpcFlow;
         let vpc = |tg: &str, eni: &str| {
-            TableRow::AWSVPCFlow(AwsVpcFlow {
+            TableRow::new::<AwsVpcFlow>(AwsVpcFlow {
                 TimeGenerated: tg.into(),
                 InterfaceId: Some(eni.into()),
                 ..AwsVpcFlow::default()

@@ -8,14 +8,16 @@
 
 use super::check::Expected;
 use super::checkdb::CheckDb;
-use super::{E2eArgs, E2eService, WORKSPACE_ID};
+use super::{E2eArgs, WORKSPACE_ID};
 use crate::replay::LogsSink;
 use crate::synth::eks::{self as synth_eks, audit_key, EksOptions};
 use crate::tables::TableRow;
 use anyhow::{bail, Context, Result};
+use catalogue::DataType;
 use deployer::{StackRequest, Staging};
 use generator::facts::Cloud;
-use generator::stacks::{StackKind, StackSpec};
+use generator::stacks::outputs::EksOutputs;
+use generator::stacks::{StackKind, StackParams, StackSpec};
 use std::collections::{BTreeMap, HashMap};
 
 use std::time::{Duration, Instant};
@@ -74,13 +76,13 @@ pub async fn deploy(
         &StackRequest {
             stack_name: STACK.into(),
             template: super::templates::template(templates, &spec)?,
-            parameters: vec![
-                ("EKSClusterName".into(), CLUSTER.into()),
-                ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
-                ("LogGroupExists".into(), "true".into()),
-                ("QueueVisibilityTimeout".into(), "30".into()),
-                ("MaxReceiveCount".into(), "3".into()),
-            ],
+            parameters: StackParams::new(&spec)
+                .eks_cluster(&CLUSTER.parse()?)
+                .workspace_id(&WORKSPACE_ID.parse()?)
+                .log_group_exists(true)
+                .queue_visibility_timeout(30)
+                .max_receive_count(3)
+                .into_pairs(),
             timeout: Duration::from_secs(300),
             progress: false,
             staging: Some(Staging::new(config)),
@@ -89,12 +91,12 @@ pub async fn deploy(
     .await
     .context("deploying the EKS stack")?;
     eprintln!("e2e: deployed {STACK} in {:.1} s", report.seconds);
-    let o = &report.outputs;
+    let o = EksOutputs::from_map(&spec, &report.outputs).map_err(|e| e.in_stack(STACK))?;
     Ok(EksStack {
-        queue: o["SentinelSQSQueueURL"].clone(),
-        dlq: o["DeadLetterQueueURL"].clone(),
-        bucket: o["LogBucketName"].clone(),
-        prefix: o["NotificationPrefix"].clone(),
+        queue: o.queue.url,
+        dlq: o.queue.dlq_url,
+        bucket: o.bucket,
+        prefix: o.notification_prefix,
         log_group,
     })
 }
@@ -110,7 +112,7 @@ pub async fn deliver(
     progress: &crate::progress::Progress,
     access: &super::enforce::EksAccess,
 ) -> Result<Expected> {
-    let service = E2eService::Eks.key();
+    let service = DataType::Eks.slug();
     access.before_delivery(&stack.bucket);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -148,7 +150,7 @@ pub async fn deliver(
         let rows: Vec<TableRow> = run
             .expected
             .iter()
-            .map(|e| TableRow::AWSEKSLogs_CL(e.row.clone()))
+            .map(|e| TableRow::new(e.row.clone()))
             .collect();
         let by_key: HashMap<String, &TableRow> =
             run.expected.iter().map(|e| e.key()).zip(&rows).collect();

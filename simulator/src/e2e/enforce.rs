@@ -2,7 +2,7 @@
 //! back from LocalStack; each connector route's role is assumed as Sentinel assumes it; the
 //! connector runs behind the gate; each service's writes are evaluated as that service.
 
-use super::{E2eService, ALL_STACK, WORKSPACE_ID};
+use super::{ALL_STACK, WORKSPACE_ID};
 use crate::access::assume::{self, Assumption};
 use crate::access::gate::{AccessGate, RouteIdentity};
 use crate::access::readback::{self, ReadBack};
@@ -10,14 +10,15 @@ use crate::access::writes::{Writer, Writes};
 use crate::access::{Ledger, Where};
 use crate::connector::{Route, RouteClients};
 use anyhow::{Context, Result};
+use catalogue::DataType;
 use generator::facts::Cloud;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The stack whose `SentinelRole` a service's route assumes.
-pub fn stack_of(s: E2eService) -> &'static str {
+pub fn stack_of(s: DataType) -> &'static str {
     match s {
-        E2eService::Eks => super::eks::STACK,
+        DataType::Eks => super::eks::STACK,
         _ => ALL_STACK,
     }
 }
@@ -69,7 +70,7 @@ impl Enforcement {
     pub async fn assume_routes(
         &self,
         config: &aws_config::SdkConfig,
-        routes: Vec<(E2eService, Route)>,
+        routes: Vec<(DataType, Route)>,
     ) -> Result<StartedRoutes> {
         let mut out = StartedRoutes::default();
         for (s, route) in routes {
@@ -131,7 +132,7 @@ impl Enforcement {
     }
 
     /// Who writes `s`'s objects in the all-services stack.
-    pub fn writer(&self, s: E2eService, outputs: &BTreeMap<String, String>) -> Result<Writer> {
+    pub fn writer(&self, s: DataType, outputs: &BTreeMap<String, String>) -> Result<Writer> {
         let (r, a) = (&self.at.region, &self.at.account);
         let output = |k: &str| {
             outputs
@@ -139,19 +140,25 @@ impl Enforcement {
                 .cloned()
                 .with_context(|| format!("stack {ALL_STACK} has no output {k}"))
         };
-        Ok(match s {
-            E2eService::Vpc => Writer::LogDelivery,
-            E2eService::Cloudtrail => Writer::CloudTrail {
-                trail_arn: format!("arn:aws:cloudtrail:{r}:{a}:trail/{}", self.trail_name()?),
-            },
-            E2eService::Guardduty => Writer::GuardDuty {
-                detector_arn: format!(
+        let p = &self.at.partition;
+        let service = |source_arn: String, kms_key_arn: Option<String>| {
+            Writer::service(s, &self.at, source_arn, kms_key_arn)
+                .with_context(|| format!("{s} objects are not written by their service"))
+        };
+        match s {
+            DataType::Vpc => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
+            DataType::CloudTrail => service(
+                format!("arn:aws:cloudtrail:{r}:{a}:trail/{}", self.trail_name()?),
+                None,
+            ),
+            DataType::GuardDuty => service(
+                format!(
                     "arn:aws:guardduty:{r}:{a}:detector/{}",
-                    output("GuardDutyDetectorId")?
+                    output(generator::stacks::outputs::GUARDDUTY_DETECTOR_ID)?
                 ),
-                key_arn: output("GuardDutyKmsKeyArn")?,
-            },
-            E2eService::Cloudwatch => Writer::Firehose {
+                Some(output(generator::stacks::outputs::GUARDDUTY_KMS_KEY_ARN)?),
+            ),
+            DataType::CloudWatch => Ok(Writer::Firehose {
                 stream_arn: format!(
                     "arn:aws:firehose:{r}:{a}:deliverystream/{}",
                     self.readback
@@ -162,9 +169,9 @@ impl Enforcement {
                     .role(ALL_STACK, "CloudWatchFirehoseRole")?
                     .to_string(),
                 by_localstack: false,
-            },
-            E2eService::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
-        })
+            }),
+            DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+        }
     }
 
     /// The name of the trail the all-services stack created. LocalStack mocks the trail and

@@ -27,16 +27,17 @@ pub mod timing;
 use crate::connector::{self, ConnectorConfig, IngestTarget, Route};
 use crate::ingest;
 use crate::synth::manifest::{ManifestLine, ManifestLines};
-use crate::synth::{BadDataKind, GenOptions, Service};
+use crate::synth::{writes_objects, BadDataKind, GenOptions};
 use crate::tables::parse_datetime_ms;
 use anyhow::{bail, Context, Result};
+use catalogue::DataType;
 use check::{canonical, Expected, ServiceCheck};
 use checkdb::CheckDb;
 use deployer::{StackRequest, Staging, Target};
 use generator::facts::Cloud;
-use generator::stacks::{StackKind, StackSpec};
+use generator::stacks::outputs::ConnectorOutputs;
+use generator::stacks::{has_connector_stack, StackKind, StackParams, StackSpec};
 pub use report::Report;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -47,70 +48,18 @@ pub(crate) const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
 const TOKEN: &str = "e2e-bearer-token";
 const ALL_STACK: &str = "sentinel-e2e-all";
 
-/// Which sources the run covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum E2eService {
-    Vpc,
-    Guardduty,
-    Cloudtrail,
-    Cloudwatch,
-    Eks,
-}
-
-impl E2eService {
-    fn s3(self) -> Option<Service> {
-        match self {
-            E2eService::Vpc => Some(Service::Vpc),
-            E2eService::Guardduty => Some(Service::Guardduty),
-            E2eService::Cloudtrail => Some(Service::Cloudtrail),
-            E2eService::Cloudwatch => Some(Service::Cloudwatch),
-            E2eService::Eks => None,
+/// How a data type's records reach S3 in this run.
+fn delivery_text(s: DataType) -> &'static str {
+    match s {
+        DataType::Vpc => {
+            "simulator wrote flow-log objects (LocalStack mocks EC2 flow-log delivery)"
         }
-    }
-    /// Lower-case name (the check database's tables).
-    fn key(self) -> &'static str {
-        match self {
-            E2eService::Vpc => "vpc",
-            E2eService::Guardduty => "guardduty",
-            E2eService::Cloudtrail => "cloudtrail",
-            E2eService::Cloudwatch => "cloudwatch",
-            E2eService::Eks => "eks",
+        DataType::GuardDuty => "simulator wrote finding exports (LocalStack mocks GuardDuty)",
+        DataType::CloudTrail => {
+            "simulator wrote trail files and digests (LocalStack mocks CloudTrail)"
         }
-    }
-    fn label(self) -> &'static str {
-        match self {
-            E2eService::Vpc => "VPC",
-            E2eService::Guardduty => "GuardDuty",
-            E2eService::Cloudtrail => "CloudTrail",
-            E2eService::Cloudwatch => "CloudWatch",
-            E2eService::Eks => "EKS",
-        }
-    }
-    fn connector_service(self) -> connector::Service {
-        match self {
-            E2eService::Vpc => connector::Service::Vpc,
-            E2eService::Guardduty => connector::Service::Guardduty,
-            E2eService::Cloudtrail => connector::Service::Cloudtrail,
-            E2eService::Cloudwatch => connector::Service::Cloudwatch,
-            E2eService::Eks => connector::Service::Eks,
-        }
-    }
-    /// How the records reached S3 in this run.
-    fn delivery(self) -> &'static str {
-        match self {
-            E2eService::Vpc => {
-                "simulator wrote flow-log objects (LocalStack mocks EC2 flow-log delivery)"
-            }
-            E2eService::Guardduty => "simulator wrote finding exports (LocalStack mocks GuardDuty)",
-            E2eService::Cloudtrail => {
-                "simulator wrote trail files and digests (LocalStack mocks CloudTrail)"
-            }
-            E2eService::Cloudwatch => "simulator wrote the Firehose transform's CSV objects",
-            E2eService::Eks => {
-                "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real"
-            }
-        }
+        DataType::CloudWatch => "simulator wrote the Firehose transform's CSV objects",
+        DataType::Eks => "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real",
     }
 }
 
@@ -122,8 +71,8 @@ pub struct E2eArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Services to run, comma separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = vec![E2eService::Vpc, E2eService::Guardduty, E2eService::Cloudtrail, E2eService::Cloudwatch, E2eService::Eks])]
-    pub services: Vec<E2eService>,
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = DataType::ALL.to_vec())]
+    pub services: Vec<DataType>,
     /// Inject ingestion faults: 10% 429 (Retry-After 1), 5% 500, 5% 503, 0-40 ms latency, 2% dropped connections.
     #[arg(long)]
     pub faults: bool,
@@ -243,8 +192,12 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     let progress = crate::progress::Progress::stderr();
 
     // Stacks: the four S3 services share one bucket (separate prefixes and queues).
-    let s3_services: Vec<Service> = services.iter().filter_map(|s| s.s3()).collect();
-    let mut queues: BTreeMap<E2eService, (String, String)> = BTreeMap::new();
+    let s3_services: Vec<DataType> = services
+        .iter()
+        .copied()
+        .filter(|s| has_connector_stack(*s))
+        .collect();
+    let mut queues: BTreeMap<DataType, (String, String)> = BTreeMap::new();
     let mut outputs = BTreeMap::new();
     if !s3_services.is_empty() {
         let spec = StackSpec {
@@ -256,14 +209,14 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
             &StackRequest {
                 stack_name: ALL_STACK.into(),
                 template: templates::template(args.templates.as_deref(), &spec)?,
-                parameters: vec![
-                    ("SentinelWorkspaceId".into(), WORKSPACE_ID.into()),
-                    ("BucketName".into(), format!("sentinel-e2e-{}", args.seed)),
-                    ("QueueVisibilityTimeout".into(), "30".into()),
-                    ("MaxReceiveCount".into(), "3".into()),
+                parameters: StackParams::new(&spec)
+                    .workspace_id(&WORKSPACE_ID.parse()?)
+                    .bucket_name(&format!("sentinel-e2e-{}", args.seed).parse()?)
+                    .queue_visibility_timeout(30)
+                    .max_receive_count(3)
                     // A fresh LocalStack account runs no GuardDuty detector.
-                    ("CreateDetector".into(), "true".into()),
-                ],
+                    .create_detector(true)
+                    .into_pairs(),
                 timeout: Duration::from_secs(300),
                 progress: false,
                 staging: Some(Staging::new(&config)),
@@ -273,22 +226,24 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         .context("deploying the all-services stack")?;
         eprintln!("e2e: deployed {ALL_STACK} in {:.1} s", report.seconds);
         outputs = report.outputs;
+        let read =
+            ConnectorOutputs::from_map(&spec, &outputs).map_err(|e| e.in_stack(ALL_STACK))?;
         for s in &services {
-            if let Some(svc) = s.s3() {
-                let id = generator_service(svc).id();
-                let url = outputs[&format!("{id}SentinelSQSQueueURL")].clone();
-                let dlq = outputs[&format!("{id}DeadLetterQueueURL")].clone();
-                queues.insert(*s, (url, dlq));
+            if has_connector_stack(*s) {
+                let o = read
+                    .get(*s)
+                    .with_context(|| format!("stack {ALL_STACK} delivers no {s}"))?;
+                queues.insert(*s, (o.queue.url.clone(), o.queue.dlq_url.clone()));
             }
         }
     }
 
-    let eks_stack = match services.contains(&E2eService::Eks) {
+    let eks_stack = match services.contains(&DataType::Eks) {
         true => Some(eks::deploy(&cfn, &config, args.templates.as_deref()).await?),
         false => None,
     };
     if let Some(e) = &eks_stack {
-        queues.insert(E2eService::Eks, (e.queue.clone(), e.dlq.clone()));
+        queues.insert(DataType::Eks, (e.queue.clone(), e.dlq.clone()));
     }
 
     // The policies as deployed, and Sentinel's assumption of each route's role.
@@ -305,7 +260,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
             &config,
             queues
                 .iter()
-                .map(|(s, (url, _))| (*s, Route::new(s.connector_service(), url.clone())))
+                .map(|(s, (url, _))| (*s, Route::new(*s, url.clone())))
                 .collect(),
         )
         .await?;
@@ -382,11 +337,11 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     // Generate and deliver; the expected rows go to the check database as they are read.
     let check_db = CheckDb::create(&run_dir.join("check.db"))?;
     for s in &services {
-        check_db.add_service(s.key())?;
+        check_db.add_service(s.slug())?;
     }
     let mut delivery = BTreeMap::new();
     for s in &services {
-        delivery.insert(s.label().to_string(), s.delivery().to_string());
+        delivery.insert(s.short_label().to_string(), delivery_text(*s).to_string());
     }
     let expected = match deliver(
         args,
@@ -433,7 +388,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     let store = ingest::Store::open(&db)?;
     let mut checks = Vec::new();
     for (s, exp) in &expected {
-        let table = s.connector_service().table();
+        let table = s.table();
         let stream = ingest::stream_for_table(table);
         check_db.begin()?;
         for r in store.rows(stream.name)? {
@@ -447,14 +402,14 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
                     stream.name, r.id, r.received_at
                 )
             })?;
-            check_db.got(s.key(), at, &canonical(&row))?;
+            check_db.got(s.slug(), at, &canonical(&row))?;
         }
         check_db.commit()?;
-        let mut c = check::compare(&check_db, s.key(), s.label(), table, exp)?;
+        let mut c = check::compare(&check_db, s.slug(), s.short_label(), table, exp)?;
         let (url, dlq) = &queues[s];
         c.left_in_queue = queue_depth(&sqs, url).await?;
         c.dlq_actual = dead_letters(&sqs, dlq).await?;
-        c.delivered_by_simulator = *s != E2eService::Eks;
+        c.delivered_by_simulator = *s != DataType::Eks;
         checks.push(c);
     }
     Ok(PipelineOut {
@@ -476,7 +431,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
 #[allow(clippy::too_many_arguments)]
 async fn deliver(
     args: &E2eArgs,
-    services: &[E2eService],
+    services: &[DataType],
     outputs: &BTreeMap<String, String>,
     eks_stack: Option<&eks::EksStack>,
     config: &aws_config::SdkConfig,
@@ -486,11 +441,14 @@ async fn deliver(
     progress: &crate::progress::Progress,
     bars: &DrainBars,
     enforcement: &enforce::Enforcement,
-) -> Result<BTreeMap<E2eService, Expected>> {
+) -> Result<BTreeMap<DataType, Expected>> {
     let mut expected = BTreeMap::new();
     let writes = enforcement.writes();
     for s in services {
-        let Some(svc) = s.s3() else { continue };
+        if !writes_objects(*s) {
+            continue;
+        }
+        let svc = *s;
         let target = crate::replay::target_from_outputs(ALL_STACK, outputs, svc)?;
         let mut opts = GenOptions::new(svc, args.records, args.seed);
         opts.account_id = target.account.clone();
@@ -505,12 +463,12 @@ async fn deliver(
             ];
         }
         opts.validate()?;
-        let dir = run_dir.join(svc.name());
+        let dir = run_dir.join(svc.slug());
         let mut phase = progress.phase(
-            format!("generate {}", svc.name()),
+            format!("generate {}", svc.slug()),
             format!("{} records", args.records),
         );
-        let bar = phase.bar(&format!("generate {}", svc.name()), args.records, "records");
+        let bar = phase.bar(&format!("generate {}", svc.slug()), args.records, "records");
         let (manifest_path, summary) = crate::simulate::generate_watched(&opts, &dir, &mut |o| {
             bar.inc(crate::simulate::requested_records(o))
         })?;
@@ -527,7 +485,7 @@ async fn deliver(
         check_db.begin()?;
         for line in ManifestLines::open(&manifest_path)? {
             if let ManifestLine::Object(o) = line? {
-                exp.add_object(check_db, s.key(), &o)?;
+                exp.add_object(check_db, s.slug(), &o)?;
                 if o.ingest && !check::must_dead_letter(o.content) {
                     to_finish += 1;
                 }
@@ -558,22 +516,22 @@ async fn deliver(
         if let Some(d) = refused.first() {
             crate::progress::eprintln(format_args!(
                 "e2e: {}: {} writes refused, not written; the first: {}",
-                s.label(),
+                s.short_label(),
                 refused.len(),
                 d.message()
             ));
         }
-        let mut upload = crate::replay::UploadOptions::default();
         // GuardDuty encrypts its exports with its key (the bucket policy denies other writes).
-        if let crate::access::writes::Writer::GuardDuty { key_arn, .. } = &writer {
-            upload.sse_kms_key_id = Some(key_arn.clone());
-        }
+        let upload = crate::replay::UploadOptions {
+            sse_kms_key_id: writer.kms_key_arn().map(str::to_string),
+            ..Default::default()
+        };
         let mut phase = progress.phase(
-            format!("upload {}", svc.name()),
+            format!("upload {}", svc.slug()),
             format!("{} objects", objects.len()),
         );
         let bar = phase.bar(
-            &format!("upload {}", svc.name()),
+            &format!("upload {}", svc.slug()),
             objects.len() as u64,
             "objects",
         );
@@ -581,7 +539,7 @@ async fn deliver(
             crate::replay::upload_objects_with(s3, &target.bucket, objects, &upload, &bar).await?;
         check_db.begin()?;
         for (key, at) in &up.written_ms {
-            check_db.written(s.key(), key, *at)?;
+            check_db.written(s.slug(), key, *at)?;
         }
         check_db.commit()?;
         phase.finish(format_args!("{} objects, {} bytes", up.objects, up.bytes));
@@ -590,7 +548,7 @@ async fn deliver(
     if let Some(stack) = eks_stack {
         let e = eks::deliver(config, stack, args, check_db, progress, &enforcement.eks()?).await?;
         bars.expect(e.objects, e.records);
-        expected.insert(E2eService::Eks, e);
+        expected.insert(DataType::Eks, e);
     }
     Ok(expected)
 }
@@ -673,15 +631,6 @@ async fn drain(
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     Ok((rounds, started.elapsed().as_secs_f64()))
-}
-
-fn generator_service(s: Service) -> generator::facts::DataType {
-    match s {
-        Service::Vpc => generator::facts::DataType::Vpc,
-        Service::Guardduty => generator::facts::DataType::GuardDuty,
-        Service::Cloudtrail => generator::facts::DataType::CloudTrail,
-        Service::Cloudwatch => generator::facts::DataType::CloudWatch,
-    }
 }
 
 fn ingest_faults(seed: u64) -> ingest::Faults {

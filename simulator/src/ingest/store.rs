@@ -15,9 +15,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::schema::{self, STREAM_NAMES};
-use crate::tables::{
-    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsVpcFlow, Table, TableRow,
-};
+use crate::tables::{Table, TableRow};
 
 /// One stored row.
 #[derive(Debug, Clone, Serialize)]
@@ -42,18 +40,7 @@ impl StoredRow {
     /// The row as the typed row of `table` (for `==` with a manifest's
     /// expected rows).
     pub fn table_row(&self, table: Table) -> Result<TableRow, serde_json::Error> {
-        let s = self.row.get();
-        Ok(match table {
-            Table::AWSVPCFlow => TableRow::AWSVPCFlow(serde_json::from_str::<AwsVpcFlow>(s)?),
-            Table::AWSGuardDuty => TableRow::AWSGuardDuty(serde_json::from_str::<AwsGuardDuty>(s)?),
-            Table::AWSCloudTrail => {
-                TableRow::AWSCloudTrail(serde_json::from_str::<AwsCloudTrail>(s)?)
-            }
-            Table::AWSCloudWatch => {
-                TableRow::AWSCloudWatch(serde_json::from_str::<AwsCloudWatch>(s)?)
-            }
-            Table::AWSEKSLogs_CL => TableRow::AWSEKSLogs_CL(serde_json::from_str::<AwsEksLogs>(s)?),
-        })
+        TableRow::from_json(table, self.row.get())
     }
 }
 
@@ -336,9 +323,8 @@ mod tests {
             all.last().unwrap().id,
             s.last_id("Custom-AWSCloudWatch").unwrap()
         );
-        let TableRow::AWSCloudWatch(cw) = all[7].table_row(Table::AWSCloudWatch).unwrap() else {
-            panic!()
-        };
+        let row = all[7].table_row(Table::AWSCloudWatch).unwrap();
+        let cw = row.decode::<crate::tables::AwsCloudWatch>().unwrap();
         assert_eq!(cw.Message, "m7");
         assert_eq!(s.batches().unwrap()[0].rows, 2500);
         assert!(s.rows("Custom-Nope").is_err());

@@ -11,8 +11,9 @@ mod upload;
 pub use cwl::{deliver, put_batches, CloudWatchLogs, DeliveryReport, LogsSink, PutBatch};
 pub use upload::{now_ms, upload_objects, upload_objects_with, UploadOptions, UploadStats};
 
-use crate::synth::Service;
 use anyhow::{bail, Context, Result};
+use generator::facts::DataType;
+use generator::stacks::outputs::ConnectorOutputs;
 use std::collections::BTreeMap;
 
 /// An S3 client that works against LocalStack (path-style addressing) and AWS alike.
@@ -33,43 +34,26 @@ pub struct ReplayTarget {
     pub prefix: String,
 }
 
-/// The key segment after `AWSLogs/<account>/` for a service.
-pub fn key_segment(service: Service) -> &'static str {
-    match service {
-        Service::Vpc => "vpcflowlogs",
-        Service::Guardduty => "GuardDuty",
-        Service::Cloudtrail => "CloudTrail",
-        Service::Cloudwatch => "CloudWatch",
-    }
-}
-
-/// Finds the bucket and the notified prefix for `service` in a stack's outputs (one-service
-/// stacks name them `LogBucketName`/`NotificationPrefix`, the all-services stack prefixes
-/// the service: `CloudTrailNotificationPrefix`).
+/// Finds the bucket and the notified prefix for `service` in a stack's outputs (a one-service
+/// connector stack or the all-services stack, read by [`ConnectorOutputs::from_any`]).
 pub fn target_from_outputs(
     stack: &str,
     outputs: &BTreeMap<String, String>,
-    service: Service,
+    service: DataType,
 ) -> Result<ReplayTarget> {
-    let bucket = outputs
-        .get("LogBucketName")
-        .with_context(|| {
-            format!("stack {stack} has no LogBucketName output: is it a connector stack?")
-        })?
-        .clone();
-    let segment = key_segment(service);
-    let prefix = outputs
-        .iter()
-        .filter(|(k, _)| k.ends_with("NotificationPrefix"))
-        .map(|(_, v)| v)
-        .find(|v| v.trim_end_matches('/').ends_with(&format!("/{segment}")))
+    let read = ConnectorOutputs::from_any(outputs).map_err(|e| e.in_stack(stack))?;
+    let segment = service.key_segment();
+    let prefix = read
+        .get(service)
         .with_context(|| {
             format!(
-                "stack {stack} does not deliver {} (no NotificationPrefix output ending in /{segment}/)",
-                service.name()
+                "stack {stack} does not deliver {} (its outputs name no queue for it)",
+                service.slug()
             )
         })?
+        .notification_prefix
         .clone();
+    let bucket = read.bucket;
     let parts: Vec<&str> = prefix.split('/').collect();
     if parts.len() < 3
         || parts[0] != "AWSLogs"
@@ -90,7 +74,7 @@ pub fn target_from_outputs(
 pub async fn target_from_stack(
     cfn: &aws_sdk_cloudformation::Client,
     stack: &str,
-    service: Service,
+    service: DataType,
 ) -> Result<ReplayTarget> {
     let outputs = deployer::outputs(cfn, stack)
         .await
@@ -102,46 +86,69 @@ pub async fn target_from_stack(
 mod tests {
     use super::*;
 
-    fn outputs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    use generator::facts::Cloud;
+    use generator::stacks::outputs::{connector_output, DESTINATION_TABLE, NOTIFICATION_PREFIX};
+    use generator::stacks::{ConnectorType, StackKind, StackSpec};
+
+    /// The outputs `spec` declares, with fake values, and `prefixes` as its notification prefixes.
+    fn outputs(kind: StackKind, prefixes: &[(DataType, &str)]) -> BTreeMap<String, String> {
+        let spec = StackSpec {
+            kind,
+            cloud: Cloud::Commercial,
+        };
+        let mut out: BTreeMap<String, String> = spec
+            .build()
+            .outputs
+            .keys()
+            .map(|k| (k.clone(), "x".to_string()))
+            .collect();
+        for (d, p) in prefixes {
+            out.insert(
+                connector_output(&spec, *d, NOTIFICATION_PREFIX),
+                p.to_string(),
+            );
+        }
+        if let StackKind::Connector(c) = kind {
+            out.insert(
+                DESTINATION_TABLE.into(),
+                c.data_type().table().name().into(),
+            );
+        }
+        out
     }
 
     #[test]
     fn single_and_all_services_outputs_give_bucket_account_and_prefix() {
-        let single = outputs(&[
-            ("LogBucketName", "b"),
-            ("NotificationPrefix", "AWSLogs/000000000000/CloudTrail/"),
-        ]);
-        let t = target_from_outputs("s", &single, Service::Cloudtrail).unwrap();
+        let mut single = outputs(
+            StackKind::Connector(ConnectorType::CloudTrail),
+            &[(DataType::CloudTrail, "AWSLogs/000000000000/CloudTrail/")],
+        );
+        single.insert(generator::stacks::outputs::BUCKET_NAME.into(), "b".into());
+        let t = target_from_outputs("s", &single, DataType::CloudTrail).unwrap();
         assert_eq!(
             (t.bucket.as_str(), t.account.as_str()),
             ("b", "000000000000")
         );
-        let all = outputs(&[
-            ("LogBucketName", "shared"),
-            (
-                "VpcFlowNotificationPrefix",
-                "AWSLogs/123456789012/vpcflowlogs/",
-            ),
-            (
-                "CloudTrailNotificationPrefix",
-                "AWSLogs/123456789012/CloudTrail/",
-            ),
-        ]);
+        let all = outputs(
+            StackKind::AllServices,
+            &[
+                (DataType::Vpc, "AWSLogs/123456789012/vpcflowlogs/"),
+                (DataType::CloudTrail, "AWSLogs/123456789012/CloudTrail/"),
+            ],
+        );
         assert_eq!(
-            target_from_outputs("a", &all, Service::Vpc).unwrap().prefix,
+            target_from_outputs("a", &all, DataType::Vpc)
+                .unwrap()
+                .prefix,
             "AWSLogs/123456789012/vpcflowlogs/"
         );
-        let err = target_from_outputs("a", &all, Service::Guardduty)
+        let err = target_from_outputs("a", &single, DataType::GuardDuty)
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not deliver guardduty"), "{err}");
-        let err = target_from_outputs("x", &outputs(&[]), Service::Vpc)
+        let err = target_from_outputs("x", &BTreeMap::new(), DataType::Vpc)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("LogBucketName"), "{err}");
+        assert!(err.contains("stack x has no output"), "{err}");
     }
 }

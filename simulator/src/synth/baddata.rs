@@ -68,7 +68,7 @@ pub(crate) fn write_bad_objects<G: LogGen>(
     opts: &GenOptions,
     rec: &mut Recorder<'_>,
 ) -> io::Result<()> {
-    let mut rng = rng::derive(opts.seed, &format!("{}/bad-data", opts.service.name()));
+    let mut rng = rng::derive(opts.seed, &format!("{}/bad-data", opts.service.slug()));
     for kind in BadDataKind::ALL {
         if !opts.bad_data.contains(&kind) {
             continue;
@@ -178,12 +178,13 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
 #[cfg(test)]
 mod tests {
     use super::super::testutil::*;
-    use super::super::{sha256_hex, GenOptions, Service};
+    use super::super::{sha256_hex, GenOptions};
     use super::*;
+    use catalogue::DataType;
     use flate2::read::GzDecoder;
     use std::io::Read;
 
-    fn bad(service: Service, kinds: &[BadDataKind]) -> super::super::MemOutput {
+    fn bad(service: DataType, kinds: &[BadDataKind]) -> super::super::MemOutput {
         let mut o = GenOptions::new(service, 50, 11);
         o.bad_data = kinds.to_vec();
         o.large_object_bytes = 100_000;
@@ -193,10 +194,10 @@ mod tests {
     #[test]
     fn bad_data_does_not_change_regular_objects() {
         for service in [
-            Service::Vpc,
-            Service::Guardduty,
-            Service::Cloudtrail,
-            Service::Cloudwatch,
+            DataType::Vpc,
+            DataType::GuardDuty,
+            DataType::CloudTrail,
+            DataType::CloudWatch,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
             let dirty = bad(service, &BadDataKind::ALL);
@@ -210,10 +211,10 @@ mod tests {
     #[test]
     fn each_kind_is_what_it_claims() {
         for service in [
-            Service::Vpc,
-            Service::Guardduty,
-            Service::Cloudtrail,
-            Service::Cloudwatch,
+            DataType::Vpc,
+            DataType::GuardDuty,
+            DataType::CloudTrail,
+            DataType::CloudWatch,
         ] {
             let out = bad(service, &BadDataKind::ALL);
             let mut seen = Vec::new();
@@ -265,20 +266,20 @@ mod tests {
                         assert!(e.record_count > 100);
                         // Independent count of the records in the body.
                         let records = match service {
-                            Service::Vpc => {
+                            DataType::Vpc => {
                                 plain
                                     .split(|b| *b == b'\n')
                                     .filter(|l| !l.is_empty())
                                     .count()
                                     - 1
                             }
-                            Service::Guardduty => plain
+                            DataType::GuardDuty => plain
                                 .split(|b| *b == b'\n')
                                 .filter(|l| !l.is_empty())
                                 .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
                                 .sum::<Result<usize, _>>()
                                 .unwrap(),
-                            Service::Cloudtrail => {
+                            DataType::CloudTrail => {
                                 serde_json::from_slice::<serde_json::Value>(&plain).unwrap()
                                     ["Records"]
                                     .as_array()
@@ -286,10 +287,11 @@ mod tests {
                                     .len()
                             }
                             // One line per event: line breaks inside messages are escaped.
-                            Service::Cloudwatch => plain
+                            DataType::CloudWatch => plain
                                 .split(|b| *b == b'\n')
                                 .filter(|l| !l.is_empty())
                                 .count(),
+                            DataType::Eks => unreachable!("the synth writes no EKS objects"),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

@@ -365,7 +365,7 @@ impl LogGen for CloudWatchGen {
             index,
             line,
             time_generated: t.clone(),
-            expected: TableRow::AWSCloudWatch(AwsCloudWatch {
+            expected: TableRow::new(AwsCloudWatch {
                 TimeGenerated: t.clone(),
                 ExtractedTime: t,
                 Message: one_line(&rec.message).into_owned(),
@@ -379,8 +379,9 @@ mod tests {
     use super::super::keys::patterns;
     use super::super::manifest::Content;
     use super::super::testutil::*;
-    use super::super::{BadDataKind, GenOptions, Service};
+    use super::super::{BadDataKind, GenOptions};
     use super::*;
+    use catalogue::DataType;
     use regex::Regex;
 
     /// The time of a line as Microsoft's exporters write it, or `None`.
@@ -409,7 +410,7 @@ mod tests {
 
     #[test]
     fn objects_read_back_equal_manifest_and_log_events() {
-        let o = GenOptions::new(Service::Cloudwatch, 2000, 9);
+        let o = GenOptions::new(DataType::CloudWatch, 2000, 9);
         let out = run(&o);
         let events = log_events(&o);
         let mut all = Vec::new();
@@ -423,7 +424,7 @@ mod tests {
                     ExtractedTime: t,
                     Message: msg.clone(),
                 };
-                assert_eq!(TableRow::AWSCloudWatch(row), exp.expected);
+                assert_eq!(TableRow::new(row), exp.expected);
                 all.push((*ts, msg.clone()));
             }
         }
@@ -451,7 +452,7 @@ mod tests {
 
     #[test]
     fn lines_are_time_comma_message_unquoted_one_per_event() {
-        let o = GenOptions::new(Service::Cloudwatch, 1500, 2);
+        let o = GenOptions::new(DataType::CloudWatch, 1500, 2);
         let out = run(&o);
         let (mut comma, mut quote, mut non_ascii, mut json) = (0, 0, 0, 0);
         for e in out.entries() {
@@ -465,7 +466,7 @@ mod tests {
             );
             for (i, r) in e.records.iter().enumerate() {
                 assert_eq!(r.line, Some(i as u64 + 1));
-                let TableRow::AWSCloudWatch(row) = &r.expected else {
+                let Some(row) = r.expected.decode::<AwsCloudWatch>() else {
                     panic!()
                 };
                 // Exactly what Microsoft's exporters write: no quotes added.
@@ -490,7 +491,7 @@ mod tests {
     #[test]
     fn key_layout() {
         let re = Regex::new(patterns::CLOUDWATCH).unwrap();
-        let out = run(&GenOptions::new(Service::Cloudwatch, 1000, 2));
+        let out = run(&GenOptions::new(DataType::CloudWatch, 1000, 2));
         assert!(out.objects.len() > 1);
         for e in out.entries() {
             let c = re.captures(&e.key).unwrap_or_else(|| panic!("{}", e.key));
@@ -503,7 +504,7 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_counted() {
-        let mut o = GenOptions::new(Service::Cloudwatch, 30, 4);
+        let mut o = GenOptions::new(DataType::CloudWatch, 30, 4);
         o.bad_data = vec![BadDataKind::MalformedLines];
         let out = run(&o);
         let e = out
@@ -526,7 +527,7 @@ mod tests {
 
     #[test]
     fn snapshot_tiny_object() {
-        let out = run(&GenOptions::new(Service::Cloudwatch, 5, 42));
+        let out = run(&GenOptions::new(DataType::CloudWatch, 5, 42));
         let key = &out.order[0];
         let text = String::from_utf8(gunzip(&out.objects[key])).unwrap();
         insta::assert_json_snapshot!(serde_json::json!({

@@ -714,7 +714,7 @@ impl LogGen for GuardDutyGen {
             index,
             line,
             time_generated: row.TimeGenerated.clone(),
-            expected: TableRow::AWSGuardDuty(row),
+            expected: TableRow::new(row),
         }
     }
 }
@@ -724,8 +724,9 @@ mod tests {
     use super::super::keys::patterns;
     use super::super::manifest::Content;
     use super::super::testutil::*;
-    use super::super::{BadDataKind, GenOptions, Service};
+    use super::super::{BadDataKind, GenOptions};
     use super::*;
+    use catalogue::DataType;
     use regex::Regex;
     use std::collections::HashMap;
 
@@ -755,7 +756,7 @@ mod tests {
 
     #[test]
     fn the_pool_of_updatable_findings_stays_bounded() {
-        let opts = GenOptions::new(Service::Guardduty, 7000, 6);
+        let opts = GenOptions::new(DataType::GuardDuty, 7000, 6);
         let mut g = GuardDutyGen::new(&opts);
         let mut versions = std::collections::HashSet::new();
         let mut updates = 0;
@@ -776,7 +777,7 @@ mod tests {
 
     #[test]
     fn objects_read_back_equal_manifest() {
-        let out = run(&GenOptions::new(Service::Guardduty, 2000, 6));
+        let out = run(&GenOptions::new(DataType::GuardDuty, 2000, 6));
         let re = Regex::new(patterns::GUARDDUTY).unwrap();
         // ThreatPurpose:ResourceType/Family.Mechanism!Artifact
         let re_type =
@@ -794,7 +795,7 @@ mod tests {
             assert_eq!(lines.len() as u64, e.record_count);
             for (line, exp) in lines.iter().zip(&e.records) {
                 let v: Value = serde_json::from_str(line).unwrap();
-                assert_eq!(TableRow::AWSGuardDuty(to_row(&v)), exp.expected);
+                assert_eq!(TableRow::new(to_row(&v)), exp.expected);
                 assert_eq!(v["schemaVersion"], "2.0");
                 // Key order varies: RDS findings put createdAt before severity.
                 let created = line.find("\"createdAt\":\"").unwrap();
@@ -837,7 +838,7 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_counted() {
-        let mut o = GenOptions::new(Service::Guardduty, 30, 4);
+        let mut o = GenOptions::new(DataType::GuardDuty, 30, 4);
         o.bad_data = vec![BadDataKind::MalformedLines];
         let out = run(&o);
         let e = out
@@ -856,7 +857,7 @@ mod tests {
 
     #[test]
     fn snapshot_tiny_object() {
-        let out = run(&GenOptions::new(Service::Guardduty, 2, 42));
+        let out = run(&GenOptions::new(DataType::GuardDuty, 2, 42));
         let key = &out.order[0];
         let text = String::from_utf8(gunzip(&out.objects[key])).unwrap();
         let findings: Vec<Value> = text

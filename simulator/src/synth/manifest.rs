@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::tables::{Table, TableRow};
 
-use super::Service;
+use catalogue::DataType;
 
 /// One line of `manifest-<service>.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub enum ManifestLine {
 /// Header line: how the run was made and what it produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
-    pub service: Service,
+    pub service: DataType,
     pub table: Table,
     pub seed: u64,
     /// Records requested with `--records` (in the regular objects).
@@ -116,7 +116,7 @@ pub enum Content {
 /// One S3 object and the rows expected from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectEntry {
-    pub service: Service,
+    pub service: DataType,
     /// S3 key (relative to the bucket; `--out DIR` writes `DIR/<key>`).
     pub key: String,
     pub kind: ObjectKind,

@@ -27,11 +27,11 @@ use std::rc::Rc;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::tables::{format_datetime_ms, Table};
+use crate::tables::format_datetime_ms;
 pub use baddata::BadDataKind;
+use catalogue::DataType;
 use manifest::{Content, ExpectedRecord, ManifestLine, ObjectEntry, ObjectKind, RunInfo, Totals};
 use rng::SimRng;
 pub use vpc::{VpcField, VpcFormat};
@@ -39,74 +39,23 @@ pub use vpc::{VpcField, VpcFormat};
 /// Gzip level used for every object (fixed, so output bytes are stable).
 pub const GZIP_LEVEL: u32 = 6;
 
-/// The AWS log source being simulated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    Vpc,
-    Guardduty,
-    Cloudtrail,
-    Cloudwatch,
-}
-
-impl Service {
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Vpc => "vpc",
-            Service::Guardduty => "guardduty",
-            Service::Cloudtrail => "cloudtrail",
-            Service::Cloudwatch => "cloudwatch",
-        }
-    }
-
-    pub fn table(self) -> Table {
-        match self {
-            Service::Vpc => Table::AWSVPCFlow,
-            Service::Guardduty => Table::AWSGuardDuty,
-            Service::Cloudtrail => Table::AWSCloudTrail,
-            Service::Cloudwatch => Table::AWSCloudWatch,
-        }
-    }
-
-    /// Records per simulated second when `--rate` is not given.
-    pub fn default_rate(self) -> f64 {
-        match self {
-            Service::Vpc => 5.0,
-            Service::Guardduty => 0.2,
-            Service::Cloudtrail => 2.0,
-            Service::Cloudwatch => 5.0,
-        }
-    }
-
-    /// Records per object when `--records-per-object` is not given (objects
-    /// also close at the service's delivery window).
-    pub fn default_records_per_object(self) -> u64 {
-        match self {
-            Service::Vpc => 1000,
-            Service::Guardduty => 50,
-            Service::Cloudtrail => 100,
-            Service::Cloudwatch => 500,
-        }
-    }
-}
-
 /// `2026-03-01T00:00:00Z`: the default simulated start time.
 pub const DEFAULT_START_MS: i64 = 1_772_323_200_000;
 
 /// Everything that shapes a run. Build with [`GenOptions::new`] and adjust.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenOptions {
-    pub service: Service,
+    pub service: DataType,
     /// Records in the regular (non bad-data) objects.
     pub records: u64,
     pub seed: u64,
-    /// Records per simulated second (`None`: [`Service::default_rate`]).
+    /// Records per simulated second (`None`: the catalogue's `default_rate` of the data type).
     pub rate: Option<f64>,
     /// Simulated start, epoch ms.
     pub start_ms: i64,
     pub account_id: String,
     pub region: String,
-    /// `None`: [`Service::default_records_per_object`].
+    /// `None`: the catalogue's `records_per_object` of the data type.
     pub records_per_object: Option<u64>,
     /// VPC flow log fields, in order (header and records follow it).
     pub vpc_fields: Vec<VpcField>,
@@ -134,7 +83,7 @@ pub struct OptionError {
 }
 
 impl GenOptions {
-    pub fn new(service: Service, records: u64, seed: u64) -> Self {
+    pub fn new(service: DataType, records: u64, seed: u64) -> Self {
         GenOptions {
             service,
             records,
@@ -155,12 +104,12 @@ impl GenOptions {
     }
 
     pub fn rate(&self) -> f64 {
-        self.rate.unwrap_or_else(|| self.service.default_rate())
+        self.rate.unwrap_or(self.service.entry().default_rate)
     }
 
     pub fn records_per_object(&self) -> u64 {
         self.records_per_object
-            .unwrap_or_else(|| self.service.default_records_per_object())
+            .unwrap_or(self.service.entry().records_per_object)
     }
 
     /// Checks every option; the CLI calls this before writing anything.
@@ -171,6 +120,14 @@ impl GenOptions {
             problem: problem.into(),
             fix: fix.into(),
         };
+        if !writes_objects(self.service) {
+            return Err(err(
+                "--service",
+                self.service.slug().into(),
+                "EKS audit logs reach S3 through CloudWatch Logs, a subscription and Firehose, not as objects written by this generator",
+                &format!("simulate one of {}; EKS runs end to end with `simulator e2e --services eks`", s3_slugs()),
+            ));
+        }
         if self.records == 0 {
             return Err(err(
                 "--records",
@@ -252,30 +209,52 @@ impl GenOptions {
         let mut o = serde_json::json!({ "bad_data": bad });
         let m = o.as_object_mut().expect("object");
         match self.service {
-            Service::Vpc => {
+            DataType::Vpc => {
                 m.insert(
                     "vpc_fields".into(),
                     vpc::format_string(&self.vpc_fields).into(),
                 );
                 m.insert("hourly_partitions".into(), self.hourly_partitions.into());
             }
-            Service::Cloudtrail => {
+            DataType::CloudTrail => {
                 m.insert("bucket".into(), self.bucket.clone().into());
                 m.insert("trail_name".into(), self.trail_name.clone().into());
             }
-            Service::Cloudwatch => {
+            DataType::CloudWatch => {
                 m.insert(
                     "delivery_stream".into(),
                     self.delivery_stream.clone().into(),
                 );
             }
-            Service::Guardduty => {}
+            DataType::GuardDuty | DataType::Eks => {}
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
         }
         o
     }
+}
+
+/// True for the data types whose objects [`generate`] writes (EKS audit logs go through
+/// CloudWatch Logs and Firehose instead; their generator is [`eks::generate`]).
+pub fn writes_objects(d: DataType) -> bool {
+    match d {
+        DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
+        DataType::Eks => false,
+    }
+}
+
+/// The data types [`generate`] writes, in catalogue order.
+pub fn s3_object_types() -> impl Iterator<Item = DataType> {
+    DataType::ALL.iter().copied().filter(|d| writes_objects(*d))
+}
+
+/// [`s3_object_types`]'s slugs, comma separated (help and error texts).
+pub fn s3_slugs() -> String {
+    s3_object_types()
+        .map(DataType::slug)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `Ok` if `s` is a 12-digit AWS account id.
@@ -326,9 +305,9 @@ pub struct DirOutput {
 }
 
 impl DirOutput {
-    pub fn create(root: &Path, service: Service) -> io::Result<Self> {
+    pub fn create(root: &Path, service: DataType) -> io::Result<Self> {
         fs::create_dir_all(root)?;
-        let manifest_path = root.join(format!("manifest-{}.jsonl", service.name()));
+        let manifest_path = root.join(format!("manifest-{}.jsonl", service.slug()));
         let manifest = BufWriter::new(File::create(&manifest_path)?);
         Ok(DirOutput {
             root: root.to_path_buf(),
@@ -585,7 +564,7 @@ pub(crate) fn encode<G: LogGen>(
 /// Collects totals and writes manifest lines.
 pub(crate) struct Recorder<'a> {
     pub out: &'a mut dyn Output,
-    pub service: Service,
+    pub service: DataType,
     pub totals: Totals,
 }
 
@@ -694,10 +673,12 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         totals: Totals::default(),
     };
     match opts.service {
-        Service::Vpc => drive(&mut vpc::VpcGen::new(opts), opts, &mut rec)?,
-        Service::Guardduty => drive(&mut guardduty::GuardDutyGen::new(opts), opts, &mut rec)?,
-        Service::Cloudtrail => drive(&mut cloudtrail::CloudTrailGen::new(opts), opts, &mut rec)?,
-        Service::Cloudwatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
+        DataType::Vpc => drive(&mut vpc::VpcGen::new(opts), opts, &mut rec)?,
+        DataType::GuardDuty => drive(&mut guardduty::GuardDutyGen::new(opts), opts, &mut rec)?,
+        DataType::CloudTrail => drive(&mut cloudtrail::CloudTrailGen::new(opts), opts, &mut rec)?,
+        DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
+        // `validate` refused it above; the EKS generator is `eks::generate`.
+        DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
     }
     let totals = rec.totals.clone();
     rec.out
@@ -756,8 +737,8 @@ pub(crate) struct Rngs {
 impl Rngs {
     pub fn new(opts: &GenOptions) -> Self {
         Rngs {
-            records: rng::derive(opts.seed, &format!("{}/records", opts.service.name())),
-            names: rng::derive(opts.seed, &format!("{}/names", opts.service.name())),
+            records: rng::derive(opts.seed, &format!("{}/records", opts.service.slug())),
+            names: rng::derive(opts.seed, &format!("{}/names", opts.service.slug())),
         }
     }
 }
@@ -802,7 +783,7 @@ mod tests {
 
     #[test]
     fn validation_names_flag_value_and_fix() {
-        let mut o = GenOptions::new(Service::Vpc, 0, 1);
+        let mut o = GenOptions::new(DataType::Vpc, 0, 1);
         let e = o.validate().unwrap_err();
         assert_eq!(e.flag, "--records");
         assert!(e.to_string().contains("'0'") && e.to_string().contains("--records 2000"));
@@ -823,17 +804,17 @@ mod tests {
     #[test]
     fn invalid_options_write_nothing() {
         let mut out = MemOutput::default();
-        assert!(generate(&GenOptions::new(Service::Cloudtrail, 0, 1), &mut out).is_err());
+        assert!(generate(&GenOptions::new(DataType::CloudTrail, 0, 1), &mut out).is_err());
         assert!(out.objects.is_empty() && out.manifest.is_empty());
     }
 
     #[test]
     fn manifest_starts_with_run_and_ends_with_totals() {
         for service in [
-            Service::Vpc,
-            Service::Guardduty,
-            Service::Cloudtrail,
-            Service::Cloudwatch,
+            DataType::Vpc,
+            DataType::GuardDuty,
+            DataType::CloudTrail,
+            DataType::CloudWatch,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
@@ -863,10 +844,10 @@ mod tests {
     #[test]
     fn same_seed_same_bytes_other_seed_other_bytes() {
         for service in [
-            Service::Vpc,
-            Service::Guardduty,
-            Service::Cloudtrail,
-            Service::Cloudwatch,
+            DataType::Vpc,
+            DataType::GuardDuty,
+            DataType::CloudTrail,
+            DataType::CloudWatch,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));

@@ -24,7 +24,6 @@ use std::io::BufRead;
 use std::ops::ControlFlow;
 
 use super::{for_each_raw_line, stop_or, utf8, Item, LineError, ObjectError, Position};
-use crate::connector::rows::RowRef;
 use crate::tables::{parse_datetime_ms, AwsCloudWatch, DateTimeMs};
 
 /// An epoch-form record whose quoted message runs on past its first line.
@@ -60,7 +59,7 @@ pub(super) fn parse_cloudwatch(
             })
         });
         stop_or(match record {
-            Ok(row) => sink(Item::Row(position, &RowRef::AWSCloudWatch(row))),
+            Ok(row) => sink(Item::Row(position, &row)),
             Err(reason) => sink(Item::Malformed(LineError { position, reason })),
         })
     };
@@ -192,25 +191,22 @@ fn after_quote(rest: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::connector::parse::Service;
-    use crate::tables::TableRow;
+    use crate::tables::AwsCloudWatch;
+    use catalogue::DataType;
 
     #[test]
     fn cloudwatch_csv_quoting() {
         let text = "1772323200000,plain message\n1772323200001,\"a, \"\"quoted\"\"\nsecond line\"\nnot-a-timestamp,x\n1772323200002,\"  spaced \"\n1772323200003\n";
-        let (r, bad) = rows(Service::Cloudwatch, text.as_bytes());
-        let msgs: Vec<&str> = r
+        let (r, bad) = rows(DataType::CloudWatch, text.as_bytes());
+        let msgs: Vec<String> = r
             .iter()
-            .map(|r| match r {
-                TableRow::AWSCloudWatch(c) => c.Message.as_str(),
-                _ => panic!(),
-            })
+            .map(|r| r.decode::<AwsCloudWatch>().unwrap().Message)
             .collect();
         assert_eq!(
             msgs,
             ["plain message", "a, \"quoted\"\nsecond line", "  spaced "]
         );
-        let TableRow::AWSCloudWatch(c) = &r[1] else {
+        let Some(c) = r[1].decode::<AwsCloudWatch>() else {
             panic!()
         };
         assert_eq!(c.ExtractedTime, "2026-03-01T00:00:00.001Z");
@@ -225,15 +221,13 @@ pub(crate) mod tests {
     type Bad = Vec<(u64, String)>;
 
     fn read(text: &str) -> (Rows, Bad) {
-        let (r, bad) = rows(Service::Cloudwatch, text.as_bytes());
+        let (r, bad) = rows(DataType::CloudWatch, text.as_bytes());
         let rows = r
             .into_iter()
-            .map(|r| match r {
-                TableRow::AWSCloudWatch(c) => {
-                    assert_eq!(c.TimeGenerated, c.ExtractedTime);
-                    (c.ExtractedTime, c.Message)
-                }
-                other => panic!("{other:?}"),
+            .map(|r| {
+                let c = r.decode::<AwsCloudWatch>().unwrap();
+                assert_eq!(c.TimeGenerated, c.ExtractedTime);
+                (c.ExtractedTime, c.Message)
             })
             .collect();
         let bad = bad

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{canonical_time, line_text};
-use crate::connector::rows::{EksLogsRef, RowRef, Text};
+use crate::connector::rows::{EksLogsRef, Text};
 use crate::tables::AwsEksLogs;
 
 /// One line of the EKS transform Lambda's output: the `AWSEKSLogs_CL`
@@ -41,7 +41,7 @@ struct EksIn<'a> {
     RawEvent: &'a RawValue,
 }
 
-pub(super) fn eks_line(line: &[u8]) -> Result<RowRef<'_>, String> {
+pub(super) fn eks_line(line: &[u8]) -> Result<EksLogsRef<'_>, String> {
     let e: EksIn = serde_json::from_str(line_text(line)?)
         .map_err(|e| format!("not an AWSEKSLogs_CL row: {e}"))?;
     let row: EksLogsRef = AwsEksLogs {
@@ -59,22 +59,22 @@ pub(super) fn eks_line(line: &[u8]) -> Result<RowRef<'_>, String> {
         AuthDecision: e.AuthDecision,
         RawEvent: e.RawEvent,
     };
-    Ok(RowRef::AWSEKSLogs_CL(row))
+    Ok(row)
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::rows;
-    use crate::connector::parse::Service;
-    use crate::tables::TableRow;
+    use crate::tables::AwsEksLogs;
+    use catalogue::DataType;
 
     #[test]
     fn eks_ndjson_rows() {
         let line = r#"{"TimeGenerated":"2025-03-04T06:22:18.819232Z","AwsAccountId":"123456789012","Region":"us-east-1","ClusterName":"prod","Verb":"get","User":"kubernetes-admin","SourceIPs":["10.0.0.1"],"UserAgent":"kubectl/v1.29","ObjectRef":"default/pods/web-0","ResponseCode":200,"Stage":"ResponseComplete","AuthDecision":"allow","RawEvent":{"kind":"Event","verb":"get"}}"#;
         let text = format!("{line}\n{{\"TimeGenerated\":\"never\"}}\n{line}\n");
-        let (r, bad) = rows(Service::Eks, text.as_bytes());
+        let (r, bad) = rows(DataType::Eks, text.as_bytes());
         assert_eq!(r.len(), 2);
-        let TableRow::AWSEKSLogs_CL(e) = &r[0] else {
+        let Some(e) = r[0].decode::<AwsEksLogs>() else {
             panic!()
         };
         assert_eq!(e.TimeGenerated, "2025-03-04T06:22:18.819Z");

@@ -9,7 +9,7 @@
 //! the rest of the object still parsed); a malformed object is an
 //! [`ObjectError`] (the object yields nothing more).
 //!
-//! Records are mapped straight into borrowed rows ([`RowRef`]): lines are
+//! Records are mapped straight into borrowed rows ([`RowOut`]): lines are
 //! parsed where they sit in the read buffer, JSON strings without escapes
 //! are borrowed, JSON-valued columns keep the source's raw text, and
 //! datetimes stay numbers until the row is serialised.
@@ -24,10 +24,11 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 
 use flate2::bufread::MultiGzDecoder;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::rows::{RowJson, RowRef};
-use crate::tables::{parse_datetime_ms, DateTimeMs, Table, TableRow};
+use super::rows::{RowJson, RowOut};
+use crate::tables::{parse_datetime_ms, DateTimeMs, TableRow};
+use catalogue::DataType;
 
 mod cloudtrail;
 mod cloudwatch;
@@ -40,65 +41,6 @@ use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
 use guardduty::guardduty_line;
 use vpc::parse_vpc;
-
-/// The log source behind a route: decides the parser and the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    Vpc,
-    Guardduty,
-    Cloudtrail,
-    Cloudwatch,
-    Eks,
-}
-
-impl Service {
-    pub const ALL: [Service; 5] = [
-        Service::Vpc,
-        Service::Guardduty,
-        Service::Cloudtrail,
-        Service::Cloudwatch,
-        Service::Eks,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Vpc => "vpc",
-            Service::Guardduty => "guardduty",
-            Service::Cloudtrail => "cloudtrail",
-            Service::Cloudwatch => "cloudwatch",
-            Service::Eks => "eks",
-        }
-    }
-
-    /// The service of a name as [`Service::name`] (and the simulator's
-    /// `synth::Service::name`) spell it.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
-    }
-
-    pub fn table(self) -> Table {
-        match self {
-            Service::Vpc => Table::AWSVPCFlow,
-            Service::Guardduty => Table::AWSGuardDuty,
-            Service::Cloudtrail => Table::AWSCloudTrail,
-            Service::Cloudwatch => Table::AWSCloudWatch,
-            Service::Eks => Table::AWSEKSLogs_CL,
-        }
-    }
-
-    /// The DCR stream name used when a route does not name one:
-    /// `Custom-<Table>`.
-    pub fn default_stream(self) -> String {
-        format!("Custom-{:?}", self.table())
-    }
-}
-
-impl fmt::Display for Service {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// Where a record sits in its object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -136,12 +78,12 @@ impl fmt::Display for LineError {
 }
 
 /// What the parser hands to its sink, in object order. A row borrows the
-/// parser's buffer: it lives for the sink call (see [`RowRef::to_table_row`]
+/// parser's buffer: it lives for the sink call (see [`RowOut::to_table_row`]
 /// to keep it).
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum Item<'a> {
-    Row(Position, &'a RowRef<'a>),
+    Row(Position, &'a dyn RowOut),
     /// A record that yields no row.
     Malformed(LineError),
     /// A value of the row just handed out (same position) that its column
@@ -317,7 +259,7 @@ type Dyn<'a> = Box<dyn BufRead + 'a>;
 /// The object's arrival time (see [`parse_reader_at`]) is the wall clock
 /// when the parse starts.
 pub fn parse_reader<R: Read>(
-    service: Service,
+    service: DataType,
     name: Option<&str>,
     reader: R,
     sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
@@ -339,7 +281,7 @@ fn now() -> DateTimeMs {
 /// time to Azure Monitor" for them). The connector passes the time it reads
 /// the object, the nearest it knows to that arrival.
 pub fn parse_reader_at<R: Read>(
-    service: Service,
+    service: DataType,
     name: Option<&str>,
     arrival: DateTimeMs,
     reader: R,
@@ -402,13 +344,17 @@ pub fn parse_reader_at<R: Read>(
         sink(item)
     };
     let result = match service {
-        Service::Vpc => parse_vpc(&mut text, arrival, &mut counting).map(|()| Document::Log),
-        Service::Guardduty => {
-            parse_lines(&mut text, &mut counting, guardduty_line).map(|()| Document::Log)
-        }
-        Service::Eks => parse_lines(&mut text, &mut counting, eks_line).map(|()| Document::Log),
-        Service::Cloudwatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
-        Service::Cloudtrail => parse_cloudtrail(&mut text, &mut counting),
+        DataType::Vpc => parse_vpc(&mut text, arrival, &mut counting).map(|()| Document::Log),
+        DataType::GuardDuty => parse_lines(&mut text, &mut counting, |line, emit| {
+            guardduty_line(line).map(|row| emit(&row))
+        })
+        .map(|()| Document::Log),
+        DataType::Eks => parse_lines(&mut text, &mut counting, |line, emit| {
+            eks_line(line).map(|row| emit(&row))
+        })
+        .map(|()| Document::Log),
+        DataType::CloudWatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
+        DataType::CloudTrail => parse_cloudtrail(&mut text, &mut counting),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);
@@ -430,7 +376,7 @@ pub type Parsed = (
 /// Parses a whole in-memory object: `(rows with positions, malformed
 /// records, outcome)`; bad values are counted in the outcome's summary
 /// ([`parse_object`] lists them). Convenient for tests and small files.
-pub fn parse_bytes(service: Service, name: Option<&str>, data: &[u8]) -> Parsed {
+pub fn parse_bytes(service: DataType, name: Option<&str>, data: &[u8]) -> Parsed {
     let p = parse_object(service, name, now(), data);
     (p.rows, p.malformed, p.result)
 }
@@ -447,7 +393,7 @@ pub struct ParsedObject {
 /// Parses a whole in-memory object arriving at `arrival` (see
 /// [`parse_reader_at`]).
 pub fn parse_object(
-    service: Service,
+    service: DataType,
     name: Option<&str>,
     arrival: DateTimeMs,
     data: &[u8],
@@ -530,11 +476,16 @@ pub(super) fn for_each_raw_line(
     }
 }
 
+/// Maps one line to its row and hands the row to the sink given (a row borrows the
+/// line); `Err` says why the line is malformed.
+type MapLine =
+    fn(&[u8], &mut dyn FnMut(&dyn RowOut) -> ControlFlow<()>) -> Result<ControlFlow<()>, String>;
+
 /// JSON Lines: one record per non-blank line, mapped by `map`.
 fn parse_lines(
     r: &mut dyn BufRead,
     sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
-    map: for<'a> fn(&'a [u8]) -> Result<RowRef<'a>, String>,
+    map: MapLine,
 ) -> Result<(), ObjectError> {
     let mut index = 0u64;
     for_each_line(r, |line, bytes| {
@@ -543,8 +494,9 @@ fn parse_lines(
             index,
         };
         index += 1;
-        let flow = match map(bytes) {
-            Ok(row) => sink(Item::Row(position, &row)),
+        let mapped = map(bytes, &mut |row| sink(Item::Row(position, row)));
+        let flow = match mapped {
+            Ok(flow) => flow,
             Err(reason) => sink(Item::Malformed(LineError { position, reason })),
         };
         stop_or(flow)
@@ -582,9 +534,9 @@ pub fn write_row_json(row: &TableRow, out: &mut Vec<u8>) -> serde_json::Result<(
 /// Whether the connector skips an object of `service` by its key without
 /// reading it: CloudTrail digest files and CloudWatch Logs export permission
 /// probes are never log data.
-pub fn skip_reason(service: Service, key: &str) -> Option<&'static str> {
+pub fn skip_reason(service: DataType, key: &str) -> Option<&'static str> {
     match service {
-        Service::Cloudtrail if key.contains("/CloudTrail-Digest/") => {
+        DataType::CloudTrail if key.contains("/CloudTrail-Digest/") => {
             Some("CloudTrail digest file")
         }
         _ if key.rsplit('/').next() == Some("aws-logs-write-test") => {
@@ -606,7 +558,7 @@ pub(crate) mod testutil {
         e.finish().unwrap()
     }
 
-    pub(crate) fn rows(service: Service, data: &[u8]) -> (Vec<TableRow>, Vec<LineError>) {
+    pub(crate) fn rows(service: DataType, data: &[u8]) -> (Vec<TableRow>, Vec<LineError>) {
         let (r, bad, res) = parse_bytes(service, None, data);
         res.unwrap();
         (r.into_iter().map(|(_, r)| r).collect(), bad)
@@ -628,28 +580,28 @@ mod tests {
         let mut multi = gz(plain);
         multi.extend(gz(b"\n"));
         multi.extend(gz(plain));
-        let (r, bad, s) = parse_bytes(Service::Guardduty, Some("x.jsonl.gz"), &multi);
+        let (r, bad, s) = parse_bytes(DataType::GuardDuty, Some("x.jsonl.gz"), &multi);
         assert_eq!((r.len(), bad.len(), s.unwrap().gzip_layers), (2, 0, 1));
         let double = gz(&gz(plain));
-        let (r, _, s) = parse_bytes(Service::Guardduty, Some("x.gz"), &double);
+        let (r, _, s) = parse_bytes(DataType::GuardDuty, Some("x.gz"), &double);
         assert_eq!((r.len(), s.unwrap().gzip_layers), (1, 2));
         // Plain text: fine without .gz, NotGzip with it.
-        let (r, _, s) = parse_bytes(Service::Guardduty, Some("x.jsonl"), plain);
+        let (r, _, s) = parse_bytes(DataType::GuardDuty, Some("x.jsonl"), plain);
         assert_eq!((r.len(), s.unwrap().gzip_layers), (1, 0));
-        let (r, _, s) = parse_bytes(Service::Guardduty, Some("x.jsonl.gz"), plain);
+        let (r, _, s) = parse_bytes(DataType::GuardDuty, Some("x.jsonl.gz"), plain);
         assert!(r.is_empty() && matches!(s, Err(ObjectError::NotGzip)));
         // Truncated gzip.
         let big: String = (0..200).map(|_| format!("{FINDING}\n")).collect();
         let full = gz(big.as_bytes());
         let (_, _, s) = parse_bytes(
-            Service::Guardduty,
+            DataType::GuardDuty,
             Some("x.gz"),
             &full[..full.len() * 2 / 3],
         );
         assert!(matches!(s, Err(ObjectError::Decompress(_))), "{s:?}");
         assert!(!s.unwrap_err().is_retryable());
         // Empty objects yield nothing, for every service.
-        for service in Service::ALL {
+        for &service in DataType::ALL {
             let (r, bad, s) = parse_bytes(service, Some("empty.gz"), b"");
             assert!(r.is_empty() && bad.is_empty() && s.is_ok());
         }
@@ -669,7 +621,7 @@ mod tests {
                 Ok(n)
             }
         }
-        let r = parse_reader(Service::Cloudwatch, None, Failing(10), &mut |_| {
+        let r = parse_reader(DataType::CloudWatch, None, Failing(10), &mut |_| {
             ControlFlow::Continue(())
         });
         match r {
@@ -682,14 +634,14 @@ mod tests {
     fn the_sink_can_stop_the_parse() {
         let text = format!("{FINDING}\n{FINDING}\n{FINDING}\n");
         let mut seen = 0;
-        let r = parse_reader(Service::Guardduty, None, text.as_bytes(), &mut |_| {
+        let r = parse_reader(DataType::GuardDuty, None, text.as_bytes(), &mut |_| {
             seen += 1;
             ControlFlow::Break(())
         });
         assert!(matches!(r, Err(ObjectError::Stopped)));
         assert_eq!(seen, 1);
         let mut seen = 0;
-        let r = parse_reader(Service::Cloudtrail, None, TRAIL.as_bytes(), &mut |_| {
+        let r = parse_reader(DataType::CloudTrail, None, TRAIL.as_bytes(), &mut |_| {
             seen += 1;
             ControlFlow::Break(())
         });
@@ -735,10 +687,10 @@ mod tests {
         let cw = "1772323200000,plain é\n1772323200001,\"a, \"\"q\"\"\r\nsecond 😀\"\r\nbad,x\n\
                   2026-03-01T00:00:00.002Z,iso, \"é\" 😀\\n kept\r\n\n2026-03-01T00:00:00.003Z,\"open";
         for (service, text) in [
-            (Service::Cloudtrail, text_trail.as_str()),
-            (Service::Vpc, vpc.as_str()),
-            (Service::Guardduty, gd.as_str()),
-            (Service::Cloudwatch, cw),
+            (DataType::CloudTrail, text_trail.as_str()),
+            (DataType::Vpc, vpc.as_str()),
+            (DataType::GuardDuty, gd.as_str()),
+            (DataType::CloudWatch, cw),
         ] {
             let arrival = DateTimeMs(1_772_323_205_120);
             let whole = parse_object(service, None, arrival, text.as_bytes());
@@ -766,17 +718,17 @@ mod tests {
                 assert_eq!(malformed, whole.malformed, "{service}, reads of {n}");
                 assert_eq!(bad_values, whole.bad_values, "{service}, reads of {n}");
             }
-            if service == Service::Vpc {
+            if service == DataType::Vpc {
                 let tg: Vec<&str> = whole.rows.iter().map(|r| r.1.time_generated()).collect();
                 assert_eq!(tg, ["2026-03-01T00:00:05.120Z"; 4], "{service}");
             }
-            if service == Service::Cloudtrail {
+            if service == DataType::CloudTrail {
                 assert_eq!(whole.bad_values.len(), 1, "{:?}", whole.bad_values);
                 assert!(whole.bad_values[0].reason.contains("maybe😀"));
             }
         }
-        let (rows, _, _) = parse_bytes(Service::Cloudtrail, None, text_trail.as_bytes());
-        let TableRow::AWSCloudTrail(e) = &rows[0].1 else {
+        let (rows, _, _) = parse_bytes(DataType::CloudTrail, None, text_trail.as_bytes());
+        let Some(e) = rows[0].1.decode::<crate::tables::AwsCloudTrail>() else {
             panic!()
         };
         assert_eq!(e.UserAgent.as_deref(), Some("aws-cli/2 é€😀 \"q\""));
@@ -794,7 +746,7 @@ mod tests {
                 n,
                 calls: 0,
             };
-            let r = parse_reader(Service::Cloudtrail, None, input, &mut |_| {
+            let r = parse_reader(DataType::CloudTrail, None, input, &mut |_| {
                 ControlFlow::Continue(())
             });
             assert!(
@@ -807,19 +759,15 @@ mod tests {
     #[test]
     fn skipped_keys_and_service_names() {
         assert!(skip_reason(
-            Service::Cloudtrail,
+            DataType::CloudTrail,
             "AWSLogs/1/CloudTrail-Digest/us-east-1/2026/03/01/x.json.gz"
         )
         .is_some());
         assert!(skip_reason(
-            Service::Cloudtrail,
+            DataType::CloudTrail,
             "AWSLogs/1/CloudTrail/us-east-1/2026/03/01/x.json.gz"
         )
         .is_none());
-        assert!(skip_reason(Service::Cloudwatch, "exports/t1/aws-logs-write-test").is_some());
-        for s in Service::ALL {
-            assert_eq!(Service::from_name(s.name()), Some(s));
-        }
-        assert_eq!(Service::Eks.default_stream(), "Custom-AWSEKSLogs_CL");
+        assert!(skip_reason(DataType::CloudWatch, "exports/t1/aws-logs-write-test").is_some());
     }
 }

@@ -12,9 +12,9 @@ use std::io::BufRead;
 use std::ops::ControlFlow;
 
 use super::{for_each_line, stop_or, utf8, Item, LineError, ObjectError, Position};
-use crate::connector::rows::{RowRef, VpcFlowRef};
-use crate::synth::vpc::VpcField;
+use crate::connector::rows::VpcFlowRef;
 use crate::tables::DateTimeMs;
+use catalogue::vpc::VpcField;
 
 pub(super) fn parse_vpc(
     r: &mut dyn BufRead,
@@ -50,7 +50,7 @@ pub(super) fn parse_vpc(
         bad.clear();
         match vpc_record(fields, bytes, arrival, &mut bad) {
             Ok(row) => {
-                stop_or(sink(Item::Row(position, &RowRef::AWSVPCFlow(row))))?;
+                stop_or(sink(Item::Row(position, &row)))?;
                 for reason in bad.drain(..) {
                     stop_or(sink(Item::BadValue(LineError { position, reason })))?;
                 }
@@ -226,8 +226,9 @@ pub(crate) mod tests {
     use super::super::testutil::rows;
     use super::*;
     use crate::connector::parse::ObjectError;
-    use crate::connector::parse::{parse_bytes, parse_object, Service};
-    use crate::tables::{AwsVpcFlow, TableRow};
+    use crate::connector::parse::{parse_bytes, parse_object};
+    use crate::tables::AwsVpcFlow;
+    use catalogue::DataType;
 
     pub(crate) const VPC: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
 2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n\
@@ -292,7 +293,7 @@ pub(crate) mod tests {
 2 123456789010 eni-1 1.2.3.4 5.6.7.8 1 2 6 99999999999 4249 1418530010 1418530070 ACCEPT OK extra\n";
         let mut items = Vec::new();
         let summary = crate::connector::parse::parse_reader(
-            Service::Vpc,
+            DataType::Vpc,
             None,
             text.as_bytes(),
             &mut |item| {
@@ -314,14 +315,14 @@ pub(crate) mod tests {
 
     #[test]
     fn vpc_literal_rows() {
-        let (r, bad) = rows(Service::Vpc, VPC.as_bytes());
+        let (r, bad) = rows(DataType::Vpc, VPC.as_bytes());
         assert_eq!(r.len(), 4);
-        let TableRow::AWSVPCFlow(first) = &r[0] else {
+        let Some(first) = r[0].decode::<AwsVpcFlow>() else {
             panic!()
         };
         assert_eq!(
             first,
-            &AwsVpcFlow {
+            AwsVpcFlow {
                 TimeGenerated: "2014-12-14T04:06:50.000Z".into(),
                 Version: Some(2),
                 AccountId: Some("123456789010".into()),
@@ -339,7 +340,7 @@ pub(crate) mod tests {
                 ..AwsVpcFlow::default()
             }
         );
-        let TableRow::AWSVPCFlow(nodata) = &r[1] else {
+        let Some(nodata) = r[1].decode::<AwsVpcFlow>() else {
             panic!()
         };
         assert_eq!(nodata.LogStatus.as_deref(), Some("NODATA"));
@@ -370,31 +371,28 @@ pub(crate) mod tests {
     #[test]
     fn vpc_custom_order_unknown_fields_and_no_header() {
         let text = "instance-id interface-id next-hop-vpc-id start end log_status\n- eni-1 vpc-9 100 160 OK\n";
-        let (r, bad) = rows(Service::Vpc, text.as_bytes());
+        let (r, bad) = rows(DataType::Vpc, text.as_bytes());
         assert!(bad.is_empty());
-        let TableRow::AWSVPCFlow(row) = &r[0] else {
+        let Some(row) = r[0].decode::<AwsVpcFlow>() else {
             panic!()
         };
         assert_eq!(row.InstanceId, None);
         assert_eq!(row.InterfaceId.as_deref(), Some("eni-1"));
         assert_eq!(row.LogStatus.as_deref(), Some("OK"));
         assert_eq!(row.TimeGenerated, "1970-01-01T00:01:40.000Z");
-        let (_, _, res) = parse_bytes(Service::Vpc, None, b"2 1 eni-1 - - 100 160\n");
+        let (_, _, res) = parse_bytes(DataType::Vpc, None, b"2 1 eni-1 - - 100 160\n");
         assert!(matches!(res, Err(ObjectError::Document(_))), "{res:?}");
     }
 
     /// The rows of `text` parsed as an object arriving at `ARRIVAL`, and its
     /// malformed records and bad values.
     fn arriving(text: &str) -> (Vec<AwsVpcFlow>, Vec<LineError>, Vec<LineError>) {
-        let p = parse_object(Service::Vpc, None, ARRIVAL, text.as_bytes());
+        let p = parse_object(DataType::Vpc, None, ARRIVAL, text.as_bytes());
         p.result.unwrap();
         let rows = p
             .rows
             .into_iter()
-            .map(|(_, r)| match r {
-                TableRow::AWSVPCFlow(r) => r,
-                other => panic!("{other:?}"),
-            })
+            .map(|(_, r)| r.decode::<AwsVpcFlow>().unwrap())
             .collect();
         (rows, p.malformed, p.bad_values)
     }

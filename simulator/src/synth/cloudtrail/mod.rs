@@ -291,7 +291,7 @@ impl LogGen for CloudTrailGen {
             index,
             line: None,
             time_generated: row.TimeGenerated.clone(),
-            expected: TableRow::AWSCloudTrail(row),
+            expected: TableRow::new(row),
         }
     }
 

@@ -3,9 +3,10 @@
 use super::super::keys::patterns;
 use super::super::manifest::{Content, ObjectKind};
 use super::super::testutil::*;
-use super::super::{BadDataKind, GenOptions, Service};
+use super::super::{BadDataKind, GenOptions};
 use super::*;
 use crate::tables::{format_datetime_ms, AwsCloudTrail};
+use catalogue::DataType;
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 
@@ -64,7 +65,7 @@ fn to_row(v: &Value) -> AwsCloudTrail {
 
 #[test]
 fn objects_read_back_equal_manifest() {
-    let out = run(&GenOptions::new(Service::Cloudtrail, 2000, 8));
+    let out = run(&GenOptions::new(DataType::CloudTrail, 2000, 8));
     let log_re = Regex::new(patterns::CLOUDTRAIL).unwrap();
     let mut total = 0;
     let mut identity_types = HashSet::new();
@@ -75,7 +76,7 @@ fn objects_read_back_equal_manifest() {
         let records = doc["Records"].as_array().unwrap();
         assert_eq!(records.len() as u64, e.record_count);
         for (rec, exp) in records.iter().zip(&e.records) {
-            assert_eq!(TableRow::AWSCloudTrail(to_row(rec)), exp.expected);
+            assert_eq!(TableRow::new(to_row(rec)), exp.expected);
             assert_eq!(rec["eventVersion"], "1.11");
             assert_eq!(exp.id, rec["eventID"].as_str().unwrap());
             identity_types.insert(rec["userIdentity"]["type"].as_str().unwrap().to_string());
@@ -98,7 +99,7 @@ fn objects_read_back_equal_manifest() {
 
 #[test]
 fn digests_are_listed_but_never_ingested() {
-    let mut o = GenOptions::new(Service::Cloudtrail, 2000, 8);
+    let mut o = GenOptions::new(DataType::CloudTrail, 2000, 8);
     o.rate = Some(0.3); // about two hours of events
     let out = run(&o);
     let digest_re = Regex::new(patterns::CLOUDTRAIL_DIGEST).unwrap();
@@ -148,7 +149,7 @@ fn digests_are_listed_but_never_ingested() {
 
 #[test]
 fn hours_without_files_get_empty_digests() {
-    let mut o = GenOptions::new(Service::Cloudtrail, 40, 3);
+    let mut o = GenOptions::new(DataType::CloudTrail, 40, 3);
     o.rate = Some(0.0004); // about one event per 40 minutes
     o.records_per_object = Some(1);
     let out = run(&o);
@@ -174,7 +175,7 @@ fn hours_without_files_get_empty_digests() {
 
 #[test]
 fn malformed_items_are_counted() {
-    let mut o = GenOptions::new(Service::Cloudtrail, 30, 4);
+    let mut o = GenOptions::new(DataType::CloudTrail, 30, 4);
     o.bad_data = vec![BadDataKind::MalformedLines];
     let out = run(&o);
     let e = out
@@ -194,7 +195,7 @@ fn malformed_items_are_counted() {
 
 #[test]
 fn snapshot_tiny_object() {
-    let out = run(&GenOptions::new(Service::Cloudtrail, 3, 42));
+    let out = run(&GenOptions::new(DataType::CloudTrail, 3, 42));
     let key = &out.order[0];
     let doc: Value = serde_json::from_slice(&gunzip(&out.objects[key])).unwrap();
     // The snapshot stays in `synth/snapshots` with the other generators'.

@@ -165,7 +165,7 @@ impl EksRun {
                     index: i as u64,
                     line: None,
                     time_generated: e.row.TimeGenerated.clone(),
-                    expected: TableRow::AWSEKSLogs_CL(e.row.clone()),
+                    expected: TableRow::new(e.row.clone()),
                 })
                 .collect(),
         }

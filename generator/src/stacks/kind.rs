@@ -1,0 +1,168 @@
+//! A stack kind's name, the one place it is parsed: `oidc`, a connector data type's slug
+//! (`vpc`, `guardduty`, ...), `eks`, `all` or `legacy`.
+
+use super::{ConnectorType, StackKind, StackSpec};
+use crate::config::InputError;
+use crate::facts::{Cloud, DataType};
+use std::fmt;
+use std::str::FromStr;
+
+const OIDC: &str = "oidc";
+const ALL: &str = "all";
+const LEGACY: &str = "legacy";
+
+impl StackKind {
+    /// The stack a data type is delivered by: its connector stack, or a stack of its own.
+    pub fn of_data_type(d: DataType) -> StackKind {
+        match d {
+            DataType::Vpc => StackKind::Connector(ConnectorType::Vpc),
+            DataType::GuardDuty => StackKind::Connector(ConnectorType::GuardDuty),
+            DataType::CloudTrail => StackKind::Connector(ConnectorType::CloudTrail),
+            DataType::CloudWatch => StackKind::Connector(ConnectorType::CloudWatch),
+            DataType::Eks => StackKind::Eks,
+        }
+    }
+
+    /// Every kind: the OIDC provider, one per data type (in catalogue order), all services,
+    /// and the legacy role.
+    pub fn all() -> Vec<StackKind> {
+        let mut out = vec![StackKind::OidcProvider];
+        out.extend(DataType::ALL.iter().map(|d| StackKind::of_data_type(*d)));
+        out.push(StackKind::AllServices);
+        out.push(StackKind::LegacyCloudTrail);
+        out
+    }
+
+    /// The name a user gives for the kind (`--stack`, `--template`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StackKind::OidcProvider => OIDC,
+            StackKind::Connector(c) => c.data_type().slug(),
+            StackKind::Eks => DataType::Eks.slug(),
+            StackKind::AllServices => ALL,
+            StackKind::LegacyCloudTrail => LEGACY,
+        }
+    }
+
+    /// Every name, comma separated (for help and error texts).
+    pub fn choices() -> String {
+        StackKind::all()
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for StackKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no stack; the message lists the names there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown stack '{0}': must be one of {list}", list = StackKind::choices())]
+pub struct UnknownStack(pub String);
+
+impl FromStr for StackKind {
+    type Err = UnknownStack;
+    /// Case-insensitive; a data type's aliases (`flowlogs`) name its stack too.
+    fn from_str(s: &str) -> Result<StackKind, UnknownStack> {
+        match s.to_ascii_lowercase().as_str() {
+            OIDC => Ok(StackKind::OidcProvider),
+            ALL => Ok(StackKind::AllServices),
+            LEGACY => Ok(StackKind::LegacyCloudTrail),
+            other => DataType::from_slug(other)
+                .map(StackKind::of_data_type)
+                .ok_or_else(|| UnknownStack(s.to_string())),
+        }
+    }
+}
+
+impl StackSpec {
+    /// The stack of `kind` for `cloud`, refusing the legacy connector outside Azure commercial.
+    pub fn of(kind: StackKind, cloud: Cloud) -> Result<StackSpec, InputError> {
+        if kind == StackKind::LegacyCloudTrail && cloud != Cloud::Commercial {
+            return Err(InputError::new(
+                "cloud",
+                cloud.slug(),
+                &format!(
+                    "the legacy CloudTrail connector exists in Azure commercial only; use the S3 CloudTrail connector ({})",
+                    StackKind::of_data_type(DataType::CloudTrail).name()
+                ),
+            ));
+        }
+        Ok(StackSpec { kind, cloud })
+    }
+
+    /// The stack a user names (see [`StackKind::from_str`]) for `cloud`.
+    pub fn parse(name: &str, cloud: Cloud) -> Result<StackSpec, InputError> {
+        let kind: StackKind = name.parse().map_err(|_| {
+            InputError::new(
+                "stack",
+                name,
+                &format!("must be one of {}", StackKind::choices()),
+            )
+        })?;
+        StackSpec::of(kind, cloud)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rendered_stack_parses_back_from_its_name() {
+        for spec in StackSpec::all() {
+            assert_eq!(
+                spec.kind.name().parse::<StackKind>(),
+                Ok(spec.kind),
+                "{spec}"
+            );
+            assert_eq!(
+                StackSpec::parse(&spec.kind.name().to_uppercase(), spec.cloud),
+                Ok(spec)
+            );
+        }
+        for k in StackKind::all() {
+            assert!(
+                StackSpec::all().iter().any(|s| s.kind == k),
+                "{k} is rendered"
+            );
+        }
+    }
+
+    #[test]
+    fn eks_is_the_eks_stack_and_aliases_name_their_connector() {
+        assert_eq!("eks".parse::<StackKind>(), Ok(StackKind::Eks));
+        assert_eq!(
+            "flowlogs".parse::<StackKind>(),
+            Ok(StackKind::Connector(ConnectorType::Vpc))
+        );
+    }
+
+    #[test]
+    fn unknown_names_list_every_choice() {
+        let err = "waf".parse::<StackKind>().unwrap_err().to_string();
+        assert!(err.contains("'waf'"), "{err}");
+        for k in StackKind::all() {
+            assert!(err.contains(k.name()), "{err} names {k}");
+        }
+        for d in DataType::ALL {
+            assert!(err.contains(d.slug()), "{err} names {d}");
+        }
+        let err = StackSpec::parse("waf", Cloud::Commercial).unwrap_err();
+        assert_eq!((err.field.as_str(), err.value.as_str()), ("stack", "waf"));
+        assert!(err.rule.contains(&StackKind::choices()), "{err}");
+    }
+
+    #[test]
+    fn the_legacy_connector_is_commercial_only() {
+        assert!(StackSpec::parse("legacy", Cloud::Commercial).is_ok());
+        let err = StackSpec::parse("legacy", Cloud::Government).unwrap_err();
+        assert_eq!(err.field, "cloud");
+        assert!(err.rule.contains("cloudtrail"), "{err}");
+    }
+}

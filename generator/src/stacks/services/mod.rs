@@ -1,0 +1,183 @@
+//! What makes each data type of a connector stack deliver into the bucket: one module per data
+//! type, each adding its delivering resources and returning the bucket-policy and role grants AWS
+//! documents for that service. This module adds the data type's queue and key layout and
+//! dispatches to it.
+
+mod cloudtrail;
+mod cloudwatch;
+mod guardduty;
+mod vpc;
+
+pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
+
+use super::bucket::{Ctx, FirehoseWriter, ServiceParts, CREATE_BUCKET};
+use super::common;
+use super::layout::Layout;
+use super::params;
+use super::StackKind;
+use crate::cfn::{Cond, Expr, Template};
+use crate::config::patterns;
+use crate::facts::DataType;
+use crate::grants::{self, bucket_arn};
+use crate::iam::{actions, keys, Operator, Principal, Statement};
+use std::fmt;
+
+/// A data type delivered through a connector stack (one bucket, one queue per data type, the
+/// Sentinel role). EKS is none: it has a stack of its own (`stacks::eks`), so a connector stack
+/// of EKS cannot be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConnectorType {
+    Vpc,
+    GuardDuty,
+    CloudTrail,
+    CloudWatch,
+}
+
+impl ConnectorType {
+    /// The connector type of a data type, `None` for one with a stack of its own.
+    pub fn of(d: DataType) -> Option<ConnectorType> {
+        match StackKind::of_data_type(d) {
+            StackKind::Connector(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn data_type(self) -> DataType {
+        match self {
+            ConnectorType::Vpc => DataType::Vpc,
+            ConnectorType::GuardDuty => DataType::GuardDuty,
+            ConnectorType::CloudTrail => DataType::CloudTrail,
+            ConnectorType::CloudWatch => DataType::CloudWatch,
+        }
+    }
+
+    /// Every connector type, in catalogue order.
+    pub fn all() -> Vec<ConnectorType> {
+        DataType::ALL
+            .iter()
+            .filter_map(|d| ConnectorType::of(*d))
+            .collect()
+    }
+}
+
+impl From<ConnectorType> for DataType {
+    fn from(c: ConnectorType) -> DataType {
+        c.data_type()
+    }
+}
+
+impl fmt::Display for ConnectorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.data_type().slug())
+    }
+}
+
+/// Whether a data type is delivered through a connector stack, or through a stack of its own
+/// (EKS: `stacks::eks`).
+pub fn has_connector_stack(d: DataType) -> bool {
+    ConnectorType::of(d).is_some()
+}
+
+/// The data types of the connector stacks, in catalogue order (the all-services stack holds
+/// all of them).
+pub fn connector_types() -> Vec<DataType> {
+    ConnectorType::all()
+        .into_iter()
+        .map(ConnectorType::data_type)
+        .collect()
+}
+
+pub fn add(t: &mut Template, ctx: &Ctx, kind: ConnectorType) -> ServiceParts {
+    let service = kind.data_type();
+    let queue_param = params::queue_name(ctx.single, service);
+    let queue_name = common::name_param(
+        t,
+        &queue_param,
+        &format!(
+            "Name of the SQS queue that announces new {} objects. Default: {}-<8 hex of the stack id>.",
+            service.label(),
+            service.default_queue()
+        ),
+        common::per_stack_name(service.default_queue()),
+        (patterns::QUEUE_NAME, patterns::QUEUE_NAME_RULE),
+    );
+    let queue = common::queue_pair(
+        t,
+        &format!("{}Queue", service.id()),
+        queue_name,
+        &ctx.tuning,
+    );
+    let layout = Layout::declare(t, ctx, service);
+    let mut firehose = None;
+    let (bucket_statements, role_statements) = match kind {
+        ConnectorType::Vpc => vpc::deliver(t, ctx, &layout),
+        ConnectorType::CloudTrail => cloudtrail::deliver(t, ctx, &layout),
+        ConnectorType::GuardDuty => guardduty::deliver(t, ctx, &layout),
+        ConnectorType::CloudWatch => {
+            let (grants, role_id) = cloudwatch::deliver(t, ctx, &layout);
+            firehose = Some(FirehoseWriter {
+                role_id,
+                error_prefix: CLOUDWATCH_ERROR_PREFIX,
+            });
+            grants
+        }
+    };
+    ServiceParts {
+        service,
+        queue,
+        layout,
+        bucket_statements,
+        role_statements,
+        firehose,
+    }
+}
+
+/// Statements for the bucket policy and for the Sentinel role.
+pub(super) type Grants = (Vec<Statement>, Vec<Statement>);
+
+/// A write grant on every place the layout lets the service write.
+pub(super) fn writes_to(mut st: Statement, ctx: &Ctx, layout: &Layout) -> Statement {
+    for r in layout.writable(&ctx.created_bucket) {
+        st = st.resource(r);
+    }
+    st
+}
+
+pub(super) fn and_create_bucket(t: &mut Template, name: &str, own: Cond) -> String {
+    t.condition(name, Cond::And(vec![Cond::named(CREATE_BUCKET), own]))
+}
+
+/// What a log-delivery service needs in the bucket policy, as AWS documents it for flow logs
+/// and CloudTrail: `<sid>AclCheck` (GetBucketAcl on the bucket) and `<sid>Write` (PutObject where
+/// the layout lets it write, with `bucket-owner-full-control`), both bound to `source`.
+pub(super) fn acl_check_and_write(
+    ctx: &Ctx,
+    layout: &Layout,
+    principal: &str,
+    sid: &str,
+    source: Expr,
+) -> Vec<Statement> {
+    let acl = grants::from_source(
+        Statement::allow(&[actions::s3::GET_BUCKET_ACL])
+            .sid(&format!("{sid}AclCheck"))
+            .principal(Principal::service(principal))
+            .resource(bucket_arn(&ctx.created_bucket, "")),
+        source.clone(),
+    );
+    let write = grants::from_source(
+        writes_to(
+            Statement::allow(&[actions::s3::PUT_OBJECT])
+                .sid(&format!("{sid}Write"))
+                .principal(Principal::service(principal)),
+            ctx,
+            layout,
+        )
+        .when(
+            Operator::StringEquals,
+            keys::S3_ACL,
+            "bucket-owner-full-control",
+        ),
+        source,
+    );
+    vec![acl, write]
+}
