@@ -14,7 +14,8 @@ use generator::stacks::outputs::EksOutputs;
 use generator::stacks::{StackKind, StackParams, StackSpec};
 use integration_tests::{s3, sdk, start_localstack, wait_for, WORKSPACE_ID};
 use serde_json::Value;
-use simulator::synth::eks::{self, EksOptions, LogsSink};
+use simulator::replay::{self, LogsSink};
+use simulator::synth::eks::{self, EksOptions};
 use simulator::tables::AwsEksLogs;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -259,7 +260,7 @@ async fn eks_audit_events_flow_from_cloudwatch_logs_to_the_sentinel_queue_exactl
 
     // Deliver, then read what the queue announces until every expected row arrived.
     let t1 = Instant::now();
-    let delivery = eks::deliver(&cwl, &run).await.unwrap();
+    let delivery = replay::deliver(&cwl, &run).await.unwrap();
     let put_secs = t1.elapsed().as_secs_f64();
     eprintln!("delivered {delivery:?} in {put_secs:.1} s");
     let expected = run.expected_by_key();
@@ -603,7 +604,7 @@ fn the_transform_lambda_writes_exactly_the_rows_the_simulator_expects() {
     opts.region = "eu-central-1".into();
     opts.account_id = "123456789012".into();
     let run = eks::generate(&opts);
-    let batches = eks::put_batches(&run);
+    let batches = replay::put_batches(&run);
     let input: Vec<Value> = batches
         .iter()
         .map(|b| {

@@ -9,7 +9,8 @@
 use super::check::Expected;
 use super::checkdb::CheckDb;
 use super::{E2eArgs, WORKSPACE_ID};
-use crate::synth::eks::{self as synth_eks, audit_key, EksOptions, LogsSink};
+use crate::replay::LogsSink;
+use crate::synth::eks::{self as synth_eks, audit_key, EksOptions};
 use crate::tables::TableRow;
 use anyhow::{bail, Context, Result};
 use catalogue::DataType;
@@ -154,7 +155,7 @@ pub async fn deliver(
         let by_key: HashMap<String, &TableRow> =
             run.expected.iter().map(|e| e.key()).zip(&rows).collect();
         db.begin()?;
-        for b in synth_eks::put_batches(&run) {
+        for b in crate::replay::put_batches(&run) {
             sink.put_log_events(&b.log_group, &b.log_stream, &b.events)
                 .await
                 .map_err(anyhow::Error::msg)?;

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::faults::{Faults, Latency};
+use super::handler::MAX_BODY_BYTES;
 use super::schema::STREAM_NAMES;
-use super::server::{serve, validate_dcr_id, Config, MAX_BODY_BYTES};
+use super::server::{serve, validate_dcr_id, Config};
 
 fn fraction(s: &str) -> Result<f64, String> {
     let v: f64 = s

@@ -44,18 +44,22 @@
 
 mod cli;
 pub mod faults;
+mod handler;
+mod read_api;
 pub mod schema;
 mod server;
 pub mod store;
 
 pub use cli::{run as run_cli, ServeIngestionArgs};
 pub use faults::{FaultError, Faults, Latency};
+pub use handler::{API_VERSION, MAX_BODY_BYTES};
+pub use read_api::{RowsPage, StreamCounts, DEFAULT_PAGE, MAX_PAGE};
 pub use schema::{
     stream, stream_for_table, streams, Column, ColumnType, StreamDecl, MAX_FIELD_BYTES,
     STREAM_NAMES,
 };
 pub use server::{
-    app, ingest_url, serve, validate_dcr_id, Config, Injected, RowsPage, Server, Stats,
-    StatsHandle, StreamCounts, API_VERSION, DEFAULT_PAGE, MAX_BODY_BYTES, MAX_PAGE, SHUTDOWN_GRACE,
+    app, ingest_url, serve, validate_dcr_id, Config, Injected, Server, Stats, StatsHandle,
+    SHUTDOWN_GRACE,
 };
 pub use store::{Batch, NewRow, Rows, Store, StoredRow};

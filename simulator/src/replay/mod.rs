@@ -8,7 +8,7 @@
 mod cwl;
 mod upload;
 
-pub use cwl::CloudWatchLogs;
+pub use cwl::{deliver, put_batches, CloudWatchLogs, DeliveryReport, LogsSink, PutBatch};
 pub use upload::{now_ms, upload_objects, upload_objects_with, UploadOptions, UploadStats};
 
 use anyhow::{bail, Context, Result};
