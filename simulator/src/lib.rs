@@ -3,7 +3,11 @@
 //! * [`synth`]: deterministic generators of AWS log objects (VPC Flow Logs,
 //!   GuardDuty, CloudTrail, CloudWatch via Firehose) and their ground-truth
 //!   manifest.
-//! * [`tables`]: typed rows of the Sentinel tables (shared with the connector).
+//! * [`tables`]: typed rows of the Sentinel tables (the catalogue's, shared with the connector).
+//! * [`connector`]: the `connector` crate (what Sentinel does), re-exported; [`parse_cli`] is
+//!   its `parse` command.
+//! * [`replay`], [`ingest`], [`e2e`], [`bench`]: delivery into a deployed stack, the mock Logs
+//!   Ingestion endpoint, the end-to-end run and the benchmark.
 //! * [`simulate`]: the `simulate` command.
 //! * [`progress`]: progress bars (terminal only) and phase lines on stderr.
 //! * [`access`]: the e2e job's access proof (policies read back, the connector's gate,
@@ -14,9 +18,9 @@ pub mod access;
 pub mod access_check;
 pub mod bench;
 pub use connector;
-pub mod parse_cli;
 pub mod e2e;
 pub mod ingest;
+pub mod parse_cli;
 pub mod progress;
 pub mod replay;
 pub mod simulate;

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use connector::parse::{parse_reader, Document, Item};
 use catalogue::DataType;
+use connector::parse::{parse_reader, Document, Item};
 
 /// `simulator parse --service <SERVICE> <FILE|->`
 #[derive(Debug, Clone, clap::Args)]

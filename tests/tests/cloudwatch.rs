@@ -59,7 +59,9 @@ fn the_transform_lambda_writes_exactly_the_objects_the_simulator_writes() {
     assert!(events.next().is_none());
 
     let template = StackSpec {
-        kind: StackKind::Connector(generator::stacks::ConnectorType::CloudWatch),
+        kind: StackKind::Connector(
+            generator::stacks::ConnectorType::of(DataType::CloudWatch).unwrap(),
+        ),
         cloud: Cloud::Commercial,
     }
     .build()

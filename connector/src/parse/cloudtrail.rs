@@ -23,9 +23,7 @@ use serde_json::value::RawValue;
 use super::{
     canonical_time, classify, stop_or, utf8, Document, Item, LineError, ObjectError, Position, BUF,
 };
-use crate::rows::{
-    member_names, members, AnyBool, AnyObj, AnyStr, CloudTrailRef, Fill, Text,
-};
+use crate::rows::{member_names, members, AnyBool, AnyObj, AnyStr, CloudTrailRef, Fill, Text};
 use catalogue::tables::{parse_datetime_ms, DateTimeMs, JsonText};
 
 /// A window over the decompressed text: the unread rest of the last read

@@ -292,20 +292,16 @@ pub(crate) mod tests {
         let text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
 2 123456789010 eni-1 1.2.3.4 5.6.7.8 1 2 6 99999999999 4249 1418530010 1418530070 ACCEPT OK extra\n";
         let mut items = Vec::new();
-        let summary = crate::parse::parse_reader(
-            DataType::Vpc,
-            None,
-            text.as_bytes(),
-            &mut |item| {
+        let summary =
+            crate::parse::parse_reader(DataType::Vpc, None, text.as_bytes(), &mut |item| {
                 items.push(match item {
                     Item::Row(..) => "row",
                     Item::Malformed(_) => "malformed",
                     Item::BadValue(_) => "bad value",
                 });
                 std::ops::ControlFlow::Continue(())
-            },
-        )
-        .unwrap();
+            })
+            .unwrap();
         assert_eq!(items, ["malformed"]);
         assert_eq!(
             (summary.rows, summary.malformed, summary.bad_values),

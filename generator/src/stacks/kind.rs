@@ -14,12 +14,10 @@ const LEGACY: &str = "legacy";
 impl StackKind {
     /// The stack a data type is delivered by: its connector stack, or a stack of its own.
     pub fn of_data_type(d: DataType) -> StackKind {
-        match d {
-            DataType::Vpc => StackKind::Connector(ConnectorType::Vpc),
-            DataType::GuardDuty => StackKind::Connector(ConnectorType::GuardDuty),
-            DataType::CloudTrail => StackKind::Connector(ConnectorType::CloudTrail),
-            DataType::CloudWatch => StackKind::Connector(ConnectorType::CloudWatch),
-            DataType::Eks => StackKind::Eks,
+        match (ConnectorType::of(d), d) {
+            (Some(c), _) => StackKind::Connector(c),
+            (None, DataType::Eks) => StackKind::Eks,
+            (None, other) => panic!("{other} has neither a connector stack nor a stack of its own"),
         }
     }
 
@@ -139,7 +137,9 @@ mod tests {
         assert_eq!("eks".parse::<StackKind>(), Ok(StackKind::Eks));
         assert_eq!(
             "flowlogs".parse::<StackKind>(),
-            Ok(StackKind::Connector(ConnectorType::Vpc))
+            Ok(StackKind::Connector(
+                ConnectorType::of(DataType::Vpc).unwrap()
+            ))
         );
     }
 

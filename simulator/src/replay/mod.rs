@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn single_and_all_services_outputs_give_bucket_account_and_prefix() {
         let mut single = outputs(
-            StackKind::Connector(ConnectorType::CloudTrail),
+            StackKind::Connector(ConnectorType::of(DataType::CloudTrail).unwrap()),
             &[(DataType::CloudTrail, "AWSLogs/000000000000/CloudTrail/")],
         );
         single.insert(generator::stacks::outputs::BUCKET_NAME.into(), "b".into());

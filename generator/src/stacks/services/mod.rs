@@ -14,7 +14,6 @@ use super::bucket::{Ctx, FirehoseWriter, ServiceParts, CREATE_BUCKET};
 use super::common;
 use super::layout::Layout;
 use super::params;
-use super::StackKind;
 use crate::cfn::{Cond, Expr, Template};
 use crate::config::patterns;
 use crate::facts::DataType;
@@ -22,33 +21,54 @@ use crate::grants::{self, bucket_arn};
 use crate::iam::{actions, keys, Operator, Principal, Statement};
 use std::fmt;
 
-/// A data type delivered through a connector stack (one bucket, one queue per data type, the
-/// Sentinel role). EKS is none: it has a stack of its own (`stacks::eks`), so a connector stack
-/// of EKS cannot be asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConnectorType {
-    Vpc,
-    GuardDuty,
-    CloudTrail,
-    CloudWatch,
+/// What a data type's delivery module adds to a connector stack: the bucket-policy and role
+/// grants, and the Firehose writer for a type delivered through Firehose.
+type Deliver = fn(&mut Template, &Ctx, &Layout) -> (Grants, Option<FirehoseWriter>);
+
+/// The delivery module of each data type that has a connector stack, `None` for a data type
+/// with a stack of its own (EKS: `stacks::eks`). The one place that says which data types have a
+/// connector stack: a new data type is a compile error here until it is given one or none.
+fn delivery(d: DataType) -> Option<Deliver> {
+    fn vpc(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (vpc::deliver(t, ctx, l), None)
+    }
+    fn cloudtrail(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (cloudtrail::deliver(t, ctx, l), None)
+    }
+    fn guardduty(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (guardduty::deliver(t, ctx, l), None)
+    }
+    fn cloudwatch(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let (grants, role_id) = cloudwatch::deliver(t, ctx, l);
+        let writer = FirehoseWriter {
+            role_id,
+            error_prefix: CLOUDWATCH_ERROR_PREFIX,
+        };
+        (grants, Some(writer))
+    }
+    match d {
+        DataType::Vpc => Some(vpc),
+        DataType::CloudTrail => Some(cloudtrail),
+        DataType::GuardDuty => Some(guardduty),
+        DataType::CloudWatch => Some(cloudwatch),
+        DataType::Eks => None,
+    }
 }
+
+/// A data type delivered through a connector stack (one bucket, one queue per data type, the
+/// Sentinel role). Made only by [`ConnectorType::of`], so it never holds a data type with a
+/// stack of its own (EKS), and a connector stack of EKS cannot be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectorType(DataType);
 
 impl ConnectorType {
     /// The connector type of a data type, `None` for one with a stack of its own.
     pub fn of(d: DataType) -> Option<ConnectorType> {
-        match StackKind::of_data_type(d) {
-            StackKind::Connector(c) => Some(c),
-            _ => None,
-        }
+        delivery(d).map(|_| ConnectorType(d))
     }
 
     pub fn data_type(self) -> DataType {
-        match self {
-            ConnectorType::Vpc => DataType::Vpc,
-            ConnectorType::GuardDuty => DataType::GuardDuty,
-            ConnectorType::CloudTrail => DataType::CloudTrail,
-            ConnectorType::CloudWatch => DataType::CloudWatch,
-        }
+        self.0
     }
 
     /// Every connector type, in catalogue order.
@@ -57,6 +77,10 @@ impl ConnectorType {
             .iter()
             .filter_map(|d| ConnectorType::of(*d))
             .collect()
+    }
+
+    fn deliver(self) -> Deliver {
+        delivery(self.0).expect("a ConnectorType is only made for a data type with a delivery")
     }
 }
 
@@ -108,20 +132,7 @@ pub fn add(t: &mut Template, ctx: &Ctx, kind: ConnectorType) -> ServiceParts {
         &ctx.tuning,
     );
     let layout = Layout::declare(t, ctx, service);
-    let mut firehose = None;
-    let (bucket_statements, role_statements) = match kind {
-        ConnectorType::Vpc => vpc::deliver(t, ctx, &layout),
-        ConnectorType::CloudTrail => cloudtrail::deliver(t, ctx, &layout),
-        ConnectorType::GuardDuty => guardduty::deliver(t, ctx, &layout),
-        ConnectorType::CloudWatch => {
-            let (grants, role_id) = cloudwatch::deliver(t, ctx, &layout);
-            firehose = Some(FirehoseWriter {
-                role_id,
-                error_prefix: CLOUDWATCH_ERROR_PREFIX,
-            });
-            grants
-        }
-    };
+    let ((bucket_statements, role_statements), firehose) = (kind.deliver())(t, ctx, &layout);
     ServiceParts {
         service,
         queue,
