@@ -39,13 +39,3 @@ impl<S: Serialize, D: Serialize> Row for AwsCloudWatch<S, D> {
         &self.TimeGenerated
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_the_declared_columns() {
-        super::super::test_fields::assert_fields_are_columns::<AwsCloudWatch>(COLUMNS);
-    }
-}

@@ -63,13 +63,3 @@ impl<S: Serialize, D: Serialize, J: Serialize> Row for AwsEksLogs<S, D, J> {
         &self.TimeGenerated
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_the_declared_columns() {
-        super::super::test_fields::assert_fields_are_columns::<AwsEksLogs>(COLUMNS);
-    }
-}

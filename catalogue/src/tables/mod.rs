@@ -3,7 +3,7 @@
 //!
 //! One struct per table, with Rust field names equal to the table's column
 //! names (hence `non_snake_case`), so `serde` (de)serialises them with the
-//! exact column names; a unit test beside each struct keeps its fields equal to the
+//! exact column names; one unit test (here) keeps every struct's fields equal to its
 //! declared columns. The simulator's manifest stores the *expected* rows as [`TableRow`]s
 //! built from these types; the connector maps parsed logs to the same types, so a checker
 //! can compare them with `==`.
@@ -299,6 +299,21 @@ impl<'de> Deserialize<'de> for TableRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_row_struct_has_exactly_its_declared_columns_in_order() {
+        use super::test_fields::assert_fields_are_columns as check;
+        for t in Table::ALL {
+            let columns = t.columns();
+            match t {
+                Table::AWSVPCFlow => check::<AwsVpcFlow>(columns),
+                Table::AWSGuardDuty => check::<AwsGuardDuty>(columns),
+                Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
+                Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
+                Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+            }
+        }
+    }
 
     #[test]
     fn rows_serialise_with_exact_column_names() {

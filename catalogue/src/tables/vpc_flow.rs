@@ -119,13 +119,3 @@ impl<S: Serialize, D: Serialize> Row for AwsVpcFlow<S, D> {
         &self.TimeGenerated
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_the_declared_columns() {
-        super::super::test_fields::assert_fields_are_columns::<AwsVpcFlow>(COLUMNS);
-    }
-}
