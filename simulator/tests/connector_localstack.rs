@@ -6,7 +6,7 @@
 //! What needs no real wire (retries of 429/5xx and none of 400, the visibility
 //! heartbeat, shutdown releases, poison objects and the dead-letter queue,
 //! exactly-once rows across a redelivery) is tested against in-memory fakes in
-//! the connector's unit tests (`simulator/src/connector/tests.rs`).
+//! the connector's unit tests (`connector/src/tests.rs`).
 //!
 //! * `exactly_once_and_deleted`: every expected row arrives exactly once, the
 //!   good messages (and the s3:TestEvents) are deleted, CloudTrail digests
