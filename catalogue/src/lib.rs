@@ -16,5 +16,5 @@ mod data_types;
 pub mod tables;
 pub mod vpc;
 
-pub use data_types::{DataType, Delivery, Entry, UnknownDataType};
+pub use data_types::{parse_selection, DataType, Delivery, Entry, Group, UnknownDataType};
 pub use tables::Table;

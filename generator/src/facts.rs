@@ -82,7 +82,7 @@ impl FromStr for Cloud {
 }
 
 /// The data types, from the catalogue (one list shared with the simulator).
-pub use catalogue::DataType;
+pub use catalogue::{parse_selection, DataType, Group};
 
 /// Opt-in Regions (launched after 20 March 2019, disabled by default), where GuardDuty's
 /// exports are written by the Regional principal `guardduty.<region>.amazonaws.com`. The first

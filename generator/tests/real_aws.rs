@@ -22,9 +22,10 @@ fn s3_stacks() -> Vec<(StackSpec, Value)> {
 
 /// A parameter's name in this stack: plain with one service, service-prefixed with several.
 fn param(spec: &StackSpec, service: DataType, base: &str) -> String {
-    match spec.kind {
-        StackKind::AllServices => format!("{}{base}", service.id()),
-        _ => base.to_string(),
+    if spec.services().len() > 1 {
+        format!("{}{base}", service.id())
+    } else {
+        base.to_string()
     }
 }
 

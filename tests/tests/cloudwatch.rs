@@ -59,9 +59,7 @@ fn the_transform_lambda_writes_exactly_the_objects_the_simulator_writes() {
     assert!(events.next().is_none());
 
     let template = StackSpec {
-        kind: StackKind::Connector(
-            generator::stacks::ConnectorType::of(DataType::CloudWatch).unwrap(),
-        ),
+        kind: StackKind::of_data_type(DataType::CloudWatch),
         cloud: Cloud::Commercial,
     }
     .build()

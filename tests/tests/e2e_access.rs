@@ -34,7 +34,7 @@ fn run(templates: &Path, seed: u64, report: &Path) -> (bool, serde_json::Value) 
     let args = E2eArgs {
         records: 200,
         seed,
-        services: vec![DataType::Vpc],
+        services: vec![vec![DataType::Vpc]],
         faults: false,
         bad_data: false,
         report: Some(report.to_path_buf()),

@@ -7,7 +7,7 @@ use deployer::{StackRequest, Staging};
 use generator::facts::{Cloud, DataType};
 use generator::render::{self, Format};
 use generator::stacks::outputs::ConnectorOutputs;
-use generator::stacks::{ConnectorType, StackKind, StackSpec};
+use generator::stacks::{ConnectorStack, StackKind, StackSpec};
 use integration_tests::{s3, sdk, start_localstack, unique_parameters, wait_for};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -113,28 +113,44 @@ async fn each_service_queue_sees_only_its_own_objects() {
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     let s3 = s3(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    for kind in ConnectorType::all() {
-        let service = kind.data_type();
+    let mut deployed: Vec<(ConnectorStack, ConnectorOutputs)> = Vec::new();
+    for (kind, service) in ConnectorStack::all()
+        .into_iter()
+        .flat_map(|k| k.members().into_iter().map(move |m| (k, m.data_type())))
+    {
         let spec = StackSpec {
             kind: StackKind::Connector(kind),
             cloud: Cloud::Commercial,
         };
-        let report = deployer::deploy(
-            &cfn,
-            &StackRequest {
-                stack_name: format!("notify-{}", service.slug()),
-                template: render::render(&spec.build(), Format::Json),
-                parameters: unique_parameters(&spec),
-                timeout: Duration::from_secs(300),
-                progress: false,
-                staging: Some(Staging::new(&config)),
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{service}: {e}"));
-        let read =
-            ConnectorOutputs::from_map(&spec, &report.outputs).unwrap_or_else(|e| panic!("{e}"));
-        let url = read.data_types[0].queue.url.clone();
+        // A group's stack is deployed once; each member's queue is tried in turn.
+        let read = match deployed.iter().find(|(k, _)| *k == kind) {
+            Some((_, read)) => read.clone(),
+            None => {
+                let report = deployer::deploy(
+                    &cfn,
+                    &StackRequest {
+                        stack_name: format!("notify-{}", kind.slug()),
+                        template: render::render(&spec.build(), Format::Json),
+                        parameters: unique_parameters(&spec),
+                        timeout: Duration::from_secs(300),
+                        progress: false,
+                        staging: Some(Staging::new(&config)),
+                    },
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{service}: {e}"));
+                let read = ConnectorOutputs::from_map(&spec, &report.outputs)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                deployed.push((kind, read.clone()));
+                read
+            }
+        };
+        let url = read
+            .get(service)
+            .unwrap_or_else(|| panic!("stack {spec} has no outputs of {service}"))
+            .queue
+            .url
+            .clone();
         let bucket = read.bucket.clone();
 
         // S3 announces the new configuration with a test event.

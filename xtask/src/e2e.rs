@@ -17,9 +17,9 @@ pub struct E2eArgs {
     pub records: u64,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Comma-separated data types (default all).
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub services: Vec<DataType>,
+    /// Comma-separated data types or groups (`networkfirewall`: all its members); default all.
+    #[arg(long, value_delimiter = ',', value_parser = generator::facts::parse_selection)]
+    pub services: Vec<Vec<DataType>>,
     /// Inject 429/500/503, latency and dropped connections at the ingestion endpoint.
     #[arg(long)]
     pub faults: bool,
@@ -52,7 +52,7 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
             &args.seed.to_string(),
         ]);
     if !args.services.is_empty() {
-        cmd.args(["--services", &crate::slug_list(&args.services)]);
+        cmd.args(["--services", &crate::slug_list(&args.services.concat())]);
     }
     if args.faults {
         cmd.arg("--faults");

@@ -16,4 +16,7 @@ pub(super) const ENTRY: Entry = Entry {
     delivery: Delivery::ServiceWrites,
     default_rate: 2.0,
     records_per_object: 100,
+    group: None,
+    all_services: true,
+    bucket_prefix: "",
 };

@@ -16,4 +16,7 @@ pub(super) const ENTRY: Entry = Entry {
     delivery: Delivery::LogsSubscriptionFirehose,
     default_rate: 5.0,
     records_per_object: 500,
+    group: None,
+    all_services: true,
+    bucket_prefix: "",
 };

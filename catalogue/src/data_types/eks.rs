@@ -17,4 +17,7 @@ pub(super) const ENTRY: Entry = Entry {
     delivery: Delivery::LogsSubscriptionFirehoseLambda,
     default_rate: 20.0,
     records_per_object: 500,
+    group: None,
+    all_services: false,
+    bucket_prefix: "",
 };

@@ -16,4 +16,7 @@ pub(super) const ENTRY: Entry = Entry {
     delivery: Delivery::ServiceWrites,
     default_rate: 0.2,
     records_per_object: 50,
+    group: None,
+    all_services: true,
+    bucket_prefix: "",
 };

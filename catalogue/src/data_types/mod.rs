@@ -65,6 +65,20 @@ pub enum Delivery {
     LogsSubscriptionFirehoseLambda,
 }
 
+/// A connector Microsoft ships with several data types, a collector (queue, table) each, that
+/// one stack renders together (Network Firewall: flow, alert and TLS logs). Its members are the
+/// data types whose [`Entry::group`] it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    /// The stack's slug, in CLI flags and file names (`networkfirewall`); `--services` takes it
+    /// for all its members.
+    pub slug: &'static str,
+    /// Human name (`Network Firewall`).
+    pub label: &'static str,
+    /// The role name of the group's stack.
+    pub default_role: &'static str,
+}
+
 /// Every fact about one data type.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Entry {
@@ -93,6 +107,14 @@ pub struct Entry {
     pub default_rate: f64,
     /// Records per simulated object when a run gives no count.
     pub records_per_object: u64,
+    /// The group whose stack renders this data type with its siblings; `None`: a stack of its
+    /// own.
+    pub group: Option<&'static Group>,
+    /// Whether the all-services stack (one bucket for the four classic types) holds it.
+    pub all_services: bool,
+    /// What the name of a bucket the service writes into must start with (`aws-waf-logs-`);
+    /// empty when any name will do.
+    pub bucket_prefix: &'static str,
 }
 
 impl DataType {
@@ -138,6 +160,54 @@ impl DataType {
         self.entry().default_queue
     }
 
+    pub fn group(self) -> Option<&'static Group> {
+        self.entry().group
+    }
+    pub fn bucket_prefix(self) -> &'static str {
+        self.entry().bucket_prefix
+    }
+
+    /// The slug of the stack that renders it: its group's, or its own.
+    pub fn stack_slug(self) -> &'static str {
+        self.group().map_or(self.slug(), |g| g.slug)
+    }
+
+    /// The data types of a group, in catalogue order.
+    pub fn members(group: &Group) -> Vec<DataType> {
+        DataType::ALL
+            .iter()
+            .copied()
+            .filter(|d| d.group() == Some(group))
+            .collect()
+    }
+
+    /// The data types a name selects: one data type by its slug or an alias, or every member
+    /// of a group by the group's slug.
+    pub fn select(name: &str) -> Result<Vec<DataType>, UnknownDataType> {
+        if let Some(d) = DataType::from_slug(name) {
+            return Ok(vec![d]);
+        }
+        DataType::ALL
+            .iter()
+            .filter_map(|d| d.group())
+            .find(|g| g.slug.eq_ignore_ascii_case(name))
+            .map(DataType::members)
+            .ok_or_else(|| UnknownDataType(name.to_string()))
+    }
+
+    /// Every name [`DataType::select`] takes (slugs, then group slugs), comma separated.
+    pub fn selection_names() -> String {
+        let mut names: Vec<&str> = DataType::ALL.iter().map(|d| d.slug()).collect();
+        for d in DataType::ALL {
+            if let Some(g) = d.group() {
+                if !names.contains(&g.slug) {
+                    names.push(g.slug);
+                }
+            }
+        }
+        names.join(", ")
+    }
+
     /// The DCR stream its rows go to when a route names none: `Custom-<Table>`.
     pub fn default_stream(self) -> String {
         format!("Custom-{}", self.table().name())
@@ -164,9 +234,15 @@ impl fmt::Display for DataType {
     }
 }
 
+/// The data types one `--services` value names: a data type or a group (see
+/// [`DataType::select`]).
+pub fn parse_selection(name: &str) -> Result<Vec<DataType>, UnknownDataType> {
+    DataType::select(name)
+}
+
 /// A name that is no data type; the message lists the ones there are.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown data type '{0}': must be one of {list}", list = DataType::slugs())]
+#[error("unknown data type '{0}': must be one of {list}", list = DataType::selection_names())]
 pub struct UnknownDataType(pub String);
 
 impl FromStr for DataType {
@@ -182,7 +258,6 @@ mod tests {
 
     #[test]
     fn every_data_type_is_listed_once_with_a_distinct_slug_id_table_and_queue() {
-        assert_eq!(DataType::ALL.len(), 5);
         for (i, a) in DataType::ALL.iter().enumerate() {
             for b in &DataType::ALL[i + 1..] {
                 let (x, y) = (a.entry(), b.entry());
@@ -202,10 +277,52 @@ mod tests {
             assert_eq!(d.slug().to_uppercase().parse::<DataType>(), Ok(*d));
         }
         assert_eq!("flowlogs".parse::<DataType>(), Ok(DataType::Vpc));
-        let err = "waf".parse::<DataType>().unwrap_err().to_string();
+        let err = "nope".parse::<DataType>().unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "unknown data type 'nope': must be one of vpc, guardduty, cloudtrail, cloudwatch, eks"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_selection_is_one_data_type_or_every_member_of_a_group() {
+        assert_eq!(DataType::select("vpcflow"), Ok(vec![DataType::Vpc]));
+        assert_eq!(DataType::select("EKS"), Ok(vec![DataType::Eks]));
+        assert!(DataType::select("nope").is_err());
+        for d in DataType::ALL {
+            let members = match d.group() {
+                Some(g) => DataType::members(g),
+                None => vec![*d],
+            };
+            assert!(members.contains(d));
+            assert_eq!(DataType::select(d.stack_slug()), Ok(members.clone()));
+            assert!(DataType::selection_names()
+                .split(", ")
+                .any(|n| n == d.stack_slug()));
+            // A group's members are rendered together, so they share their group's stack.
+            for m in &members {
+                assert_eq!(m.stack_slug(), d.stack_slug());
+            }
+        }
+    }
+
+    #[test]
+    fn the_classic_four_share_the_all_services_bucket() {
+        let all: Vec<DataType> = DataType::ALL
+            .iter()
+            .copied()
+            .filter(|d| d.entry().all_services)
+            .collect();
         assert_eq!(
-            err,
-            "unknown data type 'waf': must be one of vpc, guardduty, cloudtrail, cloudwatch, eks"
+            all,
+            [
+                DataType::Vpc,
+                DataType::GuardDuty,
+                DataType::CloudTrail,
+                DataType::CloudWatch
+            ]
         );
     }
 

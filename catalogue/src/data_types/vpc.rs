@@ -16,4 +16,7 @@ pub(super) const ENTRY: Entry = Entry {
     delivery: Delivery::ServiceWrites,
     default_rate: 5.0,
     records_per_object: 1000,
+    group: None,
+    all_services: true,
+    bucket_prefix: "",
 };

@@ -30,7 +30,9 @@ pub const FIREHOSE_KEY_POLICY_OUTPUT: &str = "FirehoseKmsKeyPolicyStatement";
 const KMS_KEY_PATTERN: &str = "^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$";
 const KMS_KEY_RULE: &str = "must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias), or empty";
 
-pub fn build(cloud: Cloud, kinds: &[ConnectorType]) -> Template {
+/// The connector stack of `kinds`: `what` names its bucket's default (`vpc`, `logs`), and
+/// `default_role` is its role's default name.
+pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &str) -> Template {
     let services_: Vec<DataType> = kinds.iter().map(|k| k.data_type()).collect();
     let single = services_.len() == 1;
     let labels: Vec<&str> = services_.iter().map(|s| s.label()).collect();
@@ -40,14 +42,8 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType]) -> Template {
     ));
 
     common::workspace_param(&mut t);
-    let default_role = if single {
-        services_[0].default_role()
-    } else {
-        "OIDC_MicrosoftSentinelRole"
-    };
     let role_name = common::role_params(&mut t, default_role);
 
-    let what = if single { services_[0].slug() } else { "logs" };
     let bucket_name = common::name_param(
         &mut t,
         params::BUCKET_NAME,

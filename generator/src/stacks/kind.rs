@@ -1,7 +1,8 @@
-//! A stack kind's name, the one place it is parsed: `oidc`, a connector data type's slug
-//! (`vpc`, `guardduty`, ...), `eks`, `all` or `legacy`.
+//! A stack kind's name, the one place it is parsed: `oidc`, a connector stack's slug (a data
+//! type's, `vpc`, `guardduty`, ..., or a group's, which renders all its members), `eks`, `all`
+//! or `legacy`.
 
-use super::{ConnectorType, StackKind, StackSpec};
+use super::{ConnectorStack, ConnectorType, StackKind, StackSpec};
 use crate::config::InputError;
 use crate::facts::{Cloud, DataType};
 use std::fmt;
@@ -12,20 +13,26 @@ const ALL: &str = "all";
 const LEGACY: &str = "legacy";
 
 impl StackKind {
-    /// The stack a data type is delivered by: its connector stack, or a stack of its own.
+    /// The stack a data type is delivered by: its connector stack (its own or its group's),
+    /// or a stack of its own.
     pub fn of_data_type(d: DataType) -> StackKind {
         match (ConnectorType::of(d), d) {
-            (Some(c), _) => StackKind::Connector(c),
+            (Some(c), _) => StackKind::Connector(ConnectorStack::of(c)),
             (None, DataType::Eks) => StackKind::Eks,
             (None, other) => panic!("{other} has neither a connector stack nor a stack of its own"),
         }
     }
 
-    /// Every kind: the OIDC provider, one per data type (in catalogue order), all services,
-    /// and the legacy role.
+    /// Every kind: the OIDC provider, one per data type or group (in catalogue order), all
+    /// services, and the legacy role.
     pub fn all() -> Vec<StackKind> {
         let mut out = vec![StackKind::OidcProvider];
-        out.extend(DataType::ALL.iter().map(|d| StackKind::of_data_type(*d)));
+        for d in DataType::ALL {
+            let k = StackKind::of_data_type(*d);
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
         out.push(StackKind::AllServices);
         out.push(StackKind::LegacyCloudTrail);
         out
@@ -35,7 +42,7 @@ impl StackKind {
     pub fn name(self) -> &'static str {
         match self {
             StackKind::OidcProvider => OIDC,
-            StackKind::Connector(c) => c.data_type().slug(),
+            StackKind::Connector(c) => c.slug(),
             StackKind::Eks => DataType::Eks.slug(),
             StackKind::AllServices => ALL,
             StackKind::LegacyCloudTrail => LEGACY,
@@ -65,15 +72,16 @@ pub struct UnknownStack(pub String);
 
 impl FromStr for StackKind {
     type Err = UnknownStack;
-    /// Case-insensitive; a data type's aliases (`flowlogs`) name its stack too.
+    /// Case-insensitive; a data type's aliases (`flowlogs`) name its stack too, and a group
+    /// member's slug names its group's stack.
     fn from_str(s: &str) -> Result<StackKind, UnknownStack> {
         match s.to_ascii_lowercase().as_str() {
             OIDC => Ok(StackKind::OidcProvider),
             ALL => Ok(StackKind::AllServices),
             LEGACY => Ok(StackKind::LegacyCloudTrail),
-            other => DataType::from_slug(other)
-                .map(StackKind::of_data_type)
-                .ok_or_else(|| UnknownStack(s.to_string())),
+            other => DataType::select(other)
+                .map(|types| StackKind::of_data_type(types[0]))
+                .map_err(|_| UnknownStack(s.to_string())),
         }
     }
 }
@@ -137,24 +145,24 @@ mod tests {
         assert_eq!("eks".parse::<StackKind>(), Ok(StackKind::Eks));
         assert_eq!(
             "flowlogs".parse::<StackKind>(),
-            Ok(StackKind::Connector(
+            Ok(StackKind::Connector(ConnectorStack::of(
                 ConnectorType::of(DataType::Vpc).unwrap()
-            ))
+            )))
         );
     }
 
     #[test]
     fn unknown_names_list_every_choice() {
-        let err = "waf".parse::<StackKind>().unwrap_err().to_string();
-        assert!(err.contains("'waf'"), "{err}");
+        let err = "nope".parse::<StackKind>().unwrap_err().to_string();
+        assert!(err.contains("'nope'"), "{err}");
         for k in StackKind::all() {
             assert!(err.contains(k.name()), "{err} names {k}");
         }
         for d in DataType::ALL {
-            assert!(err.contains(d.slug()), "{err} names {d}");
+            assert!(err.contains(d.stack_slug()), "{err} names {d}'s stack");
         }
-        let err = StackSpec::parse("waf", Cloud::Commercial).unwrap_err();
-        assert_eq!((err.field.as_str(), err.value.as_str()), ("stack", "waf"));
+        let err = StackSpec::parse("nope", Cloud::Commercial).unwrap_err();
+        assert_eq!((err.field.as_str(), err.value.as_str()), ("stack", "nope"));
         assert!(err.rule.contains(&StackKind::choices()), "{err}");
     }
 

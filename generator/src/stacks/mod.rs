@@ -10,6 +10,7 @@
 pub mod bucket;
 mod common;
 pub mod connector;
+mod connector_stack;
 pub mod eks;
 mod firehose;
 mod kind;
@@ -20,9 +21,10 @@ pub mod outputs;
 pub mod params;
 mod services;
 
+pub use connector_stack::ConnectorStack;
 pub use kind::UnknownStack;
 pub use params::StackParams;
-pub use services::{connector_types, has_connector_stack, ConnectorType};
+pub use services::{all_services_types, connector_types, has_connector_stack, ConnectorType};
 
 pub use common::{ROLE_ID, ROLE_POLICY_ID};
 
@@ -31,12 +33,15 @@ use crate::config::{BucketName, InputError, OidcRoleName, QueueName, WorkspaceId
 use crate::facts::{Cloud, DataType};
 use std::fmt;
 
+/// The role name of the all-services stack.
+const ALL_SERVICES_ROLE: &str = "OIDC_MicrosoftSentinelRole";
+
 /// Which stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StackKind {
     OidcProvider,
-    /// One data type's connector stack (EKS has its own, [`StackKind::Eks`]).
-    Connector(ConnectorType),
+    /// One data type's connector stack, or a group's (EKS has its own, [`StackKind::Eks`]).
+    Connector(ConnectorStack),
     AllServices,
     LegacyCloudTrail,
     /// EKS audit logs of one cluster: CloudWatch Logs -> Firehose -> Lambda -> S3.
@@ -59,7 +64,7 @@ impl StackSpec {
                 kind: StackKind::OidcProvider,
                 cloud,
             });
-            for s in ConnectorType::all() {
+            for s in ConnectorStack::all() {
                 out.push(StackSpec {
                     kind: StackKind::Connector(s),
                     cloud,
@@ -85,7 +90,7 @@ impl StackSpec {
     pub fn stem(&self) -> String {
         let what = match self.kind {
             StackKind::OidcProvider => "sentinel-oidc-provider".to_string(),
-            StackKind::Connector(s) => format!("sentinel-{}-connector", s.data_type().slug()),
+            StackKind::Connector(s) => format!("sentinel-{}-connector", s.slug()),
             StackKind::AllServices => "sentinel-all-services-connector".to_string(),
             StackKind::LegacyCloudTrail => "sentinel-legacy-cloudtrail-role".to_string(),
             StackKind::Eks => "sentinel-eks-connector".to_string(),
@@ -96,7 +101,7 @@ impl StackSpec {
     pub fn title(&self) -> String {
         let what = match self.kind {
             StackKind::OidcProvider => "OIDC web identity provider".to_string(),
-            StackKind::Connector(s) => format!("{} connector", s.data_type().label()),
+            StackKind::Connector(s) => format!("{} connector", s.label()),
             StackKind::AllServices => "All four S3 services in one bucket".to_string(),
             StackKind::LegacyCloudTrail => "Legacy CloudTrail connector role".to_string(),
             StackKind::Eks => "EKS audit logs connector".to_string(),
@@ -106,8 +111,11 @@ impl StackSpec {
 
     pub fn services(&self) -> Vec<DataType> {
         match self.kind {
-            StackKind::Connector(s) => vec![s.data_type()],
-            StackKind::AllServices => services::connector_types(),
+            StackKind::Connector(s) => s.members().into_iter().map(DataType::from).collect(),
+            StackKind::AllServices => services::all_services_types()
+                .into_iter()
+                .map(DataType::from)
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -115,8 +123,15 @@ impl StackSpec {
     pub fn build(&self) -> Template {
         let mut t = match self.kind {
             StackKind::OidcProvider => oidc::build(self.cloud),
-            StackKind::Connector(s) => connector::build(self.cloud, &[s]),
-            StackKind::AllServices => connector::build(self.cloud, &ConnectorType::all()),
+            StackKind::Connector(s) => {
+                connector::build(self.cloud, &s.members(), s.slug(), s.default_role())
+            }
+            StackKind::AllServices => connector::build(
+                self.cloud,
+                &services::all_services_types(),
+                "logs",
+                ALL_SERVICES_ROLE,
+            ),
             StackKind::LegacyCloudTrail => legacy::build(),
             StackKind::Eks => eks::build(self.cloud),
         };

@@ -2,7 +2,7 @@
 //! code that declares them) and typed readers of a deployed stack's outputs.
 
 use super::bucket::service_name;
-use super::{ConnectorType, StackKind, StackSpec};
+use super::{ConnectorStack, StackKind, StackSpec};
 use crate::facts::DataType;
 use std::collections::BTreeMap;
 
@@ -127,24 +127,34 @@ impl ConnectorOutputs {
         })
     }
 
-    /// Reads the outputs of a connector stack of either shape: a one-service stack (told by its
-    /// `DestinationTable` output) or the all-services stack.
+    /// Reads the outputs of a connector stack of any shape: a one-service stack (told by its
+    /// `DestinationTable` output), a group's stack or the all-services stack (told by which
+    /// data types' outputs are there).
     pub fn from_any(outputs: &BTreeMap<String, String>) -> Result<ConnectorOutputs, MissingOutput> {
-        let single = outputs.get(DESTINATION_TABLE).and_then(|table| {
-            ConnectorType::all()
-                .into_iter()
-                .find(|c| c.data_type().table().name() == table)
-        });
-        let kind = match single {
-            Some(c) => StackKind::Connector(c),
-            None => StackKind::AllServices,
-        };
         // The outputs do not depend on the Azure cloud.
-        let spec = StackSpec {
+        let spec = |kind| StackSpec {
             kind,
             cloud: crate::facts::Cloud::Commercial,
         };
-        ConnectorOutputs::from_map(&spec, outputs)
+        let single = outputs.get(DESTINATION_TABLE).and_then(|table| {
+            ConnectorStack::all().into_iter().find(|s| {
+                s.single()
+                    .is_some_and(|d| d.table().name() == table.as_str())
+            })
+        });
+        if let Some(s) = single {
+            return ConnectorOutputs::from_map(&spec(StackKind::Connector(s)), outputs);
+        }
+        let groups = ConnectorStack::all()
+            .into_iter()
+            .filter(|s| s.single().is_none())
+            .map(StackKind::Connector);
+        for kind in groups {
+            if let Ok(o) = ConnectorOutputs::from_map(&spec(kind), outputs) {
+                return Ok(o);
+            }
+        }
+        ConnectorOutputs::from_map(&spec(StackKind::AllServices), outputs)
     }
 
     /// The outputs of data type `d`, if the stack delivers it.
@@ -251,18 +261,16 @@ mod tests {
 
     #[test]
     fn a_one_service_stack_is_told_by_its_table() {
-        for c in ConnectorType::all() {
+        for c in ConnectorStack::all() {
+            let Some(d) = c.single() else { continue };
             let spec = StackSpec {
                 kind: StackKind::Connector(c),
                 cloud: crate::facts::Cloud::Commercial,
             };
             let mut outputs = rendered_outputs(&spec);
-            outputs.insert(
-                DESTINATION_TABLE.into(),
-                c.data_type().table().name().into(),
-            );
+            outputs.insert(DESTINATION_TABLE.into(), d.table().name().into());
             let o = ConnectorOutputs::from_any(&outputs).unwrap();
-            assert_eq!(o.data_types[0].data_type, c.data_type());
+            assert_eq!(o.data_types[0].data_type, d);
         }
     }
 

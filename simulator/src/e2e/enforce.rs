@@ -2,7 +2,8 @@
 //! back from LocalStack; each connector route's role is assumed as Sentinel assumes it; the
 //! connector runs behind the gate; each service's writes are evaluated as that service.
 
-use super::{ALL_STACK, WORKSPACE_ID};
+use super::stacks::{self, Deployed};
+use super::WORKSPACE_ID;
 use crate::access::assume::{self, Assumption};
 use crate::access::gate::{AccessGate, RouteIdentity};
 use crate::access::readback::{self, ReadBack};
@@ -14,14 +15,6 @@ use catalogue::DataType;
 use generator::facts::Cloud;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// The stack whose `SentinelRole` a service's route assumes.
-pub fn stack_of(s: DataType) -> &'static str {
-    match s {
-        DataType::Eks => super::eks::STACK,
-        _ => ALL_STACK,
-    }
-}
 
 /// Everything the job's evaluations share.
 pub struct Enforcement {
@@ -74,7 +67,10 @@ impl Enforcement {
     ) -> Result<StartedRoutes> {
         let mut out = StartedRoutes::default();
         for (s, route) in routes {
-            let role_arn = self.readback.role(stack_of(s), "SentinelRole")?.to_string();
+            let role_arn = self
+                .readback
+                .role(&stacks::stack_name(s), "SentinelRole")?
+                .to_string();
             match assume::assume_as_sentinel(
                 config,
                 &self.ledger,
@@ -131,14 +127,15 @@ impl Enforcement {
         ))
     }
 
-    /// Who writes `s`'s objects in the all-services stack.
-    pub fn writer(&self, s: DataType, outputs: &BTreeMap<String, String>) -> Result<Writer> {
+    /// Who writes `s`'s objects into `stack`, the deployed stack that delivers it.
+    pub fn writer(&self, s: DataType, stack: &Deployed) -> Result<Writer> {
         let (r, a) = (&self.at.region, &self.at.account);
         let output = |k: &str| {
-            outputs
+            stack
+                .outputs
                 .get(k)
                 .cloned()
-                .with_context(|| format!("stack {ALL_STACK} has no output {k}"))
+                .with_context(|| format!("stack {} has no output {k}", stack.name))
         };
         let p = &self.at.partition;
         let service = |source_arn: String, kms_key_arn: Option<String>| {
@@ -148,7 +145,10 @@ impl Enforcement {
         match s {
             DataType::Vpc => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
             DataType::CloudTrail => service(
-                format!("arn:aws:cloudtrail:{r}:{a}:trail/{}", self.trail_name()?),
+                format!(
+                    "arn:aws:cloudtrail:{r}:{a}:trail/{}",
+                    self.trail_name(&stack.name)?
+                ),
                 None,
             ),
             DataType::GuardDuty => service(
@@ -162,11 +162,11 @@ impl Enforcement {
                 stream_arn: format!(
                     "arn:aws:firehose:{r}:{a}:deliverystream/{}",
                     self.readback
-                        .physical_id(ALL_STACK, "CloudWatchDeliveryStream")?
+                        .physical_id(&stack.name, "CloudWatchDeliveryStream")?
                 ),
                 role_arn: self
                     .readback
-                    .role(ALL_STACK, "CloudWatchFirehoseRole")?
+                    .role(&stack.name, "CloudWatchFirehoseRole")?
                     .to_string(),
                 by_localstack: false,
             }),
@@ -174,20 +174,20 @@ impl Enforcement {
         }
     }
 
-    /// The name of the trail the all-services stack created. LocalStack mocks the trail and
+    /// The name of the trail `stack` created. LocalStack mocks the trail and
     /// answers `unknown` for its physical id; the trail is then named as the template names
     /// it without a `TrailName` parameter (the job passes none):
     /// `sentinel-management-events-<first group of the stack id's UUID>`.
-    fn trail_name(&self) -> Result<String> {
-        let id = self.readback.physical_id(ALL_STACK, "CloudTrailTrail")?;
+    fn trail_name(&self, stack: &str) -> Result<String> {
+        let id = self.readback.physical_id(stack, "CloudTrailTrail")?;
         if id != "unknown" && !id.is_empty() {
             return Ok(id.rsplit('/').next().unwrap_or(id).to_string());
         }
         let stack_id = self
             .readback
             .stack_ids
-            .get(ALL_STACK)
-            .with_context(|| format!("no stack id read for {ALL_STACK}"))?;
+            .get(stack)
+            .with_context(|| format!("no stack id read for {stack}"))?;
         let suffix = stack_id
             .split('/')
             .nth(2)

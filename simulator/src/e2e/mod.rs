@@ -21,6 +21,7 @@ mod eks;
 mod enforce;
 pub mod junit;
 mod report;
+mod stacks;
 mod templates;
 pub mod timing;
 
@@ -33,10 +34,8 @@ use anyhow::{bail, Context, Result};
 use catalogue::DataType;
 use check::{canonical, Expected, ServiceCheck};
 use checkdb::CheckDb;
-use deployer::{StackRequest, Staging, Target};
-use generator::facts::Cloud;
-use generator::stacks::outputs::ConnectorOutputs;
-use generator::stacks::{has_connector_stack, StackKind, StackParams, StackSpec};
+use deployer::Target;
+use generator::stacks::has_connector_stack;
 pub use report::Report;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,7 +45,6 @@ use std::time::{Duration, Instant};
 
 pub(crate) const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
 const TOKEN: &str = "e2e-bearer-token";
-const ALL_STACK: &str = "sentinel-e2e-all";
 
 /// How a data type's records reach S3 in this run.
 fn delivery_text(s: DataType) -> &'static str {
@@ -70,9 +68,10 @@ pub struct E2eArgs {
     pub records: u64,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Services to run, comma separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = DataType::ALL.to_vec())]
-    pub services: Vec<DataType>,
+    /// Data types to run, comma separated: a data type's slug, or a group's (every member;
+    /// `networkfirewall`). Default: every data type.
+    #[arg(long, value_delimiter = ',', value_parser = catalogue::parse_selection)]
+    pub services: Vec<Vec<DataType>>,
     /// Inject ingestion faults: 10% 429 (Retry-After 1), 5% 500, 5% 503, 0-40 ms latency, 2% dropped connections.
     #[arg(long)]
     pub faults: bool,
@@ -93,6 +92,16 @@ pub struct E2eArgs {
     /// instead of rendering them.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+}
+
+impl E2eArgs {
+    /// The data types the run covers: those `--services` names, or every one.
+    pub fn data_types(&self) -> Vec<DataType> {
+        match self.services.is_empty() {
+            true => DataType::ALL.to_vec(),
+            false => self.services.concat(),
+        }
+    }
 }
 
 /// Runs the whole pipeline; `Ok(true)` when every check passed.
@@ -186,55 +195,23 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     let s3 = crate::replay::s3_client(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let mut services = args.services.clone();
+    let mut services = args.data_types();
     services.sort();
     services.dedup();
     let progress = crate::progress::Progress::stderr();
 
-    // Stacks: the four S3 services share one bucket (separate prefixes and queues).
-    let s3_services: Vec<DataType> = services
-        .iter()
-        .copied()
-        .filter(|s| has_connector_stack(*s))
-        .collect();
+    // Stacks: the classic four share one bucket (separate prefixes and queues); every other
+    // connector stack is deployed on its own.
+    let deployed = stacks::deploy(&cfn, &config, args, &stacks::plan(&services)).await?;
     let mut queues: BTreeMap<DataType, (String, String)> = BTreeMap::new();
-    let mut outputs = BTreeMap::new();
-    if !s3_services.is_empty() {
-        let spec = StackSpec {
-            kind: StackKind::AllServices,
-            cloud: Cloud::Commercial,
-        };
-        let report = deployer::deploy(
-            &cfn,
-            &StackRequest {
-                stack_name: ALL_STACK.into(),
-                template: templates::template(args.templates.as_deref(), &spec)?,
-                parameters: StackParams::new(&spec)
-                    .workspace_id(&WORKSPACE_ID.parse()?)
-                    .bucket_name(&format!("sentinel-e2e-{}", args.seed).parse()?)
-                    .queue_visibility_timeout(30)
-                    .max_receive_count(3)
-                    // A fresh LocalStack account runs no GuardDuty detector.
-                    .create_detector(true)
-                    .into_pairs(),
-                timeout: Duration::from_secs(300),
-                progress: false,
-                staging: Some(Staging::new(&config)),
-            },
-        )
-        .await
-        .context("deploying the all-services stack")?;
-        eprintln!("e2e: deployed {ALL_STACK} in {:.1} s", report.seconds);
-        outputs = report.outputs;
-        let read =
-            ConnectorOutputs::from_map(&spec, &outputs).map_err(|e| e.in_stack(ALL_STACK))?;
-        for s in &services {
-            if has_connector_stack(*s) {
-                let o = read
-                    .get(*s)
-                    .with_context(|| format!("stack {ALL_STACK} delivers no {s}"))?;
-                queues.insert(*s, (o.queue.url.clone(), o.queue.dlq_url.clone()));
-            }
+    for s in &services {
+        if has_connector_stack(*s) {
+            let d = stacks::of(&deployed, *s)?;
+            let o = d
+                .read
+                .get(*s)
+                .with_context(|| format!("stack {} delivers no {s}", d.name))?;
+            queues.insert(*s, (o.queue.url.clone(), o.queue.dlq_url.clone()));
         }
     }
 
@@ -247,14 +224,11 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     }
 
     // The policies as deployed, and Sentinel's assumption of each route's role.
-    let mut stacks = Vec::new();
-    if !s3_services.is_empty() {
-        stacks.push(ALL_STACK);
-    }
+    let mut stack_names: Vec<&str> = deployed.iter().map(|d| d.name.as_str()).collect();
     if eks_stack.is_some() {
-        stacks.push(eks::STACK);
+        stack_names.push(eks::STACK);
     }
-    let enforcement = enforce::Enforcement::read_back(&config, &stacks).await?;
+    let enforcement = enforce::Enforcement::read_back(&config, &stack_names).await?;
     let started = enforcement
         .assume_routes(
             &config,
@@ -348,7 +322,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     let expected = match deliver(
         args,
         &services,
-        &outputs,
+        &deployed,
         eks_stack.as_ref(),
         &config,
         &s3,
@@ -434,7 +408,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
 async fn deliver(
     args: &E2eArgs,
     services: &[DataType],
-    outputs: &BTreeMap<String, String>,
+    deployed: &[stacks::Deployed],
     eks_stack: Option<&eks::EksStack>,
     config: &aws_config::SdkConfig,
     s3: &aws_sdk_s3::Client,
@@ -451,7 +425,8 @@ async fn deliver(
             continue;
         }
         let svc = *s;
-        let target = crate::replay::target_from_outputs(ALL_STACK, outputs, svc)?;
+        let stack = stacks::of(deployed, svc)?;
+        let target = crate::replay::target_from_outputs(&stack.name, &stack.outputs, svc)?;
         let mut opts = GenOptions::new(svc, args.records, args.seed);
         opts.account_id = target.account.clone();
         opts.bucket = target.bucket.clone();
@@ -497,7 +472,7 @@ async fn deliver(
         check_db.commit()?;
         bars.expect(to_finish, exp.records);
         // Written as the service writes them: what AWS would refuse is not written.
-        let writer = enforcement.writer(*s, outputs)?;
+        let writer = enforcement.writer(*s, stack)?;
         let mut refused = writes.before_delivery(&writer, &target.bucket);
         if refused.is_empty() {
             objects.retain(

@@ -88,7 +88,7 @@ mod tests {
 
     use generator::facts::Cloud;
     use generator::stacks::outputs::{connector_output, DESTINATION_TABLE, NOTIFICATION_PREFIX};
-    use generator::stacks::{ConnectorType, StackKind, StackSpec};
+    use generator::stacks::{StackKind, StackSpec};
 
     /// The outputs `spec` declares, with fake values, and `prefixes` as its notification prefixes.
     fn outputs(kind: StackKind, prefixes: &[(DataType, &str)]) -> BTreeMap<String, String> {
@@ -109,10 +109,9 @@ mod tests {
             );
         }
         if let StackKind::Connector(c) = kind {
-            out.insert(
-                DESTINATION_TABLE.into(),
-                c.data_type().table().name().into(),
-            );
+            if let Some(d) = c.single() {
+                out.insert(DESTINATION_TABLE.into(), d.table().name().into());
+            }
         }
         out
     }
@@ -120,7 +119,7 @@ mod tests {
     #[test]
     fn single_and_all_services_outputs_give_bucket_account_and_prefix() {
         let mut single = outputs(
-            StackKind::Connector(ConnectorType::of(DataType::CloudTrail).unwrap()),
+            StackKind::of_data_type(DataType::CloudTrail),
             &[(DataType::CloudTrail, "AWSLogs/000000000000/CloudTrail/")],
         );
         single.insert(generator::stacks::outputs::BUCKET_NAME.into(), "b".into());

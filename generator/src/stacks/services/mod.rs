@@ -102,8 +102,16 @@ pub fn has_connector_stack(d: DataType) -> bool {
     ConnectorType::of(d).is_some()
 }
 
-/// The data types of the connector stacks, in catalogue order (the all-services stack holds
-/// all of them).
+/// The connector types the all-services stack holds (one bucket for the classic four), in
+/// catalogue order.
+pub fn all_services_types() -> Vec<ConnectorType> {
+    ConnectorType::all()
+        .into_iter()
+        .filter(|c| c.data_type().entry().all_services)
+        .collect()
+}
+
+/// The data types of the connector stacks, in catalogue order.
 pub fn connector_types() -> Vec<DataType> {
     ConnectorType::all()
         .into_iter()
