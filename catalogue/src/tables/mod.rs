@@ -31,6 +31,10 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSNetworkFirewallFlow, AWSNetworkFirewallAlert, AWSNetworkFirewallTls:
+//!     <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsnetworkfirewallflow>
+//!     (`...alert`, `...tls`); the order of Microsoft's table definitions in
+//!     `Solutions/Amazon Web Services NetworkFirewall/Data Connectors/AWSNetworkFirewallLogs_CCP/`.
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -52,6 +56,9 @@ mod cloud_watch;
 mod eks_logs;
 mod guard_duty;
 mod json_text;
+mod network_firewall_alert;
+mod network_firewall_flow;
+mod network_firewall_tls;
 #[cfg(test)]
 mod reference_types;
 #[cfg(test)]
@@ -64,6 +71,9 @@ pub use cloud_watch::AwsCloudWatch;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
+pub use network_firewall_alert::AwsNetworkFirewallAlert;
+pub use network_firewall_flow::AwsNetworkFirewallFlow;
+pub use network_firewall_tls::AwsNetworkFirewallTls;
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
 
@@ -76,6 +86,9 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    AWSNetworkFirewallFlow,
+    AWSNetworkFirewallAlert,
+    AWSNetworkFirewallTls,
 }
 
 impl Table {
@@ -90,6 +103,9 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSNetworkFirewallFlow => "AWSNetworkFirewallFlow",
+            Table::AWSNetworkFirewallAlert => "AWSNetworkFirewallAlert",
+            Table::AWSNetworkFirewallTls => "AWSNetworkFirewallTls",
         }
     }
 
@@ -101,6 +117,9 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSNetworkFirewallFlow => &network_firewall_flow::STREAM,
+            Table::AWSNetworkFirewallAlert => &network_firewall_alert::STREAM,
+            Table::AWSNetworkFirewallTls => &network_firewall_tls::STREAM,
         }
     }
 
@@ -122,6 +141,9 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSNetworkFirewallFlow => read::<AwsNetworkFirewallFlow, D>(d),
+            Table::AWSNetworkFirewallAlert => read::<AwsNetworkFirewallAlert, D>(d),
+            Table::AWSNetworkFirewallTls => read::<AwsNetworkFirewallTls, D>(d),
         }
     }
 }
@@ -311,6 +333,9 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSNetworkFirewallFlow => check::<AwsNetworkFirewallFlow>(columns),
+                Table::AWSNetworkFirewallAlert => check::<AwsNetworkFirewallAlert>(columns),
+                Table::AWSNetworkFirewallTls => check::<AwsNetworkFirewallTls>(columns),
             }
         }
     }
@@ -369,7 +394,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 5);
+        assert_eq!(Table::ALL.len(), 8);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);
