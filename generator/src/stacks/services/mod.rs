@@ -6,6 +6,7 @@
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
+mod networkfirewall;
 mod vpc;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
@@ -46,12 +47,27 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn nfw_flow(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let d = DataType::NetworkFirewallFlow;
+        (networkfirewall::deliver(t, ctx, l, d), None)
+    }
+    fn nfw_alert(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let d = DataType::NetworkFirewallAlert;
+        (networkfirewall::deliver(t, ctx, l, d), None)
+    }
+    fn nfw_tls(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let d = DataType::NetworkFirewallTls;
+        (networkfirewall::deliver(t, ctx, l, d), None)
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
         DataType::GuardDuty => Some(guardduty),
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
+        DataType::NetworkFirewallFlow => Some(nfw_flow),
+        DataType::NetworkFirewallAlert => Some(nfw_alert),
+        DataType::NetworkFirewallTls => Some(nfw_tls),
     }
 }
 
