@@ -16,7 +16,8 @@
 //!
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
-//! one record in memory at a time), `cloudwatch` and `eks`; this module
+//! one record in memory at a time), `cloudwatch`, `eks` and `networkfirewall`
+//! (flow, alert and TLS logs); this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -34,12 +35,14 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod networkfirewall;
 mod vpc;
 
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
 use guardduty::guardduty_line;
+use networkfirewall::{parse_networkfirewall, LogType};
 use vpc::parse_vpc;
 
 /// Where a record sits in its object.
@@ -355,6 +358,15 @@ pub fn parse_reader_at<R: Read>(
         .map(|()| Document::Log),
         DataType::CloudWatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         DataType::CloudTrail => parse_cloudtrail(&mut text, &mut counting),
+        DataType::NetworkFirewallFlow => {
+            parse_networkfirewall(LogType::Flow, &mut text, &mut counting).map(|()| Document::Log)
+        }
+        DataType::NetworkFirewallAlert => {
+            parse_networkfirewall(LogType::Alert, &mut text, &mut counting).map(|()| Document::Log)
+        }
+        DataType::NetworkFirewallTls => {
+            parse_networkfirewall(LogType::Tls, &mut text, &mut counting).map(|()| Document::Log)
+        }
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

@@ -81,11 +81,11 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout, service: Dat
         // The name Microsoft's template gives the queue URL the portal asks for.
         t.output(
             queue_output,
-            &format!(
+            format!(
                 "{} queue URL (the name of Microsoft's template).",
                 service.label()
             ),
-            Expr::reference(&format!("{}Queue", service.id())),
+            Expr::reference(format!("{}Queue", service.id())),
         );
     }
 
