@@ -192,6 +192,9 @@ fn json_document(service: DataType) -> Option<bool> {
         DataType::CloudTrail => Some(true),
         DataType::GuardDuty | DataType::Eks => Some(false),
         DataType::Vpc | DataType::CloudWatch => None,
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => Some(false),
     }
 }
 
@@ -797,6 +800,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::Vpc | DataType::CloudWatch => corpus(s, n(200_000.0))?,
             DataType::GuardDuty | DataType::CloudTrail => corpus(s, n(50_000.0))?,
             DataType::Eks => eks_corpus(n(50_000.0)),
+            DataType::NetworkFirewallFlow
+            | DataType::NetworkFirewallAlert
+            | DataType::NetworkFirewallTls => corpus(s, n(50_000.0))?,
         });
     }
     let mut report =

@@ -102,6 +102,15 @@ impl Writer {
                 Some("GuardDuty encrypting a findings export"),
             ),
             DataType::CloudWatch | DataType::Eks => return None,
+            DataType::NetworkFirewallFlow
+            | DataType::NetworkFirewallAlert
+            | DataType::NetworkFirewallTls => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "Network Firewall log delivery checking the bucket ACL",
+                "Network Firewall log delivery writing an object",
+                None,
+            ),
         };
         Some(Writer::Service(ServiceWriter {
             principal,

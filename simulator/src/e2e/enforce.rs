@@ -171,6 +171,9 @@ impl Enforcement {
                 by_localstack: false,
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+            DataType::NetworkFirewallFlow
+            | DataType::NetworkFirewallAlert
+            | DataType::NetworkFirewallTls => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
         }
     }
 

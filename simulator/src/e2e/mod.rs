@@ -58,6 +58,11 @@ fn delivery_text(s: DataType) -> &'static str {
         }
         DataType::CloudWatch => "simulator wrote the Firehose transform's CSV objects",
         DataType::Eks => "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real",
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => {
+            "simulator wrote the firewall's log files (LocalStack has no Network Firewall; the stack's logging configuration needs a FirewallArn)"
+        }
     }
 }
 

@@ -198,6 +198,9 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::NetworkFirewallFlow,
+            DataType::NetworkFirewallAlert,
+            DataType::NetworkFirewallTls,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
             let dirty = bad(service, &BadDataKind::ALL);
@@ -215,6 +218,9 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::NetworkFirewallFlow,
+            DataType::NetworkFirewallAlert,
+            DataType::NetworkFirewallTls,
         ] {
             let out = bad(service, &BadDataKind::ALL);
             let mut seen = Vec::new();
@@ -292,6 +298,14 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
+                            DataType::NetworkFirewallFlow
+                            | DataType::NetworkFirewallAlert
+                            | DataType::NetworkFirewallTls => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
+                                .sum::<Result<usize, _>>()
+                                .unwrap(),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }
