@@ -124,6 +124,8 @@ pub struct NetworkFirewallGen {
     clock: Clock,
     pending: Option<Record>,
     next_flow_id: u64,
+    /// The firewall of the current stretch of records (a firewall writes its own files).
+    firewall: usize,
 }
 
 const SIGNATURES: &[(&str, &str, u8, u32)] = &[
@@ -219,6 +221,7 @@ impl NetworkFirewallGen {
             clock: Clock::new(opts.start_ms, opts.rate()),
             pending: None,
             next_flow_id: 1_582_438_383_425_873,
+            firewall: 0,
         }
     }
 
@@ -246,7 +249,11 @@ impl NetworkFirewallGen {
         } else {
             (remote, local)
         };
-        let firewall = r.random_range(0..FIREWALLS.len());
+        // Traffic stays on one firewall endpoint for a while, then moves to another.
+        if chance(r, 3) {
+            self.firewall = r.random_range(0..FIREWALLS.len());
+        }
+        let firewall = self.firewall;
         let ephemeral = r.random_range(32768..61000u16);
         let mut head = Head {
             at_us,
@@ -670,9 +677,9 @@ impl LogGen for NetworkFirewallGen {
         let mut records = vec![first];
         while (records.len() as u64) < max {
             let r = self.take();
-            // One file per firewall and 5-minute window.
+            // One file per firewall endpoint and 5-minute window.
             if five_minute_floor(r.head.at_us.div_euclid(1000)) != window
-                || FIREWALLS[r.head.firewall].0 != FIREWALLS[firewall].0
+                || r.head.firewall != firewall
             {
                 self.pending = Some(r);
                 break;
