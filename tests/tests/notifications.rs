@@ -15,21 +15,39 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 
 fn key_for(service: DataType, name: &str) -> String {
-    format!(
-        "AWSLogs/{ACCOUNT}/{}/us-east-1/2026/03/01/{name}",
-        service.key_segment()
-    )
+    match service {
+        // `.../<log type>/<region>/<firewall>/YYYY/MM/dd/HH/`
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => format!(
+            "AWSLogs/{ACCOUNT}/{}/us-east-1/egress-fw/2026/03/01/00/{name}",
+            service.key_segment()
+        ),
+        _ => format!(
+            "AWSLogs/{ACCOUNT}/{}/us-east-1/2026/03/01/{name}",
+            service.key_segment()
+        ),
+    }
 }
 
 fn good_key(service: DataType) -> String {
-    key_for(
-        service,
-        &format!(
+    let name = match service {
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => {
+            let log_type = &service.key_segment()["network-firewall/".len()..];
+            format!(
+                "{ACCOUNT}_network-firewall_{log_type}_us-east-1_egress-fw_20260301T0000Z_0a1b2c3d{}",
+                service.suffix()
+            )
+        }
+        _ => format!(
             "{ACCOUNT}_{}_sample{}",
             service.key_segment(),
             service.suffix()
         ),
-    )
+    };
+    key_for(service, &name)
 }
 
 /// Keys that must never reach this service's queue.
@@ -53,6 +71,14 @@ fn bad_keys(service: DataType) -> Vec<String> {
     }
     if service != DataType::Vpc {
         keys.push(key_for(service, "sample.log"));
+    }
+    // The objects of the group's members already tried, which share this bucket (a later
+    // member's queue is still to be drained, so its objects are not put here).
+    if let Some(g) = service.group() {
+        let members = DataType::members(g);
+        for sibling in members.iter().take_while(|m| **m != service) {
+            keys.push(good_key(*sibling).replace("0a1b2c3d", "sibling0"));
+        }
     }
     keys
 }
