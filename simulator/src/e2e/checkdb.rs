@@ -116,11 +116,20 @@ impl Pass {
     }
 }
 
-fn checked(service: &str) -> Result<&str> {
-    if service.is_empty() || !service.bytes().all(|b| b.is_ascii_lowercase()) {
-        bail!("service names in the check database are lower-case letters, not '{service}'");
+/// The service's name as it stands in table names (`exp_<name>`): a slug of lower-case letters
+/// and inner `-`, each `-` as `_` (`networkfirewall-flow` -> `networkfirewall_flow`).
+fn checked(service: &str) -> Result<String> {
+    let b = service.as_bytes();
+    let ok = !b.is_empty()
+        && b.iter().all(|c| c.is_ascii_lowercase() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-';
+    if !ok {
+        bail!(
+            "service names in the check database are lower-case letters and inner '-', not '{service}'"
+        );
     }
-    Ok(service)
+    Ok(service.replace('-', "_"))
 }
 
 impl CheckDb {
@@ -440,5 +449,18 @@ mod tests {
         let d = CheckDb::create(&path).unwrap();
         d.add_service("vpc").unwrap();
         assert_eq!(d.compare("vpc", 0).unwrap().ingested, 0);
+    }
+
+    #[test]
+    fn hyphenated_slugs_name_tables_and_other_names_are_refused() {
+        let db = CheckDb::in_memory().unwrap();
+        db.add_service("networkfirewall-flow").unwrap();
+        let unit = db.add_unit("networkfirewall-flow", "k", Some(1)).unwrap();
+        db.expect("networkfirewall-flow", unit, "{}").unwrap();
+        db.written("networkfirewall-flow", "k", 2).unwrap();
+        for bad in ["", "Vpc", "-x", "x-", "a_b", "a b"] {
+            let e = db.add_service(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("not '{bad}'")), "{e}");
+        }
     }
 }
