@@ -88,6 +88,8 @@ proved! {
     legacy_cloudtrail_role => "sentinel-legacy-cloudtrail-role-commercial",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
+    networkfirewall_commercial => "sentinel-networkfirewall-connector-commercial",
+    networkfirewall_government => "sentinel-networkfirewall-connector-government",
 }
 
 #[test]

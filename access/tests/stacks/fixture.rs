@@ -72,6 +72,9 @@ pub enum Service {
     CloudTrail,
     CloudWatch,
     Eks,
+    NfwFlow,
+    NfwAlert,
+    NfwTls,
 }
 
 impl Service {
@@ -83,6 +86,9 @@ impl Service {
             Service::CloudTrail => "CloudTrail",
             Service::CloudWatch => "CloudWatch",
             Service::Eks => "Eks",
+            Service::NfwFlow => "NetworkFirewallFlow",
+            Service::NfwAlert => "NetworkFirewallAlert",
+            Service::NfwTls => "NetworkFirewallTls",
         }
     }
 }
@@ -103,6 +109,7 @@ pub struct Template {
 
 use Service::*;
 const ALL: &[Service] = &[VpcFlow, GuardDuty, CloudTrail, CloudWatch];
+const NETWORK_FIREWALL: &[Service] = &[NfwFlow, NfwAlert, NfwTls];
 
 /// Every template in `templates/`, with what it is.
 pub const TEMPLATES: &[Template] = &[
@@ -179,6 +186,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-vpc-connector-government",
         Kind::Connector(&[VpcFlow]),
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-networkfirewall-connector-commercial",
+        Kind::Connector(NETWORK_FIREWALL),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-networkfirewall-connector-government",
+        Kind::Connector(NETWORK_FIREWALL),
         Cloud::Government,
     ),
 ];
@@ -447,6 +464,14 @@ impl Fixture {
             },
             CloudWatch => format!("{kp}AWSLogs/{a}/CloudWatch/2026/12/02/12/sentinel-cloudwatch-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             Eks => format!("eks-audit-logs/{CLUSTER}/2026/12/02/12/sentinel-eks-audit-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
+            NfwFlow | NfwAlert | NfwTls => {
+                let t = match s {
+                    NfwFlow => "flow",
+                    NfwAlert => "alert",
+                    _ => "tls",
+                };
+                format!("{kp}AWSLogs/{a}/network-firewall/{t}/{r}/egress-fw/2026/12/02/12/{a}_network-firewall_{t}_{r}_egress-fw_20261202T1200Z_1a2b3c4d.log.gz")
+            }
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {
