@@ -12,6 +12,8 @@ mod fixture;
 mod sentinel;
 #[path = "stacks/table.rs"]
 mod table;
+#[path = "stacks/resolver.rs"]
+mod resolver;
 
 use fixture::*;
 use table::Case;
@@ -88,6 +90,8 @@ proved! {
     legacy_cloudtrail_role => "sentinel-legacy-cloudtrail-role-commercial",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
+    route53_commercial => "sentinel-route53-connector-commercial",
+    route53_government => "sentinel-route53-connector-government",
 }
 
 #[test]
