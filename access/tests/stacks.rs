@@ -8,12 +8,12 @@
 mod delivery;
 #[path = "stacks/fixture.rs"]
 mod fixture;
+#[path = "stacks/resolver.rs"]
+mod resolver;
 #[path = "stacks/sentinel.rs"]
 mod sentinel;
 #[path = "stacks/table.rs"]
 mod table;
-#[path = "stacks/resolver.rs"]
-mod resolver;
 
 use fixture::*;
 use table::Case;
