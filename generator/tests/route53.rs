@@ -91,10 +91,10 @@ fn the_vpc_list_is_checked_before_anything_is_created() {
             ),
             ("VpcIds".to_string(), bad.clone()),
         ];
-        let e = Stack::checked(&t, &params)
-            .err()
-            .expect("refused")
-            .to_string();
+        let Err(e) = Stack::checked(&t, &params) else {
+            panic!("{bad}: accepted")
+        };
+        let e = e.to_string();
         assert!(e.contains("VpcIds") && e.contains("1 to 10 VPC IDs"), "{e}");
     }
 }

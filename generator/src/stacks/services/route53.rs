@@ -48,7 +48,7 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
         .default("")
         .pattern(
             vpc_ids_pattern(),
-            &format!(
+            format!(
                 "must be 1 to {MAX_VPCS} VPC IDs like vpc-0123456789abcdef0, separated by commas without spaces, or empty"
             ),
         ),
