@@ -1,6 +1,10 @@
 //! Route 53 Resolver query logs as the log-delivery service writes them to S3: gzip JSON Lines,
 //! one query per line, one object per VPC and 5-minute window, under
-//! `AWSLogs/<account>/vpcdnsquerylogs/<vpc-id>/YYYY/MM/DD/` (see [`route53_key`]).
+//! `AWSLogs/<account>/vpcdnsquerylogs/<vpc-id>/YYYY/MM/DD/` (see [`route53_key`]). The folder is
+//! the one the Athena User Guide's Resolver query log table reads ("Query Amazon Route 53
+//! resolver query logs"); AWS documents no file name, so the name follows the log-delivery
+//! service's flow-log naming (`<account>_vpcdnsquerylogs_<vpc-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz`),
+//! and one object per VPC and 5-minute window is this generator's choice.
 //!
 //! The values follow the Route 53 Developer Guide ("Values that appear in VPC Resolver query
 //! logs" and its example): `version` `1.100000`, `query_timestamp` in ISO 8601 UTC (with and
