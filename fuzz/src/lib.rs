@@ -276,6 +276,7 @@ mod tests {
                 "parse_cloudtrail",
                 "parse_cloudwatch",
                 "parse_eks",
+                "parse_route53",
                 "parse_networkfirewall_flow",
                 "parse_networkfirewall_alert",
                 "parse_networkfirewall_tls",

@@ -15,19 +15,24 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 
 fn key_for(service: DataType, name: &str) -> String {
-    match service {
-        // `.../<log type>/<region>/<firewall>/YYYY/MM/dd/HH/`
+    // The folder after the data type's segment: the Region, or the VPC (Resolver query logs),
+    // or the Region and the firewall, hour folders included (Network Firewall).
+    let folder = match service {
+        DataType::Route53 => "vpc-0123456789abcdef0",
         DataType::NetworkFirewallFlow
         | DataType::NetworkFirewallAlert
-        | DataType::NetworkFirewallTls => format!(
-            "AWSLogs/{ACCOUNT}/{}/us-east-1/egress-fw/2026/03/01/00/{name}",
-            service.key_segment()
-        ),
-        _ => format!(
-            "AWSLogs/{ACCOUNT}/{}/us-east-1/2026/03/01/{name}",
-            service.key_segment()
-        ),
-    }
+        | DataType::NetworkFirewallTls => {
+            return format!(
+                "AWSLogs/{ACCOUNT}/{}/us-east-1/egress-fw/2026/03/01/00/{name}",
+                service.key_segment()
+            )
+        }
+        _ => "us-east-1",
+    };
+    format!(
+        "AWSLogs/{ACCOUNT}/{}/{folder}/2026/03/01/{name}",
+        service.key_segment()
+    )
 }
 
 fn good_key(service: DataType) -> String {

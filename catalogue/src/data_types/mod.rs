@@ -8,6 +8,7 @@ mod networkfirewall;
 mod networkfirewall_alert;
 mod networkfirewall_flow;
 mod networkfirewall_tls;
+mod route53;
 mod vpc;
 
 use std::fmt;
@@ -56,6 +57,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// Route 53 Resolver query logs of VPCs, written to S3 by the log-delivery service.
+    #[value(name = "route53")]
+    Route53,
     /// Network Firewall flow logs (group `networkfirewall`).
     #[value(name = "networkfirewall-flow")]
     #[serde(rename = "networkfirewall-flow")]
@@ -145,6 +149,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::Route53 => &route53::ENTRY,
             DataType::NetworkFirewallFlow => &networkfirewall_flow::ENTRY,
             DataType::NetworkFirewallAlert => &networkfirewall_alert::ENTRY,
             DataType::NetworkFirewallTls => &networkfirewall_tls::ENTRY,

@@ -8,8 +8,10 @@ use super::Group;
 pub(super) const GROUP: Group = Group {
     slug: "networkfirewall",
     label: "Network Firewall",
-    // The role name of Microsoft's template (`AWS_NetworkFirewall_Configuration.json`).
-    default_role: "OIDC_MicrosoftSentinelRole_Networkfirewall",
+    // Microsoft's template names it `OIDC_MicrosoftSentinelRole_Networkfirewall` (42
+    // characters): with the per-stack suffix (`-<region>-<8 hex>`, up to 24) that passes IAM's
+    // 64-character limit, so this name keeps its words and fits.
+    default_role: "OIDC_MicrosoftSentinelNetworkFirewall",
 };
 
 #[cfg(test)]

@@ -31,6 +31,10 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSRoute53Resolver: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsroute53resolver>,
+//!     as Microsoft's Route 53 solution declares it (`Azure/Azure-Sentinel`
+//!     `Solutions/Amazon Web Services Route 53/Data Connectors/AWSRoute53Resolver_CCP/AWSRoute53Resolver_Table.json`,
+//!     the columns its DCR's transform projects).
 //!   * AWSNetworkFirewallFlow, AWSNetworkFirewallAlert, AWSNetworkFirewallTls:
 //!     <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsnetworkfirewallflow>
 //!     (`...alert`, `...tls`); the order of Microsoft's table definitions in
@@ -61,6 +65,7 @@ mod network_firewall_flow;
 mod network_firewall_tls;
 #[cfg(test)]
 mod reference_types;
+mod route53_resolver;
 #[cfg(test)]
 mod test_fields;
 mod time;
@@ -74,6 +79,7 @@ pub use json_text::JsonText;
 pub use network_firewall_alert::AwsNetworkFirewallAlert;
 pub use network_firewall_flow::AwsNetworkFirewallFlow;
 pub use network_firewall_tls::AwsNetworkFirewallTls;
+pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
 
@@ -86,6 +92,7 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    AWSRoute53Resolver,
     AWSNetworkFirewallFlow,
     AWSNetworkFirewallAlert,
     AWSNetworkFirewallTls,
@@ -103,6 +110,7 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSRoute53Resolver => "AWSRoute53Resolver",
             Table::AWSNetworkFirewallFlow => "AWSNetworkFirewallFlow",
             Table::AWSNetworkFirewallAlert => "AWSNetworkFirewallAlert",
             Table::AWSNetworkFirewallTls => "AWSNetworkFirewallTls",
@@ -117,6 +125,7 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSRoute53Resolver => &route53_resolver::STREAM,
             Table::AWSNetworkFirewallFlow => &network_firewall_flow::STREAM,
             Table::AWSNetworkFirewallAlert => &network_firewall_alert::STREAM,
             Table::AWSNetworkFirewallTls => &network_firewall_tls::STREAM,
@@ -141,6 +150,7 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSRoute53Resolver => read::<AwsRoute53Resolver, D>(d),
             Table::AWSNetworkFirewallFlow => read::<AwsNetworkFirewallFlow, D>(d),
             Table::AWSNetworkFirewallAlert => read::<AwsNetworkFirewallAlert, D>(d),
             Table::AWSNetworkFirewallTls => read::<AwsNetworkFirewallTls, D>(d),
@@ -333,6 +343,7 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSRoute53Resolver => check::<AwsRoute53Resolver>(columns),
                 Table::AWSNetworkFirewallFlow => check::<AwsNetworkFirewallFlow>(columns),
                 Table::AWSNetworkFirewallAlert => check::<AwsNetworkFirewallAlert>(columns),
                 Table::AWSNetworkFirewallTls => check::<AwsNetworkFirewallTls>(columns),
@@ -394,7 +405,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 8);
+        assert_eq!(Table::ALL.len(), 9);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

@@ -116,18 +116,18 @@ impl Pass {
     }
 }
 
-/// The service's name as it stands in table names (`exp_<name>`): a slug of lower-case letters
-/// and inner `-`, each `-` as `_` (`networkfirewall-flow` -> `networkfirewall_flow`).
+/// A service name as part of a table name (`exp_<name>`): lower-case letters, digits and inner
+/// `-` (data type slugs such as `route53`, `networkfirewall-flow`), each `-` as `_`, so it can
+/// never change the SQL it is spliced into.
 fn checked(service: &str) -> Result<String> {
     let b = service.as_bytes();
     let ok = !b.is_empty()
-        && b.iter().all(|c| c.is_ascii_lowercase() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-';
     if !ok {
-        bail!(
-            "service names in the check database are lower-case letters and inner '-', not '{service}'"
-        );
+        bail!("service names in the check database are lower-case letters, digits and inner '-', not '{service}'");
     }
     Ok(service.replace('-', "_"))
 }
@@ -428,6 +428,11 @@ mod tests {
     fn bad_service_names_and_unknown_units_are_errors() {
         let d = CheckDb::in_memory().unwrap();
         assert!(d.add_service("vpc; DROP TABLE units").is_err());
+        assert!(d.add_service("Vpc").is_err() && d.add_service("").is_err());
+        // Every data type's slug is a valid name.
+        for t in catalogue::DataType::ALL {
+            checked(t.slug()).unwrap();
+        }
         d.add_service("vpc").unwrap();
         assert!(d.written("vpc", "nope.gz", 1).is_err());
         d.add_unit("vpc", "a.gz", Some(1)).unwrap();

@@ -198,6 +198,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::NetworkFirewallFlow,
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
@@ -218,6 +219,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::NetworkFirewallFlow,
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
@@ -298,7 +300,8 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
-                            DataType::NetworkFirewallFlow
+                            DataType::Route53
+                            | DataType::NetworkFirewallFlow
                             | DataType::NetworkFirewallAlert
                             | DataType::NetworkFirewallTls => plain
                                 .split(|b| *b == b'\n')

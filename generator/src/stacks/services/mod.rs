@@ -7,6 +7,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
 mod networkfirewall;
+mod route53;
 mod vpc;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
@@ -47,6 +48,9 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn route53(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (route53::deliver(t, ctx, l), None)
+    }
     fn nfw_flow(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         let d = DataType::NetworkFirewallFlow;
         (networkfirewall::deliver(t, ctx, l, d), None)
@@ -65,6 +69,7 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::GuardDuty => Some(guardduty),
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
+        DataType::Route53 => Some(route53),
         DataType::NetworkFirewallFlow => Some(nfw_flow),
         DataType::NetworkFirewallAlert => Some(nfw_alert),
         DataType::NetworkFirewallTls => Some(nfw_tls),
