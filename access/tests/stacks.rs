@@ -92,6 +92,8 @@ proved! {
     vpc_government => "sentinel-vpc-connector-government",
     route53_commercial => "sentinel-route53-connector-commercial",
     route53_government => "sentinel-route53-connector-government",
+    networkfirewall_commercial => "sentinel-networkfirewall-connector-commercial",
+    networkfirewall_government => "sentinel-networkfirewall-connector-government",
 }
 
 #[test]

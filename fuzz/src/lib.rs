@@ -24,7 +24,7 @@ pub use simulator::DataType;
 /// One fuzz target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    /// The connector's parser of one data type (`parse_<slug>`).
+    /// The connector's parser of one data type (`parse_<slug>`, a `-` in the slug as `_`).
     Parse(DataType),
     Notification,
     IngestRequest,
@@ -46,7 +46,7 @@ impl Target {
     /// The binary's name, also the folder name under `seeds/` and `regressions/`.
     pub fn name(self) -> String {
         match self {
-            Target::Parse(d) => format!("parse_{}", d.slug()),
+            Target::Parse(d) => format!("parse_{}", d.slug().replace('-', "_")),
             Target::Notification => "notification".into(),
             Target::IngestRequest => "ingest_request".into(),
         }
@@ -277,6 +277,9 @@ mod tests {
                 "parse_cloudwatch",
                 "parse_eks",
                 "parse_route53",
+                "parse_networkfirewall_flow",
+                "parse_networkfirewall_alert",
+                "parse_networkfirewall_tls",
                 "notification",
                 "ingest_request"
             ]

@@ -262,6 +262,9 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::CloudWatch => false,
                 DataType::Eks => unreachable!("EKS is not in a connector stack"),
                 DataType::Route53 => sid.starts_with("Route53ResolverQueryLogs"),
+                DataType::NetworkFirewallFlow
+                | DataType::NetworkFirewallAlert
+                | DataType::NetworkFirewallTls => sid.starts_with(service.id()),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -366,6 +369,28 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         ),
                         format!("arn:aws:s3:::{BUCKET}{folder}")
                     ),
+                    DataType::NetworkFirewallFlow
+                    | DataType::NetworkFirewallAlert
+                    | DataType::NetworkFirewallTls => {
+                        let configs = st
+                            .property(
+                                "FirewallLogging",
+                                &["LoggingConfiguration", "LogDestinationConfigs"],
+                            )
+                            .unwrap();
+                        let log_type = service.slug()["networkfirewall-".len()..].to_uppercase();
+                        let c = configs
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .find(|c| c["LogType"] == log_type.as_str())
+                            .unwrap_or_else(|| panic!("{spec}: no {log_type} destination"));
+                        assert_eq!(c["LogDestination"]["bucketName"], BUCKET, "{spec}");
+                        match given {
+                            "" => assert!(c["LogDestination"].get("prefix").is_none(), "{c}"),
+                            g => assert_eq!(c["LogDestination"]["prefix"], g),
+                        }
+                    }
                 }
             }
         }

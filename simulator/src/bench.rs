@@ -193,6 +193,9 @@ fn json_document(service: DataType) -> Option<bool> {
         DataType::GuardDuty | DataType::Eks => Some(false),
         DataType::Vpc | DataType::CloudWatch => None,
         DataType::Route53 => Some(false),
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => Some(false),
     }
 }
 
@@ -799,6 +802,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::GuardDuty | DataType::CloudTrail => corpus(s, n(50_000.0))?,
             DataType::Eks => eks_corpus(n(50_000.0)),
             DataType::Route53 => corpus(s, n(200_000.0))?,
+            DataType::NetworkFirewallFlow
+            | DataType::NetworkFirewallAlert
+            | DataType::NetworkFirewallTls => corpus(s, n(50_000.0))?,
         });
     }
     let mut report =

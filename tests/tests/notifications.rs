@@ -15,9 +15,18 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 
 fn key_for(service: DataType, name: &str) -> String {
-    // The folder after the data type's segment: the Region, or the VPC (Resolver query logs).
+    // The folder after the data type's segment: the Region, or the VPC (Resolver query logs),
+    // or the Region and the firewall, hour folders included (Network Firewall).
     let folder = match service {
         DataType::Route53 => "vpc-0123456789abcdef0",
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => {
+            return format!(
+                "AWSLogs/{ACCOUNT}/{}/us-east-1/egress-fw/2026/03/01/00/{name}",
+                service.key_segment()
+            )
+        }
         _ => "us-east-1",
     };
     format!(
@@ -27,14 +36,23 @@ fn key_for(service: DataType, name: &str) -> String {
 }
 
 fn good_key(service: DataType) -> String {
-    key_for(
-        service,
-        &format!(
+    let name = match service {
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => {
+            let log_type = &service.key_segment()["network-firewall/".len()..];
+            format!(
+                "{ACCOUNT}_network-firewall_{log_type}_us-east-1_egress-fw_20260301T0000Z_0a1b2c3d{}",
+                service.suffix()
+            )
+        }
+        _ => format!(
             "{ACCOUNT}_{}_sample{}",
             service.key_segment(),
             service.suffix()
         ),
-    )
+    };
+    key_for(service, &name)
 }
 
 /// Keys that must never reach this service's queue.
@@ -58,6 +76,14 @@ fn bad_keys(service: DataType) -> Vec<String> {
     }
     if service != DataType::Vpc {
         keys.push(key_for(service, "sample.log"));
+    }
+    // The objects of the group's members already tried, which share this bucket (a later
+    // member's queue is still to be drained, so its objects are not put here).
+    if let Some(g) = service.group() {
+        let members = DataType::members(g);
+        for sibling in members.iter().take_while(|m| **m != service) {
+            keys.push(good_key(*sibling).replace("0a1b2c3d", "sibling0"));
+        }
     }
     keys
 }

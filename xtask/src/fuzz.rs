@@ -18,11 +18,12 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// The fuzz targets: the binaries of `fuzz/fuzz_targets/`, a parser per data type
-/// (`parse_<slug>`) then the two others, the order of the fuzz crate's `Target::ALL`.
+/// (`parse_<slug>`, a `-` in the slug as `_`) then the two others, the order of the fuzz
+/// crate's `Target::ALL`.
 pub fn targets() -> Vec<String> {
     DataType::ALL
         .iter()
-        .map(|d| format!("parse_{}", d.slug()))
+        .map(|d| format!("parse_{}", d.slug().replace('-', "_")))
         .chain(["notification".to_string(), "ingest_request".to_string()])
         .collect()
 }

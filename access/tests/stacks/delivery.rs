@@ -86,6 +86,7 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
         GuardDuty => guardduty(fx),
         CloudWatch | Eks => firehose(fx, s),
         Route53Resolver => super::resolver::query_logs(fx),
+        NfwFlow | NfwAlert | NfwTls => network_firewall(fx, s),
     }
 }
 
@@ -136,6 +137,57 @@ fn flow_logs(fx: &Fixture) -> Vec<Case> {
                 who(),
                 "s3:PutObject",
                 &fx.object(&format!("{}elsewhere/x.log.gz", fx.key_path(VpcFlow))),
+                &pairs(&with(source(ACCOUNT, &from), &acl())),
+            ),
+        ),
+    ]
+}
+
+/// Network Firewall logs to S3 go through the same log-delivery service as flow logs
+/// (https://docs.aws.amazon.com/network-firewall/latest/developerguide/logging-s3.html).
+fn network_firewall(fx: &Fixture, s: Service) -> Vec<Case> {
+    let who = || service("delivery.logs.amazonaws.com");
+    let from = format!("arn:{}:logs:{}:{ACCOUNT}:*", fx.p(), fx.region());
+    let elsewhere = format!("arn:{}:logs:{}:{OTHER_ACCOUNT}:*", fx.p(), fx.region());
+    let object = fx.object(&fx.log_key(s));
+    let put = |ctx: Vec<(String, String)>| request(who(), "s3:PutObject", &object, &pairs(&ctx));
+    vec![
+        allow(
+            format!("{s:?}: log delivery may check the bucket's ACL"),
+            request(
+                who(),
+                "s3:GetBucketAcl",
+                &fx.bucket_arn(),
+                &pairs(&source(ACCOUNT, &from)),
+            ),
+        ),
+        allow(
+            format!("{s:?}: log delivery may write a firewall log object, owner full control"),
+            put(with(source(ACCOUNT, &from), &acl())),
+        ),
+        deny(
+            format!("{s:?}: not without bucket-owner-full-control"),
+            put(source(ACCOUNT, &from)),
+        ),
+        deny(
+            format!("{s:?}: not for another account's firewall"),
+            put(with(source(OTHER_ACCOUNT, &elsewhere), &acl())),
+        ),
+        deny(
+            format!("{s:?}: not for another account's firewall (ACL check)"),
+            request(
+                who(),
+                "s3:GetBucketAcl",
+                &fx.bucket_arn(),
+                &pairs(&source(OTHER_ACCOUNT, &elsewhere)),
+            ),
+        ),
+        deny(
+            format!("{s:?}: not outside AWSLogs/<account>/"),
+            request(
+                who(),
+                "s3:PutObject",
+                &fx.object(&format!("{}elsewhere/x.log.gz", fx.key_path(s))),
                 &pairs(&with(source(ACCOUNT, &from), &acl())),
             ),
         ),

@@ -73,6 +73,9 @@ pub enum Service {
     CloudWatch,
     Eks,
     Route53Resolver,
+    NfwFlow,
+    NfwAlert,
+    NfwTls,
 }
 
 impl Service {
@@ -85,6 +88,9 @@ impl Service {
             Service::CloudWatch => "CloudWatch",
             Service::Eks => "Eks",
             Service::Route53Resolver => "Route53Resolver",
+            Service::NfwFlow => "NetworkFirewallFlow",
+            Service::NfwAlert => "NetworkFirewallAlert",
+            Service::NfwTls => "NetworkFirewallTls",
         }
     }
 }
@@ -105,6 +111,7 @@ pub struct Template {
 
 use Service::*;
 const ALL: &[Service] = &[VpcFlow, GuardDuty, CloudTrail, CloudWatch];
+const NETWORK_FIREWALL: &[Service] = &[NfwFlow, NfwAlert, NfwTls];
 
 /// Every template in `templates/`, with what it is.
 pub const TEMPLATES: &[Template] = &[
@@ -191,6 +198,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-route53-connector-government",
         Kind::Connector(&[Route53Resolver]),
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-networkfirewall-connector-commercial",
+        Kind::Connector(NETWORK_FIREWALL),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-networkfirewall-connector-government",
+        Kind::Connector(NETWORK_FIREWALL),
         Cloud::Government,
     ),
 ];
@@ -460,6 +477,14 @@ impl Fixture {
             CloudWatch => format!("{kp}AWSLogs/{a}/CloudWatch/2026/12/02/12/sentinel-cloudwatch-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             Eks => format!("eks-audit-logs/{CLUSTER}/2026/12/02/12/sentinel-eks-audit-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             Route53Resolver => format!("{kp}AWSLogs/{a}/vpcdnsquerylogs/vpc-0a1b2c3d4e5f67890/2026/12/02/{a}_vpcdnsquerylogs_vpc-0a1b2c3d4e5f67890_20261202T1200Z_1a2b3c4d.log.gz"),
+            NfwFlow | NfwAlert | NfwTls => {
+                let t = match s {
+                    NfwFlow => "flow",
+                    NfwAlert => "alert",
+                    _ => "tls",
+                };
+                format!("{kp}AWSLogs/{a}/network-firewall/{t}/{r}/egress-fw/2026/12/02/12/{a}_network-firewall_{t}_{r}_egress-fw_20261202T1200Z_1a2b3c4d.log.gz")
+            }
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {

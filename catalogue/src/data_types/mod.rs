@@ -4,6 +4,10 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod networkfirewall;
+mod networkfirewall_alert;
+mod networkfirewall_flow;
+mod networkfirewall_tls;
 mod route53;
 mod vpc;
 
@@ -56,6 +60,18 @@ pub enum DataType {
     /// Route 53 Resolver query logs of VPCs, written to S3 by the log-delivery service.
     #[value(name = "route53")]
     Route53,
+    /// Network Firewall flow logs (group `networkfirewall`).
+    #[value(name = "networkfirewall-flow")]
+    #[serde(rename = "networkfirewall-flow")]
+    NetworkFirewallFlow,
+    /// Network Firewall alert logs (group `networkfirewall`).
+    #[value(name = "networkfirewall-alert")]
+    #[serde(rename = "networkfirewall-alert")]
+    NetworkFirewallAlert,
+    /// Network Firewall TLS logs (group `networkfirewall`).
+    #[value(name = "networkfirewall-tls")]
+    #[serde(rename = "networkfirewall-tls")]
+    NetworkFirewallTls,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -134,6 +150,9 @@ impl DataType {
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
             DataType::Route53 => &route53::ENTRY,
+            DataType::NetworkFirewallFlow => &networkfirewall_flow::ENTRY,
+            DataType::NetworkFirewallAlert => &networkfirewall_alert::ENTRY,
+            DataType::NetworkFirewallTls => &networkfirewall_tls::ENTRY,
         }
     }
 
@@ -270,7 +289,16 @@ mod tests {
                 assert_ne!(x.id, y.id);
                 assert_ne!(x.table, y.table);
                 assert_ne!(x.default_queue, y.default_queue);
-                assert_ne!(x.default_role, y.default_role);
+                // One role per stack: the members of a group share their group's.
+                match (x.group, y.group) {
+                    (Some(g), Some(h)) if g == h => {
+                        assert_eq!(
+                            (x.default_role, y.default_role),
+                            (g.default_role, g.default_role)
+                        );
+                    }
+                    _ => assert_ne!(x.default_role, y.default_role),
+                }
             }
         }
     }

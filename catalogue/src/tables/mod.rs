@@ -35,6 +35,10 @@
 //!     as Microsoft's Route 53 solution declares it (`Azure/Azure-Sentinel`
 //!     `Solutions/Amazon Web Services Route 53/Data Connectors/AWSRoute53Resolver_CCP/AWSRoute53Resolver_Table.json`,
 //!     the columns its DCR's transform projects).
+//!   * AWSNetworkFirewallFlow, AWSNetworkFirewallAlert, AWSNetworkFirewallTls:
+//!     <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsnetworkfirewallflow>
+//!     (`...alert`, `...tls`); the order of Microsoft's table definitions in
+//!     `Solutions/Amazon Web Services NetworkFirewall/Data Connectors/AWSNetworkFirewallLogs_CCP/`.
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -56,6 +60,9 @@ mod cloud_watch;
 mod eks_logs;
 mod guard_duty;
 mod json_text;
+mod network_firewall_alert;
+mod network_firewall_flow;
+mod network_firewall_tls;
 #[cfg(test)]
 mod reference_types;
 mod route53_resolver;
@@ -69,6 +76,9 @@ pub use cloud_watch::AwsCloudWatch;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
+pub use network_firewall_alert::AwsNetworkFirewallAlert;
+pub use network_firewall_flow::AwsNetworkFirewallFlow;
+pub use network_firewall_tls::AwsNetworkFirewallTls;
 pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
@@ -83,6 +93,9 @@ pub enum Table {
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
     AWSRoute53Resolver,
+    AWSNetworkFirewallFlow,
+    AWSNetworkFirewallAlert,
+    AWSNetworkFirewallTls,
 }
 
 impl Table {
@@ -98,6 +111,9 @@ impl Table {
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
             Table::AWSRoute53Resolver => "AWSRoute53Resolver",
+            Table::AWSNetworkFirewallFlow => "AWSNetworkFirewallFlow",
+            Table::AWSNetworkFirewallAlert => "AWSNetworkFirewallAlert",
+            Table::AWSNetworkFirewallTls => "AWSNetworkFirewallTls",
         }
     }
 
@@ -110,6 +126,9 @@ impl Table {
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
             Table::AWSRoute53Resolver => &route53_resolver::STREAM,
+            Table::AWSNetworkFirewallFlow => &network_firewall_flow::STREAM,
+            Table::AWSNetworkFirewallAlert => &network_firewall_alert::STREAM,
+            Table::AWSNetworkFirewallTls => &network_firewall_tls::STREAM,
         }
     }
 
@@ -132,6 +151,9 @@ impl Table {
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
             Table::AWSRoute53Resolver => read::<AwsRoute53Resolver, D>(d),
+            Table::AWSNetworkFirewallFlow => read::<AwsNetworkFirewallFlow, D>(d),
+            Table::AWSNetworkFirewallAlert => read::<AwsNetworkFirewallAlert, D>(d),
+            Table::AWSNetworkFirewallTls => read::<AwsNetworkFirewallTls, D>(d),
         }
     }
 }
@@ -322,6 +344,9 @@ mod tests {
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
                 Table::AWSRoute53Resolver => check::<AwsRoute53Resolver>(columns),
+                Table::AWSNetworkFirewallFlow => check::<AwsNetworkFirewallFlow>(columns),
+                Table::AWSNetworkFirewallAlert => check::<AwsNetworkFirewallAlert>(columns),
+                Table::AWSNetworkFirewallTls => check::<AwsNetworkFirewallTls>(columns),
             }
         }
     }
@@ -380,7 +405,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 6);
+        assert_eq!(Table::ALL.len(), 9);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

@@ -16,7 +16,8 @@
 //!
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
-//! one record in memory at a time), `cloudwatch`, `eks` and `route53`; this module
+//! one record in memory at a time), `cloudwatch`, `eks`, `route53` and `networkfirewall`
+//! (flow, alert and TLS logs); this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -34,6 +35,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod networkfirewall;
 mod route53;
 mod vpc;
 
@@ -41,6 +43,7 @@ use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
 use guardduty::guardduty_line;
+use networkfirewall::{parse_networkfirewall, LogType};
 use route53::route53_line;
 use vpc::parse_vpc;
 
@@ -361,6 +364,15 @@ pub fn parse_reader_at<R: Read>(
             route53_line(line).map(|row| emit(&row))
         })
         .map(|()| Document::Log),
+        DataType::NetworkFirewallFlow => {
+            parse_networkfirewall(LogType::Flow, &mut text, &mut counting).map(|()| Document::Log)
+        }
+        DataType::NetworkFirewallAlert => {
+            parse_networkfirewall(LogType::Alert, &mut text, &mut counting).map(|()| Document::Log)
+        }
+        DataType::NetworkFirewallTls => {
+            parse_networkfirewall(LogType::Tls, &mut text, &mut counting).map(|()| Document::Log)
+        }
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

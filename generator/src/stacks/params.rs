@@ -62,6 +62,8 @@ pub const NONCURRENT_VERSION_EXPIRATION_DAYS: &str = "NoncurrentVersionExpiratio
 /// Route 53 Resolver query logs: the VPCs to log (comma separated) and the configuration's name.
 pub const VPC_IDS: &str = "VpcIds";
 pub const QUERY_LOG_CONFIG_NAME: &str = "QueryLogConfigName";
+/// The firewall whose flow, alert and TLS logs the Network Firewall stack delivers.
+pub const FIREWALL_ARN: &str = "FirewallArn";
 
 /// A data type's queue name parameter: [`SENTINEL_QUEUE_NAME`] in a one-service stack,
 /// `<Id>SQSQueueName` in the all-services stack.

@@ -109,6 +109,15 @@ impl Writer {
                 "Resolver query log delivery writing an object",
                 None,
             ),
+            DataType::NetworkFirewallFlow
+            | DataType::NetworkFirewallAlert
+            | DataType::NetworkFirewallTls => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "Network Firewall log delivery checking the bucket ACL",
+                "Network Firewall log delivery writing an object",
+                None,
+            ),
         };
         Some(Writer::Service(ServiceWriter {
             principal,

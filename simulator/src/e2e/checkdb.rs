@@ -116,14 +116,20 @@ impl Pass {
     }
 }
 
-/// A service name as part of a table name: lower-case letters and digits only (data type
-/// slugs such as `route53`), so it can never change the SQL it is spliced into.
-fn checked(service: &str) -> Result<&str> {
-    let ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    if service.is_empty() || !service.bytes().all(ok) {
-        bail!("service names in the check database are lower-case letters and digits, not '{service}'");
+/// A service name as part of a table name (`exp_<name>`): lower-case letters, digits and inner
+/// `-` (data type slugs such as `route53`, `networkfirewall-flow`), each `-` as `_`, so it can
+/// never change the SQL it is spliced into.
+fn checked(service: &str) -> Result<String> {
+    let b = service.as_bytes();
+    let ok = !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-';
+    if !ok {
+        bail!("service names in the check database are lower-case letters, digits and inner '-', not '{service}'");
     }
-    Ok(service)
+    Ok(service.replace('-', "_"))
 }
 
 impl CheckDb {
@@ -448,5 +454,18 @@ mod tests {
         let d = CheckDb::create(&path).unwrap();
         d.add_service("vpc").unwrap();
         assert_eq!(d.compare("vpc", 0).unwrap().ingested, 0);
+    }
+
+    #[test]
+    fn hyphenated_slugs_name_tables_and_other_names_are_refused() {
+        let db = CheckDb::in_memory().unwrap();
+        db.add_service("networkfirewall-flow").unwrap();
+        let unit = db.add_unit("networkfirewall-flow", "k", Some(1)).unwrap();
+        db.expect("networkfirewall-flow", unit, "{}").unwrap();
+        db.written("networkfirewall-flow", "k", 2).unwrap();
+        for bad in ["", "Vpc", "-x", "x-", "a_b", "a b"] {
+            let e = db.add_service(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("not '{bad}'")), "{e}");
+        }
     }
 }

@@ -172,6 +172,9 @@ impl Enforcement {
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
             DataType::Route53 => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
+            DataType::NetworkFirewallFlow
+            | DataType::NetworkFirewallAlert
+            | DataType::NetworkFirewallTls => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
         }
     }
 

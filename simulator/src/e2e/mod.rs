@@ -61,6 +61,11 @@ fn delivery_text(s: DataType) -> &'static str {
         DataType::Route53 => {
             "simulator wrote Resolver query log objects (the stack gets no VpcIds, so it creates no query logging configuration)"
         }
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => {
+            "simulator wrote the firewall's log files (LocalStack has no Network Firewall; the stack's logging configuration needs a FirewallArn)"
+        }
     }
 }
 

@@ -199,6 +199,9 @@ mod tests {
             DataType::CloudTrail,
             DataType::CloudWatch,
             DataType::Route53,
+            DataType::NetworkFirewallFlow,
+            DataType::NetworkFirewallAlert,
+            DataType::NetworkFirewallTls,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
             let dirty = bad(service, &BadDataKind::ALL);
@@ -217,6 +220,9 @@ mod tests {
             DataType::CloudTrail,
             DataType::CloudWatch,
             DataType::Route53,
+            DataType::NetworkFirewallFlow,
+            DataType::NetworkFirewallAlert,
+            DataType::NetworkFirewallTls,
         ] {
             let out = bad(service, &BadDataKind::ALL);
             let mut seen = Vec::new();
@@ -294,7 +300,10 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
-                            DataType::Route53 => plain
+                            DataType::Route53
+                            | DataType::NetworkFirewallFlow
+                            | DataType::NetworkFirewallAlert
+                            | DataType::NetworkFirewallTls => plain
                                 .split(|b| *b == b'\n')
                                 .filter(|l| !l.is_empty())
                                 .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))

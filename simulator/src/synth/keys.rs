@@ -159,6 +159,27 @@ pub fn route53_key(account: &str, vpc_id: &str, window_start_ms: i64, hash8: &st
     )
 }
 
+/// Network Firewall logs, as the log-delivery service writes them (Developer Guide, "Sending
+/// logs to Amazon S3"):
+/// `AWSLogs/<acct>/network-firewall/<log type>/<region>/<firewall>/YYYY/MM/dd/HH/<acct>_network-firewall_<log type>_<region>_<firewall>_<YYYYMMDDTHHmmZ>_<8 hex>.log.gz`;
+/// `window_start_ms` is the start of the file's 5-minute window.
+pub fn networkfirewall_key(
+    account: &str,
+    region: &str,
+    log_type: &str,
+    firewall: &str,
+    window_start_ms: i64,
+    hash8: &str,
+) -> String {
+    let t = Utc::from_ms(window_start_ms);
+    format!(
+        "AWSLogs/{account}/network-firewall/{log_type}/{region}/{firewall}/{}/{:02}/{account}_network-firewall_{log_type}_{region}_{firewall}_{}_{hash8}.log.gz",
+        t.date_path(),
+        t.hour,
+        t.compact_minute()
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod patterns {
     //! Regexes of the key layouts, shared by the generators' tests.
@@ -169,6 +190,7 @@ pub(crate) mod patterns {
     pub const CLOUDTRAIL_DIGEST: &str = r"^AWSLogs/(\d{12})/CloudTrail-Digest/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail-Digest_([a-z0-9-]+)_([A-Za-z0-9_.-]+)_([a-z0-9-]+)_(\d{8})T\d{6}Z\.json\.gz$";
     pub const CLOUDWATCH: &str = r"^AWSLogs/\d{12}/CloudWatch/(\d{4})/(\d{2})/(\d{2})/(\d{2})/([A-Za-z0-9_.-]+)-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.gz$";
     pub const ROUTE53: &str = r"^AWSLogs/(?P<account>\d{12})/vpcdnsquerylogs/(?P<vpc>vpc-[0-9a-f]{8,17})/(?P<date>\d{4}/\d{2}/\d{2})/(?P<account2>\d{12})_vpcdnsquerylogs_(?P<vpc2>vpc-[0-9a-f]{8,17})_(?P<time>\d{8}T\d{4}Z)_[0-9a-f]{8}\.log\.gz$";
+    pub const NETWORK_FIREWALL: &str = r"^AWSLogs/(\d{12})/network-firewall/(flow|alert|tls)/([a-z]{2}(-[a-z]+)+-\d)/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{2})/(\d{12})_network-firewall_(flow|alert|tls)_([a-z0-9-]+)_([a-z0-9-]+)_(\d{8}T\d{4}Z)_([0-9a-f]{8})\.log\.gz$";
 }
 
 #[cfg(test)]
@@ -227,6 +249,23 @@ mod tests {
             format!("AWSLogs/123456789012/CloudWatch/2026/03/01/00/cw-stream-1-2026-03-01-00-30-07-{uuid}.gz")
         );
         assert!(Regex::new(patterns::CLOUDWATCH).unwrap().is_match(&cw));
+    }
+
+    #[test]
+    fn network_firewall_keys() {
+        let k = networkfirewall_key(
+            "111122223333",
+            "us-east-1",
+            "alert",
+            "test-firewall",
+            T,
+            "44442222",
+        );
+        assert_eq!(
+            k,
+            "AWSLogs/111122223333/network-firewall/alert/us-east-1/test-firewall/2026/03/01/00/111122223333_network-firewall_alert_us-east-1_test-firewall_20260301T0030Z_44442222.log.gz"
+        );
+        assert!(Regex::new(patterns::NETWORK_FIREWALL).unwrap().is_match(&k));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod eks;
 pub mod guardduty;
 pub mod keys;
 pub mod manifest;
+pub mod networkfirewall;
 pub mod rng;
 pub mod route53;
 pub mod vpc;
@@ -229,6 +230,9 @@ impl GenOptions {
                 );
             }
             DataType::GuardDuty | DataType::Eks | DataType::Route53 => {}
+            DataType::NetworkFirewallFlow
+            | DataType::NetworkFirewallAlert
+            | DataType::NetworkFirewallTls => {}
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -244,6 +248,9 @@ pub fn writes_objects(d: DataType) -> bool {
         DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
         DataType::Eks => false,
         DataType::Route53 => true,
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => true,
     }
 }
 
@@ -680,6 +687,13 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::GuardDuty => drive(&mut guardduty::GuardDutyGen::new(opts), opts, &mut rec)?,
         DataType::CloudTrail => drive(&mut cloudtrail::CloudTrailGen::new(opts), opts, &mut rec)?,
         DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
+        DataType::NetworkFirewallFlow
+        | DataType::NetworkFirewallAlert
+        | DataType::NetworkFirewallTls => drive(
+            &mut networkfirewall::NetworkFirewallGen::new(opts),
+            opts,
+            &mut rec,
+        )?,
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
         DataType::Route53 => drive(&mut route53::Route53Gen::new(opts), opts, &mut rec)?,
@@ -820,6 +834,9 @@ mod tests {
             DataType::CloudTrail,
             DataType::CloudWatch,
             DataType::Route53,
+            DataType::NetworkFirewallFlow,
+            DataType::NetworkFirewallAlert,
+            DataType::NetworkFirewallTls,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
@@ -854,6 +871,9 @@ mod tests {
             DataType::CloudTrail,
             DataType::CloudWatch,
             DataType::Route53,
+            DataType::NetworkFirewallFlow,
+            DataType::NetworkFirewallAlert,
+            DataType::NetworkFirewallTls,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));

@@ -6,6 +6,7 @@
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
+mod networkfirewall;
 mod route53;
 mod vpc;
 
@@ -50,6 +51,18 @@ fn delivery(d: DataType) -> Option<Deliver> {
     fn route53(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         (route53::deliver(t, ctx, l), None)
     }
+    fn nfw_flow(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let d = DataType::NetworkFirewallFlow;
+        (networkfirewall::deliver(t, ctx, l, d), None)
+    }
+    fn nfw_alert(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let d = DataType::NetworkFirewallAlert;
+        (networkfirewall::deliver(t, ctx, l, d), None)
+    }
+    fn nfw_tls(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let d = DataType::NetworkFirewallTls;
+        (networkfirewall::deliver(t, ctx, l, d), None)
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
@@ -57,6 +70,9 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
         DataType::Route53 => Some(route53),
+        DataType::NetworkFirewallFlow => Some(nfw_flow),
+        DataType::NetworkFirewallAlert => Some(nfw_alert),
+        DataType::NetworkFirewallTls => Some(nfw_tls),
     }
 }
 
