@@ -5,6 +5,7 @@ mod cloudwatch;
 mod eks;
 mod guardduty;
 mod vpc;
+mod waf;
 
 use std::fmt;
 use std::str::FromStr;
@@ -52,6 +53,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// AWS WAF web ACL traffic logs, written to S3 by the log-delivery service.
+    #[value(name = "waf")]
+    Waf,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -129,6 +133,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::Waf => &waf::ENTRY,
         }
     }
 

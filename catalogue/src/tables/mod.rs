@@ -31,6 +31,7 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSWAF: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awswaf>
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -58,6 +59,7 @@ mod reference_types;
 mod test_fields;
 mod time;
 mod vpc_flow;
+mod waf;
 
 pub use cloud_trail::AwsCloudTrail;
 pub use cloud_watch::AwsCloudWatch;
@@ -66,6 +68,7 @@ pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
+pub use waf::AwsWaf;
 
 /// A Sentinel table; serialises as its name (`"AWSVPCFlow"` ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
@@ -76,6 +79,7 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    AWSWAF,
 }
 
 impl Table {
@@ -90,6 +94,7 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSWAF => "AWSWAF",
         }
     }
 
@@ -101,6 +106,7 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSWAF => &waf::STREAM,
         }
     }
 
@@ -122,6 +128,7 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSWAF => read::<AwsWaf, D>(d),
         }
     }
 }
@@ -311,6 +318,7 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSWAF => check::<AwsWaf>(columns),
             }
         }
     }
@@ -369,7 +377,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 5);
+        assert_eq!(Table::ALL.len(), 6);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

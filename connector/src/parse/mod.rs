@@ -16,7 +16,7 @@
 //!
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
-//! one record in memory at a time), `cloudwatch` and `eks`; this module
+//! one record in memory at a time), `cloudwatch`, `eks` and `waf`; this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -35,12 +35,14 @@ mod cloudwatch;
 mod eks;
 mod guardduty;
 mod vpc;
+mod waf;
 
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
 use guardduty::guardduty_line;
 use vpc::parse_vpc;
+use waf::parse_waf;
 
 /// Where a record sits in its object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -355,6 +357,7 @@ pub fn parse_reader_at<R: Read>(
         .map(|()| Document::Log),
         DataType::CloudWatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         DataType::CloudTrail => parse_cloudtrail(&mut text, &mut counting),
+        DataType::Waf => parse_waf(&mut text, &mut counting).map(|()| Document::Log),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

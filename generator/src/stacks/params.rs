@@ -59,6 +59,9 @@ pub const EKS_CLUSTER: &str = "EKSClusterName";
 pub const LOG_GROUP_EXISTS: &str = "LogGroupExists";
 pub const NONCURRENT_VERSION_EXPIRATION_DAYS: &str = "NoncurrentVersionExpirationDays";
 
+/// The web ACL whose traffic the WAF stack logs (empty: no logging configuration).
+pub const WEB_ACL_ARN: &str = "WebAclArn";
+
 /// A data type's queue name parameter: [`SENTINEL_QUEUE_NAME`] in a one-service stack,
 /// `<Id>SQSQueueName` in the all-services stack.
 pub fn queue_name(single: bool, service: DataType) -> String {

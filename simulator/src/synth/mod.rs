@@ -1,5 +1,6 @@
 //! Synthetic AWS log generators: VPC Flow Logs, GuardDuty findings,
-//! CloudTrail files (with digests) and the CloudWatch Logs Firehose delivery.
+//! CloudTrail files (with digests), the CloudWatch Logs Firehose delivery and AWS WAF
+//! web ACL traffic logs.
 //!
 //! Everything is deterministic: the same [`GenOptions`] (seed included) give
 //! byte-identical objects. Objects are handed to an [`Output`] (a directory,
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod manifest;
 pub mod rng;
 pub mod vpc;
+pub mod waf;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -227,6 +229,9 @@ impl GenOptions {
                 );
             }
             DataType::GuardDuty | DataType::Eks => {}
+            DataType::Waf => {
+                m.insert("web_acl".into(), waf::WEB_ACL_NAME.into());
+            }
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -241,6 +246,7 @@ pub fn writes_objects(d: DataType) -> bool {
     match d {
         DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
         DataType::Eks => false,
+        DataType::Waf => true,
     }
 }
 
@@ -679,6 +685,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
+        DataType::Waf => drive(&mut waf::WafGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
     rec.out
@@ -815,6 +822,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Waf,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
@@ -848,6 +856,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Waf,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));
