@@ -261,6 +261,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::GuardDuty => sid.starts_with("GuardDuty"),
                 DataType::CloudWatch => false,
                 DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                DataType::Waf => sid.starts_with("WafLogs"),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -358,6 +359,13 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         );
                     }
                     DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                    // AWS WAF takes the bucket alone and writes at its root: a key prefix
+                    // only fits logs put there otherwise (a rule refuses it with a web ACL).
+                    DataType::Waf => assert_eq!(
+                        st.property("WafLoggingConfiguration", &["LogDestinationConfigs"])
+                            .unwrap(),
+                        serde_json::json!([format!("arn:aws:s3:::{BUCKET}")])
+                    ),
                 }
             }
         }

@@ -58,6 +58,9 @@ fn delivery_text(s: DataType) -> &'static str {
         }
         DataType::CloudWatch => "simulator wrote the Firehose transform's CSV objects",
         DataType::Eks => "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real",
+        DataType::Waf => {
+            "simulator wrote web ACL log files as the log-delivery service does (the stack creates no WAF logging configuration without a WebAclArn)"
+        }
     }
 }
 
