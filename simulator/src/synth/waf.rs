@@ -4,6 +4,11 @@
 //! minutes under
 //! `AWSLogs/<account>/WAFLogs/<region>/<web-acl>/YYYY/MM/dd/HH/mm/<account>_waflogs_<region>_<web-acl>_<YYYYMMddTHHmmZ>_<hash>.log.gz`.
 //!
+//! Two web ACLs log into the bucket: a regional one (an Application Load Balancer and an API
+//! Gateway stage behind it) and, where the run's Region is us-east-1 (the Region a CloudFront
+//! web ACL's logging is configured in), a CloudFront one, whose files the log-delivery service
+//! puts under the Region segment `cloudfront`. Each file holds one web ACL's records.
+//!
 //! Each record is one request the web ACL inspected: allowed by the default action,
 //! counted by non-terminating rules, blocked by a managed rule group (SQL injection, with
 //! match details and an excluded rule), blocked by a rate-based rule (with a custom 429
@@ -23,8 +28,14 @@ use super::rng::{alnum, chance, hex, pick, uuid, weighted, Clock};
 use super::{GenOptions, LogGen, Rngs};
 use crate::tables::{format_datetime_ms, AwsWaf, TableRow};
 
-/// The simulated web ACL's name (its logs go under this key segment).
+/// The simulated regional web ACL's name (its logs go under this key segment).
 pub const WEB_ACL_NAME: &str = "sentinel-sim-web-acl";
+/// The simulated CloudFront web ACL's name.
+pub const CLOUDFRONT_WEB_ACL_NAME: &str = "sentinel-sim-cdn-acl";
+/// The Region segment of a CloudFront web ACL's log keys and file names.
+pub const CLOUDFRONT_SEGMENT: &str = "cloudfront";
+/// The CloudFront distribution the CloudFront web ACL protects.
+const DISTRIBUTION_ID: &str = "E1SIMDISTRIB0X";
 
 /// `AWSLogs/<acct>/WAFLogs/<region>/<web-acl>/YYYY/MM/dd/HH/mm/<acct>_waflogs_<region>_<web-acl>_<YYYYMMddTHHmmZ>_<hash8>.log.gz`;
 /// `window_start_ms` is the start of the 5-minute publishing window.
@@ -136,6 +147,8 @@ pub struct WafRecord {
     ja3: Option<String>,
     /// The request body was larger than AWS WAF inspects.
     oversize: bool,
+    /// Inspected by the CloudFront web ACL (set with the object the record goes into).
+    cloudfront: bool,
 }
 
 pub struct WafGen {
@@ -144,14 +157,23 @@ pub struct WafGen {
     account: String,
     region: String,
     web_acl_arn: String,
+    cloudfront_acl_arn: String,
     pending: Option<WafRecord>,
+    /// Whether the object being filled is the CloudFront web ACL's.
+    cloudfront_object: bool,
 }
 
 impl WafGen {
     pub fn new(opts: &GenOptions) -> Self {
         let mut rngs = Rngs::new(opts);
         let acl_id = uuid(&mut rngs.names);
+        let cf_acl_id = uuid(&mut rngs.names);
         WafGen {
+            cloudfront_acl_arn: format!(
+                "arn:aws:wafv2:us-east-1:{}:global/webacl/{CLOUDFRONT_WEB_ACL_NAME}/{cf_acl_id}",
+                opts.account_id
+            ),
+            cloudfront_object: false,
             clock: Clock::new(opts.start_ms, opts.rate()),
             web_acl_arn: format!(
                 "arn:aws:wafv2:{}:{}:regional/webacl/{WEB_ACL_NAME}/{acl_id}",
@@ -237,10 +259,30 @@ impl WafGen {
             request_id,
             ja3: chance(r, 70).then(|| hex(r, 32)),
             oversize: chance(r, 5),
+            cloudfront: false,
+        }
+    }
+
+    fn web_acl_arn(&self, rec: &WafRecord) -> &str {
+        if rec.cloudfront {
+            &self.cloudfront_acl_arn
+        } else {
+            &self.web_acl_arn
+        }
+    }
+
+    fn http_source_name(rec: &WafRecord) -> &'static str {
+        if rec.cloudfront {
+            "CF"
+        } else {
+            SOURCES[rec.source].0
         }
     }
 
     fn http_source_id(&self, rec: &WafRecord) -> String {
+        if rec.cloudfront {
+            return DISTRIBUTION_ID.to_string();
+        }
         match SOURCES[rec.source].0 {
             "ALB" => format!("{}-{}", self.account, SOURCES[rec.source].1),
             _ => format!("{}:{}", self.account, SOURCES[rec.source].1),
@@ -312,10 +354,16 @@ impl WafGen {
     fn rate_based_rule_list(&self, rec: &WafRecord) -> Value {
         match rec.outcome {
             Outcome::RateBlock => json!([{
-                "rateBasedRuleId": format!(
-                    "arn:aws:wafv2:{}:{}:regional/ratebasedstatement/{WEB_ACL_NAME}/per-ip-rate-limit",
-                    self.region, self.account
-                ),
+                "rateBasedRuleId": match rec.cloudfront {
+                    true => format!(
+                        "arn:aws:wafv2:us-east-1:{}:global/ratebasedstatement/{CLOUDFRONT_WEB_ACL_NAME}/per-ip-rate-limit",
+                        self.account
+                    ),
+                    false => format!(
+                        "arn:aws:wafv2:{}:{}:regional/ratebasedstatement/{WEB_ACL_NAME}/per-ip-rate-limit",
+                        self.region, self.account
+                    ),
+                },
                 "rateBasedRuleName": "per-ip-rate-limit",
                 "limitKey": "IP",
                 "maxRateAllowed": 100,
@@ -422,7 +470,7 @@ impl WafGen {
         let mut m = Map::new();
         m.insert("timestamp".into(), rec.timestamp_ms.into());
         m.insert("formatVersion".into(), 1.into());
-        m.insert("webaclId".into(), self.web_acl_arn.clone().into());
+        m.insert("webaclId".into(), self.web_acl_arn(rec).into());
         m.insert("terminatingRuleId".into(), rule.into());
         m.insert("terminatingRuleType".into(), rule_type.into());
         m.insert("action".into(), action.into());
@@ -430,7 +478,7 @@ impl WafGen {
             "terminatingRuleMatchDetails".into(),
             Self::terminating_match_details(rec),
         );
-        m.insert("httpSourceName".into(), SOURCES[rec.source].0.into());
+        m.insert("httpSourceName".into(), Self::http_source_name(rec).into());
         m.insert("httpSourceId".into(), self.http_source_id(rec).into());
         m.insert("ruleGroupList".into(), Self::rule_group_list(rec));
         m.insert("rateBasedRuleList".into(), self.rate_based_rule_list(rec));
@@ -483,7 +531,7 @@ impl WafGen {
             HttpMethod: Some(rec.method.into()),
             HttpRequest: Self::http_request(rec),
             HttpSourceId: Some(self.http_source_id(rec)),
-            HttpSourceName: Some(SOURCES[rec.source].0.into()),
+            HttpSourceName: Some(Self::http_source_name(rec).into()),
             HttpVersion: Some(rec.http_version.into()),
             Ja3Fingerprint: rec.ja3.clone(),
             Labels: self.labels(rec),
@@ -500,7 +548,7 @@ impl WafGen {
             TerminatingRuleMatchDetails: Some(Self::terminating_match_details(rec)),
             TerminatingRuleType: rule_type.into(),
             Uri: Some(rec.uri.clone()),
-            WebAclId: self.web_acl_arn.clone(),
+            WebAclId: self.web_acl_arn(rec).to_string(),
         }
     }
 }
@@ -509,6 +557,7 @@ impl LogGen for WafGen {
     type Record = WafRecord;
 
     fn next_object(&mut self, max: u64) -> (String, Vec<WafRecord>) {
+        self.cloudfront_object = self.region == "us-east-1" && chance(&mut self.rngs.names, 30);
         let first = self.take();
         let window = five_minute_floor(first.timestamp_ms);
         let mut records = vec![first];
@@ -520,15 +569,23 @@ impl LogGen for WafGen {
             }
             records.push(r);
         }
+        for r in &mut records {
+            r.cloudfront = self.cloudfront_object;
+        }
         let hash = hex(&mut self.rngs.names, 8);
-        (
-            waf_key(&self.account, &self.region, WEB_ACL_NAME, window, &hash),
-            records,
-        )
+        let (segment, acl) = if self.cloudfront_object {
+            (CLOUDFRONT_SEGMENT, CLOUDFRONT_WEB_ACL_NAME)
+        } else {
+            (self.region.as_str(), WEB_ACL_NAME)
+        };
+        (waf_key(&self.account, segment, acl, window, &hash), records)
     }
 
+    /// One more record for the object last begun (the same web ACL's).
     fn next_record(&mut self) -> WafRecord {
-        self.take()
+        let mut r = self.take();
+        r.cloudfront = self.cloudfront_object;
+        r
     }
 
     fn write_record(&self, w: &mut dyn Write, rec: &WafRecord, _position: u64) -> io::Result<u64> {

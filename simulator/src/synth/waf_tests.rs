@@ -13,7 +13,7 @@ use super::*;
 use crate::tables::parse_datetime_ms;
 use catalogue::DataType;
 
-const KEY: &str = r"^AWSLogs/(\d{12})/WAFLogs/([a-z]{2}(-[a-z]+)+-\d)/([A-Za-z0-9_-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{2})/(\d{2})/(\d{12})_waflogs_([a-z0-9-]+)_([A-Za-z0-9_-]+)_(\d{8})T(\d{2})(\d{2})Z_([0-9a-f]{8})\.log\.gz$";
+const KEY: &str = r"^AWSLogs/(\d{12})/WAFLogs/(cloudfront|[a-z]{2}(-[a-z]+)+-\d)/([A-Za-z0-9_-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{2})/(\d{2})/(\d{12})_waflogs_([a-z0-9-]+)_([A-Za-z0-9_-]+)_(\d{8})T(\d{2})(\d{2})Z_([0-9a-f]{8})\.log\.gz$";
 
 /// Independent mapping of a log line to the table row, from the JSON text alone.
 fn to_row(v: &Value) -> AwsWaf {
@@ -78,12 +78,22 @@ fn objects_read_back_equal_manifest() {
     let mut types = HashSet::new();
     let (mut ipv6, mut odd, mut unknown_country, mut rate, mut captcha, mut challenge) =
         (0, 0, 0, 0, 0, 0);
+    let mut cloudfront_objects = 0;
     for e in out.entries() {
         let c = re.captures(&e.key).unwrap_or_else(|| panic!("{}", e.key));
-        assert_eq!(
-            (&c[1], &c[2], &c[4]),
-            ("123456789012", "us-east-1", WEB_ACL_NAME)
-        );
+        let cloudfront = &c[2] == CLOUDFRONT_SEGMENT;
+        let acl = if cloudfront {
+            CLOUDFRONT_WEB_ACL_NAME
+        } else {
+            WEB_ACL_NAME
+        };
+        if !cloudfront {
+            assert_eq!(&c[2], "us-east-1");
+        }
+        cloudfront_objects += usize::from(cloudfront);
+        assert_eq!((&c[1], &c[4]), ("123456789012", acl));
+        // The file name repeats the account, the Region segment and the web ACL.
+        assert_eq!((&c[10], &c[11], &c[12]), (&c[1], &c[2], &c[4]));
         // The folder's date and minute are those of the file name.
         assert_eq!(
             format!("{}{}{}", &c[5], &c[6], &c[7]),
@@ -110,6 +120,11 @@ fn objects_read_back_equal_manifest() {
                 format_datetime_ms(five_minute_floor(ts))[..16].replace(['-', ':', 'T'], ""),
                 format!("{}{}{}{}{}", &c[5], &c[6], &c[7], &c[8], &c[9])
             );
+            // A file holds one web ACL's records.
+            let arn = v["webaclId"].as_str().unwrap();
+            assert_eq!(arn.contains(":global/webacl/"), cloudfront, "{arn}");
+            assert!(arn.contains(&format!("/webacl/{acl}/")), "{arn}");
+            assert_eq!(v["httpSourceName"] == "CF", cloudfront);
             actions.insert(v["action"].as_str().unwrap().to_string());
             types.insert(v["terminatingRuleType"].as_str().unwrap().to_string());
             let ip = v["httpRequest"]["clientIp"].as_str().unwrap();
@@ -123,6 +138,7 @@ fn objects_read_back_equal_manifest() {
         }
     }
     assert_eq!(total, 3000);
+    assert!(cloudfront_objects > 0 && cloudfront_objects < out.entries().count());
     let want: HashSet<String> = ["ALLOW", "BLOCK", "CAPTCHA", "CHALLENGE"]
         .map(String::from)
         .into();
