@@ -15,7 +15,8 @@ pub(super) const ENTRY: Entry = Entry {
     default_queue: "MicrosoftSentinelWaf",
     delivery: Delivery::ServiceWrites,
     default_rate: 20.0,
-    records_per_object: 500,
+    // Small files, so a short run has several (of both web ACLs).
+    records_per_object: 50,
     group: None,
     all_services: false,
     // AWS WAF logs only to buckets whose name starts with it (WAF Developer Guide).
