@@ -88,6 +88,8 @@ proved! {
     legacy_cloudtrail_role => "sentinel-legacy-cloudtrail-role-commercial",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
+    waf_commercial => "sentinel-waf-connector-commercial",
+    waf_government => "sentinel-waf-connector-government",
 }
 
 #[test]
