@@ -142,3 +142,37 @@ fn the_web_acl_arn_is_a_regional_or_cloudfront_web_acl() {
         }
     }
 }
+
+#[test]
+fn a_bucket_name_set_at_render_time_must_start_with_aws_waf_logs() {
+    use generator::stacks::Overrides;
+    let spec = StackSpec {
+        kind: StackKind::of_data_type(DataType::Waf),
+        cloud: Cloud::Commercial,
+    };
+    let with = |name: &str| Overrides {
+        bucket_name: Some(name.parse().unwrap()),
+        ..Overrides::default()
+    };
+    let mut t = spec.build();
+    let e = with("my-logs").apply(&spec, &mut t).unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.value.as_str()),
+        ("BucketName", "my-logs")
+    );
+    assert!(
+        e.rule.contains("must start with aws-waf-logs-"),
+        "{}",
+        e.rule
+    );
+    let mut t = spec.build();
+    with(BUCKET).apply(&spec, &mut t).unwrap();
+    assert_eq!(t.to_value()["Parameters"]["BucketName"]["Default"], BUCKET);
+    // Other stacks take any valid bucket name, as before.
+    let vpc = StackSpec {
+        kind: StackKind::of_data_type(DataType::Vpc),
+        cloud: Cloud::Commercial,
+    };
+    let mut t = vpc.build();
+    with("my-logs").apply(&vpc, &mut t).unwrap();
+}
