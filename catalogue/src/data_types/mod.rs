@@ -4,6 +4,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod route53;
 mod vpc;
 mod waf;
 
@@ -53,6 +54,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// Route 53 Resolver query logs of VPCs, written to S3 by the log-delivery service.
+    #[value(name = "route53")]
+    Route53,
     /// AWS WAF web ACL traffic logs, written to S3 by the log-delivery service.
     #[value(name = "waf")]
     Waf,
@@ -133,6 +137,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::Route53 => &route53::ENTRY,
             DataType::Waf => &waf::ENTRY,
         }
     }

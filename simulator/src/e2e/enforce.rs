@@ -171,6 +171,7 @@ impl Enforcement {
                 by_localstack: false,
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+            DataType::Route53 => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
             // The log-delivery service, for this account's log deliveries (as for flow logs).
             DataType::Waf => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
         }

@@ -58,6 +58,9 @@ fn delivery_text(s: DataType) -> &'static str {
         }
         DataType::CloudWatch => "simulator wrote the Firehose transform's CSV objects",
         DataType::Eks => "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real",
+        DataType::Route53 => {
+            "simulator wrote Resolver query log objects (the stack gets no VpcIds, so it creates no query logging configuration)"
+        }
         DataType::Waf => {
             "simulator wrote web ACL log files as the log-delivery service does (the stack creates no WAF logging configuration without a WebAclArn)"
         }

@@ -198,6 +198,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::Waf,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
@@ -216,6 +217,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::Waf,
         ] {
             let out = bad(service, &BadDataKind::ALL);
@@ -294,6 +296,12 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
+                            DataType::Route53 => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
+                                .sum::<Result<usize, _>>()
+                                .unwrap(),
                             DataType::Waf => plain
                                 .split(|b| *b == b'\n')
                                 .filter(|l| !l.is_empty())

@@ -1,6 +1,6 @@
 //! Synthetic AWS log generators: VPC Flow Logs, GuardDuty findings,
-//! CloudTrail files (with digests), the CloudWatch Logs Firehose delivery and AWS WAF
-//! web ACL traffic logs.
+//! CloudTrail files (with digests), the CloudWatch Logs Firehose delivery, Route 53
+//! Resolver query logs and AWS WAF web ACL traffic logs.
 //!
 //! Everything is deterministic: the same [`GenOptions`] (seed included) give
 //! byte-identical objects. Objects are handed to an [`Output`] (a directory,
@@ -17,6 +17,7 @@ pub mod guardduty;
 pub mod keys;
 pub mod manifest;
 pub mod rng;
+pub mod route53;
 pub mod vpc;
 pub mod waf;
 
@@ -228,7 +229,7 @@ impl GenOptions {
                     self.delivery_stream.clone().into(),
                 );
             }
-            DataType::GuardDuty | DataType::Eks => {}
+            DataType::GuardDuty | DataType::Eks | DataType::Route53 => {}
             DataType::Waf => {
                 m.insert("web_acl".into(), waf::WEB_ACL_NAME.into());
             }
@@ -246,6 +247,7 @@ pub fn writes_objects(d: DataType) -> bool {
     match d {
         DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
         DataType::Eks => false,
+        DataType::Route53 => true,
         DataType::Waf => true,
     }
 }
@@ -685,6 +687,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
+        DataType::Route53 => drive(&mut route53::Route53Gen::new(opts), opts, &mut rec)?,
         DataType::Waf => drive(&mut waf::WafGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
@@ -822,6 +825,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::Waf,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
@@ -856,6 +860,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::Waf,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
