@@ -64,6 +64,9 @@ const GRANT_NOTHING: &[&str] = &[
     "AWS::IAM::OIDCProvider",
     "AWS::SNS::Topic",
     "AWS::CloudFormation::WaitConditionHandle",
+    // The log-delivery grants it needs are the stack's bucket policy statements (AWS WAF adds
+    // the same two itself only where the bucket's policy lacks them).
+    "AWS::WAFv2::LoggingConfiguration",
 ];
 
 /// The policies `stack` creates.

@@ -94,6 +94,8 @@ proved! {
     route53_government => "sentinel-route53-connector-government",
     networkfirewall_commercial => "sentinel-networkfirewall-connector-commercial",
     networkfirewall_government => "sentinel-networkfirewall-connector-government",
+    waf_commercial => "sentinel-waf-connector-commercial",
+    waf_government => "sentinel-waf-connector-government",
 }
 
 #[test]

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use catalogue::tables::{
-    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsRoute53Resolver, AwsVpcFlow,
+    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsRoute53Resolver, AwsVpcFlow, AwsWaf,
     DateTimeMs, JsonText, Row, Table, TableRow,
 };
 
@@ -324,6 +324,8 @@ pub type CloudWatchRef<'a> = AwsCloudWatch<&'a str, DateTimeMs>;
 pub type EksLogsRef<'a> = AwsEksLogs<Text<'a>, DateTimeMs, &'a RawValue>;
 /// `AWSRoute53Resolver` as parsed: `answers` and `srcids` kept as raw JSON.
 pub type Route53ResolverRef<'a> = AwsRoute53Resolver<Text<'a>, DateTimeMs, &'a RawValue>;
+/// `AWSWAF` as parsed: the dynamic columns kept as raw JSON.
+pub type WafRef<'a> = AwsWaf<Text<'a>, DateTimeMs, &'a RawValue>;
 
 /// A row as the parser hands it to its sink: any table's row in its parsed form (datetimes
 /// as [`DateTimeMs`]), behind a reference for one sink call.

@@ -280,6 +280,7 @@ mod tests {
                 "parse_networkfirewall_flow",
                 "parse_networkfirewall_alert",
                 "parse_networkfirewall_tls",
+                "parse_waf",
                 "notification",
                 "ingest_request"
             ]

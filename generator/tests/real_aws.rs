@@ -265,6 +265,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::NetworkFirewallFlow
                 | DataType::NetworkFirewallAlert
                 | DataType::NetworkFirewallTls => sid.starts_with(service.id()),
+                DataType::Waf => sid.starts_with("WafLogs"),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -391,6 +392,13 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                             g => assert_eq!(c["LogDestination"]["prefix"], g),
                         }
                     }
+                    // AWS WAF takes the bucket alone and writes at its root: a key prefix
+                    // only fits logs put there otherwise (a rule refuses it with a web ACL).
+                    DataType::Waf => assert_eq!(
+                        st.property("WafLoggingConfiguration", &["LogDestinationConfigs"])
+                            .unwrap(),
+                        serde_json::json!([format!("arn:aws:s3:::{BUCKET}")])
+                    ),
                 }
             }
         }

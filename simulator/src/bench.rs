@@ -191,6 +191,7 @@ fn json_document(service: DataType) -> Option<bool> {
     match service {
         DataType::CloudTrail => Some(true),
         DataType::GuardDuty | DataType::Eks => Some(false),
+        DataType::Waf => Some(false),
         DataType::Vpc | DataType::CloudWatch => None,
         DataType::Route53 => Some(false),
         DataType::NetworkFirewallFlow
@@ -805,6 +806,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::NetworkFirewallFlow
             | DataType::NetworkFirewallAlert
             | DataType::NetworkFirewallTls => corpus(s, n(50_000.0))?,
+            DataType::Waf => corpus(s, n(50_000.0))?,
         });
     }
     let mut report =

@@ -63,10 +63,12 @@ pub fn unique_parameters(spec: &StackSpec) -> Vec<(String, String)> {
             .bucket_name(&name(format!("it-{short}")))
             .eks_cluster(&name(format!("it-{short}"))),
         StackKind::Connector(_) | StackKind::AllServices => {
+            // A bucket name the delivering service accepts (AWS WAF: `aws-waf-logs-...`).
+            let prefix = spec.services().first().map_or("", |d| d.bucket_prefix());
             let mut p = p
                 .workspace_id(&workspace)
                 .role_name(&name(format!("OIDC_{short}")))
-                .bucket_name(&name(format!("it-{short}")));
+                .bucket_name(&name(format!("{prefix}it-{short}")));
             let services = spec.services();
             if services.len() == 1 {
                 p = p.queue_name(&name(format!("it-{short}")));

@@ -37,6 +37,12 @@ fn key_for(service: DataType, name: &str) -> String {
 
 fn good_key(service: DataType) -> String {
     let name = match service {
+        // The log-delivery service's layout for a web ACL's logs.
+        DataType::Waf => {
+            return format!(
+                "AWSLogs/{ACCOUNT}/WAFLogs/us-east-1/my-acl/2026/03/01/00/05/{ACCOUNT}_waflogs_us-east-1_my-acl_20260301T0005Z_0a1b2c3d.log.gz"
+            )
+        }
         DataType::NetworkFirewallFlow
         | DataType::NetworkFirewallAlert
         | DataType::NetworkFirewallTls => {

@@ -81,7 +81,7 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
         return Vec::new();
     }
     match s {
-        VpcFlow => flow_logs(fx),
+        VpcFlow | Waf => log_delivery(fx, s),
         CloudTrail => cloudtrail(fx),
         GuardDuty => guardduty(fx),
         CloudWatch | Eks => firehose(fx, s),
@@ -94,15 +94,20 @@ fn acl() -> [(&'static str, &'static str); 1] {
     [("s3:x-amz-acl", "bucket-owner-full-control")]
 }
 
-fn flow_logs(fx: &Fixture) -> Vec<Case> {
+/// The log-delivery service writing a service's log files (VPC flow logs, AWS WAF logs).
+fn log_delivery(fx: &Fixture, s: Service) -> Vec<Case> {
+    let what = match s {
+        Waf => "web ACL log file",
+        _ => "flow log object",
+    };
     let who = || service("delivery.logs.amazonaws.com");
     let from = format!("arn:{}:logs:{}:{ACCOUNT}:*", fx.p(), fx.region());
     let elsewhere = format!("arn:{}:logs:{}:{OTHER_ACCOUNT}:*", fx.p(), fx.region());
-    let object = fx.object(&fx.log_key(VpcFlow));
+    let object = fx.object(&fx.log_key(s));
     let put = |ctx: Vec<(String, String)>| request(who(), "s3:PutObject", &object, &pairs(&ctx));
     vec![
         allow(
-            "VpcFlow: log delivery may check the bucket's ACL",
+            format!("{s:?}: log delivery may check the bucket's ACL"),
             request(
                 who(),
                 "s3:GetBucketAcl",
@@ -111,19 +116,19 @@ fn flow_logs(fx: &Fixture) -> Vec<Case> {
             ),
         ),
         allow(
-            "VpcFlow: log delivery may write a flow log object, owner full control",
+            format!("{s:?}: log delivery may write a {what}, owner full control"),
             put(with(source(ACCOUNT, &from), &acl())),
         ),
         deny(
-            "VpcFlow: not without bucket-owner-full-control",
+            format!("{s:?}: not without bucket-owner-full-control"),
             put(source(ACCOUNT, &from)),
         ),
         deny(
-            "VpcFlow: not for another account's flow logs",
+            format!("{s:?}: not for another account's logs"),
             put(with(source(OTHER_ACCOUNT, &elsewhere), &acl())),
         ),
         deny(
-            "VpcFlow: not for another account's flow logs (ACL check)",
+            format!("{s:?}: not for another account's logs (ACL check)"),
             request(
                 who(),
                 "s3:GetBucketAcl",
@@ -132,11 +137,11 @@ fn flow_logs(fx: &Fixture) -> Vec<Case> {
             ),
         ),
         deny(
-            "VpcFlow: not outside AWSLogs/<account>/",
+            format!("{s:?}: not outside AWSLogs/<account>/"),
             request(
                 who(),
                 "s3:PutObject",
-                &fx.object(&format!("{}elsewhere/x.log.gz", fx.key_path(VpcFlow))),
+                &fx.object(&format!("{}elsewhere/x.log.gz", fx.key_path(s))),
                 &pairs(&with(source(ACCOUNT, &from), &acl())),
             ),
         ),

@@ -76,6 +76,7 @@ pub enum Service {
     NfwFlow,
     NfwAlert,
     NfwTls,
+    Waf,
 }
 
 impl Service {
@@ -91,6 +92,7 @@ impl Service {
             Service::NfwFlow => "NetworkFirewallFlow",
             Service::NfwAlert => "NetworkFirewallAlert",
             Service::NfwTls => "NetworkFirewallTls",
+            Service::Waf => "Waf",
         }
     }
 }
@@ -210,6 +212,16 @@ pub const TEMPLATES: &[Template] = &[
         Kind::Connector(NETWORK_FIREWALL),
         Cloud::Government,
     ),
+    t(
+        "sentinel-waf-connector-commercial",
+        Kind::Connector(&[Waf]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-waf-connector-government",
+        Kind::Connector(&[Waf]),
+        Cloud::Government,
+    ),
 ];
 
 const fn t(stem: &'static str, kind: Kind, cloud: Cloud) -> Template {
@@ -292,6 +304,12 @@ impl Fixture {
             }
         };
         let partition = access::template::partition_of(region);
+        // AWS WAF logs only into buckets named aws-waf-logs-... (the stack's BucketName rule).
+        let bucket_prefix = if services.contains(&Waf) {
+            "aws-waf-logs-"
+        } else {
+            ""
+        };
         match variant {
             Variant::Defaults => {
                 for s in services {
@@ -307,7 +325,7 @@ impl Fixture {
                     put("RoleName", "SentinelLegacyReader");
                 } else {
                     put("AwsRoleName", "OIDC_SentinelReader");
-                    put("BucketName", "my-sentinel-logs");
+                    put("BucketName", &format!("{bucket_prefix}my-sentinel-logs"));
                     put("AllowDefenderSessionName", "true");
                 }
                 for s in services {
@@ -330,13 +348,21 @@ impl Fixture {
                             put(&name(*s, "OrganizationId"), ORG);
                             put(&name(*s, "KeyPrefix"), PREFIX);
                         }
+                        // A web ACL to log, so no key prefix (AWS WAF writes at the root).
+                        Waf => put(
+                            "WebAclArn",
+                            &format!("arn:{partition}:wafv2:{region}:{ACCOUNT}:regional/webacl/my-acl/0f6e2d1c-1a2b-4c3d-8e9f-001122334455"),
+                        ),
                         _ => put(&name(*s, "KeyPrefix"), PREFIX),
                     }
                 }
             }
             Variant::ExistingBucketWithKey => {
                 put("UseExistingBucket", "true");
-                put("BucketName", "existing-log-archive");
+                put(
+                    "BucketName",
+                    &format!("{bucket_prefix}existing-log-archive"),
+                );
                 put("KmsKeyArn", &external_key(partition, region));
             }
         }
@@ -451,7 +477,7 @@ impl Fixture {
     }
     /// The key prefix (ending in `/`, or empty) before `AWSLogs/` of a service's objects.
     pub fn key_path(&self, s: Service) -> &'static str {
-        if self.variant == Variant::Named && s != Eks {
+        if self.variant == Variant::Named && !matches!(s, Eks | Waf) {
             "security/logs/"
         } else {
             ""
@@ -485,6 +511,7 @@ impl Fixture {
                 };
                 format!("{kp}AWSLogs/{a}/network-firewall/{t}/{r}/egress-fw/2026/12/02/12/{a}_network-firewall_{t}_{r}_egress-fw_20261202T1200Z_1a2b3c4d.log.gz")
             }
+            Waf => format!("{kp}AWSLogs/{a}/WAFLogs/{r}/my-acl/2026/12/02/12/00/{a}_waflogs_{r}_my-acl_20261202T1200Z_1a2b3c4d.log.gz"),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {

@@ -10,6 +10,7 @@ mod networkfirewall_flow;
 mod networkfirewall_tls;
 mod route53;
 mod vpc;
+mod waf;
 
 use std::fmt;
 use std::str::FromStr;
@@ -72,6 +73,9 @@ pub enum DataType {
     #[value(name = "networkfirewall-tls")]
     #[serde(rename = "networkfirewall-tls")]
     NetworkFirewallTls,
+    /// AWS WAF web ACL traffic logs, written to S3 by the log-delivery service.
+    #[value(name = "waf")]
+    Waf,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -153,6 +157,7 @@ impl DataType {
             DataType::NetworkFirewallFlow => &networkfirewall_flow::ENTRY,
             DataType::NetworkFirewallAlert => &networkfirewall_alert::ENTRY,
             DataType::NetworkFirewallTls => &networkfirewall_tls::ENTRY,
+            DataType::Waf => &waf::ENTRY,
         }
     }
 

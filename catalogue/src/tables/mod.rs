@@ -39,6 +39,7 @@
 //!     <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsnetworkfirewallflow>
 //!     (`...alert`, `...tls`); the order of Microsoft's table definitions in
 //!     `Solutions/Amazon Web Services NetworkFirewall/Data Connectors/AWSNetworkFirewallLogs_CCP/`.
+//!   * AWSWAF: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awswaf>
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -70,6 +71,7 @@ mod route53_resolver;
 mod test_fields;
 mod time;
 mod vpc_flow;
+mod waf;
 
 pub use cloud_trail::AwsCloudTrail;
 pub use cloud_watch::AwsCloudWatch;
@@ -82,6 +84,7 @@ pub use network_firewall_tls::AwsNetworkFirewallTls;
 pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
+pub use waf::AwsWaf;
 
 /// A Sentinel table; serialises as its name (`"AWSVPCFlow"` ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
@@ -96,6 +99,7 @@ pub enum Table {
     AWSNetworkFirewallFlow,
     AWSNetworkFirewallAlert,
     AWSNetworkFirewallTls,
+    AWSWAF,
 }
 
 impl Table {
@@ -114,6 +118,7 @@ impl Table {
             Table::AWSNetworkFirewallFlow => "AWSNetworkFirewallFlow",
             Table::AWSNetworkFirewallAlert => "AWSNetworkFirewallAlert",
             Table::AWSNetworkFirewallTls => "AWSNetworkFirewallTls",
+            Table::AWSWAF => "AWSWAF",
         }
     }
 
@@ -129,6 +134,7 @@ impl Table {
             Table::AWSNetworkFirewallFlow => &network_firewall_flow::STREAM,
             Table::AWSNetworkFirewallAlert => &network_firewall_alert::STREAM,
             Table::AWSNetworkFirewallTls => &network_firewall_tls::STREAM,
+            Table::AWSWAF => &waf::STREAM,
         }
     }
 
@@ -154,6 +160,7 @@ impl Table {
             Table::AWSNetworkFirewallFlow => read::<AwsNetworkFirewallFlow, D>(d),
             Table::AWSNetworkFirewallAlert => read::<AwsNetworkFirewallAlert, D>(d),
             Table::AWSNetworkFirewallTls => read::<AwsNetworkFirewallTls, D>(d),
+            Table::AWSWAF => read::<AwsWaf, D>(d),
         }
     }
 }
@@ -347,6 +354,7 @@ mod tests {
                 Table::AWSNetworkFirewallFlow => check::<AwsNetworkFirewallFlow>(columns),
                 Table::AWSNetworkFirewallAlert => check::<AwsNetworkFirewallAlert>(columns),
                 Table::AWSNetworkFirewallTls => check::<AwsNetworkFirewallTls>(columns),
+                Table::AWSWAF => check::<AwsWaf>(columns),
             }
         }
     }
@@ -405,7 +413,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 9);
+        assert_eq!(Table::ALL.len(), 10);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

@@ -7,7 +7,7 @@ use super::{ColumnType, Table};
 #[test]
 fn column_types_are_the_table_references() {
     use ColumnType::*;
-    let reference: [(Table, &[(&str, ColumnType)]); 9] = [
+    let reference: [(Table, &[(&str, ColumnType)]); 10] = [
         (
             Table::AWSVPCFlow,
             &[
@@ -247,6 +247,42 @@ fn column_types_are_the_table_references() {
                 ("SrcIp", String),
                 ("SrcPort", String),
                 ("Status", String),
+            ],
+        ),
+        (
+            Table::AWSWAF,
+            &[
+                ("TimeGenerated", Datetime),
+                ("Action", String),
+                ("Args", String),
+                ("CaptchaResponse", Dynamic),
+                ("ChallengeResponse", Dynamic),
+                ("ClientIp", String),
+                ("Country", String),
+                ("ExcludedRules", Dynamic),
+                ("FormatVersion", String),
+                ("Headers", Dynamic),
+                ("HttpMethod", String),
+                ("HttpRequest", Dynamic),
+                ("HttpSourceId", String),
+                ("HttpSourceName", String),
+                ("HttpVersion", String),
+                ("Ja3Fingerprint", String),
+                ("Labels", Dynamic),
+                ("NonTerminatingMatchingRules", Dynamic),
+                ("OversizeFields", Dynamic),
+                ("RateBasedRuleList", Dynamic),
+                ("RequestHeadersInserted", Dynamic),
+                ("RequestId", String),
+                ("ResponseCodeSent", Int),
+                ("RuleGroupId", String),
+                ("RuleGroupList", Dynamic),
+                ("TerminatingRule", Dynamic),
+                ("TerminatingRuleId", String),
+                ("TerminatingRuleMatchDetails", Dynamic),
+                ("TerminatingRuleType", String),
+                ("Uri", String),
+                ("WebAclId", String),
             ],
         ),
     ];

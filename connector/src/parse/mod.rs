@@ -16,8 +16,8 @@
 //!
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
-//! one record in memory at a time), `cloudwatch`, `eks`, `route53` and `networkfirewall`
-//! (flow, alert and TLS logs); this module
+//! one record in memory at a time), `cloudwatch`, `eks`, `route53`, `networkfirewall`
+//! (flow, alert and TLS logs) and `waf`; this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -38,6 +38,7 @@ mod guardduty;
 mod networkfirewall;
 mod route53;
 mod vpc;
+mod waf;
 
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
@@ -46,6 +47,7 @@ use guardduty::guardduty_line;
 use networkfirewall::{parse_networkfirewall, LogType};
 use route53::route53_line;
 use vpc::parse_vpc;
+use waf::parse_waf;
 
 /// Where a record sits in its object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -373,6 +375,7 @@ pub fn parse_reader_at<R: Read>(
         DataType::NetworkFirewallTls => {
             parse_networkfirewall(LogType::Tls, &mut text, &mut counting).map(|()| Document::Log)
         }
+        DataType::Waf => parse_waf(&mut text, &mut counting).map(|()| Document::Log),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

@@ -16,6 +16,7 @@ pub mod networkfirewall;
 pub mod route53resolver;
 pub mod s3;
 pub mod sqs;
+pub mod wafv2;
 
 use crate::cfn::Expr;
 use serde::Serialize;

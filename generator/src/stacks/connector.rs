@@ -44,15 +44,44 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &s
     common::workspace_param(&mut t);
     let role_name = common::role_params(&mut t, default_role);
 
+    // A service that delivers only into buckets whose name starts with a prefix (AWS WAF:
+    // `aws-waf-logs-`) gets it in the pattern, the rule text and the default name.
+    let prefixed = services_.iter().find(|s| !s.bucket_prefix().is_empty());
+    let (bucket_pattern, bucket_rule, default_bucket) = match prefixed {
+        None => (
+            patterns::BUCKET_NAME_OR_EMPTY[3..].to_string(),
+            patterns::BUCKET_NAME_RULE.to_string(),
+            common::derived_bucket_name(what),
+        ),
+        Some(s) => {
+            let prefix = s.bucket_prefix();
+            (
+                format!("^{prefix}[a-z0-9.-]{{0,{}}}[a-z0-9]$", 62 - prefix.len()),
+                format!(
+                    "must start with {prefix} ({} delivers only into buckets so named), then lower-case letters, digits, dots and hyphens, 63 characters at most, ending with a letter or digit; leave empty for the default name",
+                    s.label()
+                ),
+                Expr::sub_with(
+                    format!("{prefix}${{Name}}"),
+                    [("Name", common::derived_bucket_name(what))],
+                ),
+            )
+        }
+    };
+    let bucket_description = match prefixed {
+        None => "Name of the log bucket (new, or the existing one when UseExistingBucket is true).".to_string(),
+        Some(s) => format!(
+            "Name of the log bucket (new, or the existing one when UseExistingBucket is true); must start with {} (the only buckets {} delivers into).",
+            s.bucket_prefix(),
+            s.label()
+        ),
+    };
     let bucket_name = common::name_param(
         &mut t,
         params::BUCKET_NAME,
-        "Name of the log bucket (new, or the existing one when UseExistingBucket is true).",
-        common::derived_bucket_name(what),
-        (
-            &patterns::BUCKET_NAME_OR_EMPTY[3..],
-            patterns::BUCKET_NAME_RULE,
-        ),
+        &bucket_description,
+        default_bucket,
+        (&bucket_pattern, &bucket_rule),
     );
     t.param(
         params::USE_EXISTING_BUCKET,

@@ -178,9 +178,18 @@ impl Overrides {
         if let Some(q) = &self.queue_name {
             values = values.queue_name(q);
         }
-        // A value for a parameter the stack does not declare is left out, as before.
+        // A value for a parameter the stack does not declare is left out, as before. A value
+        // the parameter's own pattern refuses (a WAF stack's bucket name without
+        // `aws-waf-logs-`) is refused here too.
         for (name, value) in values.into_pairs() {
             if let Some(p) = t.parameters.get_mut(&name) {
+                if let Some(pattern) = &p.allowed_pattern {
+                    let re = regex::Regex::new(pattern).expect("parameter patterns are valid");
+                    if !re.is_match(&value) {
+                        let rule = p.constraint_description.as_deref().unwrap_or(pattern);
+                        return Err(InputError::new(&name, &value, rule));
+                    }
+                }
                 p.default = Some(value);
             }
         }

@@ -65,6 +65,9 @@ pub const QUERY_LOG_CONFIG_NAME: &str = "QueryLogConfigName";
 /// The firewall whose flow, alert and TLS logs the Network Firewall stack delivers.
 pub const FIREWALL_ARN: &str = "FirewallArn";
 
+/// The web ACL whose traffic the WAF stack logs (empty: no logging configuration).
+pub const WEB_ACL_ARN: &str = "WebAclArn";
+
 /// A data type's queue name parameter: [`SENTINEL_QUEUE_NAME`] in a one-service stack,
 /// `<Id>SQSQueueName` in the all-services stack.
 pub fn queue_name(single: bool, service: DataType) -> String {

@@ -19,6 +19,11 @@
 //!   `aws:SourceArn` = the detector's ARN (GuardDuty User Guide, "Exporting findings",
 //!   <https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html>); the
 //!   upload itself is made with SSE-KMS under that key.
+//! - AWS WAF logs, as `delivery.logs.amazonaws.com`: `s3:GetBucketAcl`, then `s3:PutObject`
+//!   under `AWSLogs/<account>/` with `s3:x-amz-acl = bucket-owner-full-control`,
+//!   `aws:SourceAccount` and `aws:SourceArn = arn:<p>:logs:<region>:<account>:*` (WAF
+//!   Developer Guide, "Sending web ACL traffic logs to an Amazon S3 bucket",
+//!   <https://docs.aws.amazon.com/waf/latest/developerguide/logging-s3.html>).
 //! - Firehose (the CloudWatch and EKS paths): `firehose.amazonaws.com` `sts:AssumeRole` on the
 //!   delivery role (`sts:ExternalId` = the account, `aws:SourceAccount`, `aws:SourceArn` = the
 //!   stream), then the role session's `s3:PutObject` of each object.
@@ -116,6 +121,13 @@ impl Writer {
                 "s3:GetBucketAcl",
                 "Network Firewall log delivery checking the bucket ACL",
                 "Network Firewall log delivery writing an object",
+                None,
+            ),
+            DataType::Waf => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "AWS WAF log delivery checking the bucket ACL",
+                "AWS WAF log delivery writing a log file",
                 None,
             ),
         };

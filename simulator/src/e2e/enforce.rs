@@ -175,6 +175,8 @@ impl Enforcement {
             DataType::NetworkFirewallFlow
             | DataType::NetworkFirewallAlert
             | DataType::NetworkFirewallTls => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
+            // The log-delivery service, for this account's log deliveries (as for flow logs).
+            DataType::Waf => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
         }
     }
 

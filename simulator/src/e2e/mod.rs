@@ -66,6 +66,9 @@ fn delivery_text(s: DataType) -> &'static str {
         | DataType::NetworkFirewallTls => {
             "simulator wrote the firewall's log files (LocalStack has no Network Firewall; the stack's logging configuration needs a FirewallArn)"
         }
+        DataType::Waf => {
+            "simulator wrote web ACL log files as the log-delivery service does (the stack creates no WAF logging configuration without a WebAclArn)"
+        }
     }
 }
 

@@ -306,6 +306,7 @@ mod tests {
             DataType::CloudTrail,
             DataType::CloudWatch,
             DataType::Route53,
+            DataType::Waf,
         ] {
             let mut out = MemOutput::default();
             let mut opts = GenOptions::new(service, 300, 7);

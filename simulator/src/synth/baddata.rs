@@ -202,6 +202,7 @@ mod tests {
             DataType::NetworkFirewallFlow,
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
+            DataType::Waf,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
             let dirty = bad(service, &BadDataKind::ALL);
@@ -223,6 +224,7 @@ mod tests {
             DataType::NetworkFirewallFlow,
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
+            DataType::Waf,
         ] {
             let out = bad(service, &BadDataKind::ALL);
             let mut seen = Vec::new();
@@ -304,6 +306,12 @@ mod tests {
                             | DataType::NetworkFirewallFlow
                             | DataType::NetworkFirewallAlert
                             | DataType::NetworkFirewallTls => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
+                                .sum::<Result<usize, _>>()
+                                .unwrap(),
+                            DataType::Waf => plain
                                 .split(|b| *b == b'\n')
                                 .filter(|l| !l.is_empty())
                                 .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))

@@ -1,6 +1,6 @@
 //! Synthetic AWS log generators: VPC Flow Logs, GuardDuty findings,
-//! CloudTrail files (with digests), the CloudWatch Logs Firehose delivery and
-//! Route 53 Resolver query logs.
+//! CloudTrail files (with digests), the CloudWatch Logs Firehose delivery, Route 53
+//! Resolver query logs and AWS WAF web ACL traffic logs.
 //!
 //! Everything is deterministic: the same [`GenOptions`] (seed included) give
 //! byte-identical objects. Objects are handed to an [`Output`] (a directory,
@@ -20,6 +20,7 @@ pub mod networkfirewall;
 pub mod rng;
 pub mod route53;
 pub mod vpc;
+pub mod waf;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -233,6 +234,9 @@ impl GenOptions {
             DataType::NetworkFirewallFlow
             | DataType::NetworkFirewallAlert
             | DataType::NetworkFirewallTls => {}
+            DataType::Waf => {
+                m.insert("web_acl".into(), waf::WEB_ACL_NAME.into());
+            }
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -251,6 +255,7 @@ pub fn writes_objects(d: DataType) -> bool {
         DataType::NetworkFirewallFlow
         | DataType::NetworkFirewallAlert
         | DataType::NetworkFirewallTls => true,
+        DataType::Waf => true,
     }
 }
 
@@ -697,6 +702,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
         DataType::Route53 => drive(&mut route53::Route53Gen::new(opts), opts, &mut rec)?,
+        DataType::Waf => drive(&mut waf::WafGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
     rec.out
@@ -837,6 +843,7 @@ mod tests {
             DataType::NetworkFirewallFlow,
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
+            DataType::Waf,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
@@ -874,6 +881,7 @@ mod tests {
             DataType::NetworkFirewallFlow,
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
+            DataType::Waf,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));

@@ -9,6 +9,7 @@ mod guardduty;
 mod networkfirewall;
 mod route53;
 mod vpc;
+mod waf;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
 
@@ -63,6 +64,9 @@ fn delivery(d: DataType) -> Option<Deliver> {
         let d = DataType::NetworkFirewallTls;
         (networkfirewall::deliver(t, ctx, l, d), None)
     }
+    fn waf(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (waf::deliver(t, ctx, l), None)
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
@@ -73,6 +77,7 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::NetworkFirewallFlow => Some(nfw_flow),
         DataType::NetworkFirewallAlert => Some(nfw_alert),
         DataType::NetworkFirewallTls => Some(nfw_tls),
+        DataType::Waf => Some(waf),
     }
 }
 
