@@ -4,6 +4,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod s3access;
 mod vpc;
 
 use std::fmt;
@@ -52,6 +53,10 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// S3 server access logs: the watched buckets' server access logging writes them into the
+    /// stack's log bucket.
+    #[value(name = "s3access")]
+    S3Access,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -63,6 +68,10 @@ pub enum Delivery {
     LogsSubscriptionFirehose,
     /// CloudWatch Logs subscription -> Firehose with a transform Lambda -> S3.
     LogsSubscriptionFirehoseLambda,
+    /// S3 server access logging of the watched buckets writes plain-text objects under
+    /// `<prefix><account>/<region>/<bucket>/` (the partitioned key format), not under
+    /// `AWSLogs/`.
+    ServerAccessLogging,
 }
 
 /// A connector Microsoft ships with several data types, a collector (queue, table) each, that
@@ -129,6 +138,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::S3Access => &s3access::ENTRY,
         }
     }
 

@@ -31,6 +31,9 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSS3ServerAccess: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awss3serveraccess>
+//!     and the 25 columns of the `AWS_AccessLogs` solution's table file (`Azure/Azure-Sentinel`
+//!     `Solutions/AWS_AccessLogs/Data Connectors/AWSS3ServerAccessLogsDefinition_CCP/`).
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -56,6 +59,7 @@ mod json_text;
 mod reference_types;
 #[cfg(test)]
 mod test_fields;
+mod s3_server_access;
 mod time;
 mod vpc_flow;
 
@@ -64,6 +68,7 @@ pub use cloud_watch::AwsCloudWatch;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
+pub use s3_server_access::AwsS3ServerAccess;
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
 
@@ -76,6 +81,7 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    AWSS3ServerAccess,
 }
 
 impl Table {
@@ -90,6 +96,7 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSS3ServerAccess => "AWSS3ServerAccess",
         }
     }
 
@@ -101,6 +108,7 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSS3ServerAccess => &s3_server_access::STREAM,
         }
     }
 
@@ -122,6 +130,7 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSS3ServerAccess => read::<AwsS3ServerAccess, D>(d),
         }
     }
 }
@@ -311,6 +320,7 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSS3ServerAccess => check::<AwsS3ServerAccess>(columns),
             }
         }
     }
@@ -369,7 +379,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 5);
+        assert_eq!(Table::ALL.len(), 6);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);
