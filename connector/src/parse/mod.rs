@@ -34,12 +34,14 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod s3access;
 mod vpc;
 
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
 use guardduty::guardduty_line;
+use s3access::parse_s3access;
 use vpc::parse_vpc;
 
 /// Where a record sits in its object.
@@ -355,6 +357,7 @@ pub fn parse_reader_at<R: Read>(
         .map(|()| Document::Log),
         DataType::CloudWatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         DataType::CloudTrail => parse_cloudtrail(&mut text, &mut counting),
+        DataType::S3Access => parse_s3access(&mut text, &mut counting).map(|()| Document::Log),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);
@@ -686,11 +689,13 @@ mod tests {
         let gd = format!("{FINDING}\n{FINDING}\r\n\n{FINDING}");
         let cw = "1772323200000,plain é\n1772323200001,\"a, \"\"q\"\"\r\nsecond 😀\"\r\nbad,x\n\
                   2026-03-01T00:00:00.002Z,iso, \"é\" 😀\\n kept\r\n\n2026-03-01T00:00:00.003Z,\"open";
+        let s3access = s3access::tests::sample().replace("S3Console/0.4", "S3 Console é😀");
         for (service, text) in [
             (DataType::CloudTrail, text_trail.as_str()),
             (DataType::Vpc, vpc.as_str()),
             (DataType::GuardDuty, gd.as_str()),
             (DataType::CloudWatch, cw),
+            (DataType::S3Access, s3access.as_str()),
         ] {
             let arrival = DateTimeMs(1_772_323_205_120);
             let whole = parse_object(service, None, arrival, text.as_bytes());
