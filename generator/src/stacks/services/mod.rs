@@ -6,6 +6,7 @@
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
+mod s3access;
 mod vpc;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
@@ -46,12 +47,16 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn s3access(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (s3access::deliver(t, ctx, l), None)
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
         DataType::GuardDuty => Some(guardduty),
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
+        DataType::S3Access => Some(s3access),
     }
 }
 
