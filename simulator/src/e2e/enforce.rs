@@ -171,6 +171,7 @@ impl Enforcement {
                 by_localstack: false,
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+            DataType::S3Access => Ok(Writer::server_access_logging()),
         }
     }
 

@@ -147,6 +147,27 @@ pub fn cloudwatch_key(account: &str, delivery_stream: &str, arrival_ms: i64, uui
     )
 }
 
+/// S3 server access log object in the partitioned key format with `EventTime` dates:
+/// `<target prefix><acct>/<region>/<bucket>/YYYY/MM/DD/YYYY-MM-DD-00-00-00-<16 upper hex>`
+/// (`day_ms`: the day of the requests; the time of day is always `00-00-00`).
+pub fn s3access_key(
+    target_prefix: &str,
+    account: &str,
+    region: &str,
+    bucket: &str,
+    day_ms: i64,
+    unique16: &str,
+) -> String {
+    let t = Utc::from_ms(day_ms);
+    format!(
+        "{target_prefix}{account}/{region}/{bucket}/{}/{:04}-{:02}-{:02}-00-00-00-{unique16}",
+        t.date_path(),
+        t.year,
+        t.month,
+        t.day
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod patterns {
     //! Regexes of the key layouts, shared by the generators' tests.
@@ -155,6 +176,7 @@ pub(crate) mod patterns {
     pub const GUARDDUTY: &str = r"^AWSLogs/\d{12}/GuardDuty/[a-z]{2}(-[a-z]+)+-\d/\d{4}/\d{2}/\d{2}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jsonl\.gz$";
     pub const CLOUDTRAIL: &str = r"^AWSLogs/(\d{12})/CloudTrail/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$";
     pub const CLOUDTRAIL_DIGEST: &str = r"^AWSLogs/(\d{12})/CloudTrail-Digest/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail-Digest_([a-z0-9-]+)_([A-Za-z0-9_.-]+)_([a-z0-9-]+)_(\d{8})T\d{6}Z\.json\.gz$";
+    pub const S3ACCESS: &str = r"^((?:[^/]+/)*s3-access-logs/)(\d{12})/([a-z0-9-]+)/([a-z0-9.-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{4})-(\d{2})-(\d{2})-00-00-00-[0-9A-F]{16}$";
     pub const CLOUDWATCH: &str = r"^AWSLogs/\d{12}/CloudWatch/(\d{4})/(\d{2})/(\d{2})/(\d{2})/([A-Za-z0-9_.-]+)-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.gz$";
 }
 
@@ -214,6 +236,25 @@ mod tests {
             format!("AWSLogs/123456789012/CloudWatch/2026/03/01/00/cw-stream-1-2026-03-01-00-30-07-{uuid}.gz")
         );
         assert!(Regex::new(patterns::CLOUDWATCH).unwrap().is_match(&cw));
+    }
+
+    #[test]
+    fn s3access_keys_are_partitioned_by_account_region_bucket_and_day() {
+        let k = s3access_key(
+            "s3-access-logs/",
+            "123456789012",
+            "us-east-1",
+            "my-app-data",
+            T,
+            "E568B2907131C0C0",
+        );
+        assert_eq!(
+            k,
+            "s3-access-logs/123456789012/us-east-1/my-app-data/2026/03/01/2026-03-01-00-00-00-E568B2907131C0C0"
+        );
+        assert!(Regex::new(patterns::S3ACCESS).unwrap().is_match(&k));
+        let nested = format!("security/logs/{k}");
+        assert!(Regex::new(patterns::S3ACCESS).unwrap().is_match(&nested));
     }
 
     #[test]
