@@ -22,6 +22,14 @@ fn key_for(service: DataType, name: &str) -> String {
 }
 
 fn good_key(service: DataType) -> String {
+    if service == DataType::S3Access {
+        // The partitioned key format: target prefix, account, Region, source bucket, day; no
+        // suffix.
+        return format!(
+            "{}/{ACCOUNT}/us-east-1/app-data/2026/03/01/2026-03-01-00-00-00-E568B2907131C0C0",
+            service.key_segment()
+        );
+    }
     key_for(
         service,
         &format!(
@@ -53,6 +61,13 @@ fn bad_keys(service: DataType) -> Vec<String> {
     }
     if service != DataType::Vpc {
         keys.push(key_for(service, "sample.log"));
+    }
+    if service == DataType::S3Access {
+        let seg = service.key_segment();
+        // Another account's or Region's logs, and a folder that only starts like ours.
+        keys.push(good_key(service).replace(ACCOUNT, "111122223333"));
+        keys.push(good_key(service).replace("/us-east-1/", "/eu-west-1/"));
+        keys.push(good_key(service).replacen(seg, &format!("{seg}-old"), 1));
     }
     keys
 }

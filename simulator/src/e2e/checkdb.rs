@@ -117,8 +117,16 @@ impl Pass {
 }
 
 fn checked(service: &str) -> Result<&str> {
-    if service.is_empty() || !service.bytes().all(|b| b.is_ascii_lowercase()) {
-        bail!("service names in the check database are lower-case letters, not '{service}'");
+    // A letter, then letters and digits (`s3access`): safe in a table name.
+    let ok = service
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase())
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !ok {
+        bail!("service names in the check database are a lower-case letter, then lower-case letters and digits, not '{service}'");
     }
     Ok(service)
 }
