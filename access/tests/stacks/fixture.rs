@@ -16,6 +16,8 @@ pub const DETECTOR: &str = "0123456789abcdef0123456789abcdef";
 pub const ORG: &str = "o-a1b2c3d4e5";
 pub const CLUSTER: &str = "prod-cluster";
 pub const PREFIX: &str = "security/logs";
+/// The buckets whose server access logs an s3access stack is given.
+pub const WATCHED: [&str; 2] = ["app-data-bucket", "app-uploads-bucket"];
 /// Microsoft Sentinel's AWS account for the legacy CloudTrail connector.
 pub const LEGACY_ACCOUNT: &str = "197857026523";
 pub const SENTINEL_SESSION: &str = "MicrosoftSentinel_";
@@ -72,6 +74,7 @@ pub enum Service {
     CloudTrail,
     CloudWatch,
     Eks,
+    S3Access,
 }
 
 impl Service {
@@ -83,6 +86,7 @@ impl Service {
             Service::CloudTrail => "CloudTrail",
             Service::CloudWatch => "CloudWatch",
             Service::Eks => "Eks",
+            Service::S3Access => "S3ServerAccess",
         }
     }
 }
@@ -169,6 +173,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-oidc-provider-government",
         Kind::OidcProvider,
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-s3access-connector-commercial",
+        Kind::Connector(&[S3Access]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-s3access-connector-government",
+        Kind::Connector(&[S3Access]),
         Cloud::Government,
     ),
     t(
@@ -269,6 +283,7 @@ impl Fixture {
                     match s {
                         GuardDuty => put("DetectorId", DETECTOR),
                         Eks => put("EKSClusterName", CLUSTER),
+                        S3Access => put("WatchedBucketNames", &WATCHED.join(",")),
                         _ => {}
                     }
                 }
@@ -299,6 +314,10 @@ impl Fixture {
                         }
                         CloudTrail => {
                             put(&name(*s, "OrganizationId"), ORG);
+                            put(&name(*s, "KeyPrefix"), PREFIX);
+                        }
+                        S3Access => {
+                            put("WatchedBucketNames", &WATCHED.join(","));
                             put(&name(*s, "KeyPrefix"), PREFIX);
                         }
                         _ => put(&name(*s, "KeyPrefix"), PREFIX),
@@ -447,6 +466,8 @@ impl Fixture {
             },
             CloudWatch => format!("{kp}AWSLogs/{a}/CloudWatch/2026/12/02/12/sentinel-cloudwatch-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             Eks => format!("eks-audit-logs/{CLUSTER}/2026/12/02/12/sentinel-eks-audit-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
+            // The partitioned key format of server access logging (EventTime dates).
+            S3Access => format!("{kp}s3-access-logs/{a}/{r}/{}/2026/12/02/2026-12-02-00-00-00-E568B2907131C0C0", WATCHED[0]),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {
