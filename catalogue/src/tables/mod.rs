@@ -57,9 +57,9 @@ mod guard_duty;
 mod json_text;
 #[cfg(test)]
 mod reference_types;
+mod s3_server_access;
 #[cfg(test)]
 mod test_fields;
-mod s3_server_access;
 mod time;
 mod vpc_flow;
 
