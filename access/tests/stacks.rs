@@ -8,6 +8,8 @@
 mod delivery;
 #[path = "stacks/fixture.rs"]
 mod fixture;
+#[path = "stacks/resolver.rs"]
+mod resolver;
 #[path = "stacks/sentinel.rs"]
 mod sentinel;
 #[path = "stacks/table.rs"]
@@ -90,6 +92,8 @@ proved! {
     s3access_government => "sentinel-s3access-connector-government",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
+    route53_commercial => "sentinel-route53-connector-commercial",
+    route53_government => "sentinel-route53-connector-government",
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod route53;
 mod s3access;
 mod vpc;
 
@@ -53,6 +54,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// Route 53 Resolver query logs of VPCs, written to S3 by the log-delivery service.
+    #[value(name = "route53")]
+    Route53,
     /// S3 server access logs: the watched buckets' server access logging writes them into the
     /// stack's log bucket.
     #[value(name = "s3access")]
@@ -138,6 +142,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::Route53 => &route53::ENTRY,
             DataType::S3Access => &s3access::ENTRY,
         }
     }

@@ -61,6 +61,10 @@ pub const NONCURRENT_VERSION_EXPIRATION_DAYS: &str = "NoncurrentVersionExpiratio
 /// S3 server access logs: the buckets whose logs the stack takes, comma separated.
 pub const WATCHED_BUCKET_NAMES: &str = "WatchedBucketNames";
 
+/// Route 53 Resolver query logs: the VPCs to log (comma separated) and the configuration's name.
+pub const VPC_IDS: &str = "VpcIds";
+pub const QUERY_LOG_CONFIG_NAME: &str = "QueryLogConfigName";
+
 /// A data type's queue name parameter: [`SENTINEL_QUEUE_NAME`] in a one-service stack,
 /// `<Id>SQSQueueName` in the all-services stack.
 pub fn queue_name(single: bool, service: DataType) -> String {

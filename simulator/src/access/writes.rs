@@ -119,6 +119,13 @@ impl Writer {
                 "GuardDuty writing a findings export",
                 Some("GuardDuty encrypting a findings export"),
             ),
+            DataType::Route53 => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "Resolver query log delivery checking the bucket ACL",
+                "Resolver query log delivery writing an object",
+                None,
+            ),
             // Firehose writes them; S3 server access logs: [`Writer::server_access_logging`].
             DataType::CloudWatch | DataType::Eks | DataType::S3Access => return None,
         };

@@ -171,6 +171,7 @@ impl Enforcement {
                 by_localstack: false,
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+            DataType::Route53 => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
             DataType::S3Access => Ok(Writer::server_access_logging()),
         }
     }

@@ -221,6 +221,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::S3Access,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
@@ -239,6 +240,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::S3Access,
         ] {
             let out = bad(service, &BadDataKind::ALL);
@@ -317,6 +319,12 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
+                            DataType::Route53 => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
+                                .sum::<Result<usize, _>>()
+                                .unwrap(),
                             // One request per line, no header.
                             DataType::S3Access => plain
                                 .split(|b| *b == b'\n')

@@ -1,5 +1,6 @@
 //! Synthetic AWS log generators: VPC Flow Logs, GuardDuty findings,
-//! CloudTrail files (with digests) and the CloudWatch Logs Firehose delivery.
+//! CloudTrail files (with digests), the CloudWatch Logs Firehose delivery and
+//! Route 53 Resolver query logs.
 //!
 //! Everything is deterministic: the same [`GenOptions`] (seed included) give
 //! byte-identical objects. Objects are handed to an [`Output`] (a directory,
@@ -16,6 +17,7 @@ pub mod guardduty;
 pub mod keys;
 pub mod manifest;
 pub mod rng;
+pub mod route53;
 pub mod s3access;
 pub mod vpc;
 
@@ -261,7 +263,7 @@ impl GenOptions {
                     self.delivery_stream.clone().into(),
                 );
             }
-            DataType::GuardDuty | DataType::Eks => {}
+            DataType::GuardDuty | DataType::Eks | DataType::Route53 => {}
             DataType::S3Access => {
                 m.insert(
                     "access_log_prefix".into(),
@@ -286,6 +288,7 @@ pub fn writes_objects(d: DataType) -> bool {
     match d {
         DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
         DataType::Eks => false,
+        DataType::Route53 => true,
         DataType::S3Access => true,
     }
 }
@@ -756,6 +759,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
+        DataType::Route53 => drive(&mut route53::Route53Gen::new(opts), opts, &mut rec)?,
         DataType::S3Access => drive(&mut s3access::S3AccessGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
@@ -902,6 +906,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
@@ -935,6 +940,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));

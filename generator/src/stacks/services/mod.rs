@@ -6,6 +6,7 @@
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
+mod route53;
 mod s3access;
 mod vpc;
 
@@ -47,6 +48,9 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn route53(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (route53::deliver(t, ctx, l), None)
+    }
     fn s3access(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         (s3access::deliver(t, ctx, l), None)
     }
@@ -56,6 +60,7 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::GuardDuty => Some(guardduty),
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
+        DataType::Route53 => Some(route53),
         DataType::S3Access => Some(s3access),
     }
 }
