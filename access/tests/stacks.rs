@@ -88,6 +88,8 @@ proved! {
     guardduty_commercial => "sentinel-guardduty-connector-commercial",
     guardduty_government => "sentinel-guardduty-connector-government",
     legacy_cloudtrail_role => "sentinel-legacy-cloudtrail-role-commercial",
+    s3access_commercial => "sentinel-s3access-connector-commercial",
+    s3access_government => "sentinel-s3access-connector-government",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
     route53_commercial => "sentinel-route53-connector-commercial",

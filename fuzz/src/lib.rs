@@ -281,6 +281,7 @@ mod tests {
                 "parse_networkfirewall_alert",
                 "parse_networkfirewall_tls",
                 "parse_waf",
+                "parse_s3access",
                 "notification",
                 "ingest_request"
             ]

@@ -122,4 +122,6 @@ pub mod principals {
     pub const LAMBDA: &str = "lambda.amazonaws.com";
     /// CloudWatch Logs is regional: `logs.<region>.amazonaws.com` (a `Fn::Sub` template).
     pub const LOGS_REGIONAL: &str = "logs.${AWS::Region}.amazonaws.com";
+    /// S3 server access log delivery (S3 User Guide, "Permissions for log delivery").
+    pub const S3_LOGGING: &str = "logging.s3.amazonaws.com";
 }

@@ -49,6 +49,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "templates_readme",
         include_str!("../text/templates_readme.md.tera"),
     ),
+    (
+        "server_access_logging_command",
+        include_str!("../text/server_access_logging_command.tera"),
+    ),
 ];
 
 fn engine() -> &'static Tera {

@@ -248,10 +248,14 @@ fn sentinel_role_reads_only_its_queues_prefixes_and_keys() {
                 assert!(allowed.contains(&a), "{}: unexpected action {a}", f.stack);
                 if a == "s3:GetObject" {
                     let r = serde_json::to_string(&st["Resource"]).unwrap();
-                    // `[<KeyPrefix>/]AWSLogs/<account or organization>/...` or the EKS prefix.
+                    // `[<KeyPrefix>/]AWSLogs/<account or organization>/...`, the EKS prefix, or
+                    // the S3 server access logs' `[<KeyPrefix>/]s3-access-logs/<account>/<region>/`.
                     assert!(
                         (r.contains("${AWS::AccountId}/") && r.contains("${KeyPath}AWSLogs/"))
-                            || r.contains("/eks-audit-logs/${EKSClusterName}/"),
+                            || r.contains("/eks-audit-logs/${EKSClusterName}/")
+                            || r.contains(
+                                "${KeyPath}s3-access-logs/${AWS::AccountId}/${AWS::Region}/"
+                            ),
                         "{}: GetObject beyond a prefix: {r}",
                         f.stack
                     );

@@ -266,6 +266,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 | DataType::NetworkFirewallAlert
                 | DataType::NetworkFirewallTls => sid.starts_with(service.id()),
                 DataType::Waf => sid.starts_with("WafLogs"),
+                DataType::S3Access => sid.starts_with("S3ServerAccess"),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -296,9 +297,20 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
             let seg = service.key_segment();
             let name = param(&spec, service, "KeyPrefix");
             for (given, root) in [("", ""), ("security/logs", "security/logs/")] {
-                let st = Stack::new(&t, &valid(&[(name.as_str(), given)]));
+                let mut given_params = vec![(name.as_str(), given)];
+                if service == DataType::S3Access {
+                    given_params.push(("WatchedBucketNames", "app-data,app-uploads"));
+                }
+                let st = Stack::new(&t, &valid(&given_params));
                 let p = paths(&st, &spec, service);
-                let prefix = format!("{root}AWSLogs/111122223333/{seg}/");
+                // S3 server access logs: S3 puts the account and Region after the target prefix.
+                let prefix = match service {
+                    DataType::S3Access => format!(
+                        "{root}{seg}/111122223333/{}/",
+                        access::template::resolve::DEFAULT_REGION
+                    ),
+                    _ => format!("{root}AWSLogs/111122223333/{seg}/"),
+                };
                 assert_eq!(p.notification, prefix, "{spec} {service}");
                 assert_eq!(
                     p.read,
@@ -311,11 +323,13 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                     "{spec} {service}: {}",
                     p.command
                 );
+                let own = match service {
+                    DataType::S3Access => format!("{prefix}*"),
+                    _ => format!("{root}AWSLogs/111122223333/*"),
+                };
                 if service != DataType::CloudWatch {
                     assert!(
-                        p.writes.contains(&format!(
-                            "arn:aws:s3:::{BUCKET}/{root}AWSLogs/111122223333/*"
-                        )),
+                        p.writes.contains(&format!("arn:aws:s3:::{BUCKET}/{own}")),
                         "{spec} {service}: {:?}",
                         p.writes
                     );
@@ -399,6 +413,13 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                             .unwrap(),
                         serde_json::json!([format!("arn:aws:s3:::{BUCKET}")])
                     ),
+                    DataType::S3Access => {
+                        let command = st.output("ServerAccessLoggingCommand").unwrap().unwrap();
+                        assert!(
+                            command.contains(&format!("\"TargetPrefix\":\"{root}{seg}/\"")),
+                            "{command}"
+                        );
+                    }
                 }
             }
         }

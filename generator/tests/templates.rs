@@ -206,17 +206,24 @@ fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
                     .map(str::to_string)
                     .unwrap_or_else(|| default_layout(value));
                 let prefix = prefix.as_str();
-                let suffix = rules.iter().find(|r| r["Name"] == "suffix").unwrap()["Value"]
-                    .as_str()
-                    .unwrap();
+                let suffix = rules
+                    .iter()
+                    .find(|r| r["Name"] == "suffix")
+                    .map(|r| r["Value"].as_str().unwrap());
                 let eks =
                     spec.kind == StackKind::Eks && prefix == "eks-audit-logs/${EKSClusterName}/";
+                // S3 server access log objects have no suffix: their prefix is their own folder,
+                // which no other layout's keys start with.
+                let access_logs = prefix == "s3-access-logs/${AWS::AccountId}/${AWS::Region}/";
                 assert!(
-                    (prefix.starts_with("AWSLogs/${AWS::AccountId}/") || eks)
+                    (prefix.starts_with("AWSLogs/${AWS::AccountId}/") || eks || access_logs)
                         && prefix.ends_with('/'),
                     "{prefix}"
                 );
-                assert!(suffix.ends_with(".gz"), "{suffix}");
+                match suffix {
+                    Some(suffix) => assert!(suffix.ends_with(".gz"), "{suffix}"),
+                    None => assert!(access_logs, "{spec}: {prefix} has no suffix rule"),
+                }
                 // CloudTrail-Digest/ and CloudTrail-Insight/ must not match the CloudTrail prefix.
                 assert!(
                     !"AWSLogs/${AWS::AccountId}/CloudTrail-Digest/x.json.gz".starts_with(prefix)

@@ -120,6 +120,17 @@ pub struct SimulateArgs {
         default_value = "sentinel-cloudwatch-delivery"
     )]
     pub delivery_stream: String,
+    /// S3 server access logs: the target prefix the object keys start with (ends in /).
+    #[arg(long, value_name = "PREFIX", default_value = "s3-access-logs/")]
+    pub access_log_prefix: String,
+    /// S3 server access logs: the watched buckets whose requests are logged, comma separated.
+    #[arg(
+        long,
+        value_name = "BUCKETS",
+        value_delimiter = ',',
+        default_value = "sentinel-sim-app-data,sentinel-sim-uploads,sentinel-sim-static-site"
+    )]
+    pub watched_buckets: Vec<String>,
 }
 
 fn parse_records(s: &str) -> Result<u64, String> {
@@ -209,6 +220,8 @@ impl SimulateArgs {
         o.bucket = self.bucket.clone();
         o.trail_name = self.trail_name.clone();
         o.delivery_stream = self.delivery_stream.clone();
+        o.access_log_prefix = self.access_log_prefix.clone();
+        o.watched_buckets = self.watched_buckets.clone();
         o
     }
 }

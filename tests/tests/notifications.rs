@@ -52,6 +52,14 @@ fn good_key(service: DataType) -> String {
                 service.suffix()
             )
         }
+        // The partitioned key format: target prefix, account, Region, source bucket, day; no
+        // suffix.
+        DataType::S3Access => {
+            return format!(
+                "{}/{ACCOUNT}/us-east-1/app-data/2026/03/01/2026-03-01-00-00-00-E568B2907131C0C0",
+                service.key_segment()
+            )
+        }
         _ => format!(
             "{ACCOUNT}_{}_sample{}",
             service.key_segment(),
@@ -90,6 +98,13 @@ fn bad_keys(service: DataType) -> Vec<String> {
         for sibling in members.iter().take_while(|m| **m != service) {
             keys.push(good_key(*sibling).replace("0a1b2c3d", "sibling0"));
         }
+    }
+    if service == DataType::S3Access {
+        let seg = service.key_segment();
+        // Another account's or Region's logs, and a folder that only starts like ours.
+        keys.push(good_key(service).replace(ACCOUNT, "111122223333"));
+        keys.push(good_key(service).replace("/us-east-1/", "/eu-west-1/"));
+        keys.push(good_key(service).replacen(seg, &format!("{seg}-old"), 1));
     }
     keys
 }

@@ -15,6 +15,9 @@
 //! - S3 event notifications to SQS: https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
 //! - Firehose's role: https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
 //!   (firehose.amazonaws.com assumes it with sts:ExternalId = the account ID).
+//! - S3 server access logging: https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+//!   (logging.s3.amazonaws.com, s3:PutObject under the target prefix, aws:SourceArn the source
+//!   bucket, aws:SourceAccount; no ACL).
 //! - CloudWatch Logs subscriptions to Firehose: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html#FirehoseExample
 //!   (the logs service principal assumes the role, aws:SourceArn arn:<p>:logs:<region>:<account>:*).
 
@@ -87,7 +90,60 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
         CloudWatch | Eks => firehose(fx, s),
         Route53Resolver => super::resolver::query_logs(fx),
         NfwFlow | NfwAlert | NfwTls => network_firewall(fx, s),
+        S3Access => server_access_logs(fx),
     }
+}
+
+/// S3 delivering the watched buckets' server access logs: each watched bucket's, in this
+/// account, under the target prefix; never another bucket's, another account's, the log
+/// bucket's own (a feedback loop), or outside the prefix.
+fn server_access_logs(fx: &Fixture) -> Vec<Case> {
+    let logging = || service("logging.s3.amazonaws.com");
+    let key = fx.log_key(S3Access);
+    let put = |object: &str, ctx: Vec<(String, String)>| {
+        request(logging(), "s3:PutObject", object, &pairs(&ctx))
+    };
+    let bucket = |name: &str| format!("arn:{}:s3:::{name}", fx.p());
+    let mut out = Vec::new();
+    for w in WATCHED {
+        out.push(allow(
+            format!("S3Access: S3 may deliver {w}'s access logs under the target prefix"),
+            put(
+                &fx.object(&key.replace(WATCHED[0], w)),
+                source(ACCOUNT, &bucket(w)),
+            ),
+        ));
+    }
+    out.push(deny(
+        "S3Access: S3 may not deliver an unwatched bucket's logs",
+        put(
+            &fx.object(&key),
+            source(ACCOUNT, &bucket("someone-elses-bucket")),
+        ),
+    ));
+    out.push(deny(
+        "S3Access: S3 may not deliver a watched name's logs for another account",
+        put(&fx.object(&key), source(OTHER_ACCOUNT, &bucket(WATCHED[0]))),
+    ));
+    out.push(deny(
+        "S3Access: the log bucket's own access logs are never delivered into it",
+        put(&fx.object(&key), source(ACCOUNT, &fx.bucket_arn())),
+    ));
+    out.push(deny(
+        "S3Access: S3 may not deliver outside the target prefix",
+        put(
+            &fx.object(&format!("AWSLogs/{ACCOUNT}/x")),
+            source(ACCOUNT, &bucket(WATCHED[0])),
+        ),
+    ));
+    out.push(deny(
+        "S3Access: S3 may not deliver without naming its source",
+        put(
+            &fx.object(&key),
+            vec![("aws:SourceAccount".into(), ACCOUNT.into())],
+        ),
+    ));
+    out
 }
 
 fn acl() -> [(&'static str, &'static str); 1] {

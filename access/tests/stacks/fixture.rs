@@ -16,6 +16,8 @@ pub const DETECTOR: &str = "0123456789abcdef0123456789abcdef";
 pub const ORG: &str = "o-a1b2c3d4e5";
 pub const CLUSTER: &str = "prod-cluster";
 pub const PREFIX: &str = "security/logs";
+/// The buckets whose server access logs an s3access stack is given.
+pub const WATCHED: [&str; 2] = ["app-data-bucket", "app-uploads-bucket"];
 /// Microsoft Sentinel's AWS account for the legacy CloudTrail connector.
 pub const LEGACY_ACCOUNT: &str = "197857026523";
 pub const SENTINEL_SESSION: &str = "MicrosoftSentinel_";
@@ -77,6 +79,7 @@ pub enum Service {
     NfwAlert,
     NfwTls,
     Waf,
+    S3Access,
 }
 
 impl Service {
@@ -93,6 +96,7 @@ impl Service {
             Service::NfwAlert => "NetworkFirewallAlert",
             Service::NfwTls => "NetworkFirewallTls",
             Service::Waf => "Waf",
+            Service::S3Access => "S3ServerAccess",
         }
     }
 }
@@ -180,6 +184,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-oidc-provider-government",
         Kind::OidcProvider,
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-s3access-connector-commercial",
+        Kind::Connector(&[S3Access]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-s3access-connector-government",
+        Kind::Connector(&[S3Access]),
         Cloud::Government,
     ),
     t(
@@ -316,6 +330,7 @@ impl Fixture {
                     match s {
                         GuardDuty => put("DetectorId", DETECTOR),
                         Eks => put("EKSClusterName", CLUSTER),
+                        S3Access => put("WatchedBucketNames", &WATCHED.join(",")),
                         _ => {}
                     }
                 }
@@ -353,6 +368,10 @@ impl Fixture {
                             "WebAclArn",
                             &format!("arn:{partition}:wafv2:{region}:{ACCOUNT}:regional/webacl/my-acl/0f6e2d1c-1a2b-4c3d-8e9f-001122334455"),
                         ),
+                        S3Access => {
+                            put("WatchedBucketNames", &WATCHED.join(","));
+                            put(&name(*s, "KeyPrefix"), PREFIX);
+                        }
                         _ => put(&name(*s, "KeyPrefix"), PREFIX),
                     }
                 }
@@ -512,6 +531,8 @@ impl Fixture {
                 format!("{kp}AWSLogs/{a}/network-firewall/{t}/{r}/egress-fw/2026/12/02/12/{a}_network-firewall_{t}_{r}_egress-fw_20261202T1200Z_1a2b3c4d.log.gz")
             }
             Waf => format!("{kp}AWSLogs/{a}/WAFLogs/{r}/my-acl/2026/12/02/12/00/{a}_waflogs_{r}_my-acl_20261202T1200Z_1a2b3c4d.log.gz"),
+            // The partitioned key format of server access logging (EventTime dates).
+            S3Access => format!("{kp}s3-access-logs/{a}/{r}/{}/2026/12/02/2026-12-02-00-00-00-E568B2907131C0C0", WATCHED[0]),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {

@@ -9,6 +9,7 @@ mod networkfirewall_alert;
 mod networkfirewall_flow;
 mod networkfirewall_tls;
 mod route53;
+mod s3access;
 mod vpc;
 mod waf;
 
@@ -76,6 +77,10 @@ pub enum DataType {
     /// AWS WAF web ACL traffic logs, written to S3 by the log-delivery service.
     #[value(name = "waf")]
     Waf,
+    /// S3 server access logs: the watched buckets' server access logging writes them into the
+    /// stack's log bucket.
+    #[value(name = "s3access")]
+    S3Access,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -87,6 +92,10 @@ pub enum Delivery {
     LogsSubscriptionFirehose,
     /// CloudWatch Logs subscription -> Firehose with a transform Lambda -> S3.
     LogsSubscriptionFirehoseLambda,
+    /// S3 server access logging of the watched buckets writes plain-text objects under
+    /// `<prefix><account>/<region>/<bucket>/` (the partitioned key format), not under
+    /// `AWSLogs/`.
+    ServerAccessLogging,
 }
 
 /// A connector Microsoft ships with several data types, a collector (queue, table) each, that
@@ -158,6 +167,7 @@ impl DataType {
             DataType::NetworkFirewallAlert => &networkfirewall_alert::ENTRY,
             DataType::NetworkFirewallTls => &networkfirewall_tls::ENTRY,
             DataType::Waf => &waf::ENTRY,
+            DataType::S3Access => &s3access::ENTRY,
         }
     }
 

@@ -40,6 +40,9 @@
 //!     (`...alert`, `...tls`); the order of Microsoft's table definitions in
 //!     `Solutions/Amazon Web Services NetworkFirewall/Data Connectors/AWSNetworkFirewallLogs_CCP/`.
 //!   * AWSWAF: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awswaf>
+//!   * AWSS3ServerAccess: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awss3serveraccess>
+//!     and the 25 columns of the `AWS_AccessLogs` solution's table file (`Azure/Azure-Sentinel`
+//!     `Solutions/AWS_AccessLogs/Data Connectors/AWSS3ServerAccessLogsDefinition_CCP/`).
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -67,6 +70,7 @@ mod network_firewall_tls;
 #[cfg(test)]
 mod reference_types;
 mod route53_resolver;
+mod s3_server_access;
 #[cfg(test)]
 mod test_fields;
 mod time;
@@ -82,6 +86,7 @@ pub use network_firewall_alert::AwsNetworkFirewallAlert;
 pub use network_firewall_flow::AwsNetworkFirewallFlow;
 pub use network_firewall_tls::AwsNetworkFirewallTls;
 pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
+pub use s3_server_access::AwsS3ServerAccess;
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
 pub use waf::AwsWaf;
@@ -100,6 +105,7 @@ pub enum Table {
     AWSNetworkFirewallAlert,
     AWSNetworkFirewallTls,
     AWSWAF,
+    AWSS3ServerAccess,
 }
 
 impl Table {
@@ -119,6 +125,7 @@ impl Table {
             Table::AWSNetworkFirewallAlert => "AWSNetworkFirewallAlert",
             Table::AWSNetworkFirewallTls => "AWSNetworkFirewallTls",
             Table::AWSWAF => "AWSWAF",
+            Table::AWSS3ServerAccess => "AWSS3ServerAccess",
         }
     }
 
@@ -135,6 +142,7 @@ impl Table {
             Table::AWSNetworkFirewallAlert => &network_firewall_alert::STREAM,
             Table::AWSNetworkFirewallTls => &network_firewall_tls::STREAM,
             Table::AWSWAF => &waf::STREAM,
+            Table::AWSS3ServerAccess => &s3_server_access::STREAM,
         }
     }
 
@@ -161,6 +169,7 @@ impl Table {
             Table::AWSNetworkFirewallAlert => read::<AwsNetworkFirewallAlert, D>(d),
             Table::AWSNetworkFirewallTls => read::<AwsNetworkFirewallTls, D>(d),
             Table::AWSWAF => read::<AwsWaf, D>(d),
+            Table::AWSS3ServerAccess => read::<AwsS3ServerAccess, D>(d),
         }
     }
 }
@@ -355,6 +364,7 @@ mod tests {
                 Table::AWSNetworkFirewallAlert => check::<AwsNetworkFirewallAlert>(columns),
                 Table::AWSNetworkFirewallTls => check::<AwsNetworkFirewallTls>(columns),
                 Table::AWSWAF => check::<AwsWaf>(columns),
+                Table::AWSS3ServerAccess => check::<AwsS3ServerAccess>(columns),
             }
         }
     }
@@ -413,7 +423,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 10);
+        assert_eq!(Table::ALL.len(), 11);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

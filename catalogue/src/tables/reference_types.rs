@@ -7,7 +7,7 @@ use super::{ColumnType, Table};
 #[test]
 fn column_types_are_the_table_references() {
     use ColumnType::*;
-    let reference: [(Table, &[(&str, ColumnType)]); 10] = [
+    let reference: [(Table, &[(&str, ColumnType)]); 11] = [
         (
             Table::AWSVPCFlow,
             &[
@@ -283,6 +283,39 @@ fn column_types_are_the_table_references() {
                 ("TerminatingRuleType", String),
                 ("Uri", String),
                 ("WebAclId", String),
+            ],
+        ),
+        (
+            // The 25 columns of Microsoft's AWSS3ServerAccess table definition (the
+            // AWS_AccessLogs solution's table file; the numbers are int, the rest string).
+            Table::AWSS3ServerAccess,
+            &[
+                ("TimeGenerated", Datetime),
+                ("BucketOwner", String),
+                ("Bucket", String),
+                ("RemoteIp", String),
+                ("Requester", String),
+                ("RequestId", String),
+                ("Operation", String),
+                ("Key", String),
+                ("RequestUri", String),
+                ("HttpStatus", Int),
+                ("ErrorCode", String),
+                ("BytesSent", Int),
+                ("ObjectSize", Int),
+                ("TotalTime", Int),
+                ("TurnAroundTime", Int),
+                ("Referer", String),
+                ("UserAgent", String),
+                ("VersionId", String),
+                ("HostId", String),
+                ("SignatureVersion", String),
+                ("CipherSuite", String),
+                ("AuthenticationType", String),
+                ("HostHeader", String),
+                ("TLSVersion", String),
+                ("AccessPointARN", String),
+                ("ACLRequired", String),
             ],
         ),
     ];

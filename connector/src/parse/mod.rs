@@ -37,6 +37,7 @@ mod eks;
 mod guardduty;
 mod networkfirewall;
 mod route53;
+mod s3access;
 mod vpc;
 mod waf;
 
@@ -46,6 +47,7 @@ use eks::eks_line;
 use guardduty::guardduty_line;
 use networkfirewall::{parse_networkfirewall, LogType};
 use route53::route53_line;
+use s3access::parse_s3access;
 use vpc::parse_vpc;
 use waf::parse_waf;
 
@@ -376,6 +378,7 @@ pub fn parse_reader_at<R: Read>(
             parse_networkfirewall(LogType::Tls, &mut text, &mut counting).map(|()| Document::Log)
         }
         DataType::Waf => parse_waf(&mut text, &mut counting).map(|()| Document::Log),
+        DataType::S3Access => parse_s3access(&mut text, &mut counting).map(|()| Document::Log),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);
@@ -713,12 +716,14 @@ mod tests {
             .replace("15.3.4.32.in-addr.arpa.", "é😀\\\"q\\\".example.")
             .replace("i-0d15cd0d3example", "i-ü😀");
         let r53 = format!("{q}\n{odd}\r\n\n{q}");
+        let s3access = s3access::tests::sample().replace("S3Console/0.4", "S3 Console é😀");
         for (service, text) in [
             (DataType::CloudTrail, text_trail.as_str()),
             (DataType::Vpc, vpc.as_str()),
             (DataType::GuardDuty, gd.as_str()),
             (DataType::CloudWatch, cw),
             (DataType::Route53, r53.as_str()),
+            (DataType::S3Access, s3access.as_str()),
         ] {
             let arrival = DateTimeMs(1_772_323_205_120);
             let whole = parse_object(service, None, arrival, text.as_bytes());

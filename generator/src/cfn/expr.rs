@@ -23,6 +23,8 @@ pub enum Expr {
     /// `Fn::Sub` with an explicit variable map.
     SubWith(String, IndexMap<String, Expr>),
     Join(String, Vec<Expr>),
+    /// `Fn::Join` of a value that is itself a list (`Fn::Split`, a list parameter).
+    JoinList(String, Box<Expr>),
     /// `Fn::If` on a named condition.
     If(String, Box<Expr>, Box<Expr>),
     Select(u32, Box<Expr>),
@@ -150,7 +152,7 @@ impl Expr {
                 a.collect_refs(out);
                 b.collect_refs(out);
             }
-            Expr::Select(_, e) | Expr::Split(_, e) => e.collect_refs(out),
+            Expr::Select(_, e) | Expr::Split(_, e) | Expr::JoinList(_, e) => e.collect_refs(out),
         }
     }
 }
@@ -229,6 +231,7 @@ impl Serialize for Expr {
             Expr::Sub(t) => single(s, "Fn::Sub", t),
             Expr::SubWith(t, vars) => single(s, "Fn::Sub", &Pair(t, vars)),
             Expr::Join(d, parts) => single(s, "Fn::Join", &Pair(d, parts)),
+            Expr::JoinList(d, list) => single(s, "Fn::Join", &Pair(d, list.as_ref())),
             Expr::If(c, a, b) => single(s, "Fn::If", &(c, a, b)),
             Expr::Select(i, e) => single(s, "Fn::Select", &Pair(i, e.as_ref())),
             Expr::Split(d, e) => single(s, "Fn::Split", &Pair(d, e.as_ref())),

@@ -183,23 +183,23 @@ pub struct FilterRule {
 
 impl QueueConfiguration {
     /// `s3:ObjectCreated:*` for keys under `prefix` that end in `suffix`.
+    /// A suffix of `""` adds no suffix rule (S3 server access log objects have none).
     pub fn object_created(queue_arn: Expr, prefix: Expr, suffix: Expr) -> Self {
+        let mut rules = vec![FilterRule {
+            name: "prefix",
+            value: prefix,
+        }];
+        if suffix.as_literal() != Some("") {
+            rules.push(FilterRule {
+                name: "suffix",
+                value: suffix,
+            });
+        }
         QueueConfiguration {
             event: "s3:ObjectCreated:*",
             queue: queue_arn,
             filter: NotificationFilter {
-                s3_key: KeyFilter {
-                    rules: vec![
-                        FilterRule {
-                            name: "prefix",
-                            value: prefix,
-                        },
-                        FilterRule {
-                            name: "suffix",
-                            value: suffix,
-                        },
-                    ],
-                },
+                s3_key: KeyFilter { rules },
             },
         }
     }

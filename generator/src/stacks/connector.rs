@@ -297,10 +297,12 @@ fn declare_outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
         );
         t.output(
             &ctx.name(s, outputs::NOTIFICATION_PREFIX),
-            format!(
-                "Only objects under this prefix ending in {} are announced to the queue.",
-                s.suffix()
-            ),
+            match s.suffix() {
+                "" => "Only objects under this prefix are announced to the queue.".to_string(),
+                suffix => {
+                    format!("Only objects under this prefix ending in {suffix} are announced to the queue.")
+                }
+            },
             p.layout.prefix(),
         );
         t.output(

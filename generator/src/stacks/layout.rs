@@ -1,5 +1,7 @@
 //! Where a service's objects live in the bucket: `[<KeyPrefix>/]AWSLogs/<account>/<DataType>/`,
-//! or for an organization trail `[<KeyPrefix>/]AWSLogs/<o-id>/<account>/CloudTrail/`.
+//! or for an organization trail `[<KeyPrefix>/]AWSLogs/<o-id>/<account>/CloudTrail/`; S3 server
+//! access logs, which S3 writes under the target prefix it is given, in the partitioned key
+//! format: `[<KeyPrefix>/]s3-access-logs/<account>/<region>/<source bucket>/YYYY/MM/DD/...`.
 //!
 //! One [`Layout`] per service gives every place that must agree on it the same expression: the
 //! notification filter, the Sentinel role's read grant, the delivering service's write grant, the
@@ -11,6 +13,7 @@ use super::params;
 use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::facts::DataType;
 use crate::grants::bucket_arn;
+use catalogue::Delivery;
 
 /// A key prefix as S3 keys allow it, without a leading or trailing `/`.
 pub const KEY_PREFIX_PATTERN: &str = "^$|^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$";
@@ -31,20 +34,35 @@ pub struct Layout {
     /// `<KeyPrefix>/` or empty: what goes before `AWSLogs/`.
     key_path: Expr,
     segment: &'static str,
+    /// S3 server access logs: `<segment>/` is the target prefix, and the account and Region
+    /// follow it (instead of `AWSLogs/<account>/<segment>/`).
+    server_access: bool,
 }
 
 impl Layout {
     /// Declares the service's `KeyPrefix` parameter (and, for CloudTrail, `OrganizationId`).
     pub fn declare(t: &mut Template, ctx: &Ctx, service: DataType) -> Layout {
         let key_prefix_param = params::key_prefix(ctx.single, service);
-        let key_prefix = t.param(
-            &key_prefix_param,
-            Parameter::string(format!(
+        let server_access = service.entry().delivery == Delivery::ServerAccessLogging;
+        let description = if server_access {
+            format!(
+                "Key prefix before {}/ of the {} objects (the target prefix is <KeyPrefix>/{}/), without / at either end. Empty: keys start with {}/.",
+                service.key_segment(),
+                service.label(),
+                service.key_segment(),
+                service.key_segment()
+            )
+        } else {
+            format!(
                 "Key prefix before AWSLogs/ of the {} objects (a trail's S3KeyPrefix, an export's folder), without / at either end. Empty: keys start with AWSLogs/.",
                 service.label()
-            ))
-            .default("")
-            .pattern(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
+            )
+        };
+        let key_prefix = t.param(
+            &key_prefix_param,
+            Parameter::string(description)
+                .default("")
+                .pattern(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
         );
         let has_key_prefix = t.condition(
             &format!("Has{key_prefix_param}"),
@@ -74,6 +92,7 @@ impl Layout {
             organization,
             key_path,
             segment: service.key_segment(),
+            server_access,
         }
     }
 
@@ -84,6 +103,15 @@ impl Layout {
     /// The notification prefix: `[<KeyPrefix>/]AWSLogs/<account>/<DataType>/`, or for an
     /// organization `[<KeyPrefix>/]AWSLogs/<o-id>/` (every member account).
     pub fn prefix(&self) -> Expr {
+        if self.server_access {
+            return Expr::sub_with(
+                format!(
+                    "${{KeyPath}}{}/${{AWS::AccountId}}/${{AWS::Region}}/",
+                    self.segment
+                ),
+                self.vars(),
+            );
+        }
         let own = format!("${{AWS::AccountId}}/{}/", self.segment);
         let (after, var) = match &self.organization {
             None => (own, None),
@@ -121,6 +149,12 @@ impl Layout {
                 ],
             )
         };
+        if self.server_access {
+            return vec![at(format!(
+                "{}/${{AWS::AccountId}}/${{AWS::Region}}/*",
+                self.segment
+            ))];
+        }
         let mut out = vec![at("AWSLogs/${AWS::AccountId}/*".into())];
         if let Some((param, cond)) = &self.organization {
             out.push(Expr::if_(
@@ -149,6 +183,12 @@ impl Layout {
                 ),
             ],
         )
+    }
+
+    /// The target prefix S3 server access logging is given: `[<KeyPrefix>/]<segment>/` (S3
+    /// puts the account, Region and source bucket after it).
+    pub fn target_prefix(&self) -> Expr {
+        Expr::sub_with(format!("${{KeyPath}}{}/", self.segment), self.vars())
     }
 
     /// The key prefix as a trail's `S3KeyPrefix` (absent when empty).

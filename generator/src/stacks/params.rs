@@ -58,6 +58,8 @@ pub const TRANSFORM_FUNCTION_NAME: &str = "TransformFunctionName";
 pub const EKS_CLUSTER: &str = "EKSClusterName";
 pub const LOG_GROUP_EXISTS: &str = "LogGroupExists";
 pub const NONCURRENT_VERSION_EXPIRATION_DAYS: &str = "NoncurrentVersionExpirationDays";
+/// S3 server access logs: the buckets whose logs the stack takes, comma separated.
+pub const WATCHED_BUCKET_NAMES: &str = "WatchedBucketNames";
 
 /// Route 53 Resolver query logs: the VPCs to log (comma separated) and the configuration's name.
 pub const VPC_IDS: &str = "VpcIds";

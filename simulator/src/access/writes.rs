@@ -30,6 +30,11 @@
 //! - CloudWatch Logs (EKS): `logs.<region>.amazonaws.com` `sts:AssumeRole` on the subscription
 //!   role (`aws:SourceAccount`, `aws:SourceArn` = the log group), then that session's
 //!   `firehose:PutRecordBatch` on the stream.
+//! - S3 server access logging, as `logging.s3.amazonaws.com`: `s3:PutObject` of each log object
+//!   with `aws:SourceAccount` and `aws:SourceArn` = the source bucket the object's key names
+//!   (`<prefix><account>/<region>/<bucket>/...`), no call before it and no ACL (S3 User Guide,
+//!   "Enabling Amazon S3 server access logging", "Permissions for log delivery",
+//!   <https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html>).
 //! - S3's event notification of each object, as `s3.amazonaws.com`: `sqs:SendMessage` on every
 //!   queue whose filter matches the key, with `aws:SourceArn` = the bucket's ARN and
 //!   `aws:SourceAccount` (S3 User Guide, "Granting permissions to publish event notification
@@ -65,12 +70,25 @@ pub enum Writer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceWriter {
     principal: String,
-    check_action: &'static str,
-    check_during: &'static str,
+    /// The call it makes on the bucket before its first object, and what it is doing then
+    /// (`None`: it makes none, S3 server access logging).
+    check: Option<(&'static str, &'static str)>,
     write_during: &'static str,
-    source_arn: String,
+    source: SourceArn,
+    /// Whether its writes carry `x-amz-acl: bucket-owner-full-control`.
+    acl: bool,
     /// With SSE-KMS: the key and what the data-key request is.
     kms: Option<(String, &'static str)>,
+}
+
+/// The `aws:SourceArn` a service's writes name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SourceArn {
+    /// One resource for every write (the trail, the detector, the account's log delivery).
+    Fixed(String),
+    /// S3 server access logging: the source bucket of each object, named in its key after the
+    /// account and Region (`<prefix><account>/<region>/<bucket>/...`).
+    BucketInKey,
 }
 
 impl Writer {
@@ -106,7 +124,6 @@ impl Writer {
                 "GuardDuty writing a findings export",
                 Some("GuardDuty encrypting a findings export"),
             ),
-            DataType::CloudWatch | DataType::Eks => return None,
             DataType::Route53 => (
                 "delivery.logs.amazonaws.com".to_string(),
                 "s3:GetBucketAcl",
@@ -130,15 +147,30 @@ impl Writer {
                 "AWS WAF log delivery writing a log file",
                 None,
             ),
+            // Firehose writes them; S3 server access logs: [`Writer::server_access_logging`].
+            DataType::CloudWatch | DataType::Eks | DataType::S3Access => return None,
         };
         Some(Writer::Service(ServiceWriter {
             principal,
-            check_action,
-            check_during,
+            check: Some((check_action, check_during)),
             write_during,
-            source_arn,
+            source: SourceArn::Fixed(source_arn),
+            acl: true,
             kms: kms_key_arn.zip(encrypt),
         }))
+    }
+
+    /// The writer of S3 server access logs: S3's logging service, naming each object's source
+    /// bucket (see the module comment).
+    pub fn server_access_logging() -> Writer {
+        Writer::Service(ServiceWriter {
+            principal: generator::facts::principals::S3_LOGGING.into(),
+            check: None,
+            write_during: "S3 server access logging delivering a log object",
+            source: SourceArn::BucketInKey,
+            acl: false,
+            kms: None,
+        })
     }
 
     /// The SSE-KMS key the writer encrypts its objects under, if it does.
@@ -187,6 +219,16 @@ impl Writes {
         format!("arn:{}:s3:::{bucket}", self.at.partition)
     }
 
+    /// The source bucket an S3 server access log key names: the segment after this account
+    /// and Region (`<prefix><account>/<region>/<bucket>/YYYY/...`).
+    fn source_bucket<'k>(&self, key: &'k str) -> Option<&'k str> {
+        let parts: Vec<&str> = key.split('/').collect();
+        parts
+            .windows(3)
+            .find(|w| w[0] == self.at.account && w[1] == self.at.region && !w[2].is_empty())
+            .map(|w| w[2])
+    }
+
     /// The writer's checks before its first object (bucket ACL or location, the role
     /// assumption of a delivery stream): the refusals, each also recorded.
     pub fn before_delivery(&self, w: &Writer, bucket: &str) -> Vec<Denial> {
@@ -198,16 +240,20 @@ impl Writes {
             }
         };
         match w {
-            Writer::Service(s) => ask(
-                s.check_during.into(),
-                "simulator",
-                Request {
-                    principal: self.service(&s.principal),
-                    action: s.check_action.into(),
-                    resource: self.bucket_arn(bucket),
-                    context: self.source(&s.source_arn),
-                },
-            ),
+            Writer::Service(s) => {
+                if let (Some((action, during)), SourceArn::Fixed(arn)) = (s.check, &s.source) {
+                    ask(
+                        during.into(),
+                        "simulator",
+                        Request {
+                            principal: self.service(&s.principal),
+                            action: action.into(),
+                            resource: self.bucket_arn(bucket),
+                            context: self.source(arn),
+                        },
+                    )
+                }
+            }
             Writer::Firehose {
                 stream_arn,
                 role_arn,
@@ -241,8 +287,23 @@ impl Writes {
         };
         match w {
             Writer::Service(s) => {
+                // A key that names no source bucket is written with no aws:SourceArn, which no
+                // grant of the bucket policy admits.
+                let source_arn = match &s.source {
+                    SourceArn::Fixed(arn) => Some(arn.clone()),
+                    SourceArn::BucketInKey => self.source_bucket(key).map(|b| self.bucket_arn(b)),
+                };
+                let source = |c: &Self| match &source_arn {
+                    Some(arn) => c.source(arn),
+                    None => {
+                        let mut ctx = c.at.base_context();
+                        ctx.set("aws:SourceAccount", c.at.account.clone());
+                        ctx
+                    }
+                };
                 let context = match &s.kms {
-                    None => acl(self.source(&s.source_arn)),
+                    None if s.acl => acl(source(self)),
+                    None => source(self),
                     Some((key_arn, encrypt_during)) => {
                         self.decide(
                             encrypt_during,
@@ -251,10 +312,10 @@ impl Writes {
                                 principal: self.service(&s.principal),
                                 action: "kms:GenerateDataKey".into(),
                                 resource: key_arn.clone(),
-                                context: self.source(&s.source_arn),
+                                context: source(self),
                             },
                         )?;
-                        let mut c = self.source(&s.source_arn);
+                        let mut c = source(self);
                         c.set("s3:x-amz-server-side-encryption", "aws:kms").set(
                             "s3:x-amz-server-side-encryption-aws-kms-key-id",
                             key_arn.clone(),

@@ -177,6 +177,7 @@ impl Enforcement {
             | DataType::NetworkFirewallTls => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
             // The log-delivery service, for this account's log deliveries (as for flow logs).
             DataType::Waf => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
+            DataType::S3Access => Ok(Writer::server_access_logging()),
         }
     }
 

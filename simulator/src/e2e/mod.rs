@@ -69,6 +69,9 @@ fn delivery_text(s: DataType) -> &'static str {
         DataType::Waf => {
             "simulator wrote web ACL log files as the log-delivery service does (the stack creates no WAF logging configuration without a WebAclArn)"
         }
+        DataType::S3Access => {
+            "simulator wrote server access log objects of the watched buckets (LocalStack does not deliver server access logs)"
+        }
     }
 }
 
@@ -442,6 +445,22 @@ async fn deliver(
         opts.account_id = target.account.clone();
         opts.bucket = target.bucket.clone();
         opts.region = deployer::LOCALSTACK_REGION.to_string();
+        if svc == DataType::S3Access {
+            // S3 writes under the target prefix, then the account and Region (the notified
+            // prefix), for the buckets the stack was given.
+            let tail = format!("{}/{}/", target.account, opts.region);
+            opts.access_log_prefix = target
+                .prefix
+                .strip_suffix(&tail)
+                .with_context(|| {
+                    format!(
+                        "stack {}: notification prefix {} does not end in {tail}",
+                        stack.name, target.prefix
+                    )
+                })?
+                .to_string();
+            opts.watched_buckets = stacks::watched_buckets(args.seed);
+        }
         if args.bad_data {
             opts.bad_data = vec![
                 BadDataKind::MalformedLines,

@@ -82,7 +82,22 @@ pub fn parameters(spec: &StackSpec, seed: u64) -> Result<Vec<(String, String)>> 
     if spec.services().contains(&DataType::GuardDuty) {
         p = p.create_detector(true);
     }
+    if spec.services().contains(&DataType::S3Access) {
+        p = p.set(
+            generator::stacks::params::WATCHED_BUCKET_NAMES,
+            watched_buckets(seed).join(","),
+        );
+    }
     Ok(p.into_pairs())
+}
+
+/// The buckets whose server access logs the run delivers (the s3access stack's
+/// `WatchedBucketNames`): named, not created, since LocalStack delivers no server access logs.
+pub fn watched_buckets(seed: u64) -> Vec<String> {
+    ["app-data", "uploads"]
+        .iter()
+        .map(|b| format!("sentinel-e2e-watched-{b}-{seed}"))
+        .collect()
 }
 
 /// Deploys every stack of `plan` and reads its outputs.

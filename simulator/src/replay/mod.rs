@@ -55,6 +55,24 @@ pub fn target_from_outputs(
         .clone();
     let bucket = read.bucket;
     let parts: Vec<&str> = prefix.split('/').collect();
+    if service == DataType::S3Access {
+        // `[<KeyPrefix>/]s3-access-logs/<account>/<region>/`: the account is third from the end.
+        let n = parts.len();
+        let ok = n >= 4
+            && parts[n - 1].is_empty()
+            && parts[n - 4] == segment
+            && parts[n - 3].len() == 12
+            && parts[n - 3].bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            bail!("stack {stack}: unexpected notification prefix {prefix} (expected [<KeyPrefix>/]{segment}/<account>/<region>/)");
+        }
+        return Ok(ReplayTarget {
+            stack: stack.to_string(),
+            bucket,
+            account: parts[n - 3].to_string(),
+            prefix,
+        });
+    }
     if parts.len() < 3
         || parts[0] != "AWSLogs"
         || parts[1].len() != 12

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::manifest::{Content, ObjectEntry, ObjectKind};
-use super::{encode, gzip, rng, GenOptions, LogGen, Recorder};
+use super::{encode, gzip, rng, stored_body, GenOptions, LogGen, Recorder};
 use rand::Rng;
 
 /// Kinds of bad data (`--bad-data` values).
@@ -83,11 +83,11 @@ pub(crate) fn write_bad_objects<G: LogGen>(
                     .collect();
                 at.sort_by_key(|&(i, _)| i);
                 let enc = encode(g, &key, &records, &at)?;
-                let gz = gzip(&enc.body);
+                let stored = stored_body(g, &enc.body);
                 let len = enc.body.len() as u64;
                 rec.store(
                     &key,
-                    &gz,
+                    &stored,
                     len,
                     ObjectKind::Log,
                     Content::Malformed,
@@ -116,6 +116,13 @@ pub(crate) fn write_bad_objects<G: LogGen>(
             }
             BadDataKind::NotGzip => {
                 let (key, records) = g.next_object(SMALL_RECORDS);
+                // A format stored plain has no `.gz` keys: the object is a foreign one, named
+                // `.gz` under its prefix.
+                let key = if g.compressed() {
+                    key
+                } else {
+                    format!("{key}.gz")
+                };
                 let enc = encode(g, &key, &records, &[])?;
                 let len = enc.body.len() as u64;
                 rec.store(
@@ -144,8 +151,15 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
     let target = opts.large_object_bytes;
     let (key, first) = g.next_object(1);
     let mut count = 0u64;
-    let (bytes, sha256, uncompressed) =
-        rec.store_streaming_gz(&key, &mut |w: &mut dyn Write, stored: &dyn Fn() -> u64| {
+    let store = if g.compressed() {
+        Recorder::store_streaming_gz
+    } else {
+        Recorder::store_streaming_plain
+    };
+    let (bytes, sha256, uncompressed) = store(
+        rec,
+        &key,
+        &mut |w: &mut dyn Write, stored: &dyn Fn() -> u64| {
             g.write_header(w)?;
             for r in &first {
                 g.write_record(w, r, count)?;
@@ -157,7 +171,8 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
                 count += 1;
             }
             g.write_footer(w)
-        })?;
+        },
+    )?;
     rec.record(ObjectEntry {
         service: opts.service,
         key,
@@ -184,6 +199,14 @@ mod tests {
     use flate2::read::GzDecoder;
     use std::io::Read;
 
+    /// The text of a stored object: S3 server access logs are stored plain, the rest gzip.
+    fn plain_text(service: DataType, data: &[u8]) -> Vec<u8> {
+        match service {
+            DataType::S3Access => data.to_vec(),
+            _ => gunzip(data),
+        }
+    }
+
     fn bad(service: DataType, kinds: &[BadDataKind]) -> super::super::MemOutput {
         let mut o = GenOptions::new(service, 50, 11);
         o.bad_data = kinds.to_vec();
@@ -203,6 +226,7 @@ mod tests {
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
             DataType::Waf,
+            DataType::S3Access,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
             let dirty = bad(service, &BadDataKind::ALL);
@@ -225,6 +249,7 @@ mod tests {
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
             DataType::Waf,
+            DataType::S3Access,
         ] {
             let out = bad(service, &BadDataKind::ALL);
             let mut seen = Vec::new();
@@ -260,7 +285,7 @@ mod tests {
                         assert!((3..=5).contains(&n), "{service:?} {n}");
                         assert_eq!(e.record_count, e.records.len() as u64);
                         assert!(e.record_count > 0);
-                        let text = String::from_utf8(gunzip(data)).unwrap();
+                        let text = String::from_utf8(plain_text(service, data)).unwrap();
                         let lines: Vec<&str> = text.split('\n').collect();
                         for &l in &e.malformed_lines {
                             // A malformed line never equals a record's line.
@@ -271,7 +296,7 @@ mod tests {
                     Content::Large => {
                         assert!(e.ingest && !e.records_listed);
                         assert!(e.bytes >= 100_000 && e.bytes < 400_000, "{}", e.bytes);
-                        let plain = gunzip(data);
+                        let plain = plain_text(service, data);
                         assert_eq!(plain.len() as u64, e.uncompressed_bytes);
                         assert!(e.record_count > 100);
                         // Independent count of the records in the body.
@@ -317,6 +342,11 @@ mod tests {
                                 .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
                                 .sum::<Result<usize, _>>()
                                 .unwrap(),
+                            // One request per line, no header.
+                            DataType::S3Access => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .count(),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

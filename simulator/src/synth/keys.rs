@@ -180,6 +180,27 @@ pub fn networkfirewall_key(
     )
 }
 
+/// S3 server access log object in the partitioned key format with `EventTime` dates:
+/// `<target prefix><acct>/<region>/<bucket>/YYYY/MM/DD/YYYY-MM-DD-00-00-00-<16 upper hex>`
+/// (`day_ms`: the day of the requests; the time of day is always `00-00-00`).
+pub fn s3access_key(
+    target_prefix: &str,
+    account: &str,
+    region: &str,
+    bucket: &str,
+    day_ms: i64,
+    unique16: &str,
+) -> String {
+    let t = Utc::from_ms(day_ms);
+    format!(
+        "{target_prefix}{account}/{region}/{bucket}/{}/{:04}-{:02}-{:02}-00-00-00-{unique16}",
+        t.date_path(),
+        t.year,
+        t.month,
+        t.day
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod patterns {
     //! Regexes of the key layouts, shared by the generators' tests.
@@ -188,6 +209,7 @@ pub(crate) mod patterns {
     pub const GUARDDUTY: &str = r"^AWSLogs/\d{12}/GuardDuty/[a-z]{2}(-[a-z]+)+-\d/\d{4}/\d{2}/\d{2}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jsonl\.gz$";
     pub const CLOUDTRAIL: &str = r"^AWSLogs/(\d{12})/CloudTrail/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$";
     pub const CLOUDTRAIL_DIGEST: &str = r"^AWSLogs/(\d{12})/CloudTrail-Digest/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail-Digest_([a-z0-9-]+)_([A-Za-z0-9_.-]+)_([a-z0-9-]+)_(\d{8})T\d{6}Z\.json\.gz$";
+    pub const S3ACCESS: &str = r"^((?:[^/]+/)*s3-access-logs/)(\d{12})/([a-z0-9-]+)/([a-z0-9.-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{4})-(\d{2})-(\d{2})-00-00-00-[0-9A-F]{16}$";
     pub const CLOUDWATCH: &str = r"^AWSLogs/\d{12}/CloudWatch/(\d{4})/(\d{2})/(\d{2})/(\d{2})/([A-Za-z0-9_.-]+)-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.gz$";
     pub const ROUTE53: &str = r"^AWSLogs/(?P<account>\d{12})/vpcdnsquerylogs/(?P<vpc>vpc-[0-9a-f]{8,17})/(?P<date>\d{4}/\d{2}/\d{2})/(?P<account2>\d{12})_vpcdnsquerylogs_(?P<vpc2>vpc-[0-9a-f]{8,17})_(?P<time>\d{8}T\d{4}Z)_[0-9a-f]{8}\.log\.gz$";
     pub const NETWORK_FIREWALL: &str = r"^AWSLogs/(\d{12})/network-firewall/(flow|alert|tls)/([a-z]{2}(-[a-z]+)+-\d)/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{2})/(\d{12})_network-firewall_(flow|alert|tls)_([a-z0-9-]+)_([a-z0-9-]+)_(\d{8}T\d{4}Z)_([0-9a-f]{8})\.log\.gz$";
@@ -266,6 +288,25 @@ mod tests {
             "AWSLogs/111122223333/network-firewall/alert/us-east-1/test-firewall/2026/03/01/00/111122223333_network-firewall_alert_us-east-1_test-firewall_20260301T0030Z_44442222.log.gz"
         );
         assert!(Regex::new(patterns::NETWORK_FIREWALL).unwrap().is_match(&k));
+    }
+
+    #[test]
+    fn s3access_keys_are_partitioned_by_account_region_bucket_and_day() {
+        let k = s3access_key(
+            "s3-access-logs/",
+            "123456789012",
+            "us-east-1",
+            "my-app-data",
+            T,
+            "E568B2907131C0C0",
+        );
+        assert_eq!(
+            k,
+            "s3-access-logs/123456789012/us-east-1/my-app-data/2026/03/01/2026-03-01-00-00-00-E568B2907131C0C0"
+        );
+        assert!(Regex::new(patterns::S3ACCESS).unwrap().is_match(&k));
+        let nested = format!("security/logs/{k}");
+        assert!(Regex::new(patterns::S3ACCESS).unwrap().is_match(&nested));
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod networkfirewall;
 pub mod rng;
 pub mod route53;
+pub mod s3access;
 pub mod vpc;
 pub mod waf;
 
@@ -74,6 +75,10 @@ pub struct GenOptions {
     pub trail_name: String,
     /// Firehose delivery stream name (CloudWatch object names).
     pub delivery_stream: String,
+    /// S3 server access logs: the target prefix the keys start with (ends in `/`).
+    pub access_log_prefix: String,
+    /// S3 server access logs: the watched buckets whose requests are logged.
+    pub watched_buckets: Vec<String>,
 }
 
 /// Invalid [`GenOptions`]; the message names the flag, the value and the fix.
@@ -104,6 +109,12 @@ impl GenOptions {
             bucket: "sentinel-sim-logs".into(),
             trail_name: "sentinel-sim-trail".into(),
             delivery_stream: "sentinel-cloudwatch-delivery".into(),
+            access_log_prefix: "s3-access-logs/".into(),
+            watched_buckets: vec![
+                "sentinel-sim-app-data".into(),
+                "sentinel-sim-uploads".into(),
+                "sentinel-sim-static-site".into(),
+            ],
         }
     }
 
@@ -185,6 +196,30 @@ impl GenOptions {
                 "e.g. --large-object-mib 256",
             ));
         }
+        if self.service == DataType::S3Access {
+            if !self.access_log_prefix.is_empty() && !self.access_log_prefix.ends_with('/') {
+                return Err(err(
+                    "--access-log-prefix",
+                    self.access_log_prefix.clone(),
+                    "must end in / (S3 puts the account, Region and bucket after it)",
+                    "e.g. --access-log-prefix s3-access-logs/",
+                ));
+            }
+            let bad = self.watched_buckets.iter().find(|b| {
+                !(3..=63).contains(&b.len())
+                    || !b.bytes().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-'
+                    })
+            });
+            if self.watched_buckets.is_empty() || bad.is_some() {
+                return Err(err(
+                    "--watched-buckets",
+                    self.watched_buckets.join(","),
+                    "must be one or more S3 bucket names (3-63 lower-case letters, digits, '.', '-')",
+                    "e.g. --watched-buckets my-app-data,my-app-uploads",
+                ));
+            }
+        }
         for (flag, value) in [
             ("--bucket", &self.bucket),
             ("--trail-name", &self.trail_name),
@@ -237,6 +272,16 @@ impl GenOptions {
             DataType::Waf => {
                 m.insert("web_acl".into(), waf::WEB_ACL_NAME.into());
             }
+            DataType::S3Access => {
+                m.insert(
+                    "access_log_prefix".into(),
+                    self.access_log_prefix.clone().into(),
+                );
+                m.insert(
+                    "watched_buckets".into(),
+                    self.watched_buckets.clone().into(),
+                );
+            }
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -256,6 +301,7 @@ pub fn writes_objects(d: DataType) -> bool {
         | DataType::NetworkFirewallAlert
         | DataType::NetworkFirewallTls => true,
         DataType::Waf => true,
+        DataType::S3Access => true,
     }
 }
 
@@ -513,6 +559,12 @@ pub(crate) trait LogGen {
         true
     }
 
+    /// True if objects are stored gzip (every format but S3 server access logs, which S3
+    /// writes as plain text).
+    fn compressed(&self) -> bool {
+        true
+    }
+
     /// Called after each regular log object was stored.
     fn object_stored(&mut self, _key: &str, _uncompressed: &[u8], _records: &[Self::Record]) {}
 
@@ -665,6 +717,31 @@ impl Recorder<'_> {
     }
 }
 
+impl Recorder<'_> {
+    /// [`Recorder::store_streaming_gz`] for a format stored plain: `body` gets the writer and
+    /// a function telling the bytes stored so far.
+    pub fn store_streaming_plain(
+        &mut self,
+        key: &str,
+        body: &mut StreamBody<'_>,
+    ) -> io::Result<(u64, String, u64)> {
+        let mut result = (0, String::new(), 0);
+        self.out.put_object(key, &mut |w| {
+            let progress = Rc::new(Cell::new(0));
+            let mut hc = HashCount {
+                inner: w,
+                hasher: Sha256::new(),
+                bytes: 0,
+                progress: Rc::clone(&progress),
+            };
+            body(&mut hc, &|| progress.get())?;
+            result = (hc.bytes, hex_lower(&hc.hasher.finalize()), hc.bytes);
+            Ok(())
+        })?;
+        Ok(result)
+    }
+}
+
 /// Generates one service's objects and manifest into `out`.
 ///
 /// Validates `opts` first; nothing is written if they are invalid.
@@ -703,6 +780,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
         DataType::Route53 => drive(&mut route53::Route53Gen::new(opts), opts, &mut rec)?,
         DataType::Waf => drive(&mut waf::WafGen::new(opts), opts, &mut rec)?,
+        DataType::S3Access => drive(&mut s3access::S3AccessGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
     rec.out
@@ -722,12 +800,12 @@ pub(crate) fn drive<G: LogGen>(
         let (key, records) = g.next_object(remaining.min(per_object));
         remaining -= records.len() as u64;
         let enc = encode(g, &key, &records, &[])?;
-        let gz = gzip(&enc.body);
+        let stored = stored_body(g, &enc.body);
         g.object_stored(&key, &enc.body, &records);
         let len = enc.body.len() as u64;
         rec.store(
             &key,
-            &gz,
+            &stored,
             len,
             ObjectKind::Log,
             Content::Ok,
@@ -748,6 +826,15 @@ pub(crate) fn drive<G: LogGen>(
         )?;
     }
     baddata::write_bad_objects(g, opts, rec)
+}
+
+/// An object's stored bytes: gzip of `body`, or `body` itself for a format stored plain.
+pub(crate) fn stored_body<G: LogGen>(g: &G, body: &[u8]) -> Vec<u8> {
+    if g.compressed() {
+        gzip(body)
+    } else {
+        body.to_vec()
+    }
 }
 
 /// Helper for generators: the RNGs of one run.

@@ -8,6 +8,7 @@ mod cloudwatch;
 mod guardduty;
 mod networkfirewall;
 mod route53;
+mod s3access;
 mod vpc;
 mod waf;
 
@@ -67,6 +68,9 @@ fn delivery(d: DataType) -> Option<Deliver> {
     fn waf(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         (waf::deliver(t, ctx, l), None)
     }
+    fn s3access(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (s3access::deliver(t, ctx, l), None)
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
@@ -78,6 +82,7 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::NetworkFirewallAlert => Some(nfw_alert),
         DataType::NetworkFirewallTls => Some(nfw_tls),
         DataType::Waf => Some(waf),
+        DataType::S3Access => Some(s3access),
     }
 }
 
