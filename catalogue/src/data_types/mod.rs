@@ -4,6 +4,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod securityhub;
 mod vpc;
 
 use std::fmt;
@@ -52,6 +53,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// Security Hub findings: an EventBridge rule, Firehose, then S3.
+    #[value(name = "securityhub")]
+    SecurityHub,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -63,6 +67,8 @@ pub enum Delivery {
     LogsSubscriptionFirehose,
     /// CloudWatch Logs subscription -> Firehose with a transform Lambda -> S3.
     LogsSubscriptionFirehoseLambda,
+    /// EventBridge rule -> Firehose (one event per line) -> S3.
+    EventBridgeFirehose,
 }
 
 /// A connector Microsoft ships with several data types, a collector (queue, table) each, that
@@ -129,6 +135,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::SecurityHub => &securityhub::ENTRY,
         }
     }
 

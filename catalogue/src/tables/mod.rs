@@ -31,6 +31,9 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSSecurityHubFindings: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awssecurityhubfindings>,
+//!     and the transform of Microsoft's DCR (`Azure/Azure-Sentinel` `Solutions/AWS Security
+//!     Hub/Data Connectors/AWSSecurityHubFindings_CCP/AWSSecurityHubFindings_DCR.json`).
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -54,6 +57,7 @@ mod guard_duty;
 mod json_text;
 #[cfg(test)]
 mod reference_types;
+mod security_hub_findings;
 #[cfg(test)]
 mod test_fields;
 mod time;
@@ -64,6 +68,7 @@ pub use cloud_watch::AwsCloudWatch;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
+pub use security_hub_findings::AwsSecurityHubFindings;
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
 
@@ -76,6 +81,7 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    AWSSecurityHubFindings,
 }
 
 impl Table {
@@ -90,6 +96,7 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSSecurityHubFindings => "AWSSecurityHubFindings",
         }
     }
 
@@ -101,6 +108,7 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSSecurityHubFindings => &security_hub_findings::STREAM,
         }
     }
 
@@ -122,6 +130,7 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSSecurityHubFindings => read::<AwsSecurityHubFindings, D>(d),
         }
     }
 }
@@ -311,6 +320,7 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSSecurityHubFindings => check::<AwsSecurityHubFindings>(columns),
             }
         }
     }
@@ -369,7 +379,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 5);
+        assert_eq!(Table::ALL.len(), 6);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

@@ -7,7 +7,7 @@ use super::{ColumnType, Table};
 #[test]
 fn column_types_are_the_table_references() {
     use ColumnType::*;
-    let reference: [(Table, &[(&str, ColumnType)]); 5] = [
+    let reference: [(Table, &[(&str, ColumnType)]); 6] = [
         (
             Table::AWSVPCFlow,
             &[
@@ -144,6 +144,40 @@ fn column_types_are_the_table_references() {
                 ("Stage", String),
                 ("AuthDecision", String),
                 ("RawEvent", Dynamic),
+            ],
+        ),
+        (
+            Table::AWSSecurityHubFindings,
+            &[
+                ("TimeGenerated", Datetime),
+                ("AwsAccountId", String),
+                ("AwsRegion", String),
+                ("AwsSecurityFindingCreatedAt", Datetime),
+                ("AwsSecurityFindingDescription", String),
+                ("AwsSecurityFindingFirstObservedAt", Datetime),
+                ("AwsSecurityFindingGeneratorId", String),
+                ("AwsSecurityFindingId", String),
+                ("AwsSecurityFindingLastObservedAt", Datetime),
+                ("AwsSecurityFindingProcessedAt", Datetime),
+                ("AwsSecurityFindingProductArn", String),
+                ("AwsSecurityFindingProductFields", Dynamic),
+                ("AwsSecurityFindingProductName", String),
+                ("AwsSecurityFindingSeverity", Dynamic),
+                ("AwsSecurityFindingTitle", String),
+                ("AwsSecurityFindingTypes", Dynamic),
+                ("AwsSecurityFindingUpdatedAt", Datetime),
+                ("ComplianceAssociatedStandards", Dynamic),
+                ("ComplianceRelatedRequirements", Dynamic),
+                ("ComplianceSecurityControlId", String),
+                ("ComplianceSecurityControlParameters", Dynamic),
+                ("ComplianceStatus", String),
+                ("ComplianceStatusReasons", Dynamic),
+                ("RawData", Dynamic),
+                ("RecordState", String),
+                ("Remediation", Dynamic),
+                ("Resources", Dynamic),
+                ("SchemaVersion", String),
+                ("WorkflowState", String),
             ],
         ),
     ];
