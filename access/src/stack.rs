@@ -64,6 +64,8 @@ const GRANT_NOTHING: &[&str] = &[
     "AWS::IAM::OIDCProvider",
     "AWS::SNS::Topic",
     "AWS::CloudFormation::WaitConditionHandle",
+    // A rule calls its targets with the role it names (an IAM role read here).
+    "AWS::Events::Rule",
 ];
 
 /// The policies `stack` creates.

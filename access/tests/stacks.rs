@@ -8,6 +8,8 @@
 mod delivery;
 #[path = "stacks/fixture.rs"]
 mod fixture;
+#[path = "stacks/securityhub.rs"]
+mod securityhub;
 #[path = "stacks/sentinel.rs"]
 mod sentinel;
 #[path = "stacks/table.rs"]
@@ -88,6 +90,8 @@ proved! {
     legacy_cloudtrail_role => "sentinel-legacy-cloudtrail-role-commercial",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
+    securityhub_commercial => "sentinel-securityhub-connector-commercial",
+    securityhub_government => "sentinel-securityhub-connector-government",
 }
 
 #[test]

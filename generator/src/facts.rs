@@ -122,4 +122,6 @@ pub mod principals {
     pub const LAMBDA: &str = "lambda.amazonaws.com";
     /// CloudWatch Logs is regional: `logs.<region>.amazonaws.com` (a `Fn::Sub` template).
     pub const LOGS_REGIONAL: &str = "logs.${AWS::Region}.amazonaws.com";
+    /// EventBridge, assuming a rule's target role.
+    pub const EVENTS: &str = "events.amazonaws.com";
 }

@@ -77,7 +77,7 @@ pub fn notification(fx: &Fixture, s: Service) -> Vec<Case> {
 /// The service's writes into the bucket: the delivering services the stack sets up when it
 /// creates the bucket and its policy; Firehose (with its own role) into either bucket.
 pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
-    if !fx.creates("LogBucketPolicy") && !matches!(s, CloudWatch | Eks) {
+    if !fx.creates("LogBucketPolicy") && !matches!(s, CloudWatch | Eks | SecurityHub) {
         return Vec::new();
     }
     match s {
@@ -85,6 +85,7 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
         CloudTrail => cloudtrail(fx),
         GuardDuty => guardduty(fx),
         CloudWatch | Eks => firehose(fx, s),
+        SecurityHub => super::securityhub::securityhub(fx),
     }
 }
 

@@ -72,6 +72,7 @@ pub enum Service {
     CloudTrail,
     CloudWatch,
     Eks,
+    SecurityHub,
 }
 
 impl Service {
@@ -83,6 +84,7 @@ impl Service {
             Service::CloudTrail => "CloudTrail",
             Service::CloudWatch => "CloudWatch",
             Service::Eks => "Eks",
+            Service::SecurityHub => "SecurityHub",
         }
     }
 }
@@ -179,6 +181,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-vpc-connector-government",
         Kind::Connector(&[VpcFlow]),
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-securityhub-connector-commercial",
+        Kind::Connector(&[SecurityHub]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-securityhub-connector-government",
+        Kind::Connector(&[SecurityHub]),
         Cloud::Government,
     ),
 ];
@@ -447,6 +459,7 @@ impl Fixture {
             },
             CloudWatch => format!("{kp}AWSLogs/{a}/CloudWatch/2026/12/02/12/sentinel-cloudwatch-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             Eks => format!("eks-audit-logs/{CLUSTER}/2026/12/02/12/sentinel-eks-audit-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
+            SecurityHub => format!("{kp}AWSLogs/{a}/SecurityHubFindings/2026/12/02/12/sentinel-securityhub-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {

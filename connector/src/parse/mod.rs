@@ -34,12 +34,15 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod securityhub;
 mod vpc;
 
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
 use guardduty::guardduty_line;
+use securityhub::parse_securityhub;
+pub use securityhub::{asff_time, SecurityHubRef};
 use vpc::parse_vpc;
 
 /// Where a record sits in its object.
@@ -355,6 +358,9 @@ pub fn parse_reader_at<R: Read>(
         .map(|()| Document::Log),
         DataType::CloudWatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         DataType::CloudTrail => parse_cloudtrail(&mut text, &mut counting),
+        DataType::SecurityHub => {
+            parse_securityhub(&mut text, &mut counting).map(|()| Document::Log)
+        }
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

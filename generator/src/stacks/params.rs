@@ -59,6 +59,9 @@ pub const EKS_CLUSTER: &str = "EKSClusterName";
 pub const LOG_GROUP_EXISTS: &str = "LogGroupExists";
 pub const NONCURRENT_VERSION_EXPIRATION_DAYS: &str = "NoncurrentVersionExpirationDays";
 
+pub const CREATE_EVENT_RULE: &str = "CreateEventRule";
+pub const EVENT_RULE_NAME: &str = "EventRuleName";
+
 /// A data type's queue name parameter: [`SENTINEL_QUEUE_NAME`] in a one-service stack,
 /// `<Id>SQSQueueName` in the all-services stack.
 pub fn queue_name(single: bool, service: DataType) -> String {

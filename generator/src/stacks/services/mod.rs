@@ -6,9 +6,11 @@
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
+mod securityhub;
 mod vpc;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
+pub use securityhub::SECURITYHUB_ERROR_PREFIX;
 
 use super::bucket::{Ctx, FirehoseWriter, ServiceParts, CREATE_BUCKET};
 use super::common;
@@ -46,12 +48,21 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn securityhub(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let (grants, role_id) = securityhub::deliver(t, ctx, l);
+        let writer = FirehoseWriter {
+            role_id,
+            error_prefix: SECURITYHUB_ERROR_PREFIX,
+        };
+        (grants, Some(writer))
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
         DataType::GuardDuty => Some(guardduty),
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
+        DataType::SecurityHub => Some(securityhub),
     }
 }
 
