@@ -190,7 +190,7 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
 fn json_document(service: DataType) -> Option<bool> {
     match service {
         DataType::CloudTrail => Some(true),
-        DataType::GuardDuty | DataType::Eks => Some(false),
+        DataType::GuardDuty | DataType::Eks | DataType::SecurityHub => Some(false),
         DataType::Vpc | DataType::CloudWatch => None,
     }
 }
@@ -797,6 +797,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::Vpc | DataType::CloudWatch => corpus(s, n(200_000.0))?,
             DataType::GuardDuty | DataType::CloudTrail => corpus(s, n(50_000.0))?,
             DataType::Eks => eks_corpus(n(50_000.0)),
+            DataType::SecurityHub => corpus(s, n(20_000.0))?,
         });
     }
     let mut report =

@@ -22,6 +22,12 @@ fn key_for(service: DataType, name: &str) -> String {
 }
 
 fn good_key(service: DataType) -> String {
+    if service == DataType::SecurityHub {
+        // Firehose's layout under the stack's prefix.
+        return format!(
+            "AWSLogs/{ACCOUNT}/SecurityHubFindings/2026/03/01/00/sentinel-securityhub-1-2026-03-01-00-00-05-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.gz"
+        );
+    }
     key_for(
         service,
         &format!(

@@ -101,7 +101,7 @@ impl Writer {
                 "GuardDuty writing a findings export",
                 Some("GuardDuty encrypting a findings export"),
             ),
-            DataType::CloudWatch | DataType::Eks => return None,
+            DataType::CloudWatch | DataType::Eks | DataType::SecurityHub => return None,
         };
         Some(Writer::Service(ServiceWriter {
             principal,
@@ -427,7 +427,7 @@ mod tests {
             .put_object(&vpc, "logs", "AWSLogs/111122223333/x")
             .is_err());
         // Firehose writes the CloudWatch and EKS objects, not their services.
-        for d in [DataType::CloudWatch, DataType::Eks] {
+        for d in [DataType::CloudWatch, DataType::Eks, DataType::SecurityHub] {
             assert_eq!(Writer::service(d, &w.at, TRAIL.into(), None), None);
         }
         let gd = Writer::service(DataType::GuardDuty, &w.at, "d".into(), Some("k".into()));

@@ -171,6 +171,18 @@ impl Enforcement {
                 by_localstack: false,
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+            DataType::SecurityHub => Ok(Writer::Firehose {
+                stream_arn: format!(
+                    "arn:aws:firehose:{r}:{a}:deliverystream/{}",
+                    self.readback
+                        .physical_id(&stack.name, "SecurityHubDeliveryStream")?
+                ),
+                role_arn: self
+                    .readback
+                    .role(&stack.name, "SecurityHubFirehoseRole")?
+                    .to_string(),
+                by_localstack: false,
+            }),
         }
     }
 

@@ -58,6 +58,9 @@ fn delivery_text(s: DataType) -> &'static str {
         }
         DataType::CloudWatch => "simulator wrote the Firehose transform's CSV objects",
         DataType::Eks => "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real",
+        DataType::SecurityHub => {
+            "simulator wrote the Firehose stream's objects (one EventBridge event per line; the rule and stream are deployed)"
+        }
     }
 }
 

@@ -144,17 +144,20 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
     let target = opts.large_object_bytes;
     let (key, first) = g.next_object(1);
     let mut count = 0u64;
+    let mut rows = 0u64;
     let (bytes, sha256, uncompressed) =
         rec.store_streaming_gz(&key, &mut |w: &mut dyn Write, stored: &dyn Fn() -> u64| {
             g.write_header(w)?;
             for r in &first {
                 g.write_record(w, r, count)?;
                 count += 1;
+                rows += g.row_count(r);
             }
             while stored() < target {
                 let r = g.next_record();
                 g.write_record(w, &r, count)?;
                 count += 1;
+                rows += g.row_count(&r);
             }
             g.write_footer(w)
         })?;
@@ -167,7 +170,7 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
         bytes,
         uncompressed_bytes: uncompressed,
         sha256,
-        record_count: count,
+        record_count: rows,
         malformed_lines: Vec::new(),
         malformed_indexes: Vec::new(),
         records_listed: false,
@@ -198,6 +201,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::SecurityHub,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
             let dirty = bad(service, &BadDataKind::ALL);
@@ -215,6 +219,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::SecurityHub,
         ] {
             let out = bad(service, &BadDataKind::ALL);
             let mut seen = Vec::new();
@@ -292,6 +297,15 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
+                            // One event per line; each finding of an event is a row.
+                            DataType::SecurityHub => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| {
+                                    let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+                                    v["detail"]["findings"].as_array().unwrap().len()
+                                })
+                                .sum(),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

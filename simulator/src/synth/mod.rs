@@ -16,6 +16,7 @@ pub mod guardduty;
 pub mod keys;
 pub mod manifest;
 pub mod rng;
+pub mod securityhub;
 pub mod vpc;
 
 use std::cell::Cell;
@@ -68,7 +69,7 @@ pub struct GenOptions {
     pub bucket: String,
     /// CloudTrail trail name (digest file names).
     pub trail_name: String,
-    /// Firehose delivery stream name (CloudWatch object names).
+    /// Firehose delivery stream name (CloudWatch and Security Hub object names).
     pub delivery_stream: String,
 }
 
@@ -99,7 +100,10 @@ impl GenOptions {
             large_object_bytes: 256 * 1024 * 1024,
             bucket: "sentinel-sim-logs".into(),
             trail_name: "sentinel-sim-trail".into(),
-            delivery_stream: "sentinel-cloudwatch-delivery".into(),
+            delivery_stream: match service {
+                DataType::SecurityHub => "sentinel-securityhub-delivery".into(),
+                _ => "sentinel-cloudwatch-delivery".into(),
+            },
         }
     }
 
@@ -227,6 +231,12 @@ impl GenOptions {
                 );
             }
             DataType::GuardDuty | DataType::Eks => {}
+            DataType::SecurityHub => {
+                m.insert(
+                    "delivery_stream".into(),
+                    self.delivery_stream.clone().into(),
+                );
+            }
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -241,6 +251,7 @@ pub fn writes_objects(d: DataType) -> bool {
     match d {
         DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
         DataType::Eks => false,
+        DataType::SecurityHub => true,
     }
 }
 
@@ -492,6 +503,23 @@ pub(crate) trait LogGen {
         line: Option<u64>,
     ) -> ExpectedRecord;
 
+    /// The manifest records of `rec` when it yields several rows (a Security Hub event
+    /// carrying several findings); by default the one of [`LogGen::expected`].
+    fn expected_rows(
+        &self,
+        rec: &Self::Record,
+        key: &str,
+        index: u64,
+        line: Option<u64>,
+    ) -> Vec<ExpectedRecord> {
+        vec![self.expected(rec, key, index, line)]
+    }
+
+    /// The rows `rec` yields: 1, unless [`LogGen::expected_rows`] gives several.
+    fn row_count(&self, _rec: &Self::Record) -> u64 {
+        1
+    }
+
     /// True if records are lines (VPC, GuardDuty, CloudWatch); false if they
     /// are positions in a JSON array (CloudTrail).
     fn line_oriented(&self) -> bool {
@@ -548,7 +576,7 @@ pub(crate) fn encode<G: LogGen>(
             position += 1;
         }
         let Some(rec) = records.get(i) else { break };
-        out.push(generator.expected(rec, key, i as u64, lines.then_some(line)));
+        out.extend(generator.expected_rows(rec, key, i as u64, lines.then_some(line)));
         line += generator.write_record(&mut body, rec, position)?;
         position += 1;
     }
@@ -679,6 +707,9 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
+        DataType::SecurityHub => {
+            drive(&mut securityhub::SecurityHubGen::new(opts), opts, &mut rec)?
+        }
     }
     let totals = rec.totals.clone();
     rec.out
@@ -815,13 +846,20 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::SecurityHub,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
             let Some(ManifestLine::Totals(t)) = out.manifest.last() else {
                 panic!("no totals")
             };
-            assert_eq!(t.records, 120, "{service:?}");
+            // A record is a line or array item; a Security Hub event's findings are a row each.
+            let rows: u64 = out.entries().map(|e| e.record_count).sum();
+            assert_eq!(t.records, rows, "{service:?}");
+            match service {
+                DataType::SecurityHub => assert!(t.records > 120, "{}", t.records),
+                _ => assert_eq!(t.records, 120, "{service:?}"),
+            }
             assert_eq!(t.objects as usize, out.objects.len());
             // Every manifest line survives a JSON round trip.
             for line in &out.manifest {
@@ -848,6 +886,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::SecurityHub,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));
