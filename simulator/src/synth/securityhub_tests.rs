@@ -23,6 +23,7 @@ fn events(data: &[u8]) -> Vec<Value> {
 fn objects_are_eventbridge_events_one_per_line_with_a_row_per_finding() {
     let out = run(&GenOptions::new(DataType::SecurityHub, 1500, 9));
     let re = Regex::new(KEY).unwrap();
+    let event_time = Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$").unwrap();
     let (mut multi, mut rows, mut lines) = (0, 0, 0);
     for e in out.entries() {
         let c = re.captures(&e.key).unwrap_or_else(|| panic!("{}", e.key));
@@ -37,9 +38,7 @@ fn objects_are_eventbridge_events_one_per_line_with_a_row_per_finding() {
             assert_eq!(ev["detail-type"], "Security Hub Findings - Imported");
             assert_eq!(ev["account"], "123456789012");
             assert_eq!(ev["version"], "0");
-            assert!(Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-                .unwrap()
-                .is_match(ev["time"].as_str().unwrap()));
+            assert!(event_time.is_match(ev["time"].as_str().unwrap()));
             let findings = ev["detail"]["findings"].as_array().unwrap();
             assert_eq!(ev["resources"].as_array().unwrap().len(), findings.len());
             multi += usize::from(findings.len() > 1);
@@ -83,6 +82,10 @@ fn timestamps_take_every_asff_form_and_the_oracle_keeps_milliseconds() {
             "colonless offset",
         ),
     ];
+    let forms: Vec<(Regex, &str)> = forms
+        .iter()
+        .map(|(re, name)| (Regex::new(re).unwrap(), *name))
+        .collect();
     let mut seen = [0usize; 5];
     for e in out.entries() {
         for r in &e.records {
@@ -91,7 +94,7 @@ fn timestamps_take_every_asff_form_and_the_oracle_keeps_milliseconds() {
             let text = raw["UpdatedAt"].as_str().unwrap();
             let form = forms
                 .iter()
-                .position(|(re, _)| Regex::new(re).unwrap().is_match(text))
+                .position(|(re, _)| re.is_match(text))
                 .unwrap_or_else(|| panic!("{text}"));
             seen[form] += 1;
             // Z forms: the same instant at millisecond precision.
