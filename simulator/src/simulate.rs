@@ -113,13 +113,10 @@ pub struct SimulateArgs {
     /// CloudTrail trail name (digest file names).
     #[arg(long, value_name = "NAME", default_value = "sentinel-sim-trail")]
     pub trail_name: String,
-    /// Firehose delivery stream name (CloudWatch object names).
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "sentinel-cloudwatch-delivery"
-    )]
-    pub delivery_stream: String,
+    /// Firehose delivery stream name in CloudWatch and Security Hub object names (default:
+    /// sentinel-cloudwatch-delivery, sentinel-securityhub-delivery).
+    #[arg(long, value_name = "NAME")]
+    pub delivery_stream: Option<String>,
 }
 
 fn parse_records(s: &str) -> Result<u64, String> {
@@ -208,7 +205,9 @@ impl SimulateArgs {
         o.large_object_bytes = self.large_object_mib * 1024 * 1024;
         o.bucket = self.bucket.clone();
         o.trail_name = self.trail_name.clone();
-        o.delivery_stream = self.delivery_stream.clone();
+        if let Some(stream) = &self.delivery_stream {
+            o.delivery_stream = stream.clone();
+        }
         o
     }
 }
