@@ -8,6 +8,8 @@
 mod delivery;
 #[path = "stacks/fixture.rs"]
 mod fixture;
+#[path = "stacks/resolver.rs"]
+mod resolver;
 #[path = "stacks/securityhub.rs"]
 mod securityhub;
 #[path = "stacks/sentinel.rs"]
@@ -90,6 +92,8 @@ proved! {
     legacy_cloudtrail_role => "sentinel-legacy-cloudtrail-role-commercial",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
+    route53_commercial => "sentinel-route53-connector-commercial",
+    route53_government => "sentinel-route53-connector-government",
     securityhub_commercial => "sentinel-securityhub-connector-commercial",
     securityhub_government => "sentinel-securityhub-connector-government",
 }

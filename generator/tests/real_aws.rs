@@ -271,6 +271,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::GuardDuty => sid.starts_with("GuardDuty"),
                 DataType::CloudWatch => false,
                 DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                DataType::Route53 => sid.starts_with("Route53ResolverQueryLogs"),
                 DataType::SecurityHub => false,
             }
         })
@@ -369,6 +370,13 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         );
                     }
                     DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                    DataType::Route53 => assert_eq!(
+                        text(
+                            &st.property("ResolverQueryLogConfig", &["DestinationArn"])
+                                .unwrap()
+                        ),
+                        format!("arn:aws:s3:::{BUCKET}{folder}")
+                    ),
                     DataType::SecurityHub => {
                         let prefix_set = text(
                             &st.property(

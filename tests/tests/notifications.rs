@@ -15,8 +15,13 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 
 fn key_for(service: DataType, name: &str) -> String {
+    // The folder after the data type's segment: the Region, or the VPC (Resolver query logs).
+    let folder = match service {
+        DataType::Route53 => "vpc-0123456789abcdef0",
+        _ => "us-east-1",
+    };
     format!(
-        "AWSLogs/{ACCOUNT}/{}/us-east-1/2026/03/01/{name}",
+        "AWSLogs/{ACCOUNT}/{}/{folder}/2026/03/01/{name}",
         service.key_segment()
     )
 }

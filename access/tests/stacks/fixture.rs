@@ -72,6 +72,7 @@ pub enum Service {
     CloudTrail,
     CloudWatch,
     Eks,
+    Route53Resolver,
     SecurityHub,
 }
 
@@ -84,6 +85,7 @@ impl Service {
             Service::CloudTrail => "CloudTrail",
             Service::CloudWatch => "CloudWatch",
             Service::Eks => "Eks",
+            Service::Route53Resolver => "Route53Resolver",
             Service::SecurityHub => "SecurityHub",
         }
     }
@@ -184,6 +186,13 @@ pub const TEMPLATES: &[Template] = &[
         Cloud::Government,
     ),
     t(
+        "sentinel-route53-connector-commercial",
+        Kind::Connector(&[Route53Resolver]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-route53-connector-government",
+        Kind::Connector(&[Route53Resolver]),
         "sentinel-securityhub-connector-commercial",
         Kind::Connector(&[SecurityHub]),
         Cloud::Commercial,
@@ -459,6 +468,7 @@ impl Fixture {
             },
             CloudWatch => format!("{kp}AWSLogs/{a}/CloudWatch/2026/12/02/12/sentinel-cloudwatch-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             Eks => format!("eks-audit-logs/{CLUSTER}/2026/12/02/12/sentinel-eks-audit-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
+            Route53Resolver => format!("{kp}AWSLogs/{a}/vpcdnsquerylogs/vpc-0a1b2c3d4e5f67890/2026/12/02/{a}_vpcdnsquerylogs_vpc-0a1b2c3d4e5f67890_20261202T1200Z_1a2b3c4d.log.gz"),
             SecurityHub => format!("{kp}AWSLogs/{a}/SecurityHubFindings/2026/12/02/12/sentinel-securityhub-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
         }
     }

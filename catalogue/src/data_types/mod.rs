@@ -4,6 +4,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod route53;
 mod securityhub;
 mod vpc;
 
@@ -53,6 +54,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// Route 53 Resolver query logs of VPCs, written to S3 by the log-delivery service.
+    #[value(name = "route53")]
+    Route53,
     /// Security Hub findings: an EventBridge rule, Firehose, then S3.
     #[value(name = "securityhub")]
     SecurityHub,
@@ -135,6 +139,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::Route53 => &route53::ENTRY,
             DataType::SecurityHub => &securityhub::ENTRY,
         }
     }

@@ -31,6 +31,10 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSRoute53Resolver: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsroute53resolver>,
+//!     as Microsoft's Route 53 solution declares it (`Azure/Azure-Sentinel`
+//!     `Solutions/Amazon Web Services Route 53/Data Connectors/AWSRoute53Resolver_CCP/AWSRoute53Resolver_Table.json`,
+//!     the columns its DCR's transform projects).
 //!   * AWSSecurityHubFindings: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awssecurityhubfindings>,
 //!     and the transform of Microsoft's DCR (`Azure/Azure-Sentinel` `Solutions/AWS Security
 //!     Hub/Data Connectors/AWSSecurityHubFindings_CCP/AWSSecurityHubFindings_DCR.json`).
@@ -57,6 +61,7 @@ mod guard_duty;
 mod json_text;
 #[cfg(test)]
 mod reference_types;
+mod route53_resolver;
 mod security_hub_findings;
 #[cfg(test)]
 mod test_fields;
@@ -68,6 +73,7 @@ pub use cloud_watch::AwsCloudWatch;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
+pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use security_hub_findings::AwsSecurityHubFindings;
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
@@ -81,6 +87,7 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    AWSRoute53Resolver,
     AWSSecurityHubFindings,
 }
 
@@ -96,6 +103,7 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSRoute53Resolver => "AWSRoute53Resolver",
             Table::AWSSecurityHubFindings => "AWSSecurityHubFindings",
         }
     }
@@ -108,6 +116,7 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSRoute53Resolver => &route53_resolver::STREAM,
             Table::AWSSecurityHubFindings => &security_hub_findings::STREAM,
         }
     }
@@ -130,6 +139,7 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSRoute53Resolver => read::<AwsRoute53Resolver, D>(d),
             Table::AWSSecurityHubFindings => read::<AwsSecurityHubFindings, D>(d),
         }
     }
@@ -320,6 +330,7 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSRoute53Resolver => check::<AwsRoute53Resolver>(columns),
                 Table::AWSSecurityHubFindings => check::<AwsSecurityHubFindings>(columns),
             }
         }
@@ -379,7 +390,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 6);
+        assert_eq!(Table::ALL.len(), 7);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

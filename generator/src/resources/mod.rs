@@ -13,6 +13,7 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod route53resolver;
 pub mod s3;
 pub mod sqs;
 

@@ -59,6 +59,9 @@ pub const EKS_CLUSTER: &str = "EKSClusterName";
 pub const LOG_GROUP_EXISTS: &str = "LogGroupExists";
 pub const NONCURRENT_VERSION_EXPIRATION_DAYS: &str = "NoncurrentVersionExpirationDays";
 
+/// Route 53 Resolver query logs: the VPCs to log (comma separated) and the configuration's name.
+pub const VPC_IDS: &str = "VpcIds";
+pub const QUERY_LOG_CONFIG_NAME: &str = "QueryLogConfigName";
 pub const CREATE_EVENT_RULE: &str = "CreateEventRule";
 pub const EVENT_RULE_NAME: &str = "EventRuleName";
 

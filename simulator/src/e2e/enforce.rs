@@ -171,6 +171,7 @@ impl Enforcement {
                 by_localstack: false,
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+            DataType::Route53 => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
             DataType::SecurityHub => Ok(Writer::Firehose {
                 stream_arn: format!(
                     "arn:aws:firehose:{r}:{a}:deliverystream/{}",

@@ -58,6 +58,9 @@ fn delivery_text(s: DataType) -> &'static str {
         }
         DataType::CloudWatch => "simulator wrote the Firehose transform's CSV objects",
         DataType::Eks => "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real",
+        DataType::Route53 => {
+            "simulator wrote Resolver query log objects (the stack gets no VpcIds, so it creates no query logging configuration)"
+        }
         DataType::SecurityHub => {
             "simulator wrote the Firehose stream's objects (one EventBridge event per line; the rule and stream are deployed)"
         }

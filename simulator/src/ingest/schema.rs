@@ -305,6 +305,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::SecurityHub,
         ] {
             let mut out = MemOutput::default();

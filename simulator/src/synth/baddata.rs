@@ -201,6 +201,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::SecurityHub,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
@@ -219,6 +220,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::SecurityHub,
         ] {
             let out = bad(service, &BadDataKind::ALL);
@@ -297,6 +299,12 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
+                            DataType::Route53 => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| serde_json::from_slice::<serde_json::Value>(l).map(|_| 1))
+                                .sum::<Result<usize, _>>()
+                                .unwrap(),
                             // One event per line; each finding of an event is a row.
                             DataType::SecurityHub => plain
                                 .split(|b| *b == b'\n')

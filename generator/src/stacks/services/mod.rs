@@ -6,6 +6,7 @@
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
+mod route53;
 mod securityhub;
 mod vpc;
 
@@ -48,6 +49,9 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn route53(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (route53::deliver(t, ctx, l), None)
+    }
     fn securityhub(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         let (grants, role_id) = securityhub::deliver(t, ctx, l);
         let writer = FirehoseWriter {
@@ -62,6 +66,7 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::GuardDuty => Some(guardduty),
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
+        DataType::Route53 => Some(route53),
         DataType::SecurityHub => Some(securityhub),
     }
 }
