@@ -193,6 +193,9 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-route53-connector-government",
         Kind::Connector(&[Route53Resolver]),
+        Cloud::Government,
+    ),
+    t(
         "sentinel-securityhub-connector-commercial",
         Kind::Connector(&[SecurityHub]),
         Cloud::Commercial,
