@@ -67,6 +67,8 @@ const GRANT_NOTHING: &[&str] = &[
     // The log-delivery grants it needs are the stack's bucket policy statements (AWS WAF adds
     // the same two itself only where the bucket's policy lacks them).
     "AWS::WAFv2::LoggingConfiguration",
+    // A rule calls its targets with the role it names (an IAM role read here).
+    "AWS::Events::Rule",
 ];
 
 /// The policies `stack` creates.

@@ -10,6 +10,8 @@ mod delivery;
 mod fixture;
 #[path = "stacks/resolver.rs"]
 mod resolver;
+#[path = "stacks/securityhub.rs"]
+mod securityhub;
 #[path = "stacks/sentinel.rs"]
 mod sentinel;
 #[path = "stacks/table.rs"]
@@ -98,6 +100,8 @@ proved! {
     networkfirewall_government => "sentinel-networkfirewall-connector-government",
     waf_commercial => "sentinel-waf-connector-commercial",
     waf_government => "sentinel-waf-connector-government",
+    securityhub_commercial => "sentinel-securityhub-connector-commercial",
+    securityhub_government => "sentinel-securityhub-connector-government",
 }
 
 #[test]

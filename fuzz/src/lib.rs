@@ -282,6 +282,7 @@ mod tests {
                 "parse_networkfirewall_tls",
                 "parse_waf",
                 "parse_s3access",
+                "parse_securityhub",
                 "notification",
                 "ingest_request"
             ]

@@ -124,4 +124,6 @@ pub mod principals {
     pub const LOGS_REGIONAL: &str = "logs.${AWS::Region}.amazonaws.com";
     /// S3 server access log delivery (S3 User Guide, "Permissions for log delivery").
     pub const S3_LOGGING: &str = "logging.s3.amazonaws.com";
+    /// EventBridge, assuming a rule's target role.
+    pub const EVENTS: &str = "events.amazonaws.com";
 }

@@ -109,8 +109,12 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
         // GenerateDataKey and, for multipart uploads, Decrypt, through S3 for its own prefixes
         // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
         // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3).
-        if spec.services().contains(&DataType::CloudWatch) {
-            firehose_may_write_with_the_key(&spec.to_string(), &st, &plain);
+        let firehose = spec
+            .services()
+            .into_iter()
+            .find(|s| matches!(s, DataType::CloudWatch | DataType::SecurityHub));
+        if let Some(service) = firehose {
+            firehose_may_write_with_the_key(&spec.to_string(), &st, &plain, service);
         } else {
             assert!(
                 t["Outputs"].get("FirehoseKmsKeyPolicyStatement").is_none(),
@@ -145,17 +149,20 @@ fn existing_sse_kms_buckets_are_readable_through_a_key_parameter() {
     }
 }
 
-/// The CloudWatch Firehose delivery role's grant on `KEY` in `st` (an existing bucket with
-/// KmsKeyArn), the key-policy statement for it, and neither in `plain` (no KmsKeyArn).
-fn firehose_may_write_with_the_key(spec: &str, st: &Stack, plain: &Stack) {
+/// The Firehose delivery role's grant on `KEY` in `st` (an existing bucket with KmsKeyArn)
+/// for `service` (CloudWatch or Security Hub), the key-policy statement for it, and neither in
+/// `plain` (no KmsKeyArn).
+fn firehose_may_write_with_the_key(spec: &str, st: &Stack, plain: &Stack, service: DataType) {
+    let policy = format!("{}FirehosePolicy", service.id());
+    let error_prefix = match service {
+        DataType::SecurityHub => "SecurityHubFindings-errors/",
+        _ => "CloudWatch-errors/",
+    };
     let kms = |st: &Stack| -> Vec<Value> {
-        statements(
-            &st.property("CloudWatchFirehosePolicy", &["PolicyDocument"])
-                .unwrap(),
-        )
-        .into_iter()
-        .filter(|s| as_list(&s["Action"]).iter().any(|a| a.starts_with("kms:")))
-        .collect()
+        statements(&st.property(&policy, &["PolicyDocument"]).unwrap())
+            .into_iter()
+            .filter(|s| as_list(&s["Action"]).iter().any(|a| a.starts_with("kms:")))
+            .collect()
     };
     let grant = kms(st);
     assert_eq!(grant.len(), 1, "{spec}: {grant:?}");
@@ -169,8 +176,8 @@ fn firehose_may_write_with_the_key(spec: &str, st: &Stack, plain: &Stack) {
     let bucket = format!("arn:aws:s3:::{BUCKET}");
     let contexts = vec![
         bucket.clone(),
-        format!("{bucket}/AWSLogs/111122223333/CloudWatch/*"),
-        format!("{bucket}/CloudWatch-errors/*"),
+        format!("{bucket}/AWSLogs/111122223333/{}/*", service.key_segment()),
+        format!("{bucket}/{error_prefix}*"),
     ];
     let conditions = |s: &Value| {
         (
@@ -188,7 +195,10 @@ fn firehose_may_write_with_the_key(spec: &str, st: &Stack, plain: &Stack) {
             .unwrap();
     assert_eq!(
         text(&statement["Principal"]["AWS"]),
-        text(&st.attribute("CloudWatchFirehoseRole", "Arn").unwrap()),
+        text(
+            &st.attribute(&format!("{}FirehoseRole", service.id()), "Arn")
+                .unwrap()
+        ),
         "{spec}"
     );
     assert_eq!(
@@ -267,6 +277,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 | DataType::NetworkFirewallTls => sid.starts_with(service.id()),
                 DataType::Waf => sid.starts_with("WafLogs"),
                 DataType::S3Access => sid.starts_with("S3ServerAccess"),
+                DataType::SecurityHub => false,
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -327,7 +338,7 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                     DataType::S3Access => format!("{prefix}*"),
                     _ => format!("{root}AWSLogs/111122223333/*"),
                 };
-                if service != DataType::CloudWatch {
+                if !matches!(service, DataType::CloudWatch | DataType::SecurityHub) {
                     assert!(
                         p.writes.contains(&format!("arn:aws:s3:::{BUCKET}/{own}")),
                         "{spec} {service}: {:?}",
@@ -418,6 +429,20 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         assert!(
                             command.contains(&format!("\"TargetPrefix\":\"{root}{seg}/\"")),
                             "{command}"
+                        );
+                    }
+                    DataType::SecurityHub => {
+                        let prefix_set = text(
+                            &st.property(
+                                "SecurityHubDeliveryStream",
+                                &["ExtendedS3DestinationConfiguration", "Prefix"],
+                            )
+                            .unwrap(),
+                        );
+                        assert_eq!(
+                            prefix_set,
+                            format!("{prefix}!{{timestamp:yyyy/MM/dd/HH}}/"),
+                            "{spec}"
                         );
                     }
                 }

@@ -190,8 +190,8 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
 fn json_document(service: DataType) -> Option<bool> {
     match service {
         DataType::CloudTrail => Some(true),
-        DataType::GuardDuty | DataType::Eks => Some(false),
         DataType::Waf => Some(false),
+        DataType::GuardDuty | DataType::Eks | DataType::SecurityHub => Some(false),
         DataType::Vpc | DataType::CloudWatch => None,
         DataType::Route53 => Some(false),
         DataType::NetworkFirewallFlow
@@ -817,6 +817,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             | DataType::NetworkFirewallTls => corpus(s, n(50_000.0))?,
             DataType::Waf => corpus(s, n(50_000.0))?,
             DataType::S3Access => corpus(s, n(200_000.0))?,
+            DataType::SecurityHub => corpus(s, n(20_000.0))?,
         });
     }
     let mut report =

@@ -113,13 +113,6 @@ pub struct SimulateArgs {
     /// CloudTrail trail name (digest file names).
     #[arg(long, value_name = "NAME", default_value = "sentinel-sim-trail")]
     pub trail_name: String,
-    /// Firehose delivery stream name (CloudWatch object names).
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "sentinel-cloudwatch-delivery"
-    )]
-    pub delivery_stream: String,
     /// S3 server access logs: the target prefix the object keys start with (ends in /).
     #[arg(long, value_name = "PREFIX", default_value = "s3-access-logs/")]
     pub access_log_prefix: String,
@@ -131,6 +124,10 @@ pub struct SimulateArgs {
         default_value = "sentinel-sim-app-data,sentinel-sim-uploads,sentinel-sim-static-site"
     )]
     pub watched_buckets: Vec<String>,
+    /// Firehose delivery stream name in CloudWatch and Security Hub object names (default:
+    /// sentinel-cloudwatch-delivery, sentinel-securityhub-delivery).
+    #[arg(long, value_name = "NAME")]
+    pub delivery_stream: Option<String>,
 }
 
 fn parse_records(s: &str) -> Result<u64, String> {
@@ -219,9 +216,11 @@ impl SimulateArgs {
         o.large_object_bytes = self.large_object_mib * 1024 * 1024;
         o.bucket = self.bucket.clone();
         o.trail_name = self.trail_name.clone();
-        o.delivery_stream = self.delivery_stream.clone();
         o.access_log_prefix = self.access_log_prefix.clone();
         o.watched_buckets = self.watched_buckets.clone();
+        if let Some(stream) = &self.delivery_stream {
+            o.delivery_stream = stream.clone();
+        }
         o
     }
 }

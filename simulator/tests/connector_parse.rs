@@ -163,6 +163,12 @@ fn cloudtrail_equals_manifest() {
 }
 
 #[test]
+fn securityhub_equals_manifest() {
+    let out = generate(&all_bad_data(DataType::SecurityHub, 1500, 25));
+    assert!(check_run(&out) > 1500);
+}
+
+#[test]
 fn cloudwatch_equals_manifest() {
     let out = generate(&all_bad_data(DataType::CloudWatch, 2500, 24));
     assert!(check_run(&out) > 2500);
@@ -175,6 +181,7 @@ fn malformed_lines_are_counted_per_service() {
         DataType::GuardDuty,
         DataType::CloudTrail,
         DataType::CloudWatch,
+        DataType::SecurityHub,
     ] {
         let mut o = GenOptions::new(s, 40, 5);
         o.bad_data = vec![BadDataKind::MalformedLines];

@@ -60,6 +60,12 @@ fn good_key(service: DataType) -> String {
                 service.key_segment()
             )
         }
+        // Firehose's layout under the stack's prefix.
+        DataType::SecurityHub => {
+            return format!(
+                "AWSLogs/{ACCOUNT}/SecurityHubFindings/2026/03/01/00/sentinel-securityhub-1-2026-03-01-00-00-05-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.gz"
+            )
+        }
         _ => format!(
             "{ACCOUNT}_{}_sample{}",
             service.key_segment(),

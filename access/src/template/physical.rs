@@ -158,6 +158,7 @@ pub fn reference(stack: &Stack, logical_id: &str) -> Result<Value, ResolveError>
             token(stack, id, "detector", HEX, 32)
         }
         "AWS::EC2::FlowLog" => format!("fl-{}", token(stack, id, "flowlog", HEX, 17)),
+        "AWS::Events::Rule" => name(stack, id, "Name", 64, false)?,
         "AWS::CloudFormation::WaitConditionHandle" => format!(
             "https://cloudformation-waitcondition-{}.s3.{}/{}",
             stack.region,
@@ -202,6 +203,7 @@ pub fn attribute(stack: &Stack, logical_id: &str, attribute: &str) -> Result<Val
         "AWS::Lambda::Function" => &["Arn"],
         "AWS::Logs::LogGroup" => &["Arn"],
         "AWS::CloudTrail::Trail" => &["Arn"],
+        "AWS::Events::Rule" => &["Arn"],
         _ => &[],
     };
     if !known.contains(&attribute) {
@@ -249,6 +251,7 @@ pub fn attribute(stack: &Stack, logical_id: &str, attribute: &str) -> Result<Val
         ("AWS::CloudTrail::Trail", _) => {
             regional(stack, "cloudtrail", &format!("trail/{}", r(stack)?))
         }
+        ("AWS::Events::Rule", _) => regional(stack, "events", &format!("rule/{}", r(stack)?)),
         _ => unreachable!("every known attribute has a value above"),
     };
     Ok(Value::String(s))

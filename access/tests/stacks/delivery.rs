@@ -80,7 +80,7 @@ pub fn notification(fx: &Fixture, s: Service) -> Vec<Case> {
 /// The service's writes into the bucket: the delivering services the stack sets up when it
 /// creates the bucket and its policy; Firehose (with its own role) into either bucket.
 pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
-    if !fx.creates("LogBucketPolicy") && !matches!(s, CloudWatch | Eks) {
+    if !fx.creates("LogBucketPolicy") && !matches!(s, CloudWatch | Eks | SecurityHub) {
         return Vec::new();
     }
     match s {
@@ -91,6 +91,7 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
         Route53Resolver => super::resolver::query_logs(fx),
         NfwFlow | NfwAlert | NfwTls => network_firewall(fx, s),
         S3Access => server_access_logs(fx),
+        SecurityHub => super::securityhub::securityhub(fx),
     }
 }
 

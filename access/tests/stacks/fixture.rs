@@ -80,6 +80,7 @@ pub enum Service {
     NfwTls,
     Waf,
     S3Access,
+    SecurityHub,
 }
 
 impl Service {
@@ -97,6 +98,7 @@ impl Service {
             Service::NfwTls => "NetworkFirewallTls",
             Service::Waf => "Waf",
             Service::S3Access => "S3ServerAccess",
+            Service::SecurityHub => "SecurityHub",
         }
     }
 }
@@ -234,6 +236,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-waf-connector-government",
         Kind::Connector(&[Waf]),
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-securityhub-connector-commercial",
+        Kind::Connector(&[SecurityHub]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-securityhub-connector-government",
+        Kind::Connector(&[SecurityHub]),
         Cloud::Government,
     ),
 ];
@@ -533,6 +545,7 @@ impl Fixture {
             Waf => format!("{kp}AWSLogs/{a}/WAFLogs/{r}/my-acl/2026/12/02/12/00/{a}_waflogs_{r}_my-acl_20261202T1200Z_1a2b3c4d.log.gz"),
             // The partitioned key format of server access logging (EventTime dates).
             S3Access => format!("{kp}s3-access-logs/{a}/{r}/{}/2026/12/02/2026-12-02-00-00-00-E568B2907131C0C0", WATCHED[0]),
+            SecurityHub => format!("{kp}AWSLogs/{a}/SecurityHubFindings/2026/12/02/12/sentinel-securityhub-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {

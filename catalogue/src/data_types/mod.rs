@@ -10,6 +10,7 @@ mod networkfirewall_flow;
 mod networkfirewall_tls;
 mod route53;
 mod s3access;
+mod securityhub;
 mod vpc;
 mod waf;
 
@@ -81,6 +82,9 @@ pub enum DataType {
     /// stack's log bucket.
     #[value(name = "s3access")]
     S3Access,
+    /// Security Hub findings: an EventBridge rule, Firehose, then S3.
+    #[value(name = "securityhub")]
+    SecurityHub,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -96,6 +100,8 @@ pub enum Delivery {
     /// `<prefix><account>/<region>/<bucket>/` (the partitioned key format), not under
     /// `AWSLogs/`.
     ServerAccessLogging,
+    /// EventBridge rule -> Firehose (one event per line) -> S3.
+    EventBridgeFirehose,
 }
 
 /// A connector Microsoft ships with several data types, a collector (queue, table) each, that
@@ -168,6 +174,7 @@ impl DataType {
             DataType::NetworkFirewallTls => &networkfirewall_tls::ENTRY,
             DataType::Waf => &waf::ENTRY,
             DataType::S3Access => &s3access::ENTRY,
+            DataType::SecurityHub => &securityhub::ENTRY,
         }
     }
 

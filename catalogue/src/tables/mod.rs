@@ -43,6 +43,9 @@
 //!   * AWSS3ServerAccess: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awss3serveraccess>
 //!     and the 25 columns of the `AWS_AccessLogs` solution's table file (`Azure/Azure-Sentinel`
 //!     `Solutions/AWS_AccessLogs/Data Connectors/AWSS3ServerAccessLogsDefinition_CCP/`).
+//!   * AWSSecurityHubFindings: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awssecurityhubfindings>,
+//!     and the transform of Microsoft's DCR (`Azure/Azure-Sentinel` `Solutions/AWS Security
+//!     Hub/Data Connectors/AWSSecurityHubFindings_CCP/AWSSecurityHubFindings_DCR.json`).
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -71,6 +74,7 @@ mod network_firewall_tls;
 mod reference_types;
 mod route53_resolver;
 mod s3_server_access;
+mod security_hub_findings;
 #[cfg(test)]
 mod test_fields;
 mod time;
@@ -87,6 +91,7 @@ pub use network_firewall_flow::AwsNetworkFirewallFlow;
 pub use network_firewall_tls::AwsNetworkFirewallTls;
 pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use s3_server_access::AwsS3ServerAccess;
+pub use security_hub_findings::AwsSecurityHubFindings;
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
 pub use waf::AwsWaf;
@@ -106,6 +111,7 @@ pub enum Table {
     AWSNetworkFirewallTls,
     AWSWAF,
     AWSS3ServerAccess,
+    AWSSecurityHubFindings,
 }
 
 impl Table {
@@ -126,6 +132,7 @@ impl Table {
             Table::AWSNetworkFirewallTls => "AWSNetworkFirewallTls",
             Table::AWSWAF => "AWSWAF",
             Table::AWSS3ServerAccess => "AWSS3ServerAccess",
+            Table::AWSSecurityHubFindings => "AWSSecurityHubFindings",
         }
     }
 
@@ -143,6 +150,7 @@ impl Table {
             Table::AWSNetworkFirewallTls => &network_firewall_tls::STREAM,
             Table::AWSWAF => &waf::STREAM,
             Table::AWSS3ServerAccess => &s3_server_access::STREAM,
+            Table::AWSSecurityHubFindings => &security_hub_findings::STREAM,
         }
     }
 
@@ -170,6 +178,7 @@ impl Table {
             Table::AWSNetworkFirewallTls => read::<AwsNetworkFirewallTls, D>(d),
             Table::AWSWAF => read::<AwsWaf, D>(d),
             Table::AWSS3ServerAccess => read::<AwsS3ServerAccess, D>(d),
+            Table::AWSSecurityHubFindings => read::<AwsSecurityHubFindings, D>(d),
         }
     }
 }
@@ -365,6 +374,7 @@ mod tests {
                 Table::AWSNetworkFirewallTls => check::<AwsNetworkFirewallTls>(columns),
                 Table::AWSWAF => check::<AwsWaf>(columns),
                 Table::AWSS3ServerAccess => check::<AwsS3ServerAccess>(columns),
+                Table::AWSSecurityHubFindings => check::<AwsSecurityHubFindings>(columns),
             }
         }
     }
@@ -423,7 +433,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 11);
+        assert_eq!(Table::ALL.len(), 12);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

@@ -7,7 +7,7 @@ use super::{ColumnType, Table};
 #[test]
 fn column_types_are_the_table_references() {
     use ColumnType::*;
-    let reference: [(Table, &[(&str, ColumnType)]); 11] = [
+    let reference: [(Table, &[(&str, ColumnType)]); 12] = [
         (
             Table::AWSVPCFlow,
             &[
@@ -316,6 +316,40 @@ fn column_types_are_the_table_references() {
                 ("TLSVersion", String),
                 ("AccessPointARN", String),
                 ("ACLRequired", String),
+            ],
+        ),
+        (
+            Table::AWSSecurityHubFindings,
+            &[
+                ("TimeGenerated", Datetime),
+                ("AwsAccountId", String),
+                ("AwsRegion", String),
+                ("AwsSecurityFindingCreatedAt", Datetime),
+                ("AwsSecurityFindingDescription", String),
+                ("AwsSecurityFindingFirstObservedAt", Datetime),
+                ("AwsSecurityFindingGeneratorId", String),
+                ("AwsSecurityFindingId", String),
+                ("AwsSecurityFindingLastObservedAt", Datetime),
+                ("AwsSecurityFindingProcessedAt", Datetime),
+                ("AwsSecurityFindingProductArn", String),
+                ("AwsSecurityFindingProductFields", Dynamic),
+                ("AwsSecurityFindingProductName", String),
+                ("AwsSecurityFindingSeverity", Dynamic),
+                ("AwsSecurityFindingTitle", String),
+                ("AwsSecurityFindingTypes", Dynamic),
+                ("AwsSecurityFindingUpdatedAt", Datetime),
+                ("ComplianceAssociatedStandards", Dynamic),
+                ("ComplianceRelatedRequirements", Dynamic),
+                ("ComplianceSecurityControlId", String),
+                ("ComplianceSecurityControlParameters", Dynamic),
+                ("ComplianceStatus", String),
+                ("ComplianceStatusReasons", Dynamic),
+                ("RawData", Dynamic),
+                ("RecordState", String),
+                ("Remediation", Dynamic),
+                ("Resources", Dynamic),
+                ("SchemaVersion", String),
+                ("WorkflowState", String),
             ],
         ),
     ];

@@ -38,6 +38,7 @@ mod guardduty;
 mod networkfirewall;
 mod route53;
 mod s3access;
+mod securityhub;
 mod vpc;
 mod waf;
 
@@ -48,6 +49,8 @@ use guardduty::guardduty_line;
 use networkfirewall::{parse_networkfirewall, LogType};
 use route53::route53_line;
 use s3access::parse_s3access;
+use securityhub::parse_securityhub;
+pub use securityhub::{asff_time, SecurityHubRef};
 use vpc::parse_vpc;
 use waf::parse_waf;
 
@@ -379,6 +382,9 @@ pub fn parse_reader_at<R: Read>(
         }
         DataType::Waf => parse_waf(&mut text, &mut counting).map(|()| Document::Log),
         DataType::S3Access => parse_s3access(&mut text, &mut counting).map(|()| Document::Log),
+        DataType::SecurityHub => {
+            parse_securityhub(&mut text, &mut counting).map(|()| Document::Log)
+        }
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

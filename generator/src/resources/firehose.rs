@@ -69,6 +69,7 @@ pub struct Processing {
 pub struct Processor {
     #[serde(rename = "Type")]
     pub kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parameters: Vec<ProcessorParameter>,
 }
 
@@ -112,6 +113,15 @@ impl LambdaBufferMb {
 }
 
 impl Processor {
+    /// Appends a new line to every record (one JSON document per line in the objects). It
+    /// takes no parameters ("Processor", Amazon Data Firehose API reference).
+    pub fn append_delimiter() -> Self {
+        Processor {
+            kind: "AppendDelimiterToRecord",
+            parameters: Vec::new(),
+        }
+    }
+
     /// A Lambda processor with explicit buffering (the defaults are unsuitable for large batches).
     pub fn lambda(function_arn: Expr, buffer: LambdaBufferMb, buffer_seconds: u32) -> Self {
         Processor {

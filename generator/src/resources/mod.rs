@@ -6,6 +6,7 @@
 pub mod cloudformation;
 pub mod cloudtrail;
 pub mod ec2;
+pub mod events;
 pub mod firehose;
 pub mod guardduty;
 pub mod iam;

@@ -105,7 +105,9 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &s
         ),
     );
     // Where the stack's Firehose writes into the bucket, its delivery role encrypts with the key too.
-    let kms_key_description = if services_.contains(&DataType::CloudWatch) {
+    let kms_key_description = if services_.contains(&DataType::CloudWatch)
+        || services_.contains(&DataType::SecurityHub)
+    {
         "KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region, and the Firehose delivery role may encrypt its new objects with it; add the KmsKeyPolicyStatement and FirehoseKmsKeyPolicyStatement outputs to the key policy. Empty: SSE-S3 objects."
     } else {
         "KMS key ARN of SSE-KMS objects (e.g. an organization trail or Control Tower log archive): the role may decrypt with it through S3 in this Region; add the KmsKeyPolicyStatement output to the key policy. Empty: SSE-S3 objects."

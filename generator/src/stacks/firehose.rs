@@ -9,7 +9,7 @@ use crate::resources::{firehose, iam, lambda, logs, standard_tags, Tag};
 use indexmap::IndexMap;
 
 /// `prefix` followed by the literal `tail` (kept one `Fn::Sub` where `prefix` is one).
-fn append(prefix: &Expr, tail: &str) -> Expr {
+pub(super) fn append(prefix: &Expr, tail: &str) -> Expr {
     match prefix {
         Expr::Str(s) | Expr::Sub(s) => Expr::sub(format!("{s}{tail}")),
         Expr::SubWith(s, vars) => Expr::SubWith(format!("{s}{tail}"), vars.clone()),

@@ -69,6 +69,8 @@ pub const FIREWALL_ARN: &str = "FirewallArn";
 
 /// The web ACL whose traffic the WAF stack logs (empty: no logging configuration).
 pub const WEB_ACL_ARN: &str = "WebAclArn";
+pub const CREATE_EVENT_RULE: &str = "CreateEventRule";
+pub const EVENT_RULE_NAME: &str = "EventRuleName";
 
 /// A data type's queue name parameter: [`SENTINEL_QUEUE_NAME`] in a one-service stack,
 /// `<Id>SQSQueueName` in the all-services stack.

@@ -148,7 +148,9 @@ impl Writer {
                 None,
             ),
             // Firehose writes them; S3 server access logs: [`Writer::server_access_logging`].
-            DataType::CloudWatch | DataType::Eks | DataType::S3Access => return None,
+            DataType::CloudWatch | DataType::Eks | DataType::SecurityHub | DataType::S3Access => {
+                return None
+            }
         };
         Some(Writer::Service(ServiceWriter {
             principal,
@@ -516,7 +518,7 @@ mod tests {
             .put_object(&vpc, "logs", "AWSLogs/111122223333/x")
             .is_err());
         // Firehose writes the CloudWatch and EKS objects, not their services.
-        for d in [DataType::CloudWatch, DataType::Eks] {
+        for d in [DataType::CloudWatch, DataType::Eks, DataType::SecurityHub] {
             assert_eq!(Writer::service(d, &w.at, TRAIL.into(), None), None);
         }
         let gd = Writer::service(DataType::GuardDuty, &w.at, "d".into(), Some("k".into()));

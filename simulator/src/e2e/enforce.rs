@@ -178,6 +178,18 @@ impl Enforcement {
             // The log-delivery service, for this account's log deliveries (as for flow logs).
             DataType::Waf => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
             DataType::S3Access => Ok(Writer::server_access_logging()),
+            DataType::SecurityHub => Ok(Writer::Firehose {
+                stream_arn: format!(
+                    "arn:aws:firehose:{r}:{a}:deliverystream/{}",
+                    self.readback
+                        .physical_id(&stack.name, "SecurityHubDeliveryStream")?
+                ),
+                role_arn: self
+                    .readback
+                    .role(&stack.name, "SecurityHubFirehoseRole")?
+                    .to_string(),
+                by_localstack: false,
+            }),
         }
     }
 

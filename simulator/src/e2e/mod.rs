@@ -72,6 +72,9 @@ fn delivery_text(s: DataType) -> &'static str {
         DataType::S3Access => {
             "simulator wrote server access log objects of the watched buckets (LocalStack does not deliver server access logs)"
         }
+        DataType::SecurityHub => {
+            "simulator wrote the Firehose stream's objects (one EventBridge event per line; the rule and stream are deployed)"
+        }
     }
 }
 

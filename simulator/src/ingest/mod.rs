@@ -26,7 +26,8 @@
 //! are stored whole and counted in [`Stats::oversized_values`].
 //!
 //! Streams ([`STREAM_NAMES`]): `Custom-AWSVPCFlow`, `Custom-AWSGuardDuty`,
-//! `Custom-AWSCloudTrail`, `Custom-AWSCloudWatch`, `Custom-AWSEKSLogs_CL`;
+//! `Custom-AWSCloudTrail`, `Custom-AWSCloudWatch`, `Custom-AWSEKSLogs_CL`,
+//! `Custom-AWSSecurityHubFindings`;
 //! the columns are those of [`crate::tables`] (see [`schema`]).
 //!
 //! Read API (no auth, for tests and the end-to-end check):

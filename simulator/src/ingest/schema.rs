@@ -307,6 +307,7 @@ mod tests {
             DataType::CloudWatch,
             DataType::Route53,
             DataType::Waf,
+            DataType::SecurityHub,
         ] {
             let mut out = MemOutput::default();
             let mut opts = GenOptions::new(service, 300, 7);

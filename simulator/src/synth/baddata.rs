@@ -151,6 +151,7 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
     let target = opts.large_object_bytes;
     let (key, first) = g.next_object(1);
     let mut count = 0u64;
+    let mut rows = 0u64;
     let store = if g.compressed() {
         Recorder::store_streaming_gz
     } else {
@@ -164,11 +165,13 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
             for r in &first {
                 g.write_record(w, r, count)?;
                 count += 1;
+                rows += g.row_count(r);
             }
             while stored() < target {
                 let r = g.next_record();
                 g.write_record(w, &r, count)?;
                 count += 1;
+                rows += g.row_count(&r);
             }
             g.write_footer(w)
         },
@@ -182,7 +185,7 @@ fn write_large<G: LogGen>(g: &mut G, opts: &GenOptions, rec: &mut Recorder<'_>) 
         bytes,
         uncompressed_bytes: uncompressed,
         sha256,
-        record_count: count,
+        record_count: rows,
         malformed_lines: Vec::new(),
         malformed_indexes: Vec::new(),
         records_listed: false,
@@ -227,6 +230,7 @@ mod tests {
             DataType::NetworkFirewallTls,
             DataType::Waf,
             DataType::S3Access,
+            DataType::SecurityHub,
         ] {
             let clean = run(&GenOptions::new(service, 50, 11));
             let dirty = bad(service, &BadDataKind::ALL);
@@ -250,6 +254,7 @@ mod tests {
             DataType::NetworkFirewallTls,
             DataType::Waf,
             DataType::S3Access,
+            DataType::SecurityHub,
         ] {
             let out = bad(service, &BadDataKind::ALL);
             let mut seen = Vec::new();
@@ -347,6 +352,15 @@ mod tests {
                                 .split(|b| *b == b'\n')
                                 .filter(|l| !l.is_empty())
                                 .count(),
+                            // One event per line; each finding of an event is a row.
+                            DataType::SecurityHub => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| {
+                                    let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+                                    v["detail"]["findings"].as_array().unwrap().len()
+                                })
+                                .sum(),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

@@ -20,6 +20,7 @@ pub mod networkfirewall;
 pub mod rng;
 pub mod route53;
 pub mod s3access;
+pub mod securityhub;
 pub mod vpc;
 pub mod waf;
 
@@ -73,7 +74,7 @@ pub struct GenOptions {
     pub bucket: String,
     /// CloudTrail trail name (digest file names).
     pub trail_name: String,
-    /// Firehose delivery stream name (CloudWatch object names).
+    /// Firehose delivery stream name (CloudWatch and Security Hub object names).
     pub delivery_stream: String,
     /// S3 server access logs: the target prefix the keys start with (ends in `/`).
     pub access_log_prefix: String,
@@ -108,13 +109,16 @@ impl GenOptions {
             large_object_bytes: 256 * 1024 * 1024,
             bucket: "sentinel-sim-logs".into(),
             trail_name: "sentinel-sim-trail".into(),
-            delivery_stream: "sentinel-cloudwatch-delivery".into(),
             access_log_prefix: "s3-access-logs/".into(),
             watched_buckets: vec![
                 "sentinel-sim-app-data".into(),
                 "sentinel-sim-uploads".into(),
                 "sentinel-sim-static-site".into(),
             ],
+            delivery_stream: match service {
+                DataType::SecurityHub => "sentinel-securityhub-delivery".into(),
+                _ => "sentinel-cloudwatch-delivery".into(),
+            },
         }
     }
 
@@ -282,6 +286,12 @@ impl GenOptions {
                     self.watched_buckets.clone().into(),
                 );
             }
+            DataType::SecurityHub => {
+                m.insert(
+                    "delivery_stream".into(),
+                    self.delivery_stream.clone().into(),
+                );
+            }
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -302,6 +312,7 @@ pub fn writes_objects(d: DataType) -> bool {
         | DataType::NetworkFirewallTls => true,
         DataType::Waf => true,
         DataType::S3Access => true,
+        DataType::SecurityHub => true,
     }
 }
 
@@ -553,6 +564,23 @@ pub(crate) trait LogGen {
         line: Option<u64>,
     ) -> ExpectedRecord;
 
+    /// The manifest records of `rec` when it yields several rows (a Security Hub event
+    /// carrying several findings); by default the one of [`LogGen::expected`].
+    fn expected_rows(
+        &self,
+        rec: &Self::Record,
+        key: &str,
+        index: u64,
+        line: Option<u64>,
+    ) -> Vec<ExpectedRecord> {
+        vec![self.expected(rec, key, index, line)]
+    }
+
+    /// The rows `rec` yields: 1, unless [`LogGen::expected_rows`] gives several.
+    fn row_count(&self, _rec: &Self::Record) -> u64 {
+        1
+    }
+
     /// True if records are lines (VPC, GuardDuty, CloudWatch); false if they
     /// are positions in a JSON array (CloudTrail).
     fn line_oriented(&self) -> bool {
@@ -615,7 +643,7 @@ pub(crate) fn encode<G: LogGen>(
             position += 1;
         }
         let Some(rec) = records.get(i) else { break };
-        out.push(generator.expected(rec, key, i as u64, lines.then_some(line)));
+        out.extend(generator.expected_rows(rec, key, i as u64, lines.then_some(line)));
         line += generator.write_record(&mut body, rec, position)?;
         position += 1;
     }
@@ -781,6 +809,9 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::Route53 => drive(&mut route53::Route53Gen::new(opts), opts, &mut rec)?,
         DataType::Waf => drive(&mut waf::WafGen::new(opts), opts, &mut rec)?,
         DataType::S3Access => drive(&mut s3access::S3AccessGen::new(opts), opts, &mut rec)?,
+        DataType::SecurityHub => {
+            drive(&mut securityhub::SecurityHubGen::new(opts), opts, &mut rec)?
+        }
     }
     let totals = rec.totals.clone();
     rec.out
@@ -931,13 +962,20 @@ mod tests {
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
             DataType::Waf,
+            DataType::SecurityHub,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
             let Some(ManifestLine::Totals(t)) = out.manifest.last() else {
                 panic!("no totals")
             };
-            assert_eq!(t.records, 120, "{service:?}");
+            // A record is a line or array item; a Security Hub event's findings are a row each.
+            let rows: u64 = out.entries().map(|e| e.record_count).sum();
+            assert_eq!(t.records, rows, "{service:?}");
+            match service {
+                DataType::SecurityHub => assert!(t.records > 120, "{}", t.records),
+                _ => assert_eq!(t.records, 120, "{service:?}"),
+            }
             assert_eq!(t.objects as usize, out.objects.len());
             // Every manifest line survives a JSON round trip.
             for line in &out.manifest {
@@ -969,6 +1007,7 @@ mod tests {
             DataType::NetworkFirewallAlert,
             DataType::NetworkFirewallTls,
             DataType::Waf,
+            DataType::SecurityHub,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));

@@ -9,10 +9,12 @@ mod guardduty;
 mod networkfirewall;
 mod route53;
 mod s3access;
+mod securityhub;
 mod vpc;
 mod waf;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
+pub use securityhub::SECURITYHUB_ERROR_PREFIX;
 
 use super::bucket::{Ctx, FirehoseWriter, ServiceParts, CREATE_BUCKET};
 use super::common;
@@ -71,6 +73,14 @@ fn delivery(d: DataType) -> Option<Deliver> {
     fn s3access(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         (s3access::deliver(t, ctx, l), None)
     }
+    fn securityhub(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        let (grants, role_id) = securityhub::deliver(t, ctx, l);
+        let writer = FirehoseWriter {
+            role_id,
+            error_prefix: SECURITYHUB_ERROR_PREFIX,
+        };
+        (grants, Some(writer))
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
@@ -83,6 +93,7 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::NetworkFirewallTls => Some(nfw_tls),
         DataType::Waf => Some(waf),
         DataType::S3Access => Some(s3access),
+        DataType::SecurityHub => Some(securityhub),
     }
 }
 
