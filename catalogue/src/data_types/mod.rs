@@ -1,5 +1,6 @@
 //! [`DataType`], the one list of data types, and its [`Entry`] of facts (one file per type).
 
+mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
 mod eks;
@@ -52,6 +53,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// CloudFront standard logs, delivered to S3 by standard logging (v2).
+    #[value(name = "cloudfront")]
+    CloudFront,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -129,6 +133,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::CloudFront => &cloudfront::ENTRY,
         }
     }
 

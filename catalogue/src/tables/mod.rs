@@ -31,6 +31,9 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSCloudFront_AccessLog_CL: the table of Microsoft's CloudFront solution,
+//!     `Azure/Azure-Sentinel` `Solutions/AWS CloudFront/Data Connectors/AWSCloudFrontLog_CCF/AWSCloudFrontLog_Table.json`
+//!     (its types are checked in its own file).
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -49,6 +52,7 @@ use serde_json::Value;
 
 mod cloud_trail;
 mod cloud_watch;
+mod cloudfront_access_log;
 mod eks_logs;
 mod guard_duty;
 mod json_text;
@@ -61,6 +65,7 @@ mod vpc_flow;
 
 pub use cloud_trail::AwsCloudTrail;
 pub use cloud_watch::AwsCloudWatch;
+pub use cloudfront_access_log::AwsCloudFrontAccessLog;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
@@ -76,6 +81,8 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    #[allow(non_camel_case_types)]
+    AWSCloudFront_AccessLog_CL,
 }
 
 impl Table {
@@ -90,6 +97,7 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSCloudFront_AccessLog_CL => "AWSCloudFront_AccessLog_CL",
         }
     }
 
@@ -101,6 +109,7 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSCloudFront_AccessLog_CL => &cloudfront_access_log::STREAM,
         }
     }
 
@@ -122,6 +131,7 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSCloudFront_AccessLog_CL => read::<AwsCloudFrontAccessLog, D>(d),
         }
     }
 }
@@ -311,6 +321,7 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSCloudFront_AccessLog_CL => check::<AwsCloudFrontAccessLog>(columns),
             }
         }
     }
@@ -369,7 +380,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 5);
+        assert_eq!(Table::ALL.len(), 6);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);
