@@ -16,7 +16,7 @@
 //!
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
-//! one record in memory at a time), `cloudwatch` and `eks`; this module
+//! one record in memory at a time), `cloudwatch`, `eks` and `cloudfront`; this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -30,12 +30,14 @@ use super::rows::{RowJson, RowOut};
 use catalogue::tables::{parse_datetime_ms, DateTimeMs, TableRow};
 use catalogue::DataType;
 
+mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
 mod vpc;
 
+use cloudfront::parse_cloudfront;
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
@@ -355,6 +357,7 @@ pub fn parse_reader_at<R: Read>(
         .map(|()| Document::Log),
         DataType::CloudWatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         DataType::CloudTrail => parse_cloudtrail(&mut text, &mut counting),
+        DataType::CloudFront => parse_cloudfront(&mut text, &mut counting).map(|()| Document::Log),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);
