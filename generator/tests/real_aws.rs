@@ -261,6 +261,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::GuardDuty => sid.starts_with("GuardDuty"),
                 DataType::CloudWatch => false,
                 DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                DataType::CloudFront => sid.starts_with("CloudFrontLogs"),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -358,6 +359,34 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         );
                     }
                     DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                    DataType::CloudFront => {
+                        let with = Stack::new(
+                            &t,
+                            &valid(&[
+                                (name.as_str(), given),
+                                ("CloudFrontDistributionId", "EDFDVBD6EXAMPLE"),
+                            ]),
+                        );
+                        assert_eq!(
+                            text(
+                                &with
+                                    .property(
+                                        "CloudFrontDeliveryDestination",
+                                        &["DestinationResourceArn"]
+                                    )
+                                    .unwrap()
+                            ),
+                            format!("arn:aws:s3:::{BUCKET}{folder}")
+                        );
+                        assert_eq!(
+                            text(
+                                &with
+                                    .property("CloudFrontDelivery", &["S3SuffixPath"])
+                                    .unwrap()
+                            ),
+                            "AWSLogs/111122223333/CloudFront/{DistributionId}/{yyyy}/{MM}/{dd}/{HH}"
+                        );
+                    }
                 }
             }
         }

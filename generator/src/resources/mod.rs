@@ -14,6 +14,7 @@ pub mod lambda;
 pub mod logs;
 pub mod s3;
 pub mod sqs;
+pub mod logs_delivery;
 
 use crate::cfn::Expr;
 use serde::Serialize;
