@@ -192,6 +192,7 @@ fn json_document(service: DataType) -> Option<bool> {
         DataType::CloudTrail => Some(true),
         DataType::GuardDuty | DataType::Eks => Some(false),
         DataType::Vpc | DataType::CloudWatch => None,
+        DataType::CloudFront => None,
     }
 }
 
@@ -797,6 +798,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::Vpc | DataType::CloudWatch => corpus(s, n(200_000.0))?,
             DataType::GuardDuty | DataType::CloudTrail => corpus(s, n(50_000.0))?,
             DataType::Eks => eks_corpus(n(50_000.0)),
+            DataType::CloudFront => corpus(s, n(200_000.0))?,
         });
     }
     let mut report =

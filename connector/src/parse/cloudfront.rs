@@ -50,13 +50,19 @@ pub const FIELDS: [(&str, Column); 33] = [
     ("x-forwarded-for", Column::XForwardedFor),
     ("ssl-protocol", Column::SslProtocol),
     ("ssl-cipher", Column::SslCipher),
-    ("x-edge-response-result-type", Column::XEdgeResponseResultType),
+    (
+        "x-edge-response-result-type",
+        Column::XEdgeResponseResultType,
+    ),
     ("cs-protocol-version", Column::CsProtocolVersion),
     ("fle-status", Column::FleStatus),
     ("fle-encrypted-fields", Column::FleEncryptedFields),
     ("c-port", Column::CPort),
     ("time-to-first-byte", Column::TimeToFirstByte),
-    ("x-edge-detailed-result-type", Column::XEdgeDetailedResultType),
+    (
+        "x-edge-detailed-result-type",
+        Column::XEdgeDetailedResultType,
+    ),
     ("sc-content-type", Column::ScContentType),
     ("sc-content-len", Column::ScContentLen),
     ("sc-range-start", Column::ScRangeStart),
@@ -251,7 +257,20 @@ fn epoch_ms(date: &str, time: &str) -> Option<i64> {
     let (y, m, day) = (digits(&d[..4])?, digits(&d[5..7])?, digits(&d[8..])?);
     let (hh, mm, ss) = (digits(&t[..2])?, digits(&t[3..5])?, digits(&t[6..])?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if !(1..=12).contains(&m) || day < 1 || day > month_days[(m - 1) as usize] {
         return None;
     }

@@ -29,7 +29,10 @@ fn header_lines_are_skipped_and_every_field_maps_to_its_column() {
     let text = format!("{VERSION}\n{}\n{IPV6}\n", fields_line());
     let row = one(&text);
     assert_eq!(row.TimeGenerated, "2026-03-01T00:00:07.000Z");
-    assert_eq!((row.Date.as_str(), row.Time.as_str()), ("2026-03-01", "00:00:07"));
+    assert_eq!(
+        (row.Date.as_str(), row.Time.as_str()),
+        ("2026-03-01", "00:00:07")
+    );
     assert_eq!(row.CIp.as_deref(), Some("2001:db8:85a3::8a2e:370:7334"));
     assert_eq!(
         row.CsUserAgent.as_deref(),
@@ -45,8 +48,14 @@ fn header_lines_are_skipped_and_every_field_maps_to_its_column() {
     assert_eq!(row.CPort.as_deref(), Some("443"));
     assert_eq!(row.ScRangeEnd, None);
     // `-` is absent; the columns no standard log field fills are absent too.
-    assert_eq!((row.CsUriQuery, row.CsCookie, row.FleStatus), (None, None, None));
-    assert_eq!((row.Timestamp, row.DistributionId, row.Asn), (None, None, None));
+    assert_eq!(
+        (row.CsUriQuery, row.CsCookie, row.FleStatus),
+        (None, None, None)
+    );
+    assert_eq!(
+        (row.Timestamp, row.DistributionId, row.Asn),
+        (None, None, None)
+    );
 }
 
 #[test]
@@ -90,7 +99,12 @@ fn malformed_records_are_counted_and_the_rest_is_read() {
     let mut invalid = IPV6.as_bytes().to_vec();
     invalid[30] = 0xff;
     let mut text = format!("{VERSION}\n{}\n", fields_line()).into_bytes();
-    for line in [short.as_bytes(), bad_date.as_bytes(), &invalid, IPV6.as_bytes()] {
+    for line in [
+        short.as_bytes(),
+        bad_date.as_bytes(),
+        &invalid,
+        IPV6.as_bytes(),
+    ] {
         text.extend_from_slice(line);
         text.push(b'\n');
     }
@@ -105,11 +119,19 @@ fn malformed_records_are_counted_and_the_rest_is_read() {
     assert_eq!(r[0].0.index, 3);
     let lines: Vec<Option<u64>> = bad.iter().map(|e| e.position.line).collect();
     assert_eq!(lines, [Some(3), Some(4), Some(5), Some(7), Some(8)]);
-    assert!(bad[0].reason.contains("32 tab-separated values"), "{}", bad[0].reason);
+    assert!(
+        bad[0].reason.contains("32 tab-separated values"),
+        "{}",
+        bad[0].reason
+    );
     assert!(bad[1].reason.contains("2026-02-30"), "{}", bad[1].reason);
     assert_eq!(bad[2].reason, "not UTF-8");
     assert!(bad[3].reason.contains("24:00:00"), "{}", bad[3].reason);
-    assert!(bad[4].reason.contains("1 tab-separated values"), "{}", bad[4].reason);
+    assert!(
+        bad[4].reason.contains("1 tab-separated values"),
+        "{}",
+        bad[4].reason
+    );
 }
 
 #[test]

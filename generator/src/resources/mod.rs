@@ -12,9 +12,9 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod logs_delivery;
 pub mod s3;
 pub mod sqs;
-pub mod logs_delivery;
 
 use crate::cfn::Expr;
 use serde::Serialize;

@@ -102,6 +102,13 @@ impl Writer {
                 Some("GuardDuty encrypting a findings export"),
             ),
             DataType::CloudWatch | DataType::Eks => return None,
+            DataType::CloudFront => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "CloudFront standard logging (v2) delivery checking the bucket ACL",
+                "CloudFront standard logging (v2) delivery writing a log file",
+                None,
+            ),
         };
         Some(Writer::Service(ServiceWriter {
             principal,

@@ -292,6 +292,11 @@ mod tests {
                                 .filter(|l| !l.is_empty())
                                 .count(),
                             DataType::Eks => unreachable!("the synth writes no EKS objects"),
+                            // Records are the lines that are not `#` header lines.
+                            DataType::CloudFront => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty() && l[0] != b'#')
+                                .count(),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

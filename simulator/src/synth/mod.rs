@@ -9,6 +9,7 @@
 //! Entry point: [`generate`].
 
 pub mod baddata;
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod eks;
@@ -227,6 +228,7 @@ impl GenOptions {
                 );
             }
             DataType::GuardDuty | DataType::Eks => {}
+            DataType::CloudFront => {}
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -241,6 +243,7 @@ pub fn writes_objects(d: DataType) -> bool {
     match d {
         DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
         DataType::Eks => false,
+        DataType::CloudFront => true,
     }
 }
 
@@ -679,6 +682,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
+        DataType::CloudFront => drive(&mut cloudfront::CloudFrontGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
     rec.out

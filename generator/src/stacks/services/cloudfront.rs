@@ -63,7 +63,8 @@ pub const RECORD_FIELDS: [&str; 33] = [
 /// connector family's `AWSLogs/<account>/CloudFront/` layout, then the partitions the
 /// developer guide offers (`{DistributionId}/{yyyy}/{MM}/{dd}/{HH}`), which the delivery fills
 /// in (they are no `Fn::Sub` variables: those start with `$`).
-pub const SUFFIX_PATH: &str = "AWSLogs/${AWS::AccountId}/CloudFront/{DistributionId}/{yyyy}/{MM}/{dd}/{HH}";
+pub const SUFFIX_PATH: &str =
+    "AWSLogs/${AWS::AccountId}/CloudFront/{DistributionId}/{yyyy}/{MM}/{dd}/{HH}";
 
 pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     let distribution = t.param(
