@@ -15,21 +15,28 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 
 fn key_for(service: DataType, name: &str) -> String {
+    // The folders after the data type's segment: the Region and the date, or the distribution,
+    // the date and the hour (CloudFront standard logging v2).
+    let folder = match service {
+        DataType::CloudFront => "EDFDVBD6EXAMPLE/2026/03/01/00",
+        _ => "us-east-1/2026/03/01",
+    };
     format!(
-        "AWSLogs/{ACCOUNT}/{}/us-east-1/2026/03/01/{name}",
+        "AWSLogs/{ACCOUNT}/{}/{folder}/{name}",
         service.key_segment()
     )
 }
 
 fn good_key(service: DataType) -> String {
-    key_for(
-        service,
-        &format!(
+    let name = match service {
+        DataType::CloudFront => "EDFDVBD6EXAMPLE.2026-03-01-00.abcdef01.gz".to_string(),
+        _ => format!(
             "{ACCOUNT}_{}_sample{}",
             service.key_segment(),
             service.suffix()
         ),
-    )
+    };
+    key_for(service, &name)
 }
 
 /// Keys that must never reach this service's queue.

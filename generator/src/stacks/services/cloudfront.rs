@@ -84,7 +84,8 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
     );
     t.rule(
         "CloudFrontDeliveryInUsEast1",
-        Some(Cond::named(has_distribution.clone())),
+        // Rules cannot refer to the template's conditions: the test is spelled out.
+        Some(!(Cond::equals(distribution.clone(), ""))),
         Cond::equals(Expr::reference("AWS::Region"), DELIVERY_SOURCE_REGION),
         format!("A CloudFront distribution's standard logging (v2) delivery source exists only in {DELIVERY_SOURCE_REGION}: deploy this stack there, or leave CloudFrontDistributionId empty and create the delivery yourself."),
     );
