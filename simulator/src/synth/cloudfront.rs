@@ -205,7 +205,7 @@ impl CloudFrontGen {
         let values = vec![
             Some(format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)),
             Some(format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second)),
-            s(*pick(r, EDGES)),
+            s(pick::<&str>(r, EDGES)),
             Some(sc_bytes.to_string()),
             Some(c_ip),
             s(method),
