@@ -8,6 +8,8 @@
 mod delivery;
 #[path = "stacks/fixture.rs"]
 mod fixture;
+#[path = "stacks/resolver.rs"]
+mod resolver;
 #[path = "stacks/sentinel.rs"]
 mod sentinel;
 #[path = "stacks/table.rs"]
@@ -88,6 +90,8 @@ proved! {
     legacy_cloudtrail_role => "sentinel-legacy-cloudtrail-role-commercial",
     vpc_commercial => "sentinel-vpc-connector-commercial",
     vpc_government => "sentinel-vpc-connector-government",
+    route53_commercial => "sentinel-route53-connector-commercial",
+    route53_government => "sentinel-route53-connector-government",
 }
 
 #[test]

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use catalogue::tables::{
-    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsVpcFlow, DateTimeMs, JsonText, Row,
-    Table, TableRow,
+    AwsCloudTrail, AwsCloudWatch, AwsEksLogs, AwsGuardDuty, AwsRoute53Resolver, AwsVpcFlow,
+    DateTimeMs, JsonText, Row, Table, TableRow,
 };
 
 /// A JSON string borrowed from the input when it has no escapes, owned
@@ -322,6 +322,8 @@ pub type CloudTrailRef<'a> = AwsCloudTrail<Text<'a>, DateTimeMs, JsonText<'a>>;
 pub type CloudWatchRef<'a> = AwsCloudWatch<&'a str, DateTimeMs>;
 /// `AWSEKSLogs_CL` as parsed: `RawEvent` kept as raw JSON.
 pub type EksLogsRef<'a> = AwsEksLogs<Text<'a>, DateTimeMs, &'a RawValue>;
+/// `AWSRoute53Resolver` as parsed: `answers` and `srcids` kept as raw JSON.
+pub type Route53ResolverRef<'a> = AwsRoute53Resolver<Text<'a>, DateTimeMs, &'a RawValue>;
 
 /// A row as the parser hands it to its sink: any table's row in its parsed form (datetimes
 /// as [`DateTimeMs`]), behind a reference for one sink call.

@@ -276,6 +276,7 @@ mod tests {
                 "parse_cloudtrail",
                 "parse_cloudwatch",
                 "parse_eks",
+                "parse_route53",
                 "parse_cloudfront",
                 "notification",
                 "ingest_request"

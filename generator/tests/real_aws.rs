@@ -261,6 +261,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::GuardDuty => sid.starts_with("GuardDuty"),
                 DataType::CloudWatch => false,
                 DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                DataType::Route53 => sid.starts_with("Route53ResolverQueryLogs"),
                 DataType::CloudFront => sid.starts_with("CloudFrontLogs"),
             }
         })
@@ -359,6 +360,13 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         );
                     }
                     DataType::Eks => unreachable!("EKS is not in a connector stack"),
+                    DataType::Route53 => assert_eq!(
+                        text(
+                            &st.property("ResolverQueryLogConfig", &["DestinationArn"])
+                                .unwrap()
+                        ),
+                        format!("arn:aws:s3:::{BUCKET}{folder}")
+                    ),
                     DataType::CloudFront => {
                         let with = Stack::new(
                             &t,

@@ -186,12 +186,13 @@ fn cpu(corpora: &[Corpus]) -> Result<Vec<serde_json::Value>> {
 }
 
 /// How a JSON service's text is laid out: one document per object
-/// (CloudTrail) or one per line (GuardDuty, EKS); `None` for the others.
+/// (CloudTrail) or one per line (GuardDuty, EKS, Route 53); `None` for the others.
 fn json_document(service: DataType) -> Option<bool> {
     match service {
         DataType::CloudTrail => Some(true),
         DataType::GuardDuty | DataType::Eks => Some(false),
         DataType::Vpc | DataType::CloudWatch => None,
+        DataType::Route53 => Some(false),
         DataType::CloudFront => None,
     }
 }
@@ -798,6 +799,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::Vpc | DataType::CloudWatch => corpus(s, n(200_000.0))?,
             DataType::GuardDuty | DataType::CloudTrail => corpus(s, n(50_000.0))?,
             DataType::Eks => eks_corpus(n(50_000.0)),
+            DataType::Route53 => corpus(s, n(200_000.0))?,
             DataType::CloudFront => corpus(s, n(200_000.0))?,
         });
     }

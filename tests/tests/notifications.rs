@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 
 fn key_for(service: DataType, name: &str) -> String {
-    // The folders after the data type's segment: the Region and the date, or the distribution,
-    // the date and the hour (CloudFront standard logging v2).
+    // The folders after the data type's segment: the Region and the date, the VPC and the date
+    // (Resolver query logs), or the distribution, the date and the hour (CloudFront standard
+    // logging v2).
     let folder = match service {
+        DataType::Route53 => "vpc-0123456789abcdef0/2026/03/01",
         DataType::CloudFront => "EDFDVBD6EXAMPLE/2026/03/01/00",
         _ => "us-east-1/2026/03/01",
     };

@@ -164,6 +164,10 @@ pub fn reference(stack: &Stack, logical_id: &str) -> Result<Value, ResolveError>
             stack.url_suffix(),
             token(stack, id, "wait", HEX, 32)
         ),
+        // The ID form of the resource reference's example (`rqlc-1111222233334444`).
+        "AWS::Route53Resolver::ResolverQueryLoggingConfig" => {
+            format!("rqlc-{}", token(stack, id, "rqlc", HEX, 16))
+        }
         _ => {
             return Err(ResolveError::UnknownType {
                 logical_id: id.into(),

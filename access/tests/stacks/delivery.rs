@@ -85,6 +85,7 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
         CloudTrail => cloudtrail(fx),
         GuardDuty => guardduty(fx),
         CloudWatch | Eks => firehose(fx, s),
+        Route53Resolver => super::resolver::query_logs(fx),
     }
 }
 

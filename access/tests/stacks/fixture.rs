@@ -72,6 +72,7 @@ pub enum Service {
     CloudTrail,
     CloudWatch,
     Eks,
+    Route53Resolver,
 }
 
 impl Service {
@@ -83,6 +84,7 @@ impl Service {
             Service::CloudTrail => "CloudTrail",
             Service::CloudWatch => "CloudWatch",
             Service::Eks => "Eks",
+            Service::Route53Resolver => "Route53Resolver",
         }
     }
 }
@@ -179,6 +181,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-vpc-connector-government",
         Kind::Connector(&[VpcFlow]),
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-route53-connector-commercial",
+        Kind::Connector(&[Route53Resolver]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-route53-connector-government",
+        Kind::Connector(&[Route53Resolver]),
         Cloud::Government,
     ),
 ];
@@ -447,6 +459,7 @@ impl Fixture {
             },
             CloudWatch => format!("{kp}AWSLogs/{a}/CloudWatch/2026/12/02/12/sentinel-cloudwatch-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             Eks => format!("eks-audit-logs/{CLUSTER}/2026/12/02/12/sentinel-eks-audit-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
+            Route53Resolver => format!("{kp}AWSLogs/{a}/vpcdnsquerylogs/vpc-0a1b2c3d4e5f67890/2026/12/02/{a}_vpcdnsquerylogs_vpc-0a1b2c3d4e5f67890_20261202T1200Z_1a2b3c4d.log.gz"),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {

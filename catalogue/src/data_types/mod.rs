@@ -5,6 +5,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod route53;
 mod vpc;
 
 use std::fmt;
@@ -53,6 +54,9 @@ pub enum DataType {
     /// transform Lambda, then S3.
     #[value(name = "eks")]
     Eks,
+    /// Route 53 Resolver query logs of VPCs, written to S3 by the log-delivery service.
+    #[value(name = "route53")]
+    Route53,
     /// CloudFront standard logs, delivered to S3 by standard logging (v2).
     #[value(name = "cloudfront")]
     CloudFront,
@@ -133,6 +137,7 @@ impl DataType {
             DataType::CloudTrail => &cloudtrail::ENTRY,
             DataType::CloudWatch => &cloudwatch::ENTRY,
             DataType::Eks => &eks::ENTRY,
+            DataType::Route53 => &route53::ENTRY,
             DataType::CloudFront => &cloudfront::ENTRY,
         }
     }

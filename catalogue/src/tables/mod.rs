@@ -31,6 +31,10 @@
 //!   * AWSCloudWatch: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awscloudwatch>
 //!   * AWSEKSLogs_CL: the table of Microsoft's EKS solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS EKS/Data Connectors/AWSEKS_Table.json`.
+//!   * AWSRoute53Resolver: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsroute53resolver>,
+//!     as Microsoft's Route 53 solution declares it (`Azure/Azure-Sentinel`
+//!     `Solutions/Amazon Web Services Route 53/Data Connectors/AWSRoute53Resolver_CCP/AWSRoute53Resolver_Table.json`,
+//!     the columns its DCR's transform projects).
 //!   * AWSCloudFront_AccessLog_CL: the table of Microsoft's CloudFront solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS CloudFront/Data Connectors/AWSCloudFrontLog_CCF/AWSCloudFrontLog_Table.json`
 //!     (its types are checked in its own file).
@@ -58,6 +62,7 @@ mod guard_duty;
 mod json_text;
 #[cfg(test)]
 mod reference_types;
+mod route53_resolver;
 #[cfg(test)]
 mod test_fields;
 mod time;
@@ -69,6 +74,7 @@ pub use cloudfront_access_log::AwsCloudFrontAccessLog;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
+pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use time::{format_datetime_ms, parse_datetime_ms, utc_from_ms, DateTimeMs, ARRIVAL_TIME};
 pub use vpc_flow::AwsVpcFlow;
 
@@ -81,6 +87,7 @@ pub enum Table {
     AWSCloudWatch,
     #[allow(non_camel_case_types)]
     AWSEKSLogs_CL,
+    AWSRoute53Resolver,
     #[allow(non_camel_case_types)]
     AWSCloudFront_AccessLog_CL,
 }
@@ -97,6 +104,7 @@ impl Table {
             Table::AWSCloudTrail => "AWSCloudTrail",
             Table::AWSCloudWatch => "AWSCloudWatch",
             Table::AWSEKSLogs_CL => "AWSEKSLogs_CL",
+            Table::AWSRoute53Resolver => "AWSRoute53Resolver",
             Table::AWSCloudFront_AccessLog_CL => "AWSCloudFront_AccessLog_CL",
         }
     }
@@ -109,6 +117,7 @@ impl Table {
             Table::AWSCloudTrail => &cloud_trail::STREAM,
             Table::AWSCloudWatch => &cloud_watch::STREAM,
             Table::AWSEKSLogs_CL => &eks_logs::STREAM,
+            Table::AWSRoute53Resolver => &route53_resolver::STREAM,
             Table::AWSCloudFront_AccessLog_CL => &cloudfront_access_log::STREAM,
         }
     }
@@ -131,6 +140,7 @@ impl Table {
             Table::AWSCloudTrail => read::<AwsCloudTrail, D>(d),
             Table::AWSCloudWatch => read::<AwsCloudWatch, D>(d),
             Table::AWSEKSLogs_CL => read::<AwsEksLogs, D>(d),
+            Table::AWSRoute53Resolver => read::<AwsRoute53Resolver, D>(d),
             Table::AWSCloudFront_AccessLog_CL => read::<AwsCloudFrontAccessLog, D>(d),
         }
     }
@@ -321,6 +331,7 @@ mod tests {
                 Table::AWSCloudTrail => check::<AwsCloudTrail>(columns),
                 Table::AWSCloudWatch => check::<AwsCloudWatch>(columns),
                 Table::AWSEKSLogs_CL => check::<AwsEksLogs>(columns),
+                Table::AWSRoute53Resolver => check::<AwsRoute53Resolver>(columns),
                 Table::AWSCloudFront_AccessLog_CL => check::<AwsCloudFrontAccessLog>(columns),
             }
         }
@@ -380,7 +391,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 6);
+        assert_eq!(Table::ALL.len(), 7);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

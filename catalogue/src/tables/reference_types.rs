@@ -7,7 +7,7 @@ use super::{ColumnType, Table};
 #[test]
 fn column_types_are_the_table_references() {
     use ColumnType::*;
-    let reference: [(Table, &[(&str, ColumnType)]); 5] = [
+    let reference: [(Table, &[(&str, ColumnType)]); 6] = [
         (
             Table::AWSVPCFlow,
             &[
@@ -144,6 +144,29 @@ fn column_types_are_the_table_references() {
                 ("Stage", String),
                 ("AuthDecision", String),
                 ("RawEvent", Dynamic),
+            ],
+        ),
+        (
+            Table::AWSRoute53Resolver,
+            &[
+                ("TimeGenerated", Datetime),
+                ("Version", String),
+                ("AccountId", String),
+                ("LogType", String),
+                ("Region", String),
+                ("VpcId", String),
+                ("QueryName", String),
+                ("QueryType", String),
+                ("QueryClass", String),
+                ("Rcode", String),
+                ("Answers", Dynamic),
+                ("SrcAddr", String),
+                ("SrcPort", String),
+                ("Transport", String),
+                ("SrcIds", Dynamic),
+                ("FirewallRuleAction", String),
+                ("FirewallRuleGroupId", String),
+                ("FirewallDomainListId", String),
             ],
         ),
     ];

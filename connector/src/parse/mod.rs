@@ -16,7 +16,7 @@
 //!
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
-//! one record in memory at a time), `cloudwatch`, `eks` and `cloudfront`; this module
+//! one record in memory at a time), `cloudwatch`, `eks`, `route53` and `cloudfront`; this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -35,6 +35,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod eks;
 mod guardduty;
+mod route53;
 mod vpc;
 
 use cloudfront::parse_cloudfront;
@@ -42,6 +43,7 @@ use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
 use guardduty::guardduty_line;
+use route53::route53_line;
 use vpc::parse_vpc;
 
 /// Where a record sits in its object.
@@ -357,6 +359,10 @@ pub fn parse_reader_at<R: Read>(
         .map(|()| Document::Log),
         DataType::CloudWatch => parse_cloudwatch(&mut text, &mut counting).map(|()| Document::Log),
         DataType::CloudTrail => parse_cloudtrail(&mut text, &mut counting),
+        DataType::Route53 => parse_lines(&mut text, &mut counting, |line, emit| {
+            route53_line(line).map(|row| emit(&row))
+        })
+        .map(|()| Document::Log),
         DataType::CloudFront => parse_cloudfront(&mut text, &mut counting).map(|()| Document::Log),
     };
     summary.decompressed_bytes = text.bytes;
@@ -689,11 +695,18 @@ mod tests {
         let gd = format!("{FINDING}\n{FINDING}\r\n\n{FINDING}");
         let cw = "1772323200000,plain é\n1772323200001,\"a, \"\"q\"\"\r\nsecond 😀\"\r\nbad,x\n\
                   2026-03-01T00:00:00.002Z,iso, \"é\" 😀\\n kept\r\n\n2026-03-01T00:00:00.003Z,\"open";
+        // Escaped and multi-byte text in borrowed strings and in raw JSON.
+        let q = super::route53::tests::QUERY;
+        let odd = q
+            .replace("15.3.4.32.in-addr.arpa.", "é😀\\\"q\\\".example.")
+            .replace("i-0d15cd0d3example", "i-ü😀");
+        let r53 = format!("{q}\n{odd}\r\n\n{q}");
         for (service, text) in [
             (DataType::CloudTrail, text_trail.as_str()),
             (DataType::Vpc, vpc.as_str()),
             (DataType::GuardDuty, gd.as_str()),
             (DataType::CloudWatch, cw),
+            (DataType::Route53, r53.as_str()),
         ] {
             let arrival = DateTimeMs(1_772_323_205_120);
             let whole = parse_object(service, None, arrival, text.as_bytes());

@@ -59,6 +59,10 @@ pub const EKS_CLUSTER: &str = "EKSClusterName";
 pub const LOG_GROUP_EXISTS: &str = "LogGroupExists";
 pub const NONCURRENT_VERSION_EXPIRATION_DAYS: &str = "NoncurrentVersionExpirationDays";
 
+/// Route 53 Resolver query logs: the VPCs to log (comma separated) and the configuration's name.
+pub const VPC_IDS: &str = "VpcIds";
+pub const QUERY_LOG_CONFIG_NAME: &str = "QueryLogConfigName";
+
 /// A data type's queue name parameter: [`SENTINEL_QUEUE_NAME`] in a one-service stack,
 /// `<Id>SQSQueueName` in the all-services stack.
 pub fn queue_name(single: bool, service: DataType) -> String {

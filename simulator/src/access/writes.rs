@@ -102,6 +102,13 @@ impl Writer {
                 Some("GuardDuty encrypting a findings export"),
             ),
             DataType::CloudWatch | DataType::Eks => return None,
+            DataType::Route53 => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "Resolver query log delivery checking the bucket ACL",
+                "Resolver query log delivery writing an object",
+                None,
+            ),
             DataType::CloudFront => (
                 "delivery.logs.amazonaws.com".to_string(),
                 "s3:GetBucketAcl",

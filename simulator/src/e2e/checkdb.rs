@@ -116,9 +116,12 @@ impl Pass {
     }
 }
 
+/// A service name as part of a table name: lower-case letters and digits only (data type
+/// slugs such as `route53`), so it can never change the SQL it is spliced into.
 fn checked(service: &str) -> Result<&str> {
-    if service.is_empty() || !service.bytes().all(|b| b.is_ascii_lowercase()) {
-        bail!("service names in the check database are lower-case letters, not '{service}'");
+    let ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if service.is_empty() || !service.bytes().all(ok) {
+        bail!("service names in the check database are lower-case letters and digits, not '{service}'");
     }
     Ok(service)
 }
@@ -419,6 +422,11 @@ mod tests {
     fn bad_service_names_and_unknown_units_are_errors() {
         let d = CheckDb::in_memory().unwrap();
         assert!(d.add_service("vpc; DROP TABLE units").is_err());
+        assert!(d.add_service("Vpc").is_err() && d.add_service("").is_err());
+        // Every data type's slug is a valid name.
+        for t in catalogue::DataType::ALL {
+            checked(t.slug()).unwrap();
+        }
         d.add_service("vpc").unwrap();
         assert!(d.written("vpc", "nope.gz", 1).is_err());
         d.add_unit("vpc", "a.gz", Some(1)).unwrap();

@@ -171,6 +171,7 @@ impl Enforcement {
                 by_localstack: false,
             }),
             DataType::Eks => anyhow::bail!("EKS objects are written by LocalStack's Firehose"),
+            DataType::Route53 => service(format!("arn:{p}:logs:{r}:{a}:*"), None),
             // The delivery source of a distribution's standard logging (v2): CloudFront's live
             // in us-east-1 whatever the bucket's Region. The run creates no distribution, so the
             // writer is a delivery source of this account as the stack's grant admits it.

@@ -58,6 +58,9 @@ fn delivery_text(s: DataType) -> &'static str {
         }
         DataType::CloudWatch => "simulator wrote the Firehose transform's CSV objects",
         DataType::Eks => "CloudWatch Logs -> subscription -> Firehose -> Lambda -> S3, for real",
+        DataType::Route53 => {
+            "simulator wrote Resolver query log objects (the stack gets no VpcIds, so it creates no query logging configuration)"
+        }
         DataType::CloudFront => {
             "simulator wrote standard-log objects where the v2 delivery writes them (LocalStack has no CloudFront distribution to deliver from)"
         }

@@ -305,6 +305,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
             DataType::CloudFront,
         ] {
             let mut out = MemOutput::default();

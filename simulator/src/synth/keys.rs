@@ -147,6 +147,18 @@ pub fn cloudwatch_key(account: &str, delivery_stream: &str, arrival_ms: i64, uui
     )
 }
 
+/// `AWSLogs/<acct>/vpcdnsquerylogs/<vpc-id>/YYYY/MM/DD/<acct>_vpcdnsquerylogs_<vpc-id>_<YYYYMMDDTHHmmZ>_<8hex>.log.gz`
+/// (Route 53 Resolver query logs); `window_start_ms` is the start of the records' 5-minute
+/// window.
+pub fn route53_key(account: &str, vpc_id: &str, window_start_ms: i64, hash8: &str) -> String {
+    let t = Utc::from_ms(window_start_ms);
+    format!(
+        "AWSLogs/{account}/vpcdnsquerylogs/{vpc_id}/{}/{account}_vpcdnsquerylogs_{vpc_id}_{}_{hash8}.log.gz",
+        t.date_path(),
+        t.compact_minute()
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod patterns {
     //! Regexes of the key layouts, shared by the generators' tests.
@@ -156,6 +168,7 @@ pub(crate) mod patterns {
     pub const CLOUDTRAIL: &str = r"^AWSLogs/(\d{12})/CloudTrail/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$";
     pub const CLOUDTRAIL_DIGEST: &str = r"^AWSLogs/(\d{12})/CloudTrail-Digest/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail-Digest_([a-z0-9-]+)_([A-Za-z0-9_.-]+)_([a-z0-9-]+)_(\d{8})T\d{6}Z\.json\.gz$";
     pub const CLOUDWATCH: &str = r"^AWSLogs/\d{12}/CloudWatch/(\d{4})/(\d{2})/(\d{2})/(\d{2})/([A-Za-z0-9_.-]+)-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.gz$";
+    pub const ROUTE53: &str = r"^AWSLogs/(?P<account>\d{12})/vpcdnsquerylogs/(?P<vpc>vpc-[0-9a-f]{8,17})/(?P<date>\d{4}/\d{2}/\d{2})/(?P<account2>\d{12})_vpcdnsquerylogs_(?P<vpc2>vpc-[0-9a-f]{8,17})_(?P<time>\d{8}T\d{4}Z)_[0-9a-f]{8}\.log\.gz$";
 }
 
 #[cfg(test)]
@@ -223,5 +236,15 @@ mod tests {
         assert_eq!(t.iso_millis(), "2026-03-01T00:30:01.234Z");
         assert_eq!(t.compact_second(), "20260301T003001Z");
         assert_eq!(five_minute_floor(T + 299_999), T);
+    }
+
+    #[test]
+    fn route53_keys() {
+        let key = route53_key("123456789012", "vpc-0123456789abcdef0", T, "71584702");
+        assert_eq!(
+            key,
+            "AWSLogs/123456789012/vpcdnsquerylogs/vpc-0123456789abcdef0/2026/03/01/123456789012_vpcdnsquerylogs_vpc-0123456789abcdef0_20260301T0030Z_71584702.log.gz"
+        );
+        assert!(Regex::new(patterns::ROUTE53).unwrap().is_match(&key));
     }
 }

@@ -1,5 +1,6 @@
 //! Synthetic AWS log generators: VPC Flow Logs, GuardDuty findings,
-//! CloudTrail files (with digests) and the CloudWatch Logs Firehose delivery.
+//! CloudTrail files (with digests), the CloudWatch Logs Firehose delivery and
+//! Route 53 Resolver query logs.
 //!
 //! Everything is deterministic: the same [`GenOptions`] (seed included) give
 //! byte-identical objects. Objects are handed to an [`Output`] (a directory,
@@ -17,6 +18,7 @@ pub mod guardduty;
 pub mod keys;
 pub mod manifest;
 pub mod rng;
+pub mod route53;
 pub mod vpc;
 
 use std::cell::Cell;
@@ -227,7 +229,7 @@ impl GenOptions {
                     self.delivery_stream.clone().into(),
                 );
             }
-            DataType::GuardDuty | DataType::Eks => {}
+            DataType::GuardDuty | DataType::Eks | DataType::Route53 => {}
             DataType::CloudFront => {}
         }
         if self.bad_data.contains(&BadDataKind::Large) {
@@ -243,6 +245,7 @@ pub fn writes_objects(d: DataType) -> bool {
     match d {
         DataType::Vpc | DataType::GuardDuty | DataType::CloudTrail | DataType::CloudWatch => true,
         DataType::Eks => false,
+        DataType::Route53 => true,
         DataType::CloudFront => true,
     }
 }
@@ -682,6 +685,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::CloudWatch => drive(&mut cloudwatch::CloudWatchGen::new(opts), opts, &mut rec)?,
         // `validate` refused it above; the EKS generator is `eks::generate`.
         DataType::Eks => unreachable!("GenOptions::validate rejects EKS"),
+        DataType::Route53 => drive(&mut route53::Route53Gen::new(opts), opts, &mut rec)?,
         DataType::CloudFront => drive(&mut cloudfront::CloudFrontGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
@@ -819,6 +823,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
         ] {
             let out = run(&GenOptions::new(service, 120, 3));
             assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
@@ -852,6 +857,7 @@ mod tests {
             DataType::GuardDuty,
             DataType::CloudTrail,
             DataType::CloudWatch,
+            DataType::Route53,
         ] {
             let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
             let b = digest_of(&run(&GenOptions::new(service, 300, 7)));

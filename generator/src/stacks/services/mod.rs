@@ -7,6 +7,7 @@ mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
+mod route53;
 mod vpc;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;
@@ -50,12 +51,16 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn route53(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (route53::deliver(t, ctx, l), None)
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
         DataType::GuardDuty => Some(guardduty),
         DataType::CloudWatch => Some(cloudwatch),
         DataType::Eks => None,
+        DataType::Route53 => Some(route53),
         DataType::CloudFront => Some(cloudfront),
     }
 }
