@@ -283,6 +283,7 @@ mod tests {
                 "parse_waf",
                 "parse_s3access",
                 "parse_securityhub",
+                "parse_cloudfront",
                 "notification",
                 "ingest_request"
             ]

@@ -278,6 +278,7 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::Waf => sid.starts_with("WafLogs"),
                 DataType::S3Access => sid.starts_with("S3ServerAccess"),
                 DataType::SecurityHub => false,
+                DataType::CloudFront => sid.starts_with("CloudFrontLogs"),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -443,6 +444,34 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                             prefix_set,
                             format!("{prefix}!{{timestamp:yyyy/MM/dd/HH}}/"),
                             "{spec}"
+                        );
+                    }
+                    DataType::CloudFront => {
+                        let with = Stack::new(
+                            &t,
+                            &valid(&[
+                                (name.as_str(), given),
+                                ("CloudFrontDistributionId", "EDFDVBD6EXAMPLE"),
+                            ]),
+                        );
+                        assert_eq!(
+                            text(
+                                &with
+                                    .property(
+                                        "CloudFrontDeliveryDestination",
+                                        &["DestinationResourceArn"]
+                                    )
+                                    .unwrap()
+                            ),
+                            format!("arn:aws:s3:::{BUCKET}{folder}")
+                        );
+                        assert_eq!(
+                            text(
+                                &with
+                                    .property("CloudFrontDelivery", &["S3SuffixPath"])
+                                    .unwrap()
+                            ),
+                            "AWSLogs/111122223333/CloudFront/{DistributionId}/{yyyy}/{MM}/{dd}/{HH}"
                         );
                     }
                 }

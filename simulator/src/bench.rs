@@ -198,6 +198,7 @@ fn json_document(service: DataType) -> Option<bool> {
         | DataType::NetworkFirewallAlert
         | DataType::NetworkFirewallTls => Some(false),
         DataType::S3Access => None,
+        DataType::CloudFront => None,
     }
 }
 
@@ -818,6 +819,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::Waf => corpus(s, n(50_000.0))?,
             DataType::S3Access => corpus(s, n(200_000.0))?,
             DataType::SecurityHub => corpus(s, n(20_000.0))?,
+            DataType::CloudFront => corpus(s, n(200_000.0))?,
         });
     }
     let mut report =

@@ -230,3 +230,21 @@ fn eks_lambda_output_equals_expected_rows() {
         assert_eq!(got, &simulator::tables::TableRow::new(want.row.clone()));
     }
 }
+
+#[test]
+fn cloudfront_equals_manifest_and_counts_its_malformed_lines() {
+    let out = generate(&all_bad_data(DataType::CloudFront, 2500, 27));
+    assert!(check_run(&out) > 2500);
+    let mut o = GenOptions::new(DataType::CloudFront, 40, 5);
+    o.bad_data = vec![BadDataKind::MalformedLines];
+    let out = generate(&o);
+    let e = out
+        .entries()
+        .find(|e| e.content == Content::Malformed)
+        .unwrap();
+    let (rows, bad, r) = parse_bytes(DataType::CloudFront, Some(&e.key), &out.objects[&e.key]);
+    assert_eq!(r.unwrap().malformed, bad.len() as u64);
+    assert_eq!(bad.len(), e.malformed_lines.len());
+    assert!(bad.len() >= 3);
+    assert_eq!(rows.len() as u64, e.record_count);
+}

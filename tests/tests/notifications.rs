@@ -15,22 +15,19 @@ use std::time::{Duration, Instant};
 const ACCOUNT: &str = "000000000000";
 
 fn key_for(service: DataType, name: &str) -> String {
-    // The folder after the data type's segment: the Region, or the VPC (Resolver query logs),
-    // or the Region and the firewall, hour folders included (Network Firewall).
+    // The folders after the data type's segment: the Region and the date, the VPC and the date
+    // (Resolver query logs), the distribution, the date and the hour (CloudFront standard
+    // logging v2), or the Region, the firewall, the date and the hour (Network Firewall).
     let folder = match service {
-        DataType::Route53 => "vpc-0123456789abcdef0",
+        DataType::Route53 => "vpc-0123456789abcdef0/2026/03/01",
+        DataType::CloudFront => "EDFDVBD6EXAMPLE/2026/03/01/00",
         DataType::NetworkFirewallFlow
         | DataType::NetworkFirewallAlert
-        | DataType::NetworkFirewallTls => {
-            return format!(
-                "AWSLogs/{ACCOUNT}/{}/us-east-1/egress-fw/2026/03/01/00/{name}",
-                service.key_segment()
-            )
-        }
-        _ => "us-east-1",
+        | DataType::NetworkFirewallTls => "us-east-1/egress-fw/2026/03/01/00",
+        _ => "us-east-1/2026/03/01",
     };
     format!(
-        "AWSLogs/{ACCOUNT}/{}/{folder}/2026/03/01/{name}",
+        "AWSLogs/{ACCOUNT}/{}/{folder}/{name}",
         service.key_segment()
     )
 }
@@ -66,6 +63,7 @@ fn good_key(service: DataType) -> String {
                 "AWSLogs/{ACCOUNT}/SecurityHubFindings/2026/03/01/00/sentinel-securityhub-1-2026-03-01-00-00-05-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.gz"
             )
         }
+        DataType::CloudFront => "EDFDVBD6EXAMPLE.2026-03-01-00.abcdef01.gz".to_string(),
         _ => format!(
             "{ACCOUNT}_{}_sample{}",
             service.key_segment(),

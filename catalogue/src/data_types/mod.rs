@@ -1,5 +1,6 @@
 //! [`DataType`], the one list of data types, and its [`Entry`] of facts (one file per type).
 
+mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
 mod eks;
@@ -85,6 +86,9 @@ pub enum DataType {
     /// Security Hub findings: an EventBridge rule, Firehose, then S3.
     #[value(name = "securityhub")]
     SecurityHub,
+    /// CloudFront standard logs, delivered to S3 by standard logging (v2).
+    #[value(name = "cloudfront")]
+    CloudFront,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -175,6 +179,7 @@ impl DataType {
             DataType::Waf => &waf::ENTRY,
             DataType::S3Access => &s3access::ENTRY,
             DataType::SecurityHub => &securityhub::ENTRY,
+            DataType::CloudFront => &cloudfront::ENTRY,
         }
     }
 

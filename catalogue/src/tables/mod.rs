@@ -46,6 +46,9 @@
 //!   * AWSSecurityHubFindings: <https://learn.microsoft.com/azure/azure-monitor/reference/tables/awssecurityhubfindings>,
 //!     and the transform of Microsoft's DCR (`Azure/Azure-Sentinel` `Solutions/AWS Security
 //!     Hub/Data Connectors/AWSSecurityHubFindings_CCP/AWSSecurityHubFindings_DCR.json`).
+//!   * AWSCloudFront_AccessLog_CL: the table of Microsoft's CloudFront solution,
+//!     `Azure/Azure-Sentinel` `Solutions/AWS CloudFront/Data Connectors/AWSCloudFrontLog_CCF/AWSCloudFrontLog_Table.json`
+//!     (its types are checked in its own file).
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -64,6 +67,7 @@ use serde_json::Value;
 
 mod cloud_trail;
 mod cloud_watch;
+mod cloudfront_access_log;
 mod eks_logs;
 mod guard_duty;
 mod json_text;
@@ -83,6 +87,7 @@ mod waf;
 
 pub use cloud_trail::AwsCloudTrail;
 pub use cloud_watch::AwsCloudWatch;
+pub use cloudfront_access_log::AwsCloudFrontAccessLog;
 pub use eks_logs::AwsEksLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
@@ -112,6 +117,8 @@ pub enum Table {
     AWSWAF,
     AWSS3ServerAccess,
     AWSSecurityHubFindings,
+    #[allow(non_camel_case_types)]
+    AWSCloudFront_AccessLog_CL,
 }
 
 impl Table {
@@ -133,6 +140,7 @@ impl Table {
             Table::AWSWAF => "AWSWAF",
             Table::AWSS3ServerAccess => "AWSS3ServerAccess",
             Table::AWSSecurityHubFindings => "AWSSecurityHubFindings",
+            Table::AWSCloudFront_AccessLog_CL => "AWSCloudFront_AccessLog_CL",
         }
     }
 
@@ -151,6 +159,7 @@ impl Table {
             Table::AWSWAF => &waf::STREAM,
             Table::AWSS3ServerAccess => &s3_server_access::STREAM,
             Table::AWSSecurityHubFindings => &security_hub_findings::STREAM,
+            Table::AWSCloudFront_AccessLog_CL => &cloudfront_access_log::STREAM,
         }
     }
 
@@ -179,6 +188,7 @@ impl Table {
             Table::AWSWAF => read::<AwsWaf, D>(d),
             Table::AWSS3ServerAccess => read::<AwsS3ServerAccess, D>(d),
             Table::AWSSecurityHubFindings => read::<AwsSecurityHubFindings, D>(d),
+            Table::AWSCloudFront_AccessLog_CL => read::<AwsCloudFrontAccessLog, D>(d),
         }
     }
 }
@@ -375,6 +385,7 @@ mod tests {
                 Table::AWSWAF => check::<AwsWaf>(columns),
                 Table::AWSS3ServerAccess => check::<AwsS3ServerAccess>(columns),
                 Table::AWSSecurityHubFindings => check::<AwsSecurityHubFindings>(columns),
+                Table::AWSCloudFront_AccessLog_CL => check::<AwsCloudFrontAccessLog>(columns),
             }
         }
     }
@@ -433,7 +444,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 12);
+        assert_eq!(Table::ALL.len(), 13);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

@@ -17,7 +17,7 @@
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
 //! one record in memory at a time), `cloudwatch`, `eks`, `route53`, `networkfirewall`
-//! (flow, alert and TLS logs) and `waf`; this module
+//! (flow, alert and TLS logs), `waf`, `s3access`, `securityhub` and `cloudfront`; this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -31,6 +31,7 @@ use super::rows::{RowJson, RowOut};
 use catalogue::tables::{parse_datetime_ms, DateTimeMs, TableRow};
 use catalogue::DataType;
 
+mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
 mod eks;
@@ -42,6 +43,7 @@ mod securityhub;
 mod vpc;
 mod waf;
 
+use cloudfront::parse_cloudfront;
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
@@ -385,6 +387,7 @@ pub fn parse_reader_at<R: Read>(
         DataType::SecurityHub => {
             parse_securityhub(&mut text, &mut counting).map(|()| Document::Log)
         }
+        DataType::CloudFront => parse_cloudfront(&mut text, &mut counting).map(|()| Document::Log),
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

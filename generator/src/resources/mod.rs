@@ -14,6 +14,7 @@ pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod networkfirewall;
+pub mod logs_delivery;
 pub mod route53resolver;
 pub mod s3;
 pub mod sqs;

@@ -151,6 +151,13 @@ impl Writer {
             DataType::CloudWatch | DataType::Eks | DataType::SecurityHub | DataType::S3Access => {
                 return None
             }
+            DataType::CloudFront => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "CloudFront standard logging (v2) delivery checking the bucket ACL",
+                "CloudFront standard logging (v2) delivery writing a log file",
+                None,
+            ),
         };
         Some(Writer::Service(ServiceWriter {
             principal,

@@ -190,6 +190,13 @@ impl Enforcement {
                     .to_string(),
                 by_localstack: false,
             }),
+            // The delivery source of a distribution's standard logging (v2): CloudFront's live
+            // in us-east-1 whatever the bucket's Region. The run creates no distribution, so the
+            // writer is a delivery source of this account as the stack's grant admits it.
+            DataType::CloudFront => service(
+                format!("arn:{p}:logs:us-east-1:{a}:delivery-source:sentinel-cloudfront-e2e"),
+                None,
+            ),
         }
     }
 

@@ -75,6 +75,9 @@ fn delivery_text(s: DataType) -> &'static str {
         DataType::SecurityHub => {
             "simulator wrote the Firehose stream's objects (one EventBridge event per line; the rule and stream are deployed)"
         }
+        DataType::CloudFront => {
+            "simulator wrote standard-log objects where the v2 delivery writes them (LocalStack has no CloudFront distribution to deliver from)"
+        }
     }
 }
 

@@ -308,6 +308,7 @@ mod tests {
             DataType::Route53,
             DataType::Waf,
             DataType::SecurityHub,
+            DataType::CloudFront,
         ] {
             let mut out = MemOutput::default();
             let mut opts = GenOptions::new(service, 300, 7);

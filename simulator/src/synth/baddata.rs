@@ -361,6 +361,11 @@ mod tests {
                                     v["detail"]["findings"].as_array().unwrap().len()
                                 })
                                 .sum(),
+                            // Records are the lines that are not `#` header lines.
+                            DataType::CloudFront => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty() && l[0] != b'#')
+                                .count(),
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

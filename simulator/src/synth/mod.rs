@@ -10,6 +10,7 @@
 //! Entry point: [`generate`].
 
 pub mod baddata;
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod eks;
@@ -292,6 +293,7 @@ impl GenOptions {
                     self.delivery_stream.clone().into(),
                 );
             }
+            DataType::CloudFront => {}
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -313,6 +315,7 @@ pub fn writes_objects(d: DataType) -> bool {
         DataType::Waf => true,
         DataType::S3Access => true,
         DataType::SecurityHub => true,
+        DataType::CloudFront => true,
     }
 }
 
@@ -812,6 +815,7 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
         DataType::SecurityHub => {
             drive(&mut securityhub::SecurityHubGen::new(opts), opts, &mut rec)?
         }
+        DataType::CloudFront => drive(&mut cloudfront::CloudFrontGen::new(opts), opts, &mut rec)?,
     }
     let totals = rec.totals.clone();
     rec.out

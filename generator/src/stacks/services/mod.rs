@@ -3,6 +3,7 @@
 //! documents for that service. This module adds the data type's queue and key layout and
 //! dispatches to it.
 
+mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
 mod guardduty;
@@ -43,6 +44,9 @@ fn delivery(d: DataType) -> Option<Deliver> {
     }
     fn guardduty(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         (guardduty::deliver(t, ctx, l), None)
+    }
+    fn cloudfront(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (cloudfront::deliver(t, ctx, l), None)
     }
     fn cloudwatch(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
         let (grants, role_id) = cloudwatch::deliver(t, ctx, l);
@@ -94,6 +98,7 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::Waf => Some(waf),
         DataType::S3Access => Some(s3access),
         DataType::SecurityHub => Some(securityhub),
+        DataType::CloudFront => Some(cloudfront),
     }
 }
 
