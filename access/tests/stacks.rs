@@ -102,6 +102,8 @@ proved! {
     waf_government => "sentinel-waf-connector-government",
     securityhub_commercial => "sentinel-securityhub-connector-commercial",
     securityhub_government => "sentinel-securityhub-connector-government",
+    cloudfront_commercial => "sentinel-cloudfront-connector-commercial",
+    cloudfront_government => "sentinel-cloudfront-connector-government",
 }
 
 #[test]

@@ -84,12 +84,11 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
         return Vec::new();
     }
     match s {
-        VpcFlow | Waf => log_delivery(fx, s),
+        VpcFlow | Waf | NfwFlow | NfwAlert | NfwTls | CloudFront => log_delivery(fx, s),
         CloudTrail => cloudtrail(fx),
         GuardDuty => guardduty(fx),
         CloudWatch | Eks => firehose(fx, s),
         Route53Resolver => super::resolver::query_logs(fx),
-        NfwFlow | NfwAlert | NfwTls => network_firewall(fx, s),
         S3Access => server_access_logs(fx),
         SecurityHub => super::securityhub::securityhub(fx),
     }
@@ -151,18 +150,43 @@ fn acl() -> [(&'static str, &'static str); 1] {
     [("s3:x-amz-acl", "bucket-owner-full-control")]
 }
 
-/// The log-delivery service writing a service's log files (VPC flow logs, AWS WAF logs).
+/// The log-delivery service writing a service's log files: VPC flow logs, AWS WAF logs,
+/// Network Firewall logs
+/// (https://docs.aws.amazon.com/network-firewall/latest/developerguide/logging-s3.html), each
+/// naming this account's log deliveries in the Region as its source; and CloudFront standard
+/// logs (v2), whose source is a delivery source, which for a distribution lives in us-east-1
+/// whatever the bucket's Region.
 fn log_delivery(fx: &Fixture, s: Service) -> Vec<Case> {
     let what = match s {
         Waf => "web ACL log file",
+        NfwFlow | NfwAlert | NfwTls => "firewall log object",
+        CloudFront => "standard log file",
         _ => "flow log object",
     };
     let who = || service("delivery.logs.amazonaws.com");
-    let from = format!("arn:{}:logs:{}:{ACCOUNT}:*", fx.p(), fx.region());
-    let elsewhere = format!("arn:{}:logs:{}:{OTHER_ACCOUNT}:*", fx.p(), fx.region());
+    let source_of = |account: &str| match s {
+        CloudFront => format!(
+            "arn:{}:logs:us-east-1:{account}:delivery-source:sentinel-cloudfront-1a2b3c4d",
+            fx.p()
+        ),
+        _ => format!("arn:{}:logs:{}:{account}:*", fx.p(), fx.region()),
+    };
+    let from = source_of(ACCOUNT);
+    let elsewhere = source_of(OTHER_ACCOUNT);
     let object = fx.object(&fx.log_key(s));
     let put = |ctx: Vec<(String, String)>| request(who(), "s3:PutObject", &object, &pairs(&ctx));
-    vec![
+    let mut cases = Vec::new();
+    if s == CloudFront {
+        let other_region = format!(
+            "arn:{}:logs:eu-west-1:{ACCOUNT}:delivery-source:sentinel-cloudfront-1a2b3c4d",
+            fx.p()
+        );
+        cases.push(deny(
+            "CloudFront: not from a delivery source outside us-east-1 (no distribution's)",
+            put(with(source(ACCOUNT, &other_region), &acl())),
+        ));
+    }
+    cases.extend([
         allow(
             format!("{s:?}: log delivery may check the bucket's ACL"),
             request(
@@ -202,58 +226,8 @@ fn log_delivery(fx: &Fixture, s: Service) -> Vec<Case> {
                 &pairs(&with(source(ACCOUNT, &from), &acl())),
             ),
         ),
-    ]
-}
-
-/// Network Firewall logs to S3 go through the same log-delivery service as flow logs
-/// (https://docs.aws.amazon.com/network-firewall/latest/developerguide/logging-s3.html).
-fn network_firewall(fx: &Fixture, s: Service) -> Vec<Case> {
-    let who = || service("delivery.logs.amazonaws.com");
-    let from = format!("arn:{}:logs:{}:{ACCOUNT}:*", fx.p(), fx.region());
-    let elsewhere = format!("arn:{}:logs:{}:{OTHER_ACCOUNT}:*", fx.p(), fx.region());
-    let object = fx.object(&fx.log_key(s));
-    let put = |ctx: Vec<(String, String)>| request(who(), "s3:PutObject", &object, &pairs(&ctx));
-    vec![
-        allow(
-            format!("{s:?}: log delivery may check the bucket's ACL"),
-            request(
-                who(),
-                "s3:GetBucketAcl",
-                &fx.bucket_arn(),
-                &pairs(&source(ACCOUNT, &from)),
-            ),
-        ),
-        allow(
-            format!("{s:?}: log delivery may write a firewall log object, owner full control"),
-            put(with(source(ACCOUNT, &from), &acl())),
-        ),
-        deny(
-            format!("{s:?}: not without bucket-owner-full-control"),
-            put(source(ACCOUNT, &from)),
-        ),
-        deny(
-            format!("{s:?}: not for another account's firewall"),
-            put(with(source(OTHER_ACCOUNT, &elsewhere), &acl())),
-        ),
-        deny(
-            format!("{s:?}: not for another account's firewall (ACL check)"),
-            request(
-                who(),
-                "s3:GetBucketAcl",
-                &fx.bucket_arn(),
-                &pairs(&source(OTHER_ACCOUNT, &elsewhere)),
-            ),
-        ),
-        deny(
-            format!("{s:?}: not outside AWSLogs/<account>/"),
-            request(
-                who(),
-                "s3:PutObject",
-                &fx.object(&format!("{}elsewhere/x.log.gz", fx.key_path(s))),
-                &pairs(&with(source(ACCOUNT, &from), &acl())),
-            ),
-        ),
-    ]
+    ]);
+    cases
 }
 
 fn cloudtrail(fx: &Fixture) -> Vec<Case> {

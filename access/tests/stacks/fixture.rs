@@ -81,6 +81,7 @@ pub enum Service {
     Waf,
     S3Access,
     SecurityHub,
+    CloudFront,
 }
 
 impl Service {
@@ -99,6 +100,7 @@ impl Service {
             Service::Waf => "Waf",
             Service::S3Access => "S3ServerAccess",
             Service::SecurityHub => "SecurityHub",
+            Service::CloudFront => "CloudFront",
         }
     }
 }
@@ -246,6 +248,16 @@ pub const TEMPLATES: &[Template] = &[
     t(
         "sentinel-securityhub-connector-government",
         Kind::Connector(&[SecurityHub]),
+        Cloud::Government,
+    ),
+    t(
+        "sentinel-cloudfront-connector-commercial",
+        Kind::Connector(&[CloudFront]),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-cloudfront-connector-government",
+        Kind::Connector(&[CloudFront]),
         Cloud::Government,
     ),
 ];
@@ -546,6 +558,8 @@ impl Fixture {
             // The partitioned key format of server access logging (EventTime dates).
             S3Access => format!("{kp}s3-access-logs/{a}/{r}/{}/2026/12/02/2026-12-02-00-00-00-E568B2907131C0C0", WATCHED[0]),
             SecurityHub => format!("{kp}AWSLogs/{a}/SecurityHubFindings/2026/12/02/12/sentinel-securityhub-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
+            // Standard logging (v2) under the stack's suffix path, the W3C file name.
+            CloudFront => format!("{kp}AWSLogs/{a}/CloudFront/EDFDVBD6EXAMPLE/2026/12/02/12/EDFDVBD6EXAMPLE.2026-12-02-12.1a2b3c4d.gz"),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {
