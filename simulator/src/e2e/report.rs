@@ -66,9 +66,32 @@ fn secs(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
 }
 
+/// The result table, one row per service; the service and table columns are as wide as their
+/// longest value, so every row lines up under its header.
 pub fn print_table(checks: &[ServiceCheck]) {
-    println!(
-        "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6}  dlq",
+    let sw = checks.iter().map(|c| c.service.len()).fold(7, usize::max);
+    let tw = checks.iter().map(|c| c.table.len()).fold(5, usize::max);
+    println!("{}", header_line(sw, tw));
+    for c in checks {
+        println!("{}", row_line(c, sw, tw));
+        for e in &c.examples {
+            println!("    {e}");
+        }
+        if c.left_in_queue > 0 {
+            println!("    {} messages left in the queue", c.left_in_queue);
+        }
+        if c.dlq_actual != c.dlq_expected {
+            println!(
+                "    dead-letter queue holds {:?}, expected {:?}",
+                c.dlq_actual, c.dlq_expected
+            );
+        }
+    }
+}
+
+fn header_line(sw: usize, tw: usize) -> String {
+    format!(
+        "{:<sw$} {:<tw$} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6}  dlq",
         "service",
         "table",
         "objects",
@@ -84,40 +107,61 @@ pub fn print_table(checks: &[ServiceCheck]) {
         "p50 s",
         "p95 s",
         "max s",
-    );
-    for c in checks {
-        println!(
-            "{:<11} {:<14} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8.1} {:>9.0} {:>9.1} {:>6} {:>6} {:>6}  {}/{}{}",
-            c.service,
-            c.table,
-            c.objects,
-            c.records_generated,
-            c.ingested,
-            c.missing,
-            c.duplicated,
-            c.unexpected,
-            c.malformed,
-            c.seconds,
-            c.records_per_second,
-            c.objects_per_second,
-            secs(c.latency.p50_seconds),
-            secs(c.latency.p95_seconds),
-            secs(c.latency.max_seconds),
-            c.dlq_actual.len(),
-            c.dlq_expected.len(),
-            if c.ok() { "  ok" } else { "  MISMATCH" }
-        );
-        for e in &c.examples {
-            println!("    {e}");
+    )
+}
+
+fn row_line(c: &ServiceCheck, sw: usize, tw: usize) -> String {
+    format!(
+        "{:<sw$} {:<tw$} {:>7} {:>9} {:>9} {:>8} {:>6} {:>9} {:>9} {:>8.1} {:>9.0} {:>9.1} {:>6} {:>6} {:>6}  {}/{}{}",
+        c.service,
+        c.table,
+        c.objects,
+        c.records_generated,
+        c.ingested,
+        c.missing,
+        c.duplicated,
+        c.unexpected,
+        c.malformed,
+        c.seconds,
+        c.records_per_second,
+        c.objects_per_second,
+        secs(c.latency.p50_seconds),
+        secs(c.latency.p95_seconds),
+        secs(c.latency.max_seconds),
+        c.dlq_actual.len(),
+        c.dlq_expected.len(),
+        if c.ok() { "  ok" } else { "  MISMATCH" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(service: &str, table: &str) -> ServiceCheck {
+        ServiceCheck {
+            service: service.into(),
+            table: table.into(),
+            ..ServiceCheck::default()
         }
-        if c.left_in_queue > 0 {
-            println!("    {} messages left in the queue", c.left_in_queue);
-        }
-        if c.dlq_actual != c.dlq_expected {
-            println!(
-                "    dead-letter queue holds {:?}, expected {:?}",
-                c.dlq_actual, c.dlq_expected
-            );
+    }
+
+    #[test]
+    fn every_row_lines_up_under_the_header_whatever_the_table_name() {
+        let checks = [
+            check("VPC", "AWSVPCFlow"),
+            check("CloudFront", "AWSCloudFront_AccessLog_CL"),
+        ];
+        let sw = checks.iter().map(|c| c.service.len()).fold(7, usize::max);
+        let tw = checks.iter().map(|c| c.table.len()).fold(5, usize::max);
+        let header = header_line(sw, tw);
+        let objects_end = header.find("objects").unwrap() + "objects".len();
+        for c in &checks {
+            let row = row_line(c, sw, tw);
+            // The objects count (0) ends where the header's "objects" ends.
+            assert_eq!(&row[objects_end - 1..objects_end], "0", "{row}");
+            assert_eq!(&row[objects_end..objects_end + 1], " ", "{row}");
+            assert_eq!(row.find(&c.table[..]), header.find("table"), "{row}");
         }
     }
 }
