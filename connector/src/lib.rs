@@ -72,6 +72,7 @@
 //! what happens to each message, [`object`] one object from fetch to its last batch,
 //! [`delete`] the batched deletes.
 
+pub mod auth;
 pub mod aws;
 pub mod batch;
 mod config;
@@ -96,6 +97,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+pub use auth::{ClientSecret, Credential};
 pub use batch::{Batch, Batcher, RowTooLarge, MAX_REQUEST_BYTES};
 pub use config::{ConnectorConfig, ConnectorError, Route, RouteStats, Stats};
 use ctx::{until_true, Counters, Ctx};
@@ -135,7 +137,10 @@ pub async fn run(
             .iter()
             .map(|(name, c)| (name.clone(), RoutePorts::aws(c)))
             .collect(),
-        sink: Arc::new(IngestClient::new(config.target.clone())),
+        sink: Arc::new(
+            IngestClient::new(config.target.clone())
+                .map_err(|e| ConnectorError::Config(format!("the ingestion target: {e}")))?,
+        ),
     };
     run_with(config, ports, shutdown).await
 }

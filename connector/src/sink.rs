@@ -3,7 +3,9 @@
 //! failures that are worth retrying.
 //!
 //! `POST {endpoint}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01`
-//! with `Authorization: Bearer <token>`, `Content-Type: application/json`,
+//! with `Authorization: Bearer <token>` (the token from the target's [`Credential`]: Entra
+//! ID's client-credentials flow, see [`super::auth`]), over TLS verified against the system's
+//! roots plus the target's `ca_pem`, `Content-Type: application/json`,
 //! optionally `Content-Encoding: gzip`, and an `x-ms-client-request-id`.
 //! 204 is success. 429 and 5xx (and 408), connection errors and timeouts
 //! are retried, honouring `Retry-After` (`retry-after-ms` / `x-ms-retry-after-ms`
@@ -17,13 +19,17 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
-use hyper_rustls::{ConfigBuilderExt, HttpsConnector};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rand::Rng;
 
+use super::auth::{Credential, TokenSource};
 use super::ports::{BoxFuture, Sink};
+
+/// The HTTP(S) client of the ingestion and token requests.
+pub(super) type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The API version of the Logs Ingestion API.
 pub const API_VERSION: &str = "2023-01-01";
@@ -37,8 +43,11 @@ pub struct IngestTarget {
     pub endpoint: String,
     /// DCR immutable id (`dcr-` + 32 hex).
     pub dcr_immutable_id: String,
-    /// Bearer token.
-    pub token: String,
+    /// Where the bearer token comes from.
+    pub credential: Credential,
+    /// PEM certificates of CAs trusted besides the system's (a mock's CA, a TLS-inspecting
+    /// proxy's).
+    pub ca_pem: Option<String>,
     /// Send bodies with `Content-Encoding: gzip`.
     pub gzip: bool,
 }
@@ -87,6 +96,9 @@ pub enum SendError {
     /// The request could not even be built (bad endpoint URL).
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// No token: Entra ID refused the client, or the token file cannot be read.
+    #[error("no access token: {0}")]
+    Auth(String),
     /// Retryable failures until the attempts ran out.
     #[error("gave up after {attempts} attempts, last: {last}")]
     Exhausted { attempts: u32, last: Box<SendError> },
@@ -98,7 +110,7 @@ impl SendError {
         match self {
             SendError::Status { status, .. } => *status == 408 || *status == 429 || *status >= 500,
             SendError::Connection(_) | SendError::Timeout(_) => true,
-            SendError::Invalid(_) | SendError::Exhausted { .. } => false,
+            SendError::Invalid(_) | SendError::Auth(_) | SendError::Exhausted { .. } => false,
         }
     }
 }
@@ -106,8 +118,9 @@ impl SendError {
 /// Sends batches to one DCR.
 #[derive(Clone)]
 pub struct IngestClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpClient,
     target: IngestTarget,
+    tokens: TokenSource,
 }
 
 impl std::fmt::Debug for IngestClient {
@@ -136,9 +149,9 @@ pub fn request_id() -> String {
 }
 
 impl IngestClient {
-    /// A client for `target` (HTTP or HTTPS with the system's root
-    /// certificates).
-    pub fn new(target: IngestTarget) -> Self {
+    /// A client for `target` (HTTP, or HTTPS verified against the system's root certificates
+    /// and the target's `ca_pem`); an error when `ca_pem` holds no certificate.
+    pub fn new(target: IngestTarget) -> Result<Self, SendError> {
         // The process default provider if one was installed, else aws-lc-rs
         // (the AWS SDK's): never the panic of an ambiguous default.
         let provider = rustls::crypto::CryptoProvider::get_default()
@@ -149,11 +162,29 @@ impl IngestClient {
                 .with_safe_default_protocol_versions()
                 .expect("aws-lc-rs supports the default TLS versions")
         };
-        // Without system roots, HTTPS fails at connect time with a clear
+        // Without system roots (and no `ca_pem`), HTTPS fails at connect time with a clear
         // certificate error; plain HTTP (a local mock) still works.
+        let mut roots = rustls::RootCertStore::empty();
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+        if let Some(pem) = &target.ca_pem {
+            use rustls::pki_types::pem::PemObject;
+            let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .map_err(|e| SendError::Invalid(format!("the CA certificates (ca_pem): {e}")))?;
+            if certs.is_empty() {
+                return Err(SendError::Invalid(
+                    "ca_pem holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+                ));
+            }
+            for c in certs {
+                roots
+                    .add(c)
+                    .map_err(|e| SendError::Invalid(format!("a CA certificate of ca_pem: {e}")))?;
+            }
+        }
         let tls = builder()
-            .with_native_roots()
-            .unwrap_or_else(|_| builder().with_root_certificates(rustls::RootCertStore::empty()))
+            .with_root_certificates(roots)
             .with_no_client_auth();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -164,7 +195,17 @@ impl IngestClient {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(https);
-        IngestClient { client, target }
+        let tokens = TokenSource::new(target.credential.clone());
+        Ok(IngestClient {
+            client,
+            target,
+            tokens,
+        })
+    }
+
+    /// Tokens fetched from Entra ID so far (client-credentials only).
+    pub fn token_fetches(&self) -> u64 {
+        self.tokens.fetches()
     }
 
     /// The request URL for `stream`.
@@ -177,12 +218,27 @@ impl IngestClient {
         )
     }
 
-    /// One attempt (no deadline of its own: [`send`] gives each attempt one).
+    /// One attempt (no deadline of its own: [`send`] gives each attempt one). A 401 to a kept
+    /// Entra ID token (revoked, or expired early) forgets it and posts once more with a new one.
     pub async fn post_once(&self, stream: &str, body: Bytes) -> Result<(), SendError> {
+        let (token, fresh) = self.tokens.token(&self.client).await?;
+        match self.post_with(stream, body.clone(), &token).await {
+            Err(SendError::Status { status: 401, .. })
+                if !fresh && self.tokens.fetches_tokens() =>
+            {
+                self.tokens.forget().await;
+                let (token, _) = self.tokens.token(&self.client).await?;
+                self.post_with(stream, body, &token).await
+            }
+            other => other,
+        }
+    }
+
+    async fn post_with(&self, stream: &str, body: Bytes, token: &str) -> Result<(), SendError> {
         let mut req = Request::builder()
             .method(Method::POST)
             .uri(self.url(stream))
-            .header("authorization", format!("Bearer {}", self.target.token))
+            .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/json")
             .header("x-ms-client-request-id", request_id());
         if self.target.gzip {
@@ -297,7 +353,7 @@ pub fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
     half + half.mul_f64(rand::rng().random::<f64>())
 }
 
-fn retry_after(h: &hyper::HeaderMap) -> Option<Duration> {
+pub(super) fn retry_after(h: &hyper::HeaderMap) -> Option<Duration> {
     let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
         if let Some(ms) = get(name).and_then(|v| v.parse::<f64>().ok()) {
@@ -313,7 +369,7 @@ fn retry_after(h: &hyper::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs_f64)
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

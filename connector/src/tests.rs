@@ -119,7 +119,8 @@ fn config() -> ConnectorConfig {
     let target = IngestTarget {
         endpoint: "http://fake.invalid".into(),
         dcr_immutable_id: "dcr-00000000000000000000000000000000".into(),
-        token: "token".into(),
+        credential: crate::Credential::Static("token".into()),
+        ca_pem: None,
         gzip: false,
     };
     let mut c = ConnectorConfig::new(vec![Route::new(DataType::CloudWatch, "fake://q")], target);

@@ -243,7 +243,7 @@ pub mod ingest {
             let mut app = app.borrow_mut();
             if app.router.is_none() || app.served >= REQUESTS_PER_APP {
                 let config = simulator::ingest::Config {
-                    token: Some(TOKEN.into()),
+                    auth: simulator::ingest::Auth::Static(TOKEN.into()),
                     dcr_id: Some(DCR.into()),
                     ..Default::default()
                 };

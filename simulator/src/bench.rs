@@ -565,7 +565,8 @@ async fn connector_pass(
         IngestTarget {
             endpoint: server.base_url().into(),
             dcr_immutable_id: server.dcr_id().into(),
-            token: "bench".into(),
+            credential: connector::Credential::Static("bench".into()),
+            ca_pem: None,
             gzip: false,
         },
     );

@@ -340,7 +340,8 @@ fn config(routes: Vec<Route>, ep: &Endpoint) -> ConnectorConfig {
         IngestTarget {
             endpoint: ep.url.clone(),
             dcr_immutable_id: DCR.into(),
-            token: TOKEN.into(),
+            credential: connector::Credential::Static(TOKEN.into()),
+            ca_pem: None,
             gzip: false,
         },
     );
@@ -489,7 +490,7 @@ async fn through_the_ingest_mock_with_faults() {
     let db = dir.path().join("ingest.db");
     let server = ingest::serve(ingest::Config {
         db: Some(db.clone()),
-        token: Some(TOKEN.into()),
+        auth: ingest::Auth::Static(TOKEN.into()),
         faults: ingest::Faults {
             throttle: 0.15,
             retry_after_secs: 0,
@@ -510,7 +511,8 @@ async fn through_the_ingest_mock_with_faults() {
         IngestTarget {
             endpoint: server.base_url().to_string(),
             dcr_immutable_id: server.dcr_id().to_string(),
-            token: TOKEN.into(),
+            credential: connector::Credential::Static(TOKEN.into()),
+            ca_pem: None,
             gzip: true,
         },
     );

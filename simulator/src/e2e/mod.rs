@@ -44,7 +44,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub(crate) const WORKSPACE_ID: &str = "00000000-0000-4000-8000-00000000e2e0";
-const TOKEN: &str = "e2e-bearer-token";
+/// The connector's app registration in the mock Entra ID (its secret is made up per run).
+const CLIENT_ID: &str = "sentinel-e2e-connector";
 
 /// How a data type's records reach S3 in this run.
 fn delivery_text(s: DataType) -> &'static str {
@@ -164,6 +165,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     let ok = checks.iter().all(ServiceCheck::ok) && access.ok();
     report::print_table(&checks);
     report::print_access(&access);
+    report::print_ingestion(&out.ingestion);
     let report = Report {
         ok,
         records_per_service: args.records,
@@ -176,7 +178,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         services: checks,
         delivery: out.delivery,
         connector: out.connector,
-        ingestion: out.ingestion,
+        ingestion: serde_json::to_value(&out.ingestion)?,
         access,
     };
     let path = args
@@ -206,7 +208,7 @@ struct PipelineOut {
     delivery: BTreeMap<String, String>,
     connector_seconds: f64,
     connector: serde_json::Value,
-    ingestion: serde_json::Value,
+    ingestion: ingest::Stats,
     access: crate::access::AccessReport,
 }
 
@@ -268,9 +270,20 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         ingest::Faults::default()
     };
     let db = run_dir.join("ingest.db");
+    let secret = format!("{:032x}", rand::random::<u128>());
     let server = ingest::serve(ingest::Config {
         db: Some(db.clone()),
-        token: Some(TOKEN.into()),
+        auth: ingest::Auth::Entra(ingest::entra::EntraConfig {
+            tenant: ingest::entra::DEFAULT_TENANT.into(),
+            cloud: ingest::entra::Cloud::Commercial,
+            clients: vec![ingest::entra::Client {
+                id: CLIENT_ID.into(),
+                secret: secret.clone(),
+                may_ingest: true,
+            }],
+            token_lifetime: ingest::entra::DEFAULT_TOKEN_LIFETIME,
+        }),
+        https: true,
         faults,
         ..Default::default()
     })
@@ -282,7 +295,16 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         IngestTarget {
             endpoint: server.base_url().to_string(),
             dcr_immutable_id: server.dcr_id().to_string(),
-            token: TOKEN.into(),
+            // As a real Logs Ingestion client: a token from Entra ID (the mock's) by client
+            // credentials, over TLS verified against the mock's CA.
+            credential: connector::Credential::ClientSecret(connector::ClientSecret {
+                authority: server.base_url().to_string(),
+                tenant: server.tenant().unwrap_or_default().to_string(),
+                client_id: CLIENT_ID.into(),
+                secret,
+                scope: ingest::entra::Cloud::Commercial.scope(),
+            }),
+            ca_pem: server.ca_pem().map(str::to_string),
             gzip: true,
         },
     );
@@ -413,7 +435,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         delivery,
         connector_seconds,
         connector: serde_json::Value::Array(rounds),
-        ingestion: serde_json::to_value(&ingestion)?,
+        ingestion,
         access: {
             let mut a = enforcement.ledger.report();
             a.failed_routes = started.failed;

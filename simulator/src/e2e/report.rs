@@ -25,6 +25,23 @@ pub struct Report {
     pub access: crate::access::AccessReport,
 }
 
+/// How the connector reached the mock Logs Ingestion endpoint.
+pub fn print_ingestion(s: &crate::ingest::Stats) {
+    println!("{}", ingestion_line(s));
+}
+
+fn ingestion_line(s: &crate::ingest::Stats) -> String {
+    let transport = if s.https {
+        "HTTPS (certificate from the mock's own CA, verified by the connector)"
+    } else {
+        "plain HTTP"
+    };
+    format!(
+        "ingestion: {transport}, {} token(s) from the mock Entra ID by client credentials, {} of {} requests accepted",
+        s.tokens_issued, s.accepted_requests, s.requests
+    )
+}
+
 /// The access line of the table, then each refusal with what would have to allow it.
 pub fn print_access(a: &crate::access::AccessReport) {
     println!(
@@ -163,5 +180,22 @@ mod tests {
             assert_eq!(&row[objects_end..objects_end + 1], " ", "{row}");
             assert_eq!(row.find(&c.table[..]), header.find("table"), "{row}");
         }
+    }
+
+    #[test]
+    fn the_ingestion_line_says_how_the_connector_reached_the_endpoint() {
+        let mut s = crate::ingest::Stats {
+            requests: 12,
+            accepted_requests: 10,
+            https: true,
+            tokens_issued: 1,
+            ..Default::default()
+        };
+        let line = ingestion_line(&s);
+        assert!(line.starts_with("ingestion: HTTPS"), "{line}");
+        assert!(line.contains("1 token(s) from the mock Entra ID"), "{line}");
+        assert!(line.contains("10 of 12 requests accepted"), "{line}");
+        s.https = false;
+        assert!(ingestion_line(&s).starts_with("ingestion: plain HTTP"));
     }
 }

@@ -16,17 +16,22 @@ use rand::Rng;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
+use super::entra::Refusal;
 use super::faults::Outcome;
 use super::schema::{self, check_row, check_row_text, StreamDecl, STREAM_NAMES};
-use super::server::{AppState, ConnAbort};
+use super::server::{AppState, CheckedAuth, ConnAbort};
 use super::store::NewRow;
 use crate::tables::format_datetime_ms;
 
 /// The only `api-version` accepted.
 pub const API_VERSION: &str = "2023-01-01";
 
-/// Largest request body, before and after gzip decoding: 1 MiB
-/// (1,048,576 bytes; the service documents "1 MB").
+/// Largest request: 1 MiB (1,048,576 bytes; the service documents "1 MB" for compressed and
+/// uncompressed data). The compressed body is measured whole; the uncompressed data is
+/// measured as Microsoft's SDK (azure-monitor-ingestion) measures it when it splits an upload
+/// into requests: the JSON text of the rows, summed, without the array's brackets and the
+/// separators between rows (so the SDK's full requests, up to 1 MiB of rows plus two bytes
+/// per row, are accepted). The decoded body as a whole may be at most twice the limit.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// Bodies larger than the limit are still read (and discarded) up to this
@@ -194,7 +199,15 @@ async fn handle_ingest(
 ) -> Response {
     // Headers first; the body is always read, so the client sees the answer.
     let early = check_headers(st, dcr, stream, query.as_deref(), headers);
-    let raw = match read_body(body, st.max_body).await {
+    // A plain body is the uncompressed data: its framing is measured later.
+    let read_cap = if header_str(headers, "content-encoding")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"))
+    {
+        st.max_body
+    } else {
+        2 * st.max_body
+    };
+    let raw = match read_body(body, read_cap).await {
         Ok(r) => r,
         Err(e) => {
             return az_error(
@@ -210,10 +223,7 @@ async fn handle_ingest(
         Ok(gzip) => gzip,
     };
     let Some(raw) = raw else {
-        return too_large(
-            st.max_body,
-            if gzip { "compressed" } else { "uncompressed" },
-        );
+        return too_large(read_cap, if gzip { "compressed" } else { "uncompressed" });
     };
     let decl = schema::stream(stream).expect("checked by check_headers");
     let st2 = st.clone();
@@ -253,25 +263,38 @@ fn check_headers(
         let (scheme, rest) = v.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
     });
-    let auth_ok = match (token, &st.token) {
-        (None, _) | (Some(""), _) => false,
-        (Some(t), Some(want)) => t == want,
-        (Some(_), None) => true,
+    let missing = || {
+        Refusal::Unauthenticated("An 'Authorization: Bearer <token>' header is required.".into())
     };
-    if !auth_ok {
-        let mut r = az_error(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationToken",
-            if token.is_none_or(str::is_empty) {
-                "An 'Authorization: Bearer <token>' header is required."
-            } else {
-                "The access token is invalid."
-            },
-            Vec::new(),
-        );
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return Err(r);
+    let refusal = match (&st.auth, token.filter(|t| !t.is_empty())) {
+        (CheckedAuth::Entra(a), t) => a.check(t, &st.dcr_id).err(),
+        (_, None) => Some(missing()),
+        (CheckedAuth::Static(want), Some(t)) => {
+            (t != want).then(|| Refusal::Unauthenticated("The access token is invalid.".into()))
+        }
+        (CheckedAuth::AnyToken, Some(_)) => None,
+    };
+    match refusal {
+        None => {}
+        Some(Refusal::Unauthenticated(message)) => {
+            let mut r = az_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                message,
+                Vec::new(),
+            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return Err(r);
+        }
+        Some(Refusal::Forbidden(message)) => {
+            return Err(az_error(
+                StatusCode::FORBIDDEN,
+                "OperationFailed",
+                message,
+                Vec::new(),
+            ))
+        }
     }
     let version = query.unwrap_or("").split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
@@ -348,7 +371,8 @@ fn accept_body(
 ) -> Response {
     let text = if gzip {
         let mut out = Vec::new();
-        let mut dec = flate2::read::MultiGzDecoder::new(&raw[..]).take(st.max_body as u64 + 1);
+        let cap = 2 * st.max_body;
+        let mut dec = flate2::read::MultiGzDecoder::new(&raw[..]).take(cap as u64 + 1);
         if let Err(e) = dec.read_to_end(&mut out) {
             return az_error(
                 StatusCode::BAD_REQUEST,
@@ -357,8 +381,8 @@ fn accept_body(
                 Vec::new(),
             );
         }
-        if out.len() > st.max_body {
-            return too_large(st.max_body, "uncompressed");
+        if out.len() > cap {
+            return too_large(cap, "uncompressed");
         }
         out
     } else {
@@ -381,6 +405,18 @@ fn accept_body(
             );
         }
     };
+    let row_bytes: usize = items.iter().map(|i| i.get().len()).sum();
+    if row_bytes > st.max_body {
+        return az_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "ContentLengthLimitExceeded",
+            format!(
+                "The rows of the request hold {row_bytes} bytes of JSON, more than the limit of {} bytes.",
+                st.max_body
+            ),
+            Vec::new(),
+        );
+    }
     let mut problems = Vec::new();
     let mut rejected = 0usize;
     let mut oversized = 0u64;

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! POST {base}/dataCollectionRules/{dcrImmutableId}/streams/{stream}?api-version=2023-01-01
-//! Authorization: Bearer <token>          (401 without; must equal Config::token if set)
+//! Authorization: Bearer <token>          (401 without; see Config::auth)
 //! Content-Type: application/json         (415 otherwise)
 //! Content-Encoding: gzip                 (optional; other encodings 415)
 //! x-ms-client-request-id: <id>           (optional; stored with the rows, echoed)
@@ -14,8 +14,9 @@
 //! Checks, in order: injected fault (429 + `Retry-After` / 500 / 503 /
 //! connection closed without a response, see [`Faults`]), bearer token (401),
 //! `api-version` (400), DCR id and stream (404), content type and encoding
-//! (415), body size, compressed and uncompressed, at most [`MAX_BODY_BYTES`]
-//! (413), valid gzip (400), a JSON array (400), then every row against the
+//! (415), size (413): the compressed body at most [`MAX_BODY_BYTES`], the rows' JSON
+//! at most [`MAX_BODY_BYTES`] summed as Microsoft's SDK counts it, the decoded body at most
+//! twice that, valid gzip (400), a JSON array (400), then every row against the
 //! stream declaration: declared columns only, values of the declared type
 //! (`null` allowed), `TimeGenerated` present (400, with up to 20 `details`).
 //! A valid request stores all its rows in one SQLite transaction and gets
@@ -44,12 +45,14 @@
 //! stopped).
 
 mod cli;
+pub mod entra;
 pub mod faults;
 mod handler;
 mod read_api;
 pub mod schema;
 mod server;
 pub mod store;
+pub mod tls;
 
 pub use cli::{run as run_cli, ServeIngestionArgs};
 pub use faults::{FaultError, Faults, Latency};
@@ -60,7 +63,7 @@ pub use schema::{
     STREAM_NAMES,
 };
 pub use server::{
-    app, ingest_url, serve, validate_dcr_id, Config, Injected, Server, Stats, StatsHandle,
+    app, ingest_url, serve, validate_dcr_id, Auth, Config, Injected, Server, Stats, StatsHandle,
     SHUTDOWN_GRACE,
 };
 pub use store::{Batch, NewRow, Rows, Store, StoredRow};

@@ -115,7 +115,7 @@ pub(super) async fn mock_rows(
 }
 
 pub(super) async fn mock_stats(State(st): State<Arc<AppState>>) -> Json<Stats> {
-    Json(st.stats().clone())
+    Json(st.counters())
 }
 
 pub(super) async fn mock_declarations() -> Json<&'static [StreamDecl]> {

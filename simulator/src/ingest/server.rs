@@ -1,6 +1,8 @@
-//! The HTTP server: axum routes on a hand-written hyper accept loop (so an
+//! The HTTP(S) server: axum routes on a hand-written hyper accept loop (so an
 //! injected "dropped connection" can really close the socket without a
-//! response, and shutdown is graceful).
+//! response, and shutdown is graceful), TLS from [`super::tls`] when
+//! [`Config::https`] is set, and the mock Entra ID of [`super::entra`] when
+//! [`Config::auth`] is [`Auth::Entra`].
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,15 +17,17 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
+use super::entra::{self, Authority, EntraConfig, EntraState};
 use super::faults::{Decider, Faults};
 use super::handler::{az_error, ingest, API_VERSION, MAX_BODY_BYTES};
 use super::read_api::{mock_declarations, mock_rows, mock_stats, mock_streams};
 use super::store::Store;
+use super::tls::MockCa;
 
 /// Default of [`Config::shutdown_grace`].
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -35,8 +39,10 @@ pub struct Config {
     pub port: u16,
     /// SQLite file (created if missing); `None` keeps rows in memory only.
     pub db: Option<PathBuf>,
-    /// The bearer token required; `None` accepts any non-empty token.
-    pub token: Option<String>,
+    /// Which bearer tokens the ingestion endpoint accepts.
+    pub auth: Auth,
+    /// Serve HTTPS with a certificate of a CA made up at start ([`Server::ca_pem`]).
+    pub https: bool,
     /// DCR immutable id (`dcr-` + 32 lower-case hex); `None` makes one up.
     pub dcr_id: Option<String>,
     pub faults: Faults,
@@ -52,13 +58,33 @@ impl Default for Config {
         Config {
             port: 0,
             db: None,
-            token: None,
+            auth: Auth::AnyToken,
+            https: false,
             dcr_id: None,
             faults: Faults::default(),
             max_body_bytes: MAX_BODY_BYTES,
             shutdown_grace: SHUTDOWN_GRACE,
         }
     }
+}
+
+/// Which bearer tokens the ingestion endpoint accepts.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// Any non-empty token (`serve-ingestion --accept-any-token`; the library default, for
+    /// in-process tests of everything but authentication).
+    AnyToken,
+    /// Exactly this token (`--token`).
+    Static(String),
+    /// Tokens of the mock Entra ID the server also runs (the `serve-ingestion` default).
+    Entra(EntraConfig),
+}
+
+/// The checked [`Auth`], as the handlers use it.
+pub(super) enum CheckedAuth {
+    AnyToken,
+    Static(String),
+    Entra(Arc<Authority>),
 }
 
 /// Checks the `dcr-` + 32 lower-case hex form.
@@ -101,12 +127,19 @@ pub struct Stats {
     pub oversized_values: u64,
     /// Seed of the fault decisions.
     pub seed: u64,
+    /// Whether the endpoint served HTTPS (with its own CA) rather than plain HTTP.
+    #[serde(default)]
+    pub https: bool,
+    /// Tokens the mock Entra ID issued by client credentials (0 without [`Auth::Entra`]).
+    #[serde(default)]
+    pub tokens_issued: u64,
 }
 
 pub(super) struct AppState {
     pub(super) dcr_id: String,
-    pub(super) token: Option<String>,
+    pub(super) auth: CheckedAuth,
     pub(super) max_body: usize,
+    pub(super) https: bool,
     pub(super) store: Arc<Mutex<Store>>,
     pub(super) decider: Mutex<Decider>,
     pub(super) stats: Mutex<Stats>,
@@ -115,6 +148,16 @@ pub(super) struct AppState {
 impl AppState {
     pub(super) fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
         self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the counters, with the transport and the tokens issued filled in.
+    pub(super) fn counters(&self) -> Stats {
+        let mut stats = self.stats().clone();
+        stats.https = self.https;
+        if let CheckedAuth::Entra(a) = &self.auth {
+            stats.tokens_issued = a.tokens_issued();
+        }
+        stats
     }
 }
 
@@ -128,6 +171,7 @@ pub struct Server {
     addr: SocketAddr,
     base_url: String,
     dcr_id: String,
+    ca_pem: Option<String>,
     state: Arc<AppState>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -143,10 +187,24 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// `http://127.0.0.1:<port>` (no trailing slash): the "endpoint" of the
-    /// Logs Ingestion API.
+    /// `https://127.0.0.1:<port>` (`http://` without [`Config::https`]; no trailing slash):
+    /// the "endpoint" of the Logs Ingestion API, and the authority host of the mock Entra ID.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The PEM of the CA that signed the server's certificate (with [`Config::https`]).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The mock Entra ID's tenant (with [`Auth::Entra`]); its token URL is
+    /// `{base_url}/{tenant}/oauth2/v2.0/token`.
+    pub fn tenant(&self) -> Option<&str> {
+        match &self.state.auth {
+            CheckedAuth::Entra(a) => Some(a.tenant()),
+            _ => None,
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -165,7 +223,7 @@ impl Server {
 
     /// Current counters.
     pub fn stats(&self) -> Stats {
-        self.state.stats().clone()
+        self.state.counters()
     }
 
     /// A handle on the counters that needs no borrow of the server (for progress bars).
@@ -188,8 +246,7 @@ impl Server {
     pub async fn shutdown(self) -> Result<Stats> {
         let _ = self.shutdown.send(true);
         self.task.await.context("mock ingestion server task")?;
-        let stats = self.state.stats().clone();
-        Ok(stats)
+        Ok(self.state.counters())
     }
 }
 
@@ -224,17 +281,26 @@ pub fn ingest_url(base_url: &str, dcr_id: &str, stream: &str) -> String {
 pub async fn serve(config: Config) -> Result<Server> {
     let port = config.port;
     let grace = config.shutdown_grace;
+    let ca = if config.https {
+        Some(MockCa::generate()?)
+    } else {
+        None
+    };
     let (state, dcr_id) = app_state(config)?;
     let listener = TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, router(state.clone()), rx, grace));
+    let tls = ca.as_ref().map(MockCa::acceptor);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let app = router(state.clone(), tls.is_some());
+    let task = tokio::spawn(accept_loop(listener, app, tls, rx, grace));
     Ok(Server {
         addr,
-        base_url: format!("http://{addr}"),
+        base_url: format!("{scheme}://{addr}"),
         dcr_id,
+        ca_pem: ca.map(|c| c.ca_pem().to_string()),
         state,
         shutdown: tx,
         task,
@@ -245,8 +311,9 @@ pub async fn serve(config: Config) -> Result<Server> {
 /// [`serve`] runs on each connection, for in-process callers such as the fuzz targets. The
 /// `port` and `shutdown_grace` of `config` are not used. Needs a tokio runtime to be called.
 pub fn app(config: Config) -> Result<Router> {
+    let https = config.https;
     let (state, _) = app_state(config)?;
-    Ok(router(state))
+    Ok(router(state, https))
 }
 
 /// The checked configuration as the handlers' state, and the DCR id they answer to.
@@ -260,11 +327,12 @@ fn app_state(config: Config) -> Result<(Arc<AppState>, String)> {
         }
         None => format!("dcr-{:032x}", rand::rng().random::<u128>()),
     };
-    if let Some(t) = &config.token {
-        if t.is_empty() {
-            bail!("the bearer token must not be empty");
-        }
-    }
+    let auth = match config.auth {
+        Auth::AnyToken => CheckedAuth::AnyToken,
+        Auth::Static(t) if t.is_empty() => bail!("the bearer token must not be empty"),
+        Auth::Static(t) => CheckedAuth::Static(t),
+        Auth::Entra(c) => CheckedAuth::Entra(Arc::new(Authority::new(c)?)),
+    };
     if config.max_body_bytes == 0 {
         bail!("max_body_bytes must be positive");
     }
@@ -275,8 +343,9 @@ fn app_state(config: Config) -> Result<(Arc<AppState>, String)> {
     let decider = Decider::new(config.faults);
     let state = Arc::new(AppState {
         dcr_id: dcr_id.clone(),
-        token: config.token,
+        auth,
         max_body: config.max_body_bytes,
+        https: config.https,
         store: Arc::new(Mutex::new(store)),
         stats: Mutex::new(Stats {
             seed: decider.seed(),
@@ -287,7 +356,20 @@ fn app_state(config: Config) -> Result<(Arc<AppState>, String)> {
     Ok((state, dcr_id))
 }
 
-fn router(state: Arc<AppState>) -> Router {
+fn router(state: Arc<AppState>, tls: bool) -> Router {
+    let entra_routes = match &state.auth {
+        CheckedAuth::Entra(a) => Router::new()
+            .route("/{tenant}/oauth2/v2.0/token", post(entra::token))
+            .route(
+                "/{tenant}/v2.0/.well-known/openid-configuration",
+                get(entra::openid_configuration),
+            )
+            .with_state(EntraState {
+                authority: Arc::clone(a),
+                tls,
+            }),
+        _ => Router::new(),
+    };
     Router::new()
         .route("/dataCollectionRules/{dcr}/streams/{stream}", post(ingest))
         .route("/_mock/streams", get(mock_streams))
@@ -303,11 +385,13 @@ fn router(state: Arc<AppState>) -> Router {
             )
         })
         .with_state(state)
+        .merge(entra_routes)
 }
 
 async fn accept_loop(
     listener: TcpListener,
     router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
     grace: Duration,
 ) {
@@ -316,7 +400,24 @@ async fn accept_loop(
         tokio::select! {
             res = listener.accept() => match res {
                 Ok((tcp, _)) => {
-                    conns.spawn(serve_conn(tcp, router.clone(), shutdown.clone()));
+                    let _ = tcp.set_nodelay(true);
+                    let (router, shutdown) = (router.clone(), shutdown.clone());
+                    match &tls {
+                        None => {
+                            conns.spawn(serve_conn(tcp, router, shutdown));
+                        }
+                        Some(acceptor) => {
+                            let acceptor = acceptor.clone();
+                            conns.spawn(async move {
+                                // A client that does not trust the CA, or speaks plain HTTP,
+                                // fails the handshake: its connection is closed.
+                                let hs = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
+                                if let Ok(Ok(tls)) = hs.await {
+                                    serve_conn(tls, router, shutdown).await;
+                                }
+                            });
+                        }
+                    }
                 }
                 Err(e) => {
                     // e.g. too many open files: back off instead of spinning.
@@ -338,15 +439,20 @@ async fn accept_loop(
     }
 }
 
-async fn serve_conn(tcp: TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
-    let _ = tcp.set_nodelay(true);
+/// How long a TLS handshake may take before the connection is closed.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn serve_conn<I>(io: I, router: Router, mut shutdown: watch::Receiver<bool>)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let abort = ConnAbort(Arc::new(Notify::new()));
     let for_requests = abort.clone();
     let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(for_requests.clone());
         router.clone().oneshot(req)
     });
-    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), svc);
+    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), svc);
     tokio::pin!(conn);
     let mut closing = *shutdown.borrow();
     if closing {
