@@ -128,7 +128,7 @@ async fn azure_error(resp: reqwest::Response, status: u16, code: &str) -> Value 
 #[tokio::test]
 async fn status_codes() {
     let server = serve(Config {
-        token: Some("secret".into()),
+        auth: simulator::ingest::Auth::Static("secret".into()),
         ..Config::default()
     })
     .await
@@ -336,9 +336,9 @@ async fn gzip_bodies() {
         ..Req::new(&server, CW, text.clone())
     };
     azure_error(r.send(&c).await.unwrap(), 400, "InvalidContentEncoding").await;
-    // Small compressed, too large once decoded.
+    // Small compressed, too large once decoded (over twice the limit, framing alone).
     let mut big = b"[".to_vec();
-    big.extend(std::iter::repeat_n(b' ', MAX_BODY_BYTES));
+    big.extend(std::iter::repeat_n(b' ', 2 * MAX_BODY_BYTES));
     big.extend(b"]");
     let gz = gzip(&big);
     assert!(gz.len() < 10_000);
@@ -362,16 +362,17 @@ async fn a_number_out_of_range_is_refused_not_a_server_error() {
     server.shutdown().await.unwrap();
 }
 
-/// A body of exactly `len` bytes holding one valid row (padded with JSON
-/// whitespace).
+/// A body of two valid rows whose JSON texts sum to exactly `len` bytes (the first padded in
+/// its Message), framed as Microsoft's SDK frames them (`[`, `, ` between rows, `]`).
 fn body_of_len(len: usize) -> Vec<u8> {
-    let row = serde_json::to_vec(&cw_row(0)).unwrap();
-    let mut b = b"[".to_vec();
-    b.extend(std::iter::repeat_n(b' ', len - row.len() - 2));
-    b.extend(&row);
-    b.push(b']');
-    assert_eq!(b.len(), len);
-    b
+    let second = serde_json::to_string(&cw_row(1)).unwrap();
+    let empty = serde_json::to_string(&cw_row(0)).unwrap();
+    let mut first = cw_row(0);
+    let pad = len - second.len() - empty.len();
+    first["Message"] = Value::String(format!("message 0{}", "x".repeat(pad)));
+    let first = serde_json::to_string(&first).unwrap();
+    assert_eq!(first.len() + second.len(), len);
+    format!("[{first}, {second}]").into_bytes()
 }
 
 #[tokio::test]
@@ -397,7 +398,7 @@ async fn size_limit_boundary() {
     // Much larger than the limit: still a clean 413, the connection usable.
     let r = Req::new(&server, CW, vec![b' '; 5 * MAX_BODY_BYTES]);
     assert_eq!(r.status(&c).await, 413);
-    assert_eq!(counts(&c, &server).await[CW], 2);
+    assert_eq!(counts(&c, &server).await[CW], 4);
     server.shutdown().await.unwrap();
 }
 
@@ -849,17 +850,39 @@ fn cli_serves_until_interrupted() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.sqlite3");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulator"))
-        .args(["serve-ingestion", "--token", "t", "--seed", "5", "--db"])
-        .arg(&db)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    /// Stops the server if an assertion fails first (else it outlives the test run).
+    struct Reaped(std::process::Child);
+    impl Drop for Reaped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Reaped(
+        std::process::Command::new(env!("CARGO_BIN_EXE_simulator"))
+            .args([
+                "serve-ingestion",
+                "--http",
+                "--token",
+                "t",
+                "--seed",
+                "5",
+                "--db",
+            ])
+            .arg(&db)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let base = first.rsplit(' ').next().unwrap().to_string();
     assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-    let dcr_line = lines.next().unwrap().unwrap();
+    let dcr_line = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("DCR immutable id: "))
+        .expect("the DCR line");
     let dcr = dcr_line.rsplit(' ').next().unwrap().to_string();
     let mut printed = Vec::new();
     for l in lines.by_ref() {
@@ -890,12 +913,12 @@ fn cli_serves_until_interrupted() {
     });
     assert_eq!(status, 204);
     let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     let rest: Vec<String> = lines.map(Result::unwrap).collect();
-    assert!(child.wait().unwrap().success());
+    assert!(child.0.wait().unwrap().success());
     assert!(
         rest.iter().any(|l| l.starts_with("stopped: 1 requests")),
         "{rest:?}"
