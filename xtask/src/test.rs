@@ -3,8 +3,10 @@
 //! It installs what it needs itself (the LocalStack, cfn-lint and checkov venvs from their
 //! hash-checked locks, cfn-guard with `cargo install --locked`), then runs: templates freshness,
 //! cfn-lint, checkov and cfn-guard (each template one test per linter), rustfmt, clippy, the Python suites (the
-//! LocalStack plugin against a real LocalStack, the Lambda code), and `cargo test` for the
+//! LocalStack plugin against a real LocalStack, the Lambda code), `cargo test` for the
 //! whole workspace with insta in check mode (integration tests start LocalStack themselves),
+//! Microsoft's Logs Ingestion SDK (azure-monitor-ingestion with azure-identity, from their own
+//! lock) against the mock endpoint over HTTPS with Entra ID tokens,
 //! and the end-to-end run twice (clean, and with ingestion faults plus bad data), each counted in
 //! the closing `N passed, N failed` line. Every child ends if this process is killed.
 
@@ -241,6 +243,34 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
     }
 }
 
+/// Microsoft's Logs Ingestion SDK and Entra ID credential, unmodified (their own hash-checked
+/// venv), against `simulator serve-ingestion` over HTTPS: the simulator binary that
+/// `cargo test --workspace` built.
+fn sdk_suite(root: &Path) -> Result<Counts> {
+    println!("==> Azure SDK venv");
+    let venv = harness::Venv::ensure_with(harness::venv::VenvSpec {
+        name: "azure-sdk".into(),
+        lock: root.join("tools/azure-sdk/requirements.lock"),
+        local_packages: Vec::new(),
+        min_python: (3, 13),
+    })
+    .context("building the Azure SDK venv (tools/azure-sdk/requirements.lock)")?;
+    let simulator = harness::project_target_dir().join("debug/simulator");
+    if !simulator.is_file() {
+        bail!(
+            "{} is missing: `cargo test --workspace` should have built it",
+            simulator.display()
+        );
+    }
+    run_counting(
+        "pytest: Microsoft's Logs Ingestion SDK against the mock endpoint",
+        Command::new(venv.python())
+            .current_dir(root)
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/sdk"])
+            .env("SENTINEL_SIMULATOR", simulator),
+    )
+}
+
 /// Test cases and failed ones in a JUnit XML report; `None` if it has no test case.
 fn junit_counts(xml: &str) -> Option<Counts> {
     let cases = xml.matches("<testcase ").count() as u64;
@@ -327,6 +357,10 @@ pub fn run(root: &Path) -> Result<()> {
             .env("CI", "true")
             .env("INSTA_UPDATE", "no"),
     )?;
+    passed += c.passed;
+    failed += c.failed;
+
+    let c = sdk_suite(root)?;
     passed += c.passed;
     failed += c.failed;
 
