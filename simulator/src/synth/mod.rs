@@ -18,6 +18,7 @@ pub mod guardduty;
 pub mod keys;
 pub mod manifest;
 pub mod networkfirewall;
+mod output;
 pub mod rng;
 pub mod route53;
 pub mod s3access;
@@ -26,10 +27,7 @@ pub mod vpc;
 pub mod waf;
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
 use std::rc::Rc;
 
 use flate2::write::GzEncoder;
@@ -40,6 +38,7 @@ use crate::tables::format_datetime_ms;
 pub use baddata::BadDataKind;
 use catalogue::DataType;
 use manifest::{Content, ExpectedRecord, ManifestLine, ObjectEntry, ObjectKind, RunInfo, Totals};
+pub use output::{DirOutput, MemOutput, Output};
 use rng::SimRng;
 pub use vpc::{VpcField, VpcFormat};
 
@@ -354,109 +353,6 @@ pub fn validate_region(s: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err("not an AWS region name".into())
-    }
-}
-
-/// Where generated objects and manifest lines go.
-pub trait Output {
-    /// Stores one object at `key`; `body` writes its bytes (possibly
-    /// hundreds of MB, in pieces: do not buffer the whole object).
-    fn put_object(
-        &mut self,
-        key: &str,
-        body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
-    ) -> io::Result<()>;
-
-    /// Appends one manifest line.
-    fn manifest_line(&mut self, line: &ManifestLine) -> io::Result<()>;
-}
-
-/// Writes objects as files `root/<key>` and the manifest to
-/// `root/manifest-<service>.jsonl`.
-pub struct DirOutput {
-    root: PathBuf,
-    manifest: BufWriter<File>,
-    manifest_path: PathBuf,
-}
-
-impl DirOutput {
-    pub fn create(root: &Path, service: DataType) -> io::Result<Self> {
-        fs::create_dir_all(root)?;
-        let manifest_path = root.join(format!("manifest-{}.jsonl", service.slug()));
-        let manifest = BufWriter::new(File::create(&manifest_path)?);
-        Ok(DirOutput {
-            root: root.to_path_buf(),
-            manifest,
-            manifest_path,
-        })
-    }
-
-    pub fn manifest_path(&self) -> &Path {
-        &self.manifest_path
-    }
-
-    /// Flushes the manifest.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.manifest.flush()
-    }
-}
-
-impl Output for DirOutput {
-    fn put_object(
-        &mut self,
-        key: &str,
-        body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let path = self.root.join(key);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        let mut w = BufWriter::with_capacity(256 * 1024, File::create(&path)?);
-        body(&mut w)?;
-        w.flush()
-    }
-
-    fn manifest_line(&mut self, line: &ManifestLine) -> io::Result<()> {
-        serde_json::to_writer(&mut self.manifest, line)?;
-        self.manifest.write_all(b"\n")
-    }
-}
-
-/// Keeps objects and manifest lines in memory (tests, replay of small runs).
-#[derive(Debug, Default)]
-pub struct MemOutput {
-    pub objects: BTreeMap<String, Vec<u8>>,
-    /// Keys in write order.
-    pub order: Vec<String>,
-    pub manifest: Vec<ManifestLine>,
-}
-
-impl Output for MemOutput {
-    fn put_object(
-        &mut self,
-        key: &str,
-        body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let mut buf = Vec::new();
-        body(&mut buf)?;
-        self.objects.insert(key.to_string(), buf);
-        self.order.push(key.to_string());
-        Ok(())
-    }
-
-    fn manifest_line(&mut self, line: &ManifestLine) -> io::Result<()> {
-        self.manifest.push(line.clone());
-        Ok(())
-    }
-}
-
-impl MemOutput {
-    /// The object entries of the manifest.
-    pub fn entries(&self) -> impl Iterator<Item = &ObjectEntry> {
-        self.manifest.iter().filter_map(|l| match l {
-            ManifestLine::Object(o) => Some(o),
-            _ => None,
-        })
     }
 }
 
@@ -923,101 +819,4 @@ pub(crate) mod testutil {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::testutil::*;
-    use super::*;
-
-    #[test]
-    fn validation_names_flag_value_and_fix() {
-        let mut o = GenOptions::new(DataType::Vpc, 0, 1);
-        let e = o.validate().unwrap_err();
-        assert_eq!(e.flag, "--records");
-        assert!(e.to_string().contains("'0'") && e.to_string().contains("--records 2000"));
-        o.records = 5;
-        o.account_id = "12345".into();
-        let e = o.validate().unwrap_err();
-        assert_eq!(e.flag, "--account-id");
-        assert!(e.to_string().contains("12345"));
-        o.account_id = "123456789012".into();
-        o.region = "Mars".into();
-        assert_eq!(o.validate().unwrap_err().flag, "--region");
-        o.region = "us-gov-west-1".into();
-        assert!(o.validate().is_ok());
-        o.rate = Some(0.0);
-        assert_eq!(o.validate().unwrap_err().flag, "--rate");
-    }
-
-    #[test]
-    fn invalid_options_write_nothing() {
-        let mut out = MemOutput::default();
-        assert!(generate(&GenOptions::new(DataType::CloudTrail, 0, 1), &mut out).is_err());
-        assert!(out.objects.is_empty() && out.manifest.is_empty());
-    }
-
-    #[test]
-    fn manifest_starts_with_run_and_ends_with_totals() {
-        for service in [
-            DataType::Vpc,
-            DataType::GuardDuty,
-            DataType::CloudTrail,
-            DataType::CloudWatch,
-            DataType::Route53,
-            DataType::NetworkFirewallFlow,
-            DataType::NetworkFirewallAlert,
-            DataType::NetworkFirewallTls,
-            DataType::Waf,
-            DataType::SecurityHub,
-        ] {
-            let out = run(&GenOptions::new(service, 120, 3));
-            assert!(matches!(out.manifest.first(), Some(ManifestLine::Run(_))));
-            let Some(ManifestLine::Totals(t)) = out.manifest.last() else {
-                panic!("no totals")
-            };
-            // A record is a line or array item; a Security Hub event's findings are a row each.
-            let rows: u64 = out.entries().map(|e| e.record_count).sum();
-            assert_eq!(t.records, rows, "{service:?}");
-            match service {
-                DataType::SecurityHub => assert!(t.records > 120, "{}", t.records),
-                _ => assert_eq!(t.records, 120, "{service:?}"),
-            }
-            assert_eq!(t.objects as usize, out.objects.len());
-            // Every manifest line survives a JSON round trip.
-            for line in &out.manifest {
-                let text = serde_json::to_string(line).unwrap();
-                let back: ManifestLine = serde_json::from_str(&text).unwrap();
-                assert_eq!(&back, line);
-            }
-            // Record ids are unique within the run.
-            let mut ids = std::collections::HashSet::new();
-            for e in out.entries() {
-                assert_eq!(e.sha256, sha256_hex(&out.objects[&e.key]));
-                for r in &e.records {
-                    assert!(ids.insert(r.id.clone()), "duplicate id {}", r.id);
-                    assert_eq!(r.time_generated, r.expected.time_generated());
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn same_seed_same_bytes_other_seed_other_bytes() {
-        for service in [
-            DataType::Vpc,
-            DataType::GuardDuty,
-            DataType::CloudTrail,
-            DataType::CloudWatch,
-            DataType::Route53,
-            DataType::NetworkFirewallFlow,
-            DataType::NetworkFirewallAlert,
-            DataType::NetworkFirewallTls,
-            DataType::Waf,
-            DataType::SecurityHub,
-        ] {
-            let a = digest_of(&run(&GenOptions::new(service, 300, 7)));
-            let b = digest_of(&run(&GenOptions::new(service, 300, 7)));
-            let c = digest_of(&run(&GenOptions::new(service, 300, 8)));
-            assert_eq!(a, b, "{service:?}");
-            assert_ne!(a, c, "{service:?}");
-        }
-    }
-}
+mod tests;
