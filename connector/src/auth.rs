@@ -14,13 +14,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
 use tokio::sync::Mutex;
 
-use super::sink::{HttpClient, SendError};
-
-/// Entra ID in the Azure commercial cloud.
-pub const ENTRA_COMMERCIAL: &str = "https://login.microsoftonline.com";
-
-/// The scope of the Logs Ingestion API in the Azure commercial cloud.
-pub const SCOPE_COMMERCIAL: &str = "https://monitor.azure.com//.default";
+use super::http::HttpClient;
+use super::sink::SendError;
 
 /// How long before its expiry a token is fetched again: 5 minutes, or half its lifetime when
 /// that is shorter.

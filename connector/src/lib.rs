@@ -80,6 +80,7 @@ mod ctx;
 mod delete;
 pub mod fake;
 pub mod gate;
+pub mod http;
 pub mod notify;
 mod object;
 pub mod parse;

@@ -19,17 +19,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use rand::Rng;
 
 use super::auth::{Credential, TokenSource};
 use super::ports::{BoxFuture, Sink};
 
-/// The HTTP(S) client of the ingestion and token requests.
-pub(super) type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+use super::http::HttpClient;
 
 /// The API version of the Logs Ingestion API.
 pub const API_VERSION: &str = "2023-01-01";
@@ -152,49 +147,7 @@ impl IngestClient {
     /// A client for `target` (HTTP, or HTTPS verified against the system's root certificates
     /// and the target's `ca_pem`); an error when `ca_pem` holds no certificate.
     pub fn new(target: IngestTarget) -> Result<Self, SendError> {
-        // The process default provider if one was installed, else aws-lc-rs
-        // (the AWS SDK's): never the panic of an ambiguous default.
-        let provider = rustls::crypto::CryptoProvider::get_default()
-            .cloned()
-            .unwrap_or_else(|| std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-        let builder = || {
-            rustls::ClientConfig::builder_with_provider(std::sync::Arc::clone(&provider))
-                .with_safe_default_protocol_versions()
-                .expect("aws-lc-rs supports the default TLS versions")
-        };
-        // Without system roots (and no `ca_pem`), HTTPS fails at connect time with a clear
-        // certificate error; plain HTTP (a local mock) still works.
-        let mut roots = rustls::RootCertStore::empty();
-        let native = rustls_native_certs::load_native_certs();
-        roots.add_parsable_certificates(native.certs);
-        if let Some(pem) = &target.ca_pem {
-            use rustls::pki_types::pem::PemObject;
-            let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
-                .collect::<Result<_, _>>()
-                .map_err(|e| SendError::Invalid(format!("the CA certificates (ca_pem): {e}")))?;
-            if certs.is_empty() {
-                return Err(SendError::Invalid(
-                    "ca_pem holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-                ));
-            }
-            for c in certs {
-                roots
-                    .add(c)
-                    .map_err(|e| SendError::Invalid(format!("a CA certificate of ca_pem: {e}")))?;
-            }
-        }
-        let tls = builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(https);
+        let client = super::http::client(target.ca_pem.as_deref())?;
         let tokens = TokenSource::new(target.credential.clone());
         Ok(IngestClient {
             client,

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod replay;
 pub mod simulate;
 pub mod synth;
+pub mod verify;
 pub use catalogue::tables;
 /// The one list of data types (re-exported so users of the simulator need no other import).
 pub use catalogue::DataType;

@@ -32,6 +32,8 @@ enum Command {
     Bench(simulator::bench::BenchArgs),
     /// The whole pipeline checked end to end (what `cargo xtask e2e` runs).
     E2e(simulator::e2e::E2eArgs),
+    /// Compare what a mock endpoint stored with `simulate`'s manifests (exit 1 on a mismatch).
+    Verify(simulator::verify::VerifyArgs),
     /// Explain an access decision against a template's policies (exit 0 Allow, 1 Deny, 2 bad input).
     #[command(subcommand)]
     Access(simulator::access_check::AccessCommand),
@@ -50,6 +52,13 @@ fn main() -> ExitCode {
             Ok(true) => Ok(()),
             Ok(false) => Err(anyhow::anyhow!(
                 "end-to-end check found mismatches (see the table and the report)"
+            )),
+            Err(e) => Err(e),
+        },
+        Command::Verify(args) => match simulator::verify::run(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(anyhow::anyhow!(
+                "verify found missing, duplicated or unexpected rows (see the table)"
             )),
             Err(e) => Err(e),
         },

@@ -36,7 +36,7 @@ use check::{canonical, Expected, ServiceCheck};
 use checkdb::CheckDb;
 use deployer::Target;
 use generator::stacks::has_connector_stack;
-pub use report::Report;
+pub use report::{print_table, Report};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
