@@ -209,7 +209,14 @@ pub async fn verify(args: &VerifyArgs, page: usize) -> Result<Verdict> {
     let base = args.ingest.trim_end_matches('/');
     let streams: Streams = get_json(&http, &format!("{base}/_mock/streams"))
         .await
-        .with_context(|| format!("--ingest {}: reading the endpoint", args.ingest))?;
+        .with_context(|| {
+            let hint = if args.ca.is_none() && base.starts_with("https://") {
+                " (for serve-ingestion's own certificate, give --ca with the file its --ca-out wrote)"
+            } else {
+                ""
+            };
+            format!("--ingest {}: reading the endpoint{hint}", args.ingest)
+        })?;
     if streams.dcr_immutable_id != args.dcr_id {
         bail!(
             "--dcr-id {}: the endpoint at {} serves DCR {} (serve-ingestion prints its DCR immutable id)",

@@ -169,7 +169,7 @@ async fn verify_finds_what_the_endpoint_lacks_or_holds_twice() {
     let mut no_ca = args(&server, dir.path(), &ca);
     no_ca.ca = None;
     let e = format!("{:#}", verify(&no_ca, 7).await.unwrap_err());
-    assert!(e.contains("--ingest"), "{e}");
+    assert!(e.contains("--ingest") && e.contains("give --ca"), "{e}");
     let mut nothing = args(&server, dir.path(), &ca);
     nothing.manifests = vec![std::env::temp_dir().join("no-such-sentinel-dir")];
     let e = format!("{:#}", verify(&nothing, 7).await.unwrap_err());
