@@ -86,6 +86,8 @@ pub struct ConnectorConfig {
     pub objects_done: Option<Arc<AtomicU64>>,
     /// Asked before every SQS and S3 call (see [`super::gate`]); `None`: nothing is checked.
     pub gate: Option<Arc<dyn Gate>>,
+    /// Filled by a run with its live counters, for progress displays ([`Live::snapshot`]).
+    pub live: Option<Live>,
     /// The clients of routes that run with their own credentials, by route name; the other
     /// routes use the clients given to [`super::run`].
     pub route_clients: BTreeMap<String, RouteClients>,
@@ -111,6 +113,7 @@ impl ConnectorConfig {
             log_line: stderr_line,
             objects_done: None,
             gate: None,
+            live: None,
             route_clients: BTreeMap::new(),
         }
     }
@@ -279,6 +282,13 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Adds another run's counters, route by route (the rounds of one job).
+    pub fn merge(&mut self, o: &Stats) {
+        for (name, r) in &o.routes {
+            self.routes.entry(name.clone()).or_default().add(r);
+        }
+    }
+
     /// The sum over all routes.
     pub fn total(&self) -> RouteStats {
         let mut t = RouteStats::default();
@@ -292,4 +302,53 @@ impl Stats {
 /// [`ConnectorConfig::log_line`]'s default: the line on stderr.
 fn stderr_line(line: &dyn std::fmt::Display) {
     eprintln!("{line}");
+}
+
+/// A running connector's counters as they are now: give a clone to
+/// [`ConnectorConfig::live`], read it from another task while the run goes on.
+#[derive(Clone, Default)]
+pub struct Live(Arc<std::sync::Mutex<Option<LiveInner>>>);
+
+struct LiveInner {
+    routes: Vec<(String, Arc<super::ctx::Counters>)>,
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Live(..)")
+    }
+}
+
+impl Live {
+    pub(super) fn attach(
+        &self,
+        routes: Vec<(String, Arc<super::ctx::Counters>)>,
+        in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(LiveInner { routes, in_flight });
+    }
+
+    /// Forgets the run it holds (so a finished run is not read as the current one).
+    pub fn detach(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The counters of the run so far and the messages in flight now (`None` before a run
+    /// started).
+    pub fn snapshot(&self) -> Option<(Stats, usize)> {
+        let g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let inner = g.as_ref()?;
+        let stats = Stats {
+            routes: inner
+                .routes
+                .iter()
+                .map(|(n, c)| (n.clone(), c.snapshot()))
+                .collect(),
+        };
+        Some((
+            stats,
+            inner.in_flight.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
 }

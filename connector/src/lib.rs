@@ -100,7 +100,7 @@ use tokio::task::JoinSet;
 
 pub use auth::{ClientSecret, Credential};
 pub use batch::{Batch, Batcher, RowTooLarge, MAX_REQUEST_BYTES};
-pub use config::{ConnectorConfig, ConnectorError, Route, RouteStats, Stats};
+pub use config::{ConnectorConfig, ConnectorError, Live, Route, RouteStats, Stats};
 use ctx::{until_true, Counters, Ctx};
 pub use gate::{Gate, GatedCall, GatedObjects, GatedQueue, RouteClients};
 pub use notify::{Notification, S3Object};
@@ -199,6 +199,17 @@ pub async fn run_with(
         stop,
         abandon,
     });
+    if let Some(live) = &config.live {
+        live.attach(
+            config
+                .routes
+                .iter()
+                .map(|r| r.name.clone())
+                .zip(ctx.counters.iter().cloned())
+                .collect(),
+            Arc::clone(&ctx.in_flight),
+        );
+    }
     let mut pollers = JoinSet::new();
     for i in 0..config.routes.len() {
         pollers.spawn(poll::poll_route(Arc::clone(&ctx), i));

@@ -434,3 +434,30 @@ async fn malformed_records_and_oversized_rows_are_counted_and_the_rest_ingested(
     assert_eq!((s.malformed_lines, s.oversized_rows), (1, 1));
     assert_eq!(w.deleted(), [id]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_live_view_follows_the_run_and_ends_equal_to_its_result() {
+    let w = World::new([], None);
+    for i in 0..3 {
+        w.log(&format!("{i}.log.gz"), "row", 5);
+    }
+    let mut c = config();
+    let live = Live::default();
+    assert!(live.snapshot().is_none(), "nothing before a run");
+    c.live = Some(live.clone());
+    let (_shutdown, rx) = watch::channel(false);
+    let stats = run_with(&c, w.ports(), rx).await.expect("run");
+    let (seen, in_flight) = live.snapshot().expect("attached by the run");
+    assert_eq!(in_flight, 0);
+    assert_eq!(seen.total().records_ingested, 15);
+    assert_eq!(seen.total().messages_deleted, 3);
+    assert_eq!(
+        serde_json::to_value(&seen).unwrap(),
+        serde_json::to_value(&stats).unwrap()
+    );
+    live.detach();
+    assert!(live.snapshot().is_none());
+    let mut twice = stats.clone();
+    twice.merge(&stats);
+    assert_eq!(twice.total().records_ingested, 30);
+}
