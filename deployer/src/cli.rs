@@ -13,7 +13,7 @@ use std::time::Duration;
 /// Where to deploy.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TargetArgs {
-    /// Deploy to real AWS (standard credential and region chain) instead of LocalStack.
+    /// Real AWS (the standard credential and region chain) instead of LocalStack.
     #[arg(long)]
     pub aws: bool,
     /// AWS profile (with --aws).

@@ -32,6 +32,8 @@ enum Command {
     Bench(simulator::bench::BenchArgs),
     /// The whole pipeline checked end to end (what `cargo xtask e2e` runs).
     E2e(simulator::e2e::E2eArgs),
+    /// Run the connector against deployed stacks' queues until drained or Ctrl-C.
+    Consume(simulator::consume::ConsumeArgs),
     /// Compare what a mock endpoint stored with `simulate`'s manifests (exit 1 on a mismatch).
     Verify(simulator::verify::VerifyArgs),
     /// Explain an access decision against a template's policies (exit 0 Allow, 1 Deny, 2 bad input).
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
             )),
             Err(e) => Err(e),
         },
+        Command::Consume(args) => block_on(simulator::consume::run(&args)),
         Command::Verify(args) => match simulator::verify::run(&args) {
             Ok(true) => Ok(()),
             Ok(false) => Err(anyhow::anyhow!(

@@ -116,6 +116,17 @@ impl Progress {
         self.multi.is_hidden()
     }
 
+    /// A line that redraws itself (`{spinner} {msg}`: set its message), for a run whose end is
+    /// not known in advance.
+    pub fn spinner(&self) -> ProgressBar {
+        let pb =
+            self.multi.add(ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+            ));
+        pb.enable_steady_tick(std::time::Duration::from_millis(200));
+        pb
+    }
+
     /// Announces phase `name` with one plain line (`detail`: what it expects).
     pub fn phase(&self, name: impl Into<String>, detail: impl std::fmt::Display) -> Phase {
         let name = name.into();

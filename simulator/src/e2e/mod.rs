@@ -681,7 +681,8 @@ fn ingest_faults(seed: u64) -> ingest::Faults {
 }
 
 /// Messages in the queue, visible or in flight.
-async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<u64> {
+/// Messages in the queue: visible, and received but not deleted (in flight).
+pub(crate) async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<u64> {
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let out = sqs
         .get_queue_attributes()
