@@ -5,7 +5,9 @@
 //! checked with `verify`: every record once. Then three `consume` processes at once on the
 //! same queue (competing consumers, as Sentinel's pollers are): none missing, and the
 //! duplicates, if any, counted. Then a consumer killed with SIGKILL mid-run and another started
-//! after it: none missing, and no more duplicates than the killed one's messages held.
+//! after it: none missing, and no more duplicates than the killed one's messages held. And the
+//! endpoint (`serve-ingestion`, a process) killed with SIGKILL mid-run and restarted on its
+//! port and store: every row it had accepted is still there, and none is missing at the end.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -20,6 +22,16 @@ const STACK: &str = "consume-test-vpc";
 const WORKSPACE: &str = "00000000-0000-4000-8000-0000000c0de0";
 const CLIENT: &str = "consume-test";
 const SECRET: &str = "consume-test-secret";
+
+/// A child process stopped (SIGKILL) when dropped, so a failed assertion leaves nothing running.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 fn simulator(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_simulator"))
@@ -177,12 +189,12 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
     let server = mock().await;
     let ca = write_ca(dir.path(), &server, "ca2.pem");
     let children: Vec<_> = (0..3)
-        .map(|_| consume_cmd(&endpoint, &server, &ca).spawn().unwrap())
+        .map(|_| Reaped(consume_cmd(&endpoint, &server, &ca).spawn().unwrap()))
         .collect();
     let statuses = tokio::task::spawn_blocking(move || {
         children
             .into_iter()
-            .map(|mut c| c.wait().unwrap())
+            .map(|mut c| c.0.wait().unwrap())
             .collect::<Vec<_>>()
     })
     .await
@@ -217,12 +229,14 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
     let queue = simulator::consume::routes_of(STACK, &outputs).unwrap()[0]
         .queue_url
         .clone();
-    let mut doomed = consume_cmd(&endpoint, &server, &ca)
-        .args(["--visibility-seconds", "5"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut doomed = Reaped(
+        consume_cmd(&endpoint, &server, &ca)
+            .args(["--visibility-seconds", "5"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while server.stats().accepted_rows < 100 {
         assert!(
@@ -231,8 +245,8 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
+    doomed.0.kill().unwrap();
+    doomed.0.wait().unwrap();
     let at_kill = server.stats().accepted_rows;
     let held = sqs
         .get_queue_attributes()
@@ -282,5 +296,156 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
         c.duplicated
     );
     server.shutdown().await.unwrap();
+    ls.stop().unwrap();
+}
+
+/// `serve-ingestion --http` as a process on `port`, ready to serve (its stdout read up to the
+/// "Ctrl-C to stop" line).
+fn serve_process(port: u16, db: &Path, dcr: &str) -> Reaped {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args([
+            "serve-ingestion",
+            "--http",
+            "--port",
+            &port.to_string(),
+            "--dcr-id",
+            dcr,
+        ])
+        .args([
+            "--tenant",
+            DEFAULT_TENANT,
+            "--client",
+            &format!("{CLIENT}:{SECRET}"),
+            "--db",
+        ])
+        .arg(db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(
+        lines.any(|l| l.unwrap().starts_with("Ctrl-C to stop")),
+        "serve-ingestion did not start"
+    );
+    // Keep draining its stdout so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Reaped(child)
+}
+
+async fn stored_rows(base: &str) -> u64 {
+    let v: serde_json::Value = reqwest::get(format!("{base}/_mock/streams"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["streams"]["Custom-AWSVPCFlow"].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_killed_and_restarted_mid_run_loses_nothing_it_accepted() {
+    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
+        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
+    let endpoint = ls.endpoint().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    simulator(&[
+        "deploy",
+        "--template",
+        "vpc",
+        "--stack-name",
+        STACK,
+        "--workspace-id",
+        WORKSPACE,
+        "--endpoint",
+        &endpoint,
+    ]);
+    let logs = dir.path().join("logs");
+    put_logs(&endpoint, &logs, 3000, 4);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let dcr = format!("dcr-{}", "c0de".repeat(8));
+    let db = dir.path().join("ingest.sqlite3");
+    let mut server = serve_process(port, &db, &dcr);
+    let mut consumer = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_simulator"))
+            .args([
+                "consume",
+                "--stack",
+                STACK,
+                "--endpoint",
+                &endpoint,
+                "--until-drained",
+            ])
+            .args([
+                "--wait-seconds",
+                "1",
+                "--visibility-seconds",
+                "5",
+                "--ingest",
+                &base,
+            ])
+            .args([
+                "--dcr-id",
+                &dcr,
+                "--authority",
+                &base,
+                "--tenant",
+                DEFAULT_TENANT,
+            ])
+            .args(["--client-id", CLIENT, "--client-secret", SECRET])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while stored_rows(&base).await < 300 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no rows within 2 minutes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    // Every row the endpoint accepted before it died is still there when it is back.
+    let accepted_before = simulator::ingest::Store::open(&db)
+        .unwrap()
+        .count("Custom-AWSVPCFlow")
+        .unwrap();
+    let server = serve_process(port, &db, &dcr);
+    assert!(stored_rows(&base).await >= accepted_before);
+    let status = tokio::task::spawn_blocking(move || consumer.0.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let v = verify(
+        &VerifyArgs {
+            manifests: vec![logs.clone()],
+            ingest: base.clone(),
+            dcr_id: dcr.clone(),
+            ca: None,
+            report: None,
+        },
+        PAGE,
+    )
+    .await
+    .unwrap();
+    let c = &v.services[0];
+    assert_eq!(
+        (c.records_generated, c.missing, c.unexpected),
+        (3000, 0, 0),
+        "{c:?}"
+    );
+    eprintln!(
+        "endpoint killed after {accepted_before} rows and restarted: 0 missing of 3000, {} duplicated",
+        c.duplicated
+    );
+    drop(server);
     ls.stop().unwrap();
 }
