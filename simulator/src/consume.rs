@@ -170,43 +170,6 @@ fn credential(a: &IngestArgs) -> Result<Credential> {
     }
 }
 
-/// A mock endpoint started here, and the target that reaches it.
-async fn own_mock(a: &IngestArgs) -> Result<(ingest::Server, IngestTarget)> {
-    let secret = format!("{:032x}", rand::random::<u128>());
-    let client = "sentinel-consume";
-    let server = ingest::serve(ingest::Config {
-        db: Some(a.db.clone()),
-        auth: ingest::Auth::Entra(ingest::entra::EntraConfig {
-            tenant: ingest::entra::DEFAULT_TENANT.into(),
-            cloud: ingest::entra::Cloud::Commercial,
-            clients: vec![ingest::entra::Client {
-                id: client.into(),
-                secret: secret.clone(),
-                may_ingest: true,
-            }],
-            token_lifetime: ingest::entra::DEFAULT_TOKEN_LIFETIME,
-        }),
-        https: true,
-        ..Default::default()
-    })
-    .await
-    .context("starting the mock ingestion endpoint")?;
-    let target = IngestTarget {
-        endpoint: server.base_url().to_string(),
-        dcr_immutable_id: server.dcr_id().to_string(),
-        credential: Credential::ClientSecret(ClientSecret {
-            authority: server.base_url().to_string(),
-            tenant: server.tenant().unwrap_or_default().to_string(),
-            client_id: client.into(),
-            secret,
-            scope: ingest::entra::Cloud::Commercial.scope(),
-        }),
-        ca_pem: server.ca_pem().map(str::to_string),
-        gzip: true,
-    };
-    Ok((server, target))
-}
-
 /// One progress line: objects and rows done, in flight, retries, failures.
 fn progress_line(s: &connector::Stats, in_flight: usize, seconds: f64) -> String {
     let t = s.total();
@@ -247,7 +210,14 @@ pub async fn run(args: &ConsumeArgs) -> Result<()> {
 
     let (server, ingest_target) = match &args.ingest.ingest {
         None => {
-            let (s, t) = own_mock(&args.ingest).await?;
+            let (s, t) = ingest::serve_for_connector(
+                ingest::Config {
+                    db: Some(args.ingest.db.clone()),
+                    ..Default::default()
+                },
+                "sentinel-consume",
+            )
+            .await?;
             println!(
                 "mock Logs Ingestion endpoint {} (DCR {}), rows kept in {}",
                 s.base_url(),

@@ -127,18 +127,12 @@ fn verify_args(server: &Server, manifest: &Path, ca: &Path) -> VerifyArgs {
     }
 }
 
-fn write_ca(dir: &Path, server: &Server, name: &str) -> PathBuf {
-    let ca = dir.join(name);
-    std::fs::write(&ca, server.ca_pem().unwrap()).unwrap();
-    ca
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
+/// A LocalStack of this test's own with the VPC stack deployed by `simulator deploy`; its
+/// endpoint; a scratch directory.
+fn with_vpc_stack() -> (harness::LocalStack, String, tempfile::TempDir) {
     let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
         .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
     let endpoint = ls.endpoint().to_string();
-    let dir = tempfile::tempdir().unwrap();
     simulator(&[
         "deploy",
         "--template",
@@ -150,6 +144,18 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
         "--endpoint",
         &endpoint,
     ]);
+    (ls, endpoint, tempfile::tempdir().unwrap())
+}
+
+fn write_ca(dir: &Path, server: &Server, name: &str) -> PathBuf {
+    let ca = dir.join(name);
+    std::fs::write(&ca, server.ca_pem().unwrap()).unwrap();
+    ca
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
+    let (ls, endpoint, dir) = with_vpc_stack();
 
     // One consumer.
     let first = dir.path().join("first");
@@ -345,21 +351,7 @@ async fn stored_rows(base: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_killed_and_restarted_mid_run_loses_nothing_it_accepted() {
-    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
-        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
-    let endpoint = ls.endpoint().to_string();
-    let dir = tempfile::tempdir().unwrap();
-    simulator(&[
-        "deploy",
-        "--template",
-        "vpc",
-        "--stack-name",
-        STACK,
-        "--workspace-id",
-        WORKSPACE,
-        "--endpoint",
-        &endpoint,
-    ]);
+    let (ls, endpoint, dir) = with_vpc_stack();
     let logs = dir.path().join("logs");
     put_logs(&endpoint, &logs, 3000, 4);
     let port = std::net::TcpListener::bind("127.0.0.1:0")

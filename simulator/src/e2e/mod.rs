@@ -25,7 +25,7 @@ mod stacks;
 mod templates;
 pub mod timing;
 
-use crate::connector::{self, ConnectorConfig, IngestTarget, Route};
+use crate::connector::{self, ConnectorConfig, Route};
 use crate::ingest;
 use crate::synth::manifest::{ManifestLine, ManifestLines};
 use crate::synth::{writes_objects, BadDataKind, GenOptions};
@@ -270,43 +270,21 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         ingest::Faults::default()
     };
     let db = run_dir.join("ingest.db");
-    let secret = format!("{:032x}", rand::random::<u128>());
-    let server = ingest::serve(ingest::Config {
-        db: Some(db.clone()),
-        auth: ingest::Auth::Entra(ingest::entra::EntraConfig {
-            tenant: ingest::entra::DEFAULT_TENANT.into(),
-            cloud: ingest::entra::Cloud::Commercial,
-            clients: vec![ingest::entra::Client {
-                id: CLIENT_ID.into(),
-                secret: secret.clone(),
-                may_ingest: true,
-            }],
-            token_lifetime: ingest::entra::DEFAULT_TOKEN_LIFETIME,
-        }),
-        https: true,
-        faults,
-        ..Default::default()
-    })
-    .await
-    .context("starting the mock ingestion endpoint")?;
+    let (server, target) = ingest::serve_for_connector(
+        ingest::Config {
+            db: Some(db.clone()),
+            faults,
+            ..Default::default()
+        },
+        CLIENT_ID,
+    )
+    .await?;
     let queue_urls: Vec<String> = started.routes.iter().map(|r| r.queue_url.clone()).collect();
     let mut cc = ConnectorConfig::new(
         started.routes.clone(),
-        IngestTarget {
-            endpoint: server.base_url().to_string(),
-            dcr_immutable_id: server.dcr_id().to_string(),
-            // As a real Logs Ingestion client: a token from Entra ID (the mock's) by client
-            // credentials, over TLS verified against the mock's CA.
-            credential: connector::Credential::ClientSecret(connector::ClientSecret {
-                authority: server.base_url().to_string(),
-                tenant: server.tenant().unwrap_or_default().to_string(),
-                client_id: CLIENT_ID.into(),
-                secret,
-                scope: ingest::entra::Cloud::Commercial.scope(),
-            }),
-            ca_pem: server.ca_pem().map(str::to_string),
-            gzip: true,
-        },
+        // As a real Logs Ingestion client: a token from Entra ID (the mock's) by client
+        // credentials, over TLS verified against the mock's CA.
+        target,
     );
     cc.wait_time_seconds = 2;
     cc.visibility_timeout_seconds = 10;

@@ -47,6 +47,7 @@
 mod cli;
 pub mod entra;
 pub mod faults;
+mod for_connector;
 mod handler;
 mod read_api;
 pub mod schema;
@@ -56,6 +57,7 @@ pub mod tls;
 
 pub use cli::{run as run_cli, ServeIngestionArgs};
 pub use faults::{FaultError, Faults, Latency};
+pub use for_connector::serve_for_connector;
 pub use handler::{API_VERSION, MAX_BODY_BYTES};
 pub use read_api::{RowsPage, StreamCounts, DEFAULT_PAGE, MAX_PAGE};
 pub use schema::{
