@@ -89,10 +89,39 @@ pub(super) async fn poll_route(ctx: Arc<Ctx>, idx: usize) {
         }
         ctx.empty_streaks.lock().expect("streak lock")[idx] = 0;
         counters.add(|s| s.messages_received += messages.len() as u64);
+        if ctx.config.delete_on_receive {
+            // Every message goes at once, before any of its objects is read: from here on,
+            // whatever happens to them is final.
+            let deletes = deleter.sender();
+            for m in &messages {
+                let Some(receipt) = m.receipt_handle.as_deref() else {
+                    continue;
+                };
+                let pending = PendingDelete {
+                    message_id: m.message_id.as_deref().unwrap_or("?").to_string(),
+                    receipt: receipt.to_string(),
+                    _heartbeat: None,
+                    _unsettled: Unsettled::new(&ctx.in_flight),
+                };
+                if let Err(p) = deletes.delete(pending) {
+                    ctx.delete_failed(
+                        route,
+                        &counters,
+                        &p.message_id,
+                        "the route's deleter stopped",
+                    );
+                }
+            }
+            deleter.flush();
+        }
         let received: Vec<_> = messages
             .into_iter()
             .map(|m| {
-                let hb = Heartbeat::start(&ctx, idx, &m);
+                let hb = if ctx.config.delete_on_receive {
+                    None
+                } else {
+                    Heartbeat::start(&ctx, idx, &m)
+                };
                 (m, hb)
             })
             .collect();
@@ -179,6 +208,27 @@ async fn handle_message(
         counters.add(|s| s.messages_left += 1);
         return;
     };
+    if ctx.config.delete_on_receive {
+        // Deleted on receive (see `poll_route`): process, and count what fails as lost.
+        drop(heartbeat);
+        let _processing = unsettled;
+        let outcome = tokio::select! {
+            d = process_message(ctx, route, counters, body) => Some(d),
+            () = until_true(ctx.abandon.subscribe()) => None,
+        };
+        if !matches!(outcome, Some(Disposition::Delete)) {
+            counters.add(|s| s.messages_lost += 1);
+            ctx.log(
+                route,
+                format!(
+                    "message {} was deleted on receive: what its objects had not delivered is lost",
+                    m.message_id.as_deref().unwrap_or("?")
+                ),
+            );
+        }
+        drop(permit);
+        return;
+    }
     let outcome = tokio::select! {
         d = process_message(ctx, route, counters, body) => Some(d),
         () = until_true(ctx.abandon.subscribe()) => None,

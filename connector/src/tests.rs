@@ -461,3 +461,33 @@ async fn the_live_view_follows_the_run_and_ends_equal_to_its_result() {
     twice.merge(&stats);
     assert_eq!(twice.total().records_ingested, 30);
 }
+
+#[tokio::test(start_paused = true)]
+async fn delete_on_receive_loses_what_a_failed_object_held() {
+    // The same refused batch: ours leaves the message for redelivery, the delete-on-receive
+    // mode has deleted it already and counts it lost.
+    for delete_on_receive in [false, true] {
+        let w = World::new([Answer::Status(400, None)], None);
+        let id = w.log("a.log.gz", "row", 5);
+        let mut c = config();
+        c.visibility_timeout_seconds = 3600;
+        c.delete_on_receive = delete_on_receive;
+        let s = run_fake(&c, &w).await;
+        assert!(w.messages().is_empty());
+        if delete_on_receive {
+            assert_eq!(w.deleted(), vec![id]);
+            assert_eq!(
+                (s.messages_deleted, s.messages_lost, s.messages_left),
+                (1, 1, 0)
+            );
+            assert!(w.queue.ids().is_empty(), "gone, and its rows with it");
+        } else {
+            assert!(w.deleted().is_empty());
+            assert_eq!(
+                (s.messages_deleted, s.messages_lost, s.messages_left),
+                (0, 0, 1)
+            );
+            assert_eq!(w.queue.ids(), vec![id]);
+        }
+    }
+}

@@ -37,6 +37,7 @@ fn run(templates: &Path, seed: u64, report: &Path) -> (bool, serde_json::Value) 
         services: vec![vec![DataType::Vpc]],
         faults: false,
         bad_data: false,
+        delete_on_receive: false,
         report: Some(report.to_path_buf()),
         junit: None,
         endpoint: Some(ls.endpoint().to_string()),

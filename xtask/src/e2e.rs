@@ -26,6 +26,10 @@ pub struct E2eArgs {
     /// Add malformed lines, truncated gzip, not-gzip and empty objects.
     #[arg(long)]
     pub bad_data: bool,
+    /// Delete each message on receive, as Microsoft's EKS poller does (a comparison: what
+    /// fails is then lost).
+    #[arg(long = "delete-on-receive")]
+    pub delete_on_receive: bool,
     /// JSON report path (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<String>,
@@ -59,6 +63,9 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     }
     if args.bad_data {
         cmd.arg("--bad-data");
+    }
+    if args.delete_on_receive {
+        cmd.arg("--delete-on-receive");
     }
     if let Some(r) = &args.report {
         cmd.args(["--report", r]);

@@ -213,6 +213,7 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
         services: Vec::new(),
         faults: troubled,
         bad_data: troubled,
+        delete_on_receive: false,
         report: Some(
             root.join(format!("target/e2e/test-{name}.json"))
                 .display()

@@ -99,6 +99,12 @@ pub struct E2eArgs {
     /// Add bad objects: malformed lines, truncated gzip, not-gzip and empty objects.
     #[arg(long)]
     pub bad_data: bool,
+    /// Run the connector the way Microsoft's published EKS poller does: each message deleted
+    /// as soon as it is received, before its rows are accepted. For comparison: a failed or
+    /// poison object then loses its records (they show as missing) instead of waiting for
+    /// redelivery or the dead-letter queue.
+    #[arg(long = "delete-on-receive")]
+    pub delete_on_receive: bool,
     /// Where the JSON report goes (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -172,6 +178,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         seed: args.seed,
         faults: args.faults,
         bad_data: args.bad_data,
+        delete_on_receive: args.delete_on_receive,
         localstack_mode: mode,
         seconds_total: started.elapsed().as_secs_f64(),
         connector_seconds: out.connector_seconds,
@@ -289,6 +296,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     cc.wait_time_seconds = 2;
     cc.visibility_timeout_seconds = 10;
     cc.stop_after_empty_polls = Some(3);
+    cc.delete_on_receive = args.delete_on_receive;
     cc.log = true;
     // Above the progress bars, not through them.
     cc.log_line = |line| crate::progress::eprintln(line);

@@ -13,6 +13,8 @@ pub struct Report {
     pub seed: u64,
     pub faults: bool,
     pub bad_data: bool,
+    /// `--delete-on-receive`: the connector deleted each message on receive.
+    pub delete_on_receive: bool,
     pub localstack_mode: String,
     pub seconds_total: f64,
     /// From the connector's start until every queue was empty (all services at once).
