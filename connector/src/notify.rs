@@ -105,6 +105,7 @@ fn parse_value(v: Value, allow_sns: bool) -> Result<Notification, NotifyError> {
             let bucket = s3
                 .pointer("/bucket/name")
                 .and_then(Value::as_str)
+                .filter(|b| !b.is_empty())
                 .ok_or_else(|| NotifyError("S3 record without s3.bucket.name".into()))?;
             let key = s3
                 .pointer("/object/key")
@@ -126,7 +127,10 @@ fn parse_value(v: Value, allow_sns: bool) -> Result<Notification, NotifyError> {
                 ignored: 1,
             });
         }
-        let bucket = v.pointer("/detail/bucket/name").and_then(Value::as_str);
+        let bucket = v
+            .pointer("/detail/bucket/name")
+            .and_then(Value::as_str)
+            .filter(|b| !b.is_empty());
         let key = v.pointer("/detail/object/key").and_then(Value::as_str);
         let (Some(bucket), Some(key)) = (bucket, key) else {
             return Err(NotifyError(
@@ -271,5 +275,14 @@ mod tests {
                 ignored: 0
             }
         );
+    }
+
+    #[test]
+    fn an_empty_bucket_name_is_no_notification() {
+        // Found by the fuzzer: an object without a bucket cannot be fetched.
+        let eb = r#"{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":""},"object":{"key":"0"}}}"#;
+        assert!(parse_body(eb).is_err());
+        let s3 = r#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":""},"object":{"key":"k"}}}]}"#;
+        assert!(parse_body(s3).is_err());
     }
 }
