@@ -155,6 +155,54 @@ fn with_vpc_stack() -> (harness::LocalStack, String, tempfile::TempDir) {
     (ls, endpoint, tempfile::tempdir().unwrap())
 }
 
+use aws_sdk_sqs::types::QueueAttributeName;
+const VISIBLE: QueueAttributeName = QueueAttributeName::ApproximateNumberOfMessages;
+const NOT_VISIBLE: QueueAttributeName = QueueAttributeName::ApproximateNumberOfMessagesNotVisible;
+
+/// The deployed stack's queue (from its outputs, as `consume` reads them) and an SQS client.
+async fn stack_queue(endpoint: &str) -> (aws_sdk_sqs::Client, String) {
+    let config = deployer::sdk_config(&deployer::Target::localstack(endpoint)).await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let outputs = deployer::outputs(&cfn, STACK).await.unwrap();
+    let queue = simulator::consume::routes_of(STACK, &outputs).unwrap()[0]
+        .queue_url
+        .clone();
+    (aws_sdk_sqs::Client::new(&config), queue)
+}
+
+/// The sum of the queue's message counts `attrs`.
+async fn queue_count(sqs: &aws_sdk_sqs::Client, queue: &str, attrs: &[QueueAttributeName]) -> u64 {
+    let mut req = sqs.get_queue_attributes().queue_url(queue);
+    for a in attrs {
+        req = req.attribute_names(a.clone());
+    }
+    let got = req
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .cloned()
+        .unwrap_or_default();
+    attrs
+        .iter()
+        .map(|k| got.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0))
+        .sum()
+}
+
+/// Runs `consume --until-drained` (with `extra` flags) for `server` to its end; it must succeed.
+async fn consume_until_drained(endpoint: &str, server: &Server, ca: &Path, extra: &[&str]) {
+    let mut cmd = consume_cmd(endpoint, server, ca);
+    cmd.args(extra);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn write_ca(dir: &Path, server: &Server, name: &str) -> PathBuf {
     let ca = dir.join(name);
     std::fs::write(&ca, server.ca_pem().unwrap()).unwrap();
@@ -236,13 +284,7 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
     put_logs(&endpoint, &third, 2000, 3);
     let server = mock().await;
     let ca = write_ca(dir.path(), &server, "ca3.pem");
-    let config = deployer::sdk_config(&deployer::Target::localstack(&endpoint)).await;
-    let cfn = aws_sdk_cloudformation::Client::new(&config);
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let outputs = deployer::outputs(&cfn, STACK).await.unwrap();
-    let queue = simulator::consume::routes_of(STACK, &outputs).unwrap()[0]
-        .queue_url
-        .clone();
+    let (sqs, queue) = stack_queue(&endpoint).await;
     let mut doomed = Reaped(
         consume_cmd(&endpoint, &server, &ca)
             .args(["--visibility-seconds", "5"])
@@ -262,34 +304,8 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
     doomed.0.kill().unwrap();
     doomed.0.wait().unwrap();
     let at_kill = server.stats().accepted_rows;
-    let held = sqs
-        .get_queue_attributes()
-        .queue_url(&queue)
-        .attribute_names(
-            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        )
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .and_then(|a| {
-            a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-                .cloned()
-        })
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap();
-    let out = {
-        let mut cmd = consume_cmd(&endpoint, &server, &ca);
-        cmd.args(["--visibility-seconds", "5"]);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap()
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let held = queue_count(&sqs, &queue, &[NOT_VISIBLE]).await;
+    consume_until_drained(&endpoint, &server, &ca, &["--visibility-seconds", "5"]).await;
     let v = verify(&verify_args(&server, &third, &ca), PAGE)
         .await
         .unwrap();
@@ -452,28 +468,7 @@ async fn an_endpoint_killed_and_restarted_mid_run_loses_nothing_it_accepted() {
 
 /// Messages in `queue`, visible and in flight.
 async fn depth(sqs: &aws_sdk_sqs::Client, queue: &str) -> u64 {
-    use aws_sdk_sqs::types::QueueAttributeName as A;
-    let out = sqs
-        .get_queue_attributes()
-        .queue_url(queue)
-        .attribute_names(A::ApproximateNumberOfMessages)
-        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
-        .send()
-        .await
-        .unwrap();
-    let attrs = out.attributes().cloned().unwrap_or_default();
-    [
-        A::ApproximateNumberOfMessages,
-        A::ApproximateNumberOfMessagesNotVisible,
-    ]
-    .iter()
-    .map(|k| {
-        attrs
-            .get(k)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    })
-    .sum()
+    queue_count(sqs, queue, &[VISIBLE, NOT_VISIBLE]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -491,13 +486,7 @@ async fn delete_on_receive_loses_what_a_killed_consumer_had_deleted() {
     })
     .await;
     let ca = write_ca(dir.path(), &server, "ca.pem");
-    let config = deployer::sdk_config(&deployer::Target::localstack(&endpoint)).await;
-    let cfn = aws_sdk_cloudformation::Client::new(&config);
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let outputs = deployer::outputs(&cfn, STACK).await.unwrap();
-    let queue = simulator::consume::routes_of(STACK, &outputs).unwrap()[0]
-        .queue_url
-        .clone();
+    let (sqs, queue) = stack_queue(&endpoint).await;
     // S3 notifies asynchronously: wait until every object's message is in the queue.
     let objects = ManifestLines::open(&logs.join("manifest-vpc.jsonl"))
         .unwrap()
@@ -532,17 +521,7 @@ async fn delete_on_receive_loses_what_a_killed_consumer_had_deleted() {
     let stored_at_kill = server.stats().accepted_rows;
     doomed.0.kill().unwrap();
     doomed.0.wait().unwrap();
-    let out = {
-        let mut cmd = consume_cmd(&endpoint, &server, &ca);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap()
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    consume_until_drained(&endpoint, &server, &ca, &[]).await;
     let v = verify(&verify_args(&server, &logs, &ca), PAGE)
         .await
         .unwrap();
