@@ -395,6 +395,19 @@ impl<'a> Stack<'a> {
                         .collect(),
                 )
             }
+            "Fn::FindInMap" => {
+                let a = list(3)?;
+                let map = string(&a[0], "the map name")?;
+                let key = text(&self.resolve(&a[1])?);
+                let second = text(&self.resolve(&a[2])?);
+                // CloudFormation fails the stack on a key the mapping does not have.
+                self.template["Mappings"][&map][&key][&second]
+                    .as_str()
+                    .map(|v| Value::String(v.into()))
+                    .ok_or_else(|| {
+                        malformed(f, args, &format!("mapping {map} has no {key}.{second}"))
+                    })?
+            }
             f if f.starts_with("Fn::") => {
                 return Err(ResolveError::UnknownIntrinsic {
                     function: f.into(),
@@ -483,6 +496,22 @@ mod tests {
                 "Gone": {"Type": "AWS::SQS::Queue", "Condition": "Off", "Properties": {}}
             }
         })
+    }
+
+    #[test]
+    fn find_in_map_reads_the_templates_mapping_and_a_missing_key_fails() {
+        let t = json!({
+            "Mappings": {"Accounts": {"us-east-1": {"Id": "127311923021"}}},
+            "Resources": {}
+        });
+        let at = |region: &str| {
+            Stack::new(&t, &[])
+                .in_region(region)
+                .resolve(&json!({"Fn::FindInMap": ["Accounts", {"Ref": "AWS::Region"}, "Id"]}))
+        };
+        assert_eq!(at("us-east-1").unwrap(), json!("127311923021"));
+        let err = at("eu-west-9").unwrap_err().to_string();
+        assert!(err.contains("mapping Accounts has no eu-west-9.Id"), "{err}");
     }
 
     #[test]

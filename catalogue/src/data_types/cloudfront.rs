@@ -23,4 +23,6 @@ pub(super) const ENTRY: Entry = Entry {
     group: None,
     all_services: false,
     bucket_prefix: "",
+    default_key_prefix: "",
+    source_folders: &[],
 };

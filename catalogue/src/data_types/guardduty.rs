@@ -19,4 +19,6 @@ pub(super) const ENTRY: Entry = Entry {
     group: None,
     all_services: true,
     bucket_prefix: "",
+    default_key_prefix: "",
+    source_folders: &[],
 };

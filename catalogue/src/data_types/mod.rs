@@ -4,6 +4,10 @@ mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
 mod eks;
+mod elb;
+mod elb_alb;
+mod elb_flow;
+mod elb_nlb;
 mod guardduty;
 mod networkfirewall;
 mod networkfirewall_alert;
@@ -89,6 +93,18 @@ pub enum DataType {
     /// CloudFront standard logs, delivered to S3 by standard logging (v2).
     #[value(name = "cloudfront")]
     CloudFront,
+    /// Application Load Balancer access logs (group `elb`).
+    #[value(name = "elb-alb")]
+    #[serde(rename = "elb-alb")]
+    ElbAlb,
+    /// Network Load Balancer access logs of TLS listeners (group `elb`).
+    #[value(name = "elb-nlb")]
+    #[serde(rename = "elb-nlb")]
+    ElbNlb,
+    /// VPC flow logs of Network and Gateway Load Balancer interfaces (group `elb`).
+    #[value(name = "elb-flow")]
+    #[serde(rename = "elb-flow")]
+    ElbFlow,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -158,6 +174,16 @@ pub struct Entry {
     /// What the name of a bucket the service writes into must start with (`aws-waf-logs-`);
     /// empty when any name will do.
     pub bucket_prefix: &'static str,
+    /// The default of the stack's key prefix before `AWSLogs/` (empty: none). Data types that
+    /// share a key segment in one bucket (ALB and NLB access logs both write
+    /// `AWSLogs/<account>/elasticloadbalancing/`) need distinct prefixes, or their
+    /// notifications would overlap; their key prefix may not be empty.
+    pub default_key_prefix: &'static str,
+    /// The folders after the key prefix under which the sources of this one collector write,
+    /// each its own `AWSLogs/<account>/<segment>/` tree (ELB flow logs: `NLB`, `GWLB`), and
+    /// whose name the connector records (`LogType`). Empty: the objects start `AWSLogs/` right
+    /// after the key prefix.
+    pub source_folders: &'static [&'static str],
 }
 
 impl DataType {
@@ -180,6 +206,9 @@ impl DataType {
             DataType::S3Access => &s3access::ENTRY,
             DataType::SecurityHub => &securityhub::ENTRY,
             DataType::CloudFront => &cloudfront::ENTRY,
+            DataType::ElbAlb => &elb_alb::ENTRY,
+            DataType::ElbNlb => &elb_nlb::ENTRY,
+            DataType::ElbFlow => &elb_flow::ENTRY,
         }
     }
 
@@ -216,6 +245,12 @@ impl DataType {
     }
     pub fn bucket_prefix(self) -> &'static str {
         self.entry().bucket_prefix
+    }
+    pub fn default_key_prefix(self) -> &'static str {
+        self.entry().default_key_prefix
+    }
+    pub fn source_folders(self) -> &'static [&'static str] {
+        self.entry().source_folders
     }
 
     /// The slug of the stack that renders it: its group's, or its own.

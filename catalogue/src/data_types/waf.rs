@@ -21,4 +21,6 @@ pub(super) const ENTRY: Entry = Entry {
     all_services: false,
     // AWS WAF logs only to buckets whose name starts with it (WAF Developer Guide).
     bucket_prefix: "aws-waf-logs-",
+    default_key_prefix: "",
+    source_folders: &[],
 };

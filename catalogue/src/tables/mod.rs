@@ -49,6 +49,12 @@
 //!   * AWSCloudFront_AccessLog_CL: the table of Microsoft's CloudFront solution,
 //!     `Azure/Azure-Sentinel` `Solutions/AWS CloudFront/Data Connectors/AWSCloudFrontLog_CCF/AWSCloudFrontLog_Table.json`
 //!     (its types are checked in its own file).
+//!   * AWSALBAccessLogs, AWSNLBAccessLogs, AWSELBFlowLogs: the tables of Microsoft's ELB
+//!     solution (<https://learn.microsoft.com/azure/azure-monitor/reference/tables/awsalbaccesslogs>,
+//!     `...awsnlbaccesslogs`, `...awselbflowlogs`), in the order and with the types of the
+//!     table definitions Microsoft validates its KQL against (`Azure/Azure-Sentinel`
+//!     `.script/tests/KqlvalidationsTests/CustomTables/AWS{ALB,NLB}AccessLogs.json`,
+//!     `AWSELBFlowLogs.json`).
 //!
 //!   Changed to follow them (issue 12, item 17): AWSVPCFlow `TrafficPath` int -> string;
 //!   AWSVPCFlow `Packets` and AWSEKSLogs_CL `ResponseCode` `i64` -> `i32` (int). Every other
@@ -65,15 +71,18 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod alb_access_logs;
 mod cloud_trail;
 mod cloud_watch;
 mod cloudfront_access_log;
 mod eks_logs;
+mod elb_flow_logs;
 mod guard_duty;
 mod json_text;
 mod network_firewall_alert;
 mod network_firewall_flow;
 mod network_firewall_tls;
+mod nlb_access_logs;
 #[cfg(test)]
 mod reference_types;
 mod route53_resolver;
@@ -85,15 +94,18 @@ mod time;
 mod vpc_flow;
 mod waf;
 
+pub use alb_access_logs::AwsAlbAccessLogs;
 pub use cloud_trail::AwsCloudTrail;
 pub use cloud_watch::AwsCloudWatch;
 pub use cloudfront_access_log::AwsCloudFrontAccessLog;
 pub use eks_logs::AwsEksLogs;
+pub use elb_flow_logs::AwsElbFlowLogs;
 pub use guard_duty::AwsGuardDuty;
 pub use json_text::JsonText;
 pub use network_firewall_alert::AwsNetworkFirewallAlert;
 pub use network_firewall_flow::AwsNetworkFirewallFlow;
 pub use network_firewall_tls::AwsNetworkFirewallTls;
+pub use nlb_access_logs::AwsNlbAccessLogs;
 pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use s3_server_access::AwsS3ServerAccess;
 pub use security_hub_findings::AwsSecurityHubFindings;
@@ -119,6 +131,9 @@ pub enum Table {
     AWSSecurityHubFindings,
     #[allow(non_camel_case_types)]
     AWSCloudFront_AccessLog_CL,
+    AWSALBAccessLogs,
+    AWSNLBAccessLogs,
+    AWSELBFlowLogs,
 }
 
 impl Table {
@@ -141,6 +156,9 @@ impl Table {
             Table::AWSS3ServerAccess => "AWSS3ServerAccess",
             Table::AWSSecurityHubFindings => "AWSSecurityHubFindings",
             Table::AWSCloudFront_AccessLog_CL => "AWSCloudFront_AccessLog_CL",
+            Table::AWSALBAccessLogs => "AWSALBAccessLogs",
+            Table::AWSNLBAccessLogs => "AWSNLBAccessLogs",
+            Table::AWSELBFlowLogs => "AWSELBFlowLogs",
         }
     }
 
@@ -160,6 +178,9 @@ impl Table {
             Table::AWSS3ServerAccess => &s3_server_access::STREAM,
             Table::AWSSecurityHubFindings => &security_hub_findings::STREAM,
             Table::AWSCloudFront_AccessLog_CL => &cloudfront_access_log::STREAM,
+            Table::AWSALBAccessLogs => &alb_access_logs::STREAM,
+            Table::AWSNLBAccessLogs => &nlb_access_logs::STREAM,
+            Table::AWSELBFlowLogs => &elb_flow_logs::STREAM,
         }
     }
 
@@ -189,6 +210,9 @@ impl Table {
             Table::AWSS3ServerAccess => read::<AwsS3ServerAccess, D>(d),
             Table::AWSSecurityHubFindings => read::<AwsSecurityHubFindings, D>(d),
             Table::AWSCloudFront_AccessLog_CL => read::<AwsCloudFrontAccessLog, D>(d),
+            Table::AWSALBAccessLogs => read::<AwsAlbAccessLogs, D>(d),
+            Table::AWSNLBAccessLogs => read::<AwsNlbAccessLogs, D>(d),
+            Table::AWSELBFlowLogs => read::<AwsElbFlowLogs, D>(d),
         }
     }
 }
@@ -386,6 +410,9 @@ mod tests {
                 Table::AWSS3ServerAccess => check::<AwsS3ServerAccess>(columns),
                 Table::AWSSecurityHubFindings => check::<AwsSecurityHubFindings>(columns),
                 Table::AWSCloudFront_AccessLog_CL => check::<AwsCloudFrontAccessLog>(columns),
+                Table::AWSALBAccessLogs => check::<AwsAlbAccessLogs>(columns),
+                Table::AWSNLBAccessLogs => check::<AwsNlbAccessLogs>(columns),
+                Table::AWSELBFlowLogs => check::<AwsElbFlowLogs>(columns),
             }
         }
     }
@@ -444,7 +471,7 @@ mod tests {
 
     #[test]
     fn one_stream_per_table() {
-        assert_eq!(Table::ALL.len(), 13);
+        assert_eq!(Table::ALL.len(), 16);
         for (i, table) in Table::ALL.iter().enumerate() {
             let decl = table.stream();
             assert_eq!(decl.table, *table);

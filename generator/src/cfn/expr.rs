@@ -29,6 +29,8 @@ pub enum Expr {
     If(String, Box<Expr>, Box<Expr>),
     Select(u32, Box<Expr>),
     Split(String, Box<Expr>),
+    /// `Fn::FindInMap` of a template mapping: `[map, top-level key, second-level key]`.
+    FindInMap(String, Box<Expr>, String),
 }
 
 /// The pseudo parameters CloudFormation defines.
@@ -105,6 +107,14 @@ impl Expr {
             Box::new(otherwise.into()),
         )
     }
+    /// `Fn::FindInMap [map, key, second]`: the value of a template mapping.
+    pub fn find_in_map(
+        map: impl Into<String>,
+        key: impl Into<Expr>,
+        second: impl Into<String>,
+    ) -> Self {
+        Expr::FindInMap(map.into(), Box::new(key.into()), second.into())
+    }
     pub fn no_value() -> Self {
         Pseudo::NoValue.into()
     }
@@ -153,6 +163,7 @@ impl Expr {
                 b.collect_refs(out);
             }
             Expr::Select(_, e) | Expr::Split(_, e) | Expr::JoinList(_, e) => e.collect_refs(out),
+            Expr::FindInMap(_, key, _) => key.collect_refs(out),
         }
     }
 }
@@ -235,6 +246,9 @@ impl Serialize for Expr {
             Expr::If(c, a, b) => single(s, "Fn::If", &(c, a, b)),
             Expr::Select(i, e) => single(s, "Fn::Select", &Pair(i, e.as_ref())),
             Expr::Split(d, e) => single(s, "Fn::Split", &Pair(d, e.as_ref())),
+            Expr::FindInMap(m, key, second) => {
+                single(s, "Fn::FindInMap", &(m, key.as_ref(), second))
+            }
         }
     }
 }

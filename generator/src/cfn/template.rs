@@ -197,6 +197,8 @@ pub struct Template {
     pub parameter_groups: Vec<ParameterGroup>,
     pub rules: IndexMap<String, Rule>,
     pub conditions: IndexMap<String, Cond>,
+    /// `Mappings`: map name -> top-level key -> second-level key -> value.
+    pub mappings: IndexMap<String, IndexMap<String, IndexMap<String, String>>>,
     pub resources: IndexMap<String, ResourceEntry>,
     pub outputs: IndexMap<String, Output>,
 }
@@ -385,6 +387,12 @@ impl Template {
         }
         if !self.rules.is_empty() {
             doc.insert("Rules".into(), to_json(&self.rules));
+        }
+        if !self.mappings.is_empty() {
+            doc.insert(
+                "Mappings".into(),
+                serde_json::to_value(&self.mappings).expect("mappings are plain strings"),
+            );
         }
         if !self.conditions.is_empty() {
             doc.insert("Conditions".into(), to_json(&self.conditions));

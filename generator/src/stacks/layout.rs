@@ -19,6 +19,10 @@ use catalogue::Delivery;
 pub const KEY_PREFIX_PATTERN: &str = "^$|^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$";
 pub const KEY_PREFIX_RULE: &str =
     "must be a key prefix like security/logs (no / at either end), or empty";
+/// A key prefix that may not be empty (collectors that share a key segment in one bucket).
+pub const NON_EMPTY_KEY_PREFIX_PATTERN: &str = "^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$";
+pub const NON_EMPTY_KEY_PREFIX_RULE: &str =
+    "must be a key prefix like ALBLogs or security/alb (no / at either end), not empty";
 /// An AWS Organizations ID.
 pub const ORG_ID_PATTERN: &str = "^$|^o-[a-z0-9]{10,32}$";
 pub const ORG_ID_RULE: &str = "must be an organization ID like o-a1b2c3d4e5, or empty";
@@ -37,6 +41,9 @@ pub struct Layout {
     /// S3 server access logs: `<segment>/` is the target prefix, and the account and Region
     /// follow it (instead of `AWSLogs/<account>/<segment>/`).
     server_access: bool,
+    /// The folders after the key prefix each source writes under (ELB flow logs: `NLB/`,
+    /// `GWLB/`), each with its own `AWSLogs/<account>/<segment>/` tree; empty for the others.
+    source_folders: &'static [&'static str],
 }
 
 impl Layout {
@@ -58,12 +65,39 @@ impl Layout {
                 service.label()
             )
         };
-        let key_prefix = t.param(
-            &key_prefix_param,
-            Parameter::string(description)
-                .default("")
-                .pattern(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
-        );
+        let default = service.default_key_prefix();
+        let key_prefix = if default.is_empty() {
+            t.param(
+                &key_prefix_param,
+                Parameter::string(description)
+                    .default("")
+                    .pattern(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
+            )
+        } else {
+            let folders = service.source_folders();
+            let description = if folders.is_empty() {
+                format!(
+                    "Key prefix before AWSLogs/ of the {} objects (the prefix given to the load balancer's access-log attributes), without / at either end. It may not be empty or equal another collector's prefix of this stack: their notifications would overlap.",
+                    service.label()
+                )
+            } else {
+                format!(
+                    "Key prefix of the {} objects, without / at either end: each kind writes under its folder, {} (the flow log's destination is <bucket>/<KeyPrefix>/<folder>). It may not be empty or equal another collector's prefix of this stack.",
+                    service.label(),
+                    folders
+                        .iter()
+                        .map(|f| format!("<KeyPrefix>/{f}/AWSLogs/"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )
+            };
+            t.param(
+                &key_prefix_param,
+                Parameter::string(description)
+                    .default(default)
+                    .pattern(NON_EMPTY_KEY_PREFIX_PATTERN, NON_EMPTY_KEY_PREFIX_RULE),
+            )
+        };
         let has_key_prefix = t.condition(
             &format!("Has{key_prefix_param}"),
             !(Cond::equals(key_prefix.clone(), "")),
@@ -93,6 +127,7 @@ impl Layout {
             key_path,
             segment: service.key_segment(),
             server_access,
+            source_folders: service.source_folders(),
         }
     }
 
@@ -101,8 +136,13 @@ impl Layout {
     }
 
     /// The notification prefix: `[<KeyPrefix>/]AWSLogs/<account>/<DataType>/`, or for an
-    /// organization `[<KeyPrefix>/]AWSLogs/<o-id>/` (every member account).
+    /// organization `[<KeyPrefix>/]AWSLogs/<o-id>/` (every member account); for a data type
+    /// whose sources write under folders of their own, `<KeyPrefix>/` (all of them).
     pub fn prefix(&self) -> Expr {
+        if !self.source_folders.is_empty() {
+            // Every source folder under the (never empty) key prefix.
+            return Expr::sub_with("${KeyPath}", self.vars());
+        }
         if self.server_access {
             return Expr::sub_with(
                 format!(
@@ -154,6 +194,13 @@ impl Layout {
                 "{}/${{AWS::AccountId}}/${{AWS::Region}}/*",
                 self.segment
             ))];
+        }
+        if !self.source_folders.is_empty() {
+            return self
+                .source_folders
+                .iter()
+                .map(|f| at(format!("{f}/AWSLogs/${{AWS::AccountId}}/*")))
+                .collect();
         }
         let mut out = vec![at("AWSLogs/${AWS::AccountId}/*".into())];
         if let Some((param, cond)) = &self.organization {

@@ -1,0 +1,44 @@
+//! The ELB group: Application Load Balancer access logs, Network Load Balancer access logs,
+//! and the flow logs of Network and Gateway Load Balancer interfaces; one stack (one bucket,
+//! one role, a queue and table per collector), as Microsoft's ELB connector ships them.
+
+use super::Group;
+
+/// The group of [`super::DataType::ElbAlb`], `ElbNlb` and `ElbFlow`.
+pub(super) const GROUP: Group = Group {
+    slug: "elb",
+    label: "Elastic Load Balancing",
+    // Microsoft's template (`AWSS3ELB.json`) takes the role name as a parameter like the
+    // others; an ELB-specific default keeps the stacks side by side in one account.
+    default_role: "OIDC_MicrosoftSentinelELBRole",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::super::DataType;
+
+    #[test]
+    fn the_group_selects_its_three_collectors_with_distinct_key_prefixes() {
+        let members = DataType::select("elb").unwrap();
+        assert_eq!(
+            members,
+            [DataType::ElbAlb, DataType::ElbNlb, DataType::ElbFlow]
+        );
+        for d in &members {
+            assert_eq!(d.stack_slug(), "elb");
+            assert_eq!(d.default_role(), super::GROUP.default_role);
+            assert!(!d.default_key_prefix().is_empty());
+        }
+        // ALB and NLB write the same key segment: only their key prefixes keep the
+        // notifications apart.
+        assert_eq!(
+            DataType::ElbAlb.key_segment(),
+            DataType::ElbNlb.key_segment()
+        );
+        assert_ne!(
+            DataType::ElbAlb.default_key_prefix(),
+            DataType::ElbNlb.default_key_prefix()
+        );
+        assert_eq!(DataType::ElbFlow.source_folders(), ["NLB", "GWLB"]);
+    }
+}
