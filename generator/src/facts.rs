@@ -126,4 +126,46 @@ pub mod principals {
     pub const S3_LOGGING: &str = "logging.s3.amazonaws.com";
     /// EventBridge, assuming a rule's target role.
     pub const EVENTS: &str = "events.amazonaws.com";
+    /// Application Load Balancer access-log delivery in the Regions that opened in or after
+    /// August 2022 (ELB User Guide for ALBs, "Enable access logs", step 2).
+    pub const ELB_LOG_DELIVERY: &str = "logdelivery.elasticloadbalancing.amazonaws.com";
+}
+
+/// The Elastic Load Balancing account that writes Application Load Balancer access logs in
+/// each Region available before August 2022 (the bucket policy names its root as the
+/// principal; ELB User Guide for ALBs, "Enable access logs", step 2); every other Region uses
+/// [`principals::ELB_LOG_DELIVERY`]. The two GovCloud Regions are in the list.
+pub const ELB_LEGACY_ACCOUNTS: &[(&str, &str)] = &[
+    ("us-east-1", "127311923021"),
+    ("us-east-2", "033677994240"),
+    ("us-west-1", "027434742980"),
+    ("us-west-2", "797873946194"),
+    ("af-south-1", "098369216593"),
+    ("ap-east-1", "754344448648"),
+    ("ap-southeast-3", "589379963580"),
+    ("ap-south-1", "718504428378"),
+    ("ap-northeast-3", "383597477331"),
+    ("ap-northeast-2", "600734575887"),
+    ("ap-southeast-1", "114774131450"),
+    ("ap-southeast-2", "783225319266"),
+    ("ap-northeast-1", "582318560864"),
+    ("ca-central-1", "985666609251"),
+    ("eu-central-1", "054676820928"),
+    ("eu-west-1", "156460612806"),
+    ("eu-west-2", "652711504416"),
+    ("eu-south-1", "635631232127"),
+    ("eu-west-3", "009996457667"),
+    ("eu-north-1", "897822967062"),
+    ("me-south-1", "076674570225"),
+    ("sa-east-1", "507241528517"),
+    ("us-gov-west-1", "048591011584"),
+    ("us-gov-east-1", "190560391635"),
+];
+
+/// The account [`ELB_LEGACY_ACCOUNTS`] gives `region`, if any.
+pub fn elb_legacy_account(region: &str) -> Option<&'static str> {
+    ELB_LEGACY_ACCOUNTS
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map(|(_, a)| *a)
 }

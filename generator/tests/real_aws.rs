@@ -279,6 +279,10 @@ fn paths(st: &Stack, spec: &StackSpec, service: DataType) -> Paths {
                 DataType::S3Access => sid.starts_with("S3ServerAccess"),
                 DataType::SecurityHub => false,
                 DataType::CloudFront => sid.starts_with("CloudFrontLogs"),
+                DataType::ElbAlb
+                | DataType::ElbNlb
+                | DataType::ElbNlbFlow
+                | DataType::ElbGwlbFlow => sid.starts_with(service.id()),
             }
         })
         .flat_map(|s| as_list(&s["Resource"]))
@@ -308,7 +312,18 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
         for service in spec.services() {
             let seg = service.key_segment();
             let name = param(&spec, service, "KeyPrefix");
-            for (given, root) in [("", ""), ("security/logs", "security/logs/")] {
+            // A collector that shares its key segment with another of the stack (ELB) has a
+            // key prefix that may not be empty: its default instead.
+            let default = service.default_key_prefix();
+            let first = match default {
+                "" => (String::new(), String::new()),
+                d => (d.to_string(), format!("{d}/")),
+            };
+            let cases = [
+                first,
+                ("security/logs".to_string(), "security/logs/".to_string()),
+            ];
+            for (given, root) in cases.iter().map(|(g, r)| (g.as_str(), r.as_str())) {
                 let mut given_params = vec![(name.as_str(), given)];
                 if service == DataType::S3Access {
                     given_params.push(("WatchedBucketNames", "app-data,app-uploads"));
@@ -444,6 +459,30 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                             prefix_set,
                             format!("{prefix}!{{timestamp:yyyy/MM/dd/HH}}/"),
                             "{spec}"
+                        );
+                    }
+                    DataType::ElbAlb | DataType::ElbNlb => {
+                        let output = match service {
+                            DataType::ElbAlb => "AlbAccessLogsCommand",
+                            _ => "NlbAccessLogsCommand",
+                        };
+                        let command = st.output(output).unwrap().unwrap();
+                        assert!(
+                            command.contains(&format!(
+                                "Key=access_logs.s3.bucket,Value={BUCKET} Key=access_logs.s3.prefix,Value={given}"
+                            )),
+                            "{command}"
+                        );
+                    }
+                    DataType::ElbNlbFlow | DataType::ElbGwlbFlow => {
+                        let output = match service {
+                            DataType::ElbNlbFlow => "NlbFlowLogsCommand",
+                            _ => "GwlbFlowLogsCommand",
+                        };
+                        let command = st.output(output).unwrap().unwrap();
+                        assert!(
+                            command.ends_with(&format!("--log-destination arn:aws:s3:::{BUCKET}{folder}")),
+                            "{command}"
                         );
                     }
                     DataType::CloudFront => {

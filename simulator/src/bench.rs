@@ -199,6 +199,7 @@ fn json_document(service: DataType) -> Option<bool> {
         | DataType::NetworkFirewallTls => Some(false),
         DataType::S3Access => None,
         DataType::CloudFront => None,
+        DataType::ElbAlb | DataType::ElbNlb | DataType::ElbNlbFlow | DataType::ElbGwlbFlow => None,
     }
 }
 
@@ -821,6 +822,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             DataType::S3Access => corpus(s, n(200_000.0))?,
             DataType::SecurityHub => corpus(s, n(20_000.0))?,
             DataType::CloudFront => corpus(s, n(200_000.0))?,
+            DataType::ElbAlb | DataType::ElbNlb => corpus(s, n(200_000.0))?,
+            DataType::ElbNlbFlow | DataType::ElbGwlbFlow => corpus(s, n(200_000.0))?,
         });
     }
     let mut report =

@@ -248,3 +248,28 @@ fn cloudfront_equals_manifest_and_counts_its_malformed_lines() {
     assert!(bad.len() >= 3);
     assert_eq!(rows.len() as u64, e.record_count);
 }
+
+#[test]
+fn elb_logs_equal_manifest_and_count_their_malformed_lines() {
+    for d in [
+        DataType::ElbAlb,
+        DataType::ElbNlb,
+        DataType::ElbNlbFlow,
+        DataType::ElbGwlbFlow,
+    ] {
+        let out = generate(&all_bad_data(d, 2500, 31));
+        assert!(check_run(&out) > 2500, "{d}");
+        let mut o = GenOptions::new(d, 40, 5);
+        o.bad_data = vec![BadDataKind::MalformedLines];
+        let out = generate(&o);
+        let e = out
+            .entries()
+            .find(|e| e.content == Content::Malformed)
+            .unwrap();
+        let (rows, bad, r) = parse_bytes(d, Some(&e.key), &out.objects[&e.key]);
+        assert_eq!(r.unwrap().malformed, bad.len() as u64, "{d}");
+        assert_eq!(bad.len(), e.malformed_lines.len(), "{d}");
+        assert!(bad.len() >= 3, "{d}");
+        assert_eq!(rows.len() as u64, e.record_count, "{d}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::Group;
 
-/// The group of [`super::DataType::ElbAlb`], `ElbNlb` and `ElbFlow`.
+/// The group of [`super::DataType::ElbAlb`], `ElbNlb`, `ElbNlbFlow` and `ElbGwlbFlow`.
 pub(super) const GROUP: Group = Group {
     slug: "elb",
     label: "Elastic Load Balancing",
@@ -18,11 +18,16 @@ mod tests {
     use super::super::DataType;
 
     #[test]
-    fn the_group_selects_its_three_collectors_with_distinct_key_prefixes() {
+    fn the_group_selects_its_four_collectors_with_distinct_key_prefixes() {
         let members = DataType::select("elb").unwrap();
         assert_eq!(
             members,
-            [DataType::ElbAlb, DataType::ElbNlb, DataType::ElbFlow]
+            [
+                DataType::ElbAlb,
+                DataType::ElbNlb,
+                DataType::ElbNlbFlow,
+                DataType::ElbGwlbFlow
+            ]
         );
         for d in &members {
             assert_eq!(d.stack_slug(), "elb");
@@ -39,6 +44,9 @@ mod tests {
             DataType::ElbAlb.default_key_prefix(),
             DataType::ElbNlb.default_key_prefix()
         );
-        assert_eq!(DataType::ElbFlow.source_folders(), ["NLB", "GWLB"]);
+        let mut prefixes: Vec<_> = members.iter().map(|d| d.default_key_prefix()).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        assert_eq!(prefixes.len(), 4);
     }
 }

@@ -22,5 +22,4 @@ pub(super) const ENTRY: Entry = Entry {
     bucket_prefix: "",
     // The folder of Microsoft's template.
     default_key_prefix: "ALBLogs",
-    source_folders: &[],
 };

@@ -20,5 +20,4 @@ pub(super) const ENTRY: Entry = Entry {
     all_services: true,
     bucket_prefix: "",
     default_key_prefix: "",
-    source_folders: &[],
 };

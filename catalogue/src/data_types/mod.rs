@@ -6,8 +6,9 @@ mod cloudwatch;
 mod eks;
 mod elb;
 mod elb_alb;
-mod elb_flow;
+mod elb_gwlb_flow;
 mod elb_nlb;
+mod elb_nlb_flow;
 mod guardduty;
 mod networkfirewall;
 mod networkfirewall_alert;
@@ -101,10 +102,14 @@ pub enum DataType {
     #[value(name = "elb-nlb")]
     #[serde(rename = "elb-nlb")]
     ElbNlb,
-    /// VPC flow logs of Network and Gateway Load Balancer interfaces (group `elb`).
-    #[value(name = "elb-flow")]
-    #[serde(rename = "elb-flow")]
-    ElbFlow,
+    /// VPC flow logs of Network Load Balancer interfaces (group `elb`).
+    #[value(name = "elb-nlb-flow")]
+    #[serde(rename = "elb-nlb-flow")]
+    ElbNlbFlow,
+    /// VPC flow logs of Gateway Load Balancer interfaces (group `elb`).
+    #[value(name = "elb-gwlb-flow")]
+    #[serde(rename = "elb-gwlb-flow")]
+    ElbGwlbFlow,
 }
 
 /// How AWS gets a data type's objects into the bucket.
@@ -179,11 +184,6 @@ pub struct Entry {
     /// `AWSLogs/<account>/elasticloadbalancing/`) need distinct prefixes, or their
     /// notifications would overlap; their key prefix may not be empty.
     pub default_key_prefix: &'static str,
-    /// The folders after the key prefix under which the sources of this one collector write,
-    /// each its own `AWSLogs/<account>/<segment>/` tree (ELB flow logs: `NLB`, `GWLB`), and
-    /// whose name the connector records (`LogType`). Empty: the objects start `AWSLogs/` right
-    /// after the key prefix.
-    pub source_folders: &'static [&'static str],
 }
 
 impl DataType {
@@ -208,7 +208,8 @@ impl DataType {
             DataType::CloudFront => &cloudfront::ENTRY,
             DataType::ElbAlb => &elb_alb::ENTRY,
             DataType::ElbNlb => &elb_nlb::ENTRY,
-            DataType::ElbFlow => &elb_flow::ENTRY,
+            DataType::ElbNlbFlow => &elb_nlb_flow::ENTRY,
+            DataType::ElbGwlbFlow => &elb_gwlb_flow::ENTRY,
         }
     }
 
@@ -248,9 +249,6 @@ impl DataType {
     }
     pub fn default_key_prefix(self) -> &'static str {
         self.entry().default_key_prefix
-    }
-    pub fn source_folders(self) -> &'static [&'static str] {
-        self.entry().source_folders
     }
 
     /// The slug of the stack that renders it: its group's, or its own.

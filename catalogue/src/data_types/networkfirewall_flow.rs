@@ -22,5 +22,4 @@ pub(super) const ENTRY: Entry = Entry {
     all_services: false,
     bucket_prefix: "",
     default_key_prefix: "",
-    source_folders: &[],
 };

@@ -41,11 +41,9 @@ pub const STREAM: StreamDecl = StreamDecl {
 /// of a Network Load Balancer's or Gateway Load Balancer's network interface.
 ///
 /// `TimeGenerated` and `SStartTime` <- `start`, `EndTime` <- `end` (epoch seconds). `LogType`
-/// says which load balancer the interface belongs to, `NLB` or `GWLB`: Microsoft's connector
-/// knows it from the queue (one stream per kind); one queue of this toolkit carries both, and
-/// the flow logs of each kind are written under their own folder after the key prefix
-/// (`<KeyPrefix>/NLB/AWSLogs/...`, `<KeyPrefix>/GWLB/AWSLogs/...`), which names it. The other
-/// fields go to their columns as written (`-` absent): `version`, `account-id`,
+/// says which load balancer the interface belongs to, `NLB` or `GWLB`: as in Microsoft's
+/// connector, each kind has its own queue (and its own key prefix), and the collector the
+/// object came from names it. The other fields go to their columns as written (`-` absent): `version`, `account-id`,
 /// `interface-id`, `srcaddr`, `dstaddr`, `srcport`, `dstport`, `protocol`, `packets`, `bytes`,
 /// `action`, `log-status`.
 #[allow(non_snake_case)]

@@ -54,8 +54,8 @@ pub const STREAM: StreamDecl = StreamDecl {
 /// `received_bytes`, `sent_bytes`, `incoming_tls_alert`, `chosen_cert_arn`,
 /// `chosen_cert_serial`, `tls_cipher`, `tls_protocol_version`, `tls_named_group`,
 /// `domain_name`, `alpn_fe_protocol`, `alpn_be_protocol`, `alpn_client_preference_list`,
-/// `tls_connection_creation_time`. Every value is kept as written, without quotes; `-` is
-/// absent. Fields AWS adds later are ignored.
+/// `tls_connection_creation_time`. Every value is kept as written (the ALPN preference list
+/// with its quotes, `"h2","http/1.1"`); `-` is absent. Fields AWS adds later are ignored.
 #[allow(non_snake_case)]
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -17,7 +17,8 @@
 //! One submodule per log format: `vpc`, `guardduty`, `cloudtrail`
 //! (its single `{"Records":[...]}` document read through a sliding window,
 //! one record in memory at a time), `cloudwatch`, `eks`, `route53`, `networkfirewall`
-//! (flow, alert and TLS logs), `waf`, `s3access`, `securityhub` and `cloudfront`; this module
+//! (flow, alert and TLS logs), `waf`, `s3access`, `securityhub`, `cloudfront` and `elb` (ALB and
+//! NLB access logs, load balancer flow logs); this module
 //! holds what they share (decoding, line splitting, positions and errors).
 
 use std::fmt;
@@ -32,6 +33,7 @@ use catalogue::tables::{parse_datetime_ms, DateTimeMs, TableRow};
 use catalogue::DataType;
 
 mod cloudfront;
+mod elb;
 mod cloudtrail;
 mod cloudwatch;
 mod eks;
@@ -44,6 +46,7 @@ mod vpc;
 mod waf;
 
 use cloudfront::parse_cloudfront;
+use elb::{parse_alb, parse_elb_flow, parse_nlb, FlowKind};
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
@@ -388,6 +391,14 @@ pub fn parse_reader_at<R: Read>(
             parse_securityhub(&mut text, &mut counting).map(|()| Document::Log)
         }
         DataType::CloudFront => parse_cloudfront(&mut text, &mut counting).map(|()| Document::Log),
+        DataType::ElbAlb => parse_alb(&mut text, &mut counting).map(|()| Document::Log),
+        DataType::ElbNlb => parse_nlb(&mut text, &mut counting).map(|()| Document::Log),
+        DataType::ElbNlbFlow => {
+            parse_elb_flow(FlowKind::Nlb, &mut text, &mut counting).map(|()| Document::Log)
+        }
+        DataType::ElbGwlbFlow => {
+            parse_elb_flow(FlowKind::Gwlb, &mut text, &mut counting).map(|()| Document::Log)
+        }
     };
     summary.decompressed_bytes = text.bytes;
     drop(text);

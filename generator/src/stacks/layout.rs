@@ -41,9 +41,6 @@ pub struct Layout {
     /// S3 server access logs: `<segment>/` is the target prefix, and the account and Region
     /// follow it (instead of `AWSLogs/<account>/<segment>/`).
     server_access: bool,
-    /// The folders after the key prefix each source writes under (ELB flow logs: `NLB/`,
-    /// `GWLB/`), each with its own `AWSLogs/<account>/<segment>/` tree; empty for the others.
-    source_folders: &'static [&'static str],
 }
 
 impl Layout {
@@ -74,23 +71,10 @@ impl Layout {
                     .pattern(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
             )
         } else {
-            let folders = service.source_folders();
-            let description = if folders.is_empty() {
-                format!(
-                    "Key prefix before AWSLogs/ of the {} objects (the prefix given to the load balancer's access-log attributes), without / at either end. It may not be empty or equal another collector's prefix of this stack: their notifications would overlap.",
-                    service.label()
-                )
-            } else {
-                format!(
-                    "Key prefix of the {} objects, without / at either end: each kind writes under its folder, {} (the flow log's destination is <bucket>/<KeyPrefix>/<folder>). It may not be empty or equal another collector's prefix of this stack.",
-                    service.label(),
-                    folders
-                        .iter()
-                        .map(|f| format!("<KeyPrefix>/{f}/AWSLogs/"))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                )
-            };
+            let description = format!(
+                "Key prefix before AWSLogs/ of the {} objects (the prefix or folder given to the load balancer's access logs or the flow log's destination), without / at either end. It may not be empty or equal another collector's prefix of this stack: their notifications would overlap.",
+                service.label()
+            );
             t.param(
                 &key_prefix_param,
                 Parameter::string(description)
@@ -127,7 +111,6 @@ impl Layout {
             key_path,
             segment: service.key_segment(),
             server_access,
-            source_folders: service.source_folders(),
         }
     }
 
@@ -136,13 +119,8 @@ impl Layout {
     }
 
     /// The notification prefix: `[<KeyPrefix>/]AWSLogs/<account>/<DataType>/`, or for an
-    /// organization `[<KeyPrefix>/]AWSLogs/<o-id>/` (every member account); for a data type
-    /// whose sources write under folders of their own, `<KeyPrefix>/` (all of them).
+    /// organization `[<KeyPrefix>/]AWSLogs/<o-id>/` (every member account).
     pub fn prefix(&self) -> Expr {
-        if !self.source_folders.is_empty() {
-            // Every source folder under the (never empty) key prefix.
-            return Expr::sub_with("${KeyPath}", self.vars());
-        }
         if self.server_access {
             return Expr::sub_with(
                 format!(
@@ -194,13 +172,6 @@ impl Layout {
                 "{}/${{AWS::AccountId}}/${{AWS::Region}}/*",
                 self.segment
             ))];
-        }
-        if !self.source_folders.is_empty() {
-            return self
-                .source_folders
-                .iter()
-                .map(|f| at(format!("{f}/AWSLogs/${{AWS::AccountId}}/*")))
-                .collect();
         }
         let mut out = vec![at("AWSLogs/${AWS::AccountId}/*".into())];
         if let Some((param, cond)) = &self.organization {

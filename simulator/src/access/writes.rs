@@ -35,6 +35,15 @@
 //!   (`<prefix><account>/<region>/<bucket>/...`), no call before it and no ACL (S3 User Guide,
 //!   "Enabling Amazon S3 server access logging", "Permissions for log delivery",
 //!   <https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html>).
+//! - Application Load Balancer access logs: `s3:PutObject` only, no call before it and no ACL,
+//!   by the Region's Elastic Load Balancing account (`arn:<p>:iam::<elb-account>:root`) in the
+//!   Regions available before August 2022, elsewhere by
+//!   `logdelivery.elasticloadbalancing.amazonaws.com` (ELB User Guide for ALBs, "Enable access
+//!   logs", <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html>).
+//! - NLB access logs and load balancer flow logs, as `delivery.logs.amazonaws.com`:
+//!   `s3:GetBucketAcl`, then `s3:PutObject` with the ACL, `aws:SourceAccount` and
+//!   `aws:SourceArn = arn:<p>:logs:<region>:<account>:*` (ELB User Guide for NLBs, "Enable
+//!   access logs"; the flow-log permissions above).
 //! - S3's event notification of each object, as `s3.amazonaws.com`: `sqs:SendMessage` on every
 //!   queue whose filter matches the key, with `aws:SourceArn` = the bucket's ARN and
 //!   `aws:SourceAccount` (S3 User Guide, "Granting permissions to publish event notification
@@ -69,7 +78,7 @@ pub enum Writer {
 /// its first object, and the source it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceWriter {
-    principal: String,
+    principal: Caller,
     /// The call it makes on the bucket before its first object, and what it is doing then
     /// (`None`: it makes none, S3 server access logging).
     check: Option<(&'static str, &'static str)>,
@@ -158,9 +167,24 @@ impl Writer {
                 "CloudFront standard logging (v2) delivery writing a log file",
                 None,
             ),
+            DataType::ElbAlb => return Some(Writer::alb_access_logs(at, source_arn)),
+            DataType::ElbNlb => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "NLB access log delivery checking the bucket ACL",
+                "NLB access log delivery writing a log file",
+                None,
+            ),
+            DataType::ElbNlbFlow | DataType::ElbGwlbFlow => (
+                "delivery.logs.amazonaws.com".to_string(),
+                "s3:GetBucketAcl",
+                "load balancer flow log delivery checking the bucket ACL",
+                "load balancer flow log delivery writing an object",
+                None,
+            ),
         };
         Some(Writer::Service(ServiceWriter {
-            principal,
+            principal: Caller::Service { name: principal },
             check: Some((check_action, check_during)),
             write_during,
             source: SourceArn::Fixed(source_arn),
@@ -169,11 +193,37 @@ impl Writer {
         }))
     }
 
+    /// The writer of Application Load Balancer access logs: in a Region available before
+    /// August 2022 the Region's Elastic Load Balancing account (an account of AWS's, taken to
+    /// be allowed by itself: only the bucket policy is evaluated), elsewhere the
+    /// `logdelivery.elasticloadbalancing.amazonaws.com` service; `s3:PutObject` only, with no
+    /// ACL and no call before it (see the module comment).
+    fn alb_access_logs(at: &Where, source_arn: String) -> Writer {
+        let principal = match generator::facts::elb_legacy_account(&at.region) {
+            Some(account) => Caller::External {
+                arn: format!("arn:{}:iam::{account}:root", at.partition),
+            },
+            None => Caller::Service {
+                name: generator::facts::principals::ELB_LOG_DELIVERY.into(),
+            },
+        };
+        Writer::Service(ServiceWriter {
+            principal,
+            check: None,
+            write_during: "Elastic Load Balancing writing an ALB access log file",
+            source: SourceArn::Fixed(source_arn),
+            acl: false,
+            kms: None,
+        })
+    }
+
     /// The writer of S3 server access logs: S3's logging service, naming each object's source
     /// bucket (see the module comment).
     pub fn server_access_logging() -> Writer {
         Writer::Service(ServiceWriter {
-            principal: generator::facts::principals::S3_LOGGING.into(),
+            principal: Caller::Service {
+                name: generator::facts::principals::S3_LOGGING.into(),
+            },
             check: None,
             write_during: "S3 server access logging delivering a log object",
             source: SourceArn::BucketInKey,
@@ -255,7 +305,7 @@ impl Writes {
                         during.into(),
                         "simulator",
                         Request {
-                            principal: self.service(&s.principal),
+                            principal: s.principal.clone(),
                             action: action.into(),
                             resource: self.bucket_arn(bucket),
                             context: self.source(arn),
@@ -318,7 +368,7 @@ impl Writes {
                             encrypt_during,
                             "simulator",
                             Request {
-                                principal: self.service(&s.principal),
+                                principal: s.principal.clone(),
                                 action: "kms:GenerateDataKey".into(),
                                 resource: key_arn.clone(),
                                 context: source(self),
@@ -336,7 +386,7 @@ impl Writes {
                     s.write_during,
                     "simulator",
                     Request {
-                        principal: self.service(&s.principal),
+                        principal: s.principal.clone(),
                         action: "s3:PutObject".into(),
                         resource,
                         context,

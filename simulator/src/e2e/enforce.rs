@@ -197,6 +197,15 @@ impl Enforcement {
                 format!("arn:{p}:logs:us-east-1:{a}:delivery-source:sentinel-cloudfront-e2e"),
                 None,
             ),
+            // The load balancer the run stands for (ALB access logs name no source in their
+            // grant; the ARN is what the write would carry).
+            DataType::ElbAlb => service(
+                format!("arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/sentinel-e2e/50dc6c495c0c9188"),
+                None,
+            ),
+            DataType::ElbNlb | DataType::ElbNlbFlow | DataType::ElbGwlbFlow => {
+                service(format!("arn:{p}:logs:{r}:{a}:*"), None)
+            }
         }
     }
 

@@ -79,6 +79,12 @@ fn delivery_text(s: DataType) -> &'static str {
         DataType::CloudFront => {
             "simulator wrote standard-log objects where the v2 delivery writes them (LocalStack has no CloudFront distribution to deliver from)"
         }
+        DataType::ElbAlb | DataType::ElbNlb => {
+            "simulator wrote access log files as Elastic Load Balancing does (the stack cannot set an existing load balancer's access-log attributes; it outputs the command)"
+        }
+        DataType::ElbNlbFlow | DataType::ElbGwlbFlow => {
+            "simulator wrote the load balancer interfaces' flow log objects (LocalStack mocks flow-log delivery; the stack outputs the create-flow-logs command)"
+        }
     }
 }
 

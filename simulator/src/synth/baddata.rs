@@ -366,6 +366,15 @@ mod tests {
                                 .split(|b| *b == b'\n')
                                 .filter(|l| !l.is_empty() && l[0] != b'#')
                                 .count(),
+                            // One entry per line, no header.
+                            DataType::ElbAlb | DataType::ElbNlb => plain
+                                .split(|b| *b == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .count(),
+                            // A header line, then a record per line.
+                            DataType::ElbNlbFlow | DataType::ElbGwlbFlow => {
+                                plain.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() - 1
+                            }
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");
                     }

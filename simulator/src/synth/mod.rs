@@ -14,6 +14,7 @@ pub mod cloudfront;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod eks;
+pub mod elb;
 pub mod guardduty;
 pub mod keys;
 pub mod manifest;
@@ -80,6 +81,10 @@ pub struct GenOptions {
     pub access_log_prefix: String,
     /// S3 server access logs: the watched buckets whose requests are logged.
     pub watched_buckets: Vec<String>,
+    /// ELB logs: the key prefix before `AWSLogs/` the load balancer (or flow log) was given,
+    /// ending in `/` (default: the data type's default key prefix, `ALBLogs/` ...); empty for
+    /// the data types whose keys start `AWSLogs/`.
+    pub key_prefix: String,
 }
 
 /// Invalid [`GenOptions`]; the message names the flag, the value and the fix.
@@ -118,6 +123,10 @@ impl GenOptions {
             delivery_stream: match service {
                 DataType::SecurityHub => "sentinel-securityhub-delivery".into(),
                 _ => "sentinel-cloudwatch-delivery".into(),
+            },
+            key_prefix: match service.default_key_prefix() {
+                "" => String::new(),
+                p => format!("{p}/"),
             },
         }
     }
@@ -224,6 +233,16 @@ impl GenOptions {
                 ));
             }
         }
+        if !self.service.default_key_prefix().is_empty()
+            && (!self.key_prefix.ends_with('/') || self.key_prefix.starts_with('/'))
+        {
+            return Err(err(
+                "--key-prefix",
+                self.key_prefix.clone(),
+                "must be the key prefix before AWSLogs/, ending in / and not starting with it (a load balancer's logs are never at the bucket's top)",
+                &format!("e.g. --key-prefix {}/", self.service.default_key_prefix()),
+            ));
+        }
         for (flag, value) in [
             ("--bucket", &self.bucket),
             ("--trail-name", &self.trail_name),
@@ -293,6 +312,9 @@ impl GenOptions {
                 );
             }
             DataType::CloudFront => {}
+            DataType::ElbAlb | DataType::ElbNlb | DataType::ElbNlbFlow | DataType::ElbGwlbFlow => {
+                m.insert("key_prefix".into(), self.key_prefix.clone().into());
+            }
         }
         if self.bad_data.contains(&BadDataKind::Large) {
             m.insert("large_object_bytes".into(), self.large_object_bytes.into());
@@ -315,6 +337,7 @@ pub fn writes_objects(d: DataType) -> bool {
         DataType::S3Access => true,
         DataType::SecurityHub => true,
         DataType::CloudFront => true,
+        DataType::ElbAlb | DataType::ElbNlb | DataType::ElbNlbFlow | DataType::ElbGwlbFlow => true,
     }
 }
 
@@ -712,6 +735,9 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Output) -> anyhow::Result<Summa
             drive(&mut securityhub::SecurityHubGen::new(opts), opts, &mut rec)?
         }
         DataType::CloudFront => drive(&mut cloudfront::CloudFrontGen::new(opts), opts, &mut rec)?,
+        DataType::ElbAlb | DataType::ElbNlb | DataType::ElbNlbFlow | DataType::ElbGwlbFlow => {
+            drive(&mut elb::ElbGen::new(opts), opts, &mut rec)?
+        }
     }
     let totals = rec.totals.clone();
     rec.out

@@ -6,6 +6,7 @@
 mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
+mod elb;
 mod guardduty;
 mod networkfirewall;
 mod route53;
@@ -85,6 +86,18 @@ fn delivery(d: DataType) -> Option<Deliver> {
         };
         (grants, Some(writer))
     }
+    fn elb_alb(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (elb::deliver(t, ctx, l, DataType::ElbAlb), None)
+    }
+    fn elb_nlb(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (elb::deliver(t, ctx, l, DataType::ElbNlb), None)
+    }
+    fn elb_nlb_flow(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (elb::deliver(t, ctx, l, DataType::ElbNlbFlow), None)
+    }
+    fn elb_gwlb_flow(t: &mut Template, ctx: &Ctx, l: &Layout) -> (Grants, Option<FirehoseWriter>) {
+        (elb::deliver(t, ctx, l, DataType::ElbGwlbFlow), None)
+    }
     match d {
         DataType::Vpc => Some(vpc),
         DataType::CloudTrail => Some(cloudtrail),
@@ -99,6 +112,10 @@ fn delivery(d: DataType) -> Option<Deliver> {
         DataType::S3Access => Some(s3access),
         DataType::SecurityHub => Some(securityhub),
         DataType::CloudFront => Some(cloudfront),
+        DataType::ElbAlb => Some(elb_alb),
+        DataType::ElbNlb => Some(elb_nlb),
+        DataType::ElbNlbFlow => Some(elb_nlb_flow),
+        DataType::ElbGwlbFlow => Some(elb_gwlb_flow),
     }
 }
 
