@@ -172,16 +172,27 @@ fn buckets_are_private_encrypted_owner_enforced_expiring_and_tls_only() {
 }
 
 /// `${KeyPath}AWSLogs/${Owner}` as it reads without a key prefix or an organization.
-fn default_layout(value: &Value) -> String {
+fn default_layout(t: &Value, value: &Value) -> String {
     let sub = value["Fn::Sub"].as_array().expect("a Sub with variables");
     let mut out = sub[0].as_str().unwrap().to_string();
     for (name, v) in sub[1].as_object().unwrap() {
-        let when_unset = v["Fn::If"][2]
+        // A key prefix whose parameter has a default (ELB's collectors): the set branch with it.
+        let defaulted = v["Fn::If"][0]
             .as_str()
-            .map(str::to_string)
-            .or_else(|| v["Fn::If"][2]["Fn::Sub"].as_str().map(str::to_string))
-            .unwrap_or_else(|| panic!("{name}: not a conditional part: {v}"));
-        out = out.replace(&format!("${{{name}}}"), &when_unset);
+            .and_then(|c| c.strip_prefix("Has"))
+            .and_then(|p| Some((p, t["Parameters"][p]["Default"].as_str()?)))
+            .filter(|(_, d)| !d.is_empty());
+        let part = match defaulted {
+            Some((p, d)) => v["Fn::If"][1]["Fn::Sub"]
+                .as_str()
+                .map(|s| s.replace(&format!("${{{p}}}"), d)),
+            None => v["Fn::If"][2]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| v["Fn::If"][2]["Fn::Sub"].as_str().map(str::to_string)),
+        }
+        .unwrap_or_else(|| panic!("{name}: not a conditional part: {v}"));
+        out = out.replace(&format!("${{{name}}}"), &part);
     }
     out
 }
@@ -204,7 +215,7 @@ fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
                 let prefix = value["Fn::Sub"]
                     .as_str()
                     .map(str::to_string)
-                    .unwrap_or_else(|| default_layout(value));
+                    .unwrap_or_else(|| default_layout(&t, value));
                 let prefix = prefix.as_str();
                 let suffix = rules
                     .iter()
@@ -215,8 +226,15 @@ fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
                 // S3 server access log objects have no suffix: their prefix is their own folder,
                 // which no other layout's keys start with.
                 let access_logs = prefix == "s3-access-logs/${AWS::AccountId}/${AWS::Region}/";
+                // ELB's collectors: their default key prefix first (`ALBLogs/AWSLogs/...`).
+                let after_key_prefix = prefix
+                    .split_once('/')
+                    .filter(|(kp, _)| !kp.starts_with("AWSLogs") && !kp.is_empty())
+                    .map_or(prefix, |(_, rest)| rest);
+                let elb = spec.to_string().contains("elb")
+                    && after_key_prefix.starts_with("AWSLogs/${AWS::AccountId}/");
                 assert!(
-                    (prefix.starts_with("AWSLogs/${AWS::AccountId}/") || eks || access_logs)
+                    (prefix.starts_with("AWSLogs/${AWS::AccountId}/") || eks || access_logs || elb)
                         && prefix.ends_with('/'),
                     "{prefix}"
                 );

@@ -128,6 +128,10 @@ pub struct SimulateArgs {
     /// sentinel-cloudwatch-delivery, sentinel-securityhub-delivery).
     #[arg(long, value_name = "NAME")]
     pub delivery_stream: Option<String>,
+    /// ELB logs: the key prefix before AWSLogs/, ending in / (default: the stack's default,
+    /// ALBLogs/, NLBAccessLogs/, NLBFlowLogs/, GLBFlowLogs/; with --stack, the stack's own).
+    #[arg(long, value_name = "PREFIX")]
+    pub key_prefix: Option<String>,
 }
 
 fn parse_records(s: &str) -> Result<u64, String> {
@@ -220,6 +224,9 @@ impl SimulateArgs {
         o.watched_buckets = self.watched_buckets.clone();
         if let Some(stream) = &self.delivery_stream {
             o.delivery_stream = stream.clone();
+        }
+        if let Some(prefix) = &self.key_prefix {
+            o.key_prefix = prefix.clone();
         }
         o
     }
@@ -349,6 +356,10 @@ async fn run_replay(args: &SimulateArgs) -> anyhow::Result<()> {
     let dest = crate::replay::target_from_stack(&cfn, stack, opts.service).await?;
     opts.account_id = dest.account.clone();
     opts.bucket = dest.bucket.clone();
+    if !opts.service.default_key_prefix().is_empty() {
+        // Under the stack's key prefix, where the load balancer (or flow log) writes.
+        opts.key_prefix = dest.key_prefix().to_string();
+    }
     if let Some(region) = config.region() {
         opts.region = region.to_string();
     }

@@ -26,8 +26,13 @@ fn key_for(service: DataType, name: &str) -> String {
         | DataType::NetworkFirewallTls => "us-east-1/egress-fw/2026/03/01/00",
         _ => "us-east-1/2026/03/01",
     };
+    // Collectors that share a key segment (ELB) write under their key prefix.
+    let prefix = match service.default_key_prefix() {
+        "" => String::new(),
+        p => format!("{p}/"),
+    };
     format!(
-        "AWSLogs/{ACCOUNT}/{}/{folder}/{name}",
+        "{prefix}AWSLogs/{ACCOUNT}/{}/{folder}/{name}",
         service.key_segment()
     )
 }
@@ -64,6 +69,14 @@ fn good_key(service: DataType) -> String {
             )
         }
         DataType::CloudFront => "EDFDVBD6EXAMPLE.2026-03-01-00.abcdef01.gz".to_string(),
+        // ELB's file names: the load balancer, the end of the interval, the node, a random part.
+        DataType::ElbAlb | DataType::ElbNlb => format!(
+            "{ACCOUNT}_elasticloadbalancing_us-east-1_{}.my-lb.50dc6c495c0c9188_20260301T0005Z_10.0.1.5_0a1b2c3d.log.gz",
+            if service == DataType::ElbAlb { "app" } else { "net" }
+        ),
+        DataType::ElbNlbFlow | DataType::ElbGwlbFlow => format!(
+            "{ACCOUNT}_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20260301T0005Z_0a1b2c3d.log.gz"
+        ),
         _ => format!(
             "{ACCOUNT}_{}_sample{}",
             service.key_segment(),

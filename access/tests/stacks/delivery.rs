@@ -85,6 +85,8 @@ pub fn writes(fx: &Fixture, s: Service) -> Vec<Case> {
     }
     match s {
         VpcFlow | Waf | NfwFlow | NfwAlert | NfwTls | CloudFront => log_delivery(fx, s),
+        ElbNlb | ElbNlbFlow | ElbGwlbFlow => log_delivery(fx, s),
+        ElbAlb => alb_access_logs(fx),
         CloudTrail => cloudtrail(fx),
         GuardDuty => guardduty(fx),
         CloudWatch | Eks => firehose(fx, s),
@@ -161,6 +163,8 @@ fn log_delivery(fx: &Fixture, s: Service) -> Vec<Case> {
         Waf => "web ACL log file",
         NfwFlow | NfwAlert | NfwTls => "firewall log object",
         CloudFront => "standard log file",
+        ElbNlb => "NLB access log file",
+        ElbNlbFlow | ElbGwlbFlow => "load balancer flow log object",
         _ => "flow log object",
     };
     let who = || service("delivery.logs.amazonaws.com");
@@ -228,6 +232,67 @@ fn log_delivery(fx: &Fixture, s: Service) -> Vec<Case> {
         ),
     ]);
     cases
+}
+
+/// Elastic Load Balancing writing an ALB's access log files: in a Region available before
+/// August 2022 the Region's ELB account (its root; an AWS account, so only the bucket policy
+/// decides), elsewhere `logdelivery.elasticloadbalancing.amazonaws.com`; under the ALB
+/// prefix's `AWSLogs/<account>/` only (ELB User Guide for ALBs, "Enable access logs").
+/// The ELB accounts of the Regions the tables use that have one (ELB User Guide for ALBs,
+/// "Enable access logs", step 2); a Region not listed uses the service principal.
+const ELB_ACCOUNTS: &[(&str, &str)] = &[
+    ("us-east-1", "127311923021"),
+    ("af-south-1", "098369216593"),
+    ("us-gov-west-1", "048591011584"),
+];
+
+fn alb_access_logs(fx: &Fixture) -> Vec<Case> {
+    let legacy = ELB_ACCOUNTS
+        .iter()
+        .find(|(r, _)| *r == fx.region())
+        .map(|(_, a)| *a);
+    let root = |account: &str| Caller::External {
+        arn: format!("arn:{}:iam::{account}:root", fx.p()),
+    };
+    let (writer, other) = match legacy {
+        Some(a) => (
+            root(a),
+            service("logdelivery.elasticloadbalancing.amazonaws.com"),
+        ),
+        None => (
+            service("logdelivery.elasticloadbalancing.amazonaws.com"),
+            root("127311923021"),
+        ),
+    };
+    let put = |who: Caller, key: &str| request(who, "s3:PutObject", &fx.object(key), &[]);
+    let key = fx.log_key(ElbAlb);
+    let kp = fx.key_path(ElbAlb);
+    vec![
+        allow(
+            format!("ElbAlb: the Region's ALB log writer may write an access log file ({})", match legacy { Some(_) => "its ELB account", None => "the log-delivery service principal" }),
+            put(writer.clone(), &key),
+        ),
+        deny(
+            "ElbAlb: the other writer (another Region's kind) may not",
+            put(other, &key),
+        ),
+        deny(
+            "ElbAlb: another Region's ELB account may not",
+            put(root("999999999999"), &key),
+        ),
+        deny(
+            "ElbAlb: not for another account's logs",
+            put(writer.clone(), &key.replace(&format!("/{ACCOUNT}/"), &format!("/{OTHER_ACCOUNT}/"))),
+        ),
+        deny(
+            "ElbAlb: not outside the ALB prefix (the NLB's folder)",
+            put(writer.clone(), &fx.log_key(ElbNlb)),
+        ),
+        deny(
+            "ElbAlb: not outside AWSLogs/<account>/",
+            put(writer, &format!("{kp}elsewhere/x.log.gz")),
+        ),
+    ]
 }
 
 fn cloudtrail(fx: &Fixture) -> Vec<Case> {

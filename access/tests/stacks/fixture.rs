@@ -82,6 +82,10 @@ pub enum Service {
     S3Access,
     SecurityHub,
     CloudFront,
+    ElbAlb,
+    ElbNlb,
+    ElbNlbFlow,
+    ElbGwlbFlow,
 }
 
 impl Service {
@@ -101,6 +105,21 @@ impl Service {
             Service::S3Access => "S3ServerAccess",
             Service::SecurityHub => "SecurityHub",
             Service::CloudFront => "CloudFront",
+            Service::ElbAlb => "AlbAccess",
+            Service::ElbNlb => "NlbAccess",
+            Service::ElbNlbFlow => "NlbFlow",
+            Service::ElbGwlbFlow => "GwlbFlow",
+        }
+    }
+
+    /// The default key prefix of a collector that shares its key segment (ELB), else "".
+    pub fn default_key_prefix(self) -> &'static str {
+        match self {
+            Service::ElbAlb => "ALBLogs",
+            Service::ElbNlb => "NLBAccessLogs",
+            Service::ElbNlbFlow => "NLBFlowLogs",
+            Service::ElbGwlbFlow => "GLBFlowLogs",
+            _ => "",
         }
     }
 }
@@ -122,6 +141,7 @@ pub struct Template {
 use Service::*;
 const ALL: &[Service] = &[VpcFlow, GuardDuty, CloudTrail, CloudWatch];
 const NETWORK_FIREWALL: &[Service] = &[NfwFlow, NfwAlert, NfwTls];
+pub const ELB: &[Service] = &[ElbAlb, ElbNlb, ElbNlbFlow, ElbGwlbFlow];
 
 /// Every template in `templates/`, with what it is.
 pub const TEMPLATES: &[Template] = &[
@@ -260,6 +280,16 @@ pub const TEMPLATES: &[Template] = &[
         Kind::Connector(&[CloudFront]),
         Cloud::Government,
     ),
+    t(
+        "sentinel-elb-connector-commercial",
+        Kind::Connector(ELB),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-elb-connector-government",
+        Kind::Connector(ELB),
+        Cloud::Government,
+    ),
 ];
 
 const fn t(stem: &'static str, kind: Kind, cloud: Cloud) -> Template {
@@ -396,6 +426,11 @@ impl Fixture {
                             put("WatchedBucketNames", &WATCHED.join(","));
                             put(&name(*s, "KeyPrefix"), PREFIX);
                         }
+                        // Each collector of a shared key segment under its own folder.
+                        ElbAlb | ElbNlb | ElbNlbFlow | ElbGwlbFlow => put(
+                            &name(*s, "KeyPrefix"),
+                            &format!("{PREFIX}/{}", s.default_key_prefix()),
+                        ),
                         _ => put(&name(*s, "KeyPrefix"), PREFIX),
                     }
                 }
@@ -520,7 +555,19 @@ impl Fixture {
     }
     /// The key prefix (ending in `/`, or empty) before `AWSLogs/` of a service's objects.
     pub fn key_path(&self, s: Service) -> &'static str {
-        if self.variant == Variant::Named && !matches!(s, Eks | Waf) {
+        let named = self.variant == Variant::Named;
+        match (s, named) {
+            (ElbAlb, false) => return "ALBLogs/",
+            (ElbNlb, false) => return "NLBAccessLogs/",
+            (ElbNlbFlow, false) => return "NLBFlowLogs/",
+            (ElbGwlbFlow, false) => return "GLBFlowLogs/",
+            (ElbAlb, true) => return "security/logs/ALBLogs/",
+            (ElbNlb, true) => return "security/logs/NLBAccessLogs/",
+            (ElbNlbFlow, true) => return "security/logs/NLBFlowLogs/",
+            (ElbGwlbFlow, true) => return "security/logs/GLBFlowLogs/",
+            _ => {}
+        }
+        if named && !matches!(s, Eks | Waf) {
             "security/logs/"
         } else {
             ""
@@ -560,6 +607,11 @@ impl Fixture {
             SecurityHub => format!("{kp}AWSLogs/{a}/SecurityHubFindings/2026/12/02/12/sentinel-securityhub-1-2026-12-02-12-00-00-1a2b3c4d.gz"),
             // Standard logging (v2) under the stack's suffix path, the W3C file name.
             CloudFront => format!("{kp}AWSLogs/{a}/CloudFront/EDFDVBD6EXAMPLE/2026/12/02/12/EDFDVBD6EXAMPLE.2026-12-02-12.1a2b3c4d.gz"),
+            // Elastic Load Balancing's file names: the load balancer, the end of the interval,
+            // the node's address, a random part.
+            ElbAlb => format!("{kp}AWSLogs/{a}/elasticloadbalancing/{r}/2026/12/02/{a}_elasticloadbalancing_{r}_app.my-lb.50dc6c495c0c9188_20261202T1205Z_10.0.1.5_1a2b3c4d.log.gz"),
+            ElbNlb => format!("{kp}AWSLogs/{a}/elasticloadbalancing/{r}/2026/12/02/{a}_elasticloadbalancing_{r}_net.my-lb.c6e77e28c25b2234_20261202T1205Z_10.0.1.6_1a2b3c4d.log.gz"),
+            ElbNlbFlow | ElbGwlbFlow => format!("{kp}AWSLogs/{a}/vpcflowlogs/{r}/2026/12/02/{a}_vpcflowlogs_{r}_fl-0a1b2c3d4e5f67890_20261202T1205Z_1a2b3c4d.log.gz"),
         }
     }
     pub fn queue_arn(&self, s: Service) -> String {

@@ -481,6 +481,10 @@ async fn deliver(
                 .to_string();
             opts.watched_buckets = stacks::watched_buckets(args.seed);
         }
+        if !svc.default_key_prefix().is_empty() {
+            // The load balancer (or flow log) writes under the stack's key prefix.
+            opts.key_prefix = target.key_prefix().to_string();
+        }
         if args.bad_data {
             opts.bad_data = vec![
                 BadDataKind::MalformedLines,

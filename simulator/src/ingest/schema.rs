@@ -309,6 +309,10 @@ mod tests {
             DataType::Waf,
             DataType::SecurityHub,
             DataType::CloudFront,
+            DataType::ElbAlb,
+            DataType::ElbNlb,
+            DataType::ElbNlbFlow,
+            DataType::ElbGwlbFlow,
         ] {
             let mut out = MemOutput::default();
             let mut opts = GenOptions::new(service, 300, 7);

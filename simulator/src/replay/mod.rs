@@ -34,6 +34,16 @@ pub struct ReplayTarget {
     pub prefix: String,
 }
 
+impl ReplayTarget {
+    /// The key prefix before `AWSLogs/` of the notified prefix (`ALBLogs/`), empty when the
+    /// prefix starts with it or has none: where a load balancer writes.
+    pub fn key_prefix(&self) -> &str {
+        self.prefix
+            .rfind("AWSLogs/")
+            .map_or("", |at| &self.prefix[..at])
+    }
+}
+
 /// Finds the bucket and the notified prefix for `service` in a stack's outputs (a one-service
 /// connector stack or the all-services stack, read by [`ConnectorOutputs::from_any`]).
 pub fn target_from_outputs(
@@ -73,17 +83,18 @@ pub fn target_from_outputs(
             prefix,
         });
     }
-    if parts.len() < 3
-        || parts[0] != "AWSLogs"
-        || parts[1].len() != 12
-        || !parts[1].bytes().all(|b| b.is_ascii_digit())
-    {
-        bail!("stack {stack}: unexpected notification prefix {prefix} (expected AWSLogs/<account>/{segment}/)");
-    }
+    // `[<KeyPrefix>/]AWSLogs/<account>/<segment>/`: the account follows the last `AWSLogs`.
+    let at = parts.iter().rposition(|p| *p == "AWSLogs");
+    let account = at.and_then(|i| parts.get(i + 1)).filter(|a| {
+        a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) && parts.len() >= 3
+    });
+    let Some(account) = account else {
+        bail!("stack {stack}: unexpected notification prefix {prefix} (expected [<KeyPrefix>/]AWSLogs/<account>/{segment}/)");
+    };
     Ok(ReplayTarget {
         stack: stack.to_string(),
         bucket,
-        account: parts[1].to_string(),
+        account: account.to_string(),
         prefix,
     })
 }
@@ -167,5 +178,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("stack x has no output"), "{err}");
+    }
+
+    #[test]
+    fn a_key_prefix_before_awslogs_is_part_of_the_target() {
+        let elb: StackKind = "elb".parse().unwrap();
+        let mut out = outputs(
+            elb,
+            &[
+                (DataType::ElbAlb, "lb/ALBLogs/AWSLogs/123456789012/elasticloadbalancing/"),
+                (DataType::ElbNlbFlow, "NLBFlowLogs/AWSLogs/123456789012/vpcflowlogs/"),
+            ],
+        );
+        out.insert(generator::stacks::outputs::BUCKET_NAME.into(), "b".into());
+        let t = target_from_outputs("e", &out, DataType::ElbAlb).unwrap();
+        assert_eq!(t.account, "123456789012");
+        assert_eq!(t.key_prefix(), "lb/ALBLogs/");
+        assert_eq!(t.prefix, "lb/ALBLogs/AWSLogs/123456789012/elasticloadbalancing/");
+        let t = target_from_outputs("e", &out, DataType::ElbNlbFlow).unwrap();
+        assert_eq!(t.prefix, "NLBFlowLogs/AWSLogs/123456789012/vpcflowlogs/");
+        let mut bad = out.clone();
+        bad.insert(
+            connector_output(
+                &StackSpec {
+                    kind: elb,
+                    cloud: Cloud::Commercial,
+                },
+                DataType::ElbAlb,
+                NOTIFICATION_PREFIX,
+            ),
+            "ALBLogs/elasticloadbalancing/".into(),
+        );
+        let err = target_from_outputs("e", &bad, DataType::ElbAlb).unwrap_err().to_string();
+        assert!(err.contains("unexpected notification prefix"), "{err}");
     }
 }
