@@ -284,6 +284,10 @@ mod tests {
                 "parse_s3access",
                 "parse_securityhub",
                 "parse_cloudfront",
+                "parse_elb_alb",
+                "parse_elb_nlb",
+                "parse_elb_nlb_flow",
+                "parse_elb_gwlb_flow",
                 "notification",
                 "ingest_request"
             ]

@@ -481,7 +481,9 @@ fn a_key_prefix_moves_every_path_of_its_service_alike() {
                         };
                         let command = st.output(output).unwrap().unwrap();
                         assert!(
-                            command.ends_with(&format!("--log-destination arn:aws:s3:::{BUCKET}{folder}")),
+                            command.ends_with(&format!(
+                                "--log-destination arn:aws:s3:::{BUCKET}{folder}"
+                            )),
                             "{command}"
                         );
                     }

@@ -511,7 +511,10 @@ mod tests {
         };
         assert_eq!(at("us-east-1").unwrap(), json!("127311923021"));
         let err = at("eu-west-9").unwrap_err().to_string();
-        assert!(err.contains("mapping Accounts has no eu-west-9.Id"), "{err}");
+        assert!(
+            err.contains("mapping Accounts has no eu-west-9.Id"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -269,7 +269,13 @@ fn alb_access_logs(fx: &Fixture) -> Vec<Case> {
     let kp = fx.key_path(ElbAlb);
     vec![
         allow(
-            format!("ElbAlb: the Region's ALB log writer may write an access log file ({})", match legacy { Some(_) => "its ELB account", None => "the log-delivery service principal" }),
+            format!(
+                "ElbAlb: the Region's ALB log writer may write an access log file ({})",
+                match legacy {
+                    Some(_) => "its ELB account",
+                    None => "the log-delivery service principal",
+                }
+            ),
             put(writer.clone(), &key),
         ),
         deny(
@@ -282,7 +288,10 @@ fn alb_access_logs(fx: &Fixture) -> Vec<Case> {
         ),
         deny(
             "ElbAlb: not for another account's logs",
-            put(writer.clone(), &key.replace(&format!("/{ACCOUNT}/"), &format!("/{OTHER_ACCOUNT}/"))),
+            put(
+                writer.clone(),
+                &key.replace(&format!("/{ACCOUNT}/"), &format!("/{OTHER_ACCOUNT}/")),
+            ),
         ),
         deny(
             "ElbAlb: not outside the ALB prefix (the NLB's folder)",

@@ -269,10 +269,9 @@ pub fn role(fx: &Fixture, s: Service) -> Vec<Case> {
     let other_prefix = match s {
         Eks => "eks-audit-logs/other-cluster/2026/12/02/x.gz".to_string(),
         // The load balancers' own tree: another service's under their prefix instead.
-        ElbAlb | ElbNlb | ElbNlbFlow | ElbGwlbFlow => format!(
-            "{}AWSLogs/{ACCOUNT}/CloudTrail/x.json.gz",
-            fx.key_path(s)
-        ),
+        ElbAlb | ElbNlb | ElbNlbFlow | ElbGwlbFlow => {
+            format!("{}AWSLogs/{ACCOUNT}/CloudTrail/x.json.gz", fx.key_path(s))
+        }
         _ => format!(
             "{}AWSLogs/{ACCOUNT}/elasticloadbalancing/x.log.gz",
             fx.key_path(s)

@@ -21,4 +21,5 @@ pub(super) const ENTRY: Entry = Entry {
     all_services: false,
     bucket_prefix: "",
     default_key_prefix: "",
+    row_tag: None,
 };

@@ -44,6 +44,17 @@ mod tests {
             DataType::ElbAlb.default_key_prefix(),
             DataType::ElbNlb.default_key_prefix()
         );
+        // The two flow-log collectors share a table; their rows carry their LogType.
+        let flow = |log_type: &str| {
+            crate::tables::TableRow::new(crate::tables::AwsElbFlowLogs::<String, String> {
+                LogType: log_type.into(),
+                ..Default::default()
+            })
+        };
+        assert!(DataType::ElbNlbFlow.owns(&flow("NLB")));
+        assert!(!DataType::ElbNlbFlow.owns(&flow("GWLB")));
+        assert!(DataType::ElbGwlbFlow.owns(&flow("GWLB")));
+        assert!(!DataType::ElbAlb.owns(&flow("NLB")));
         let mut prefixes: Vec<_> = members.iter().map(|d| d.default_key_prefix()).collect();
         prefixes.sort_unstable();
         prefixes.dedup();

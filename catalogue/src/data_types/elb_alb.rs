@@ -22,4 +22,5 @@ pub(super) const ENTRY: Entry = Entry {
     bucket_prefix: "",
     // The folder of Microsoft's template.
     default_key_prefix: "ALBLogs",
+    row_tag: None,
 };

@@ -21,4 +21,5 @@ pub(super) const ENTRY: Entry = Entry {
     bucket_prefix: "",
     // The folder of Microsoft's template.
     default_key_prefix: "NLBAccessLogs",
+    row_tag: None,
 };

@@ -20,4 +20,5 @@ pub(super) const ENTRY: Entry = Entry {
     all_services: true,
     bucket_prefix: "",
     default_key_prefix: "",
+    row_tag: None,
 };

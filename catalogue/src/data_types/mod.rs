@@ -184,6 +184,10 @@ pub struct Entry {
     /// `AWSLogs/<account>/elasticloadbalancing/`) need distinct prefixes, or their
     /// notifications would overlap; their key prefix may not be empty.
     pub default_key_prefix: &'static str,
+    /// Where two data types fill one table (the flow logs of Network and of Gateway Load
+    /// Balancers, both `AWSELBFlowLogs`): the column and the value that mark this one's rows.
+    /// `None`: every row of the table is this data type's.
+    pub row_tag: Option<(&'static str, &'static str)>,
 }
 
 impl DataType {
@@ -249,6 +253,15 @@ impl DataType {
     }
     pub fn default_key_prefix(self) -> &'static str {
         self.entry().default_key_prefix
+    }
+
+    /// Whether a row of this data type's table is this data type's (see [`Entry::row_tag`]).
+    pub fn owns(self, row: &crate::tables::TableRow) -> bool {
+        row.table() == self.table()
+            && self
+                .entry()
+                .row_tag
+                .is_none_or(|(column, value)| row.columns()[column] == value)
     }
 
     /// The slug of the stack that renders it: its group's, or its own.

@@ -24,4 +24,5 @@ pub(super) const ENTRY: Entry = Entry {
     all_services: false,
     bucket_prefix: "",
     default_key_prefix: "",
+    row_tag: None,
 };

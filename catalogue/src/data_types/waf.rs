@@ -22,4 +22,5 @@ pub(super) const ENTRY: Entry = Entry {
     // AWS WAF logs only to buckets whose name starts with it (WAF Developer Guide).
     bucket_prefix: "aws-waf-logs-",
     default_key_prefix: "",
+    row_tag: None,
 };

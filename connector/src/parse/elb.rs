@@ -74,12 +74,7 @@ fn alb_values(text: &str) -> Result<Vec<&str>, String> {
             let mut j = start;
             loop {
                 match memchr::memchr(b'"', &b[j..]) {
-                    None => {
-                        return Err(format!(
-                            "value {} has no closing quote",
-                            out.len() + 1
-                        ))
-                    }
+                    None => return Err(format!("value {} has no closing quote", out.len() + 1)),
                     Some(k) => {
                         let at = j + k;
                         let escaped = at > start && b[at - 1] == b'\\';
@@ -381,8 +376,9 @@ pub(super) fn parse_elb_flow(
     let mut index = 0u64;
     for_each_line(r, |line, bytes| {
         let Some(columns) = &header else {
-            let text = utf8(bytes)
-                .map_err(|_| ObjectError::Document("the flow log header line is not UTF-8".into()))?;
+            let text = utf8(bytes).map_err(|_| {
+                ObjectError::Document("the flow log header line is not UTF-8".into())
+            })?;
             let columns: Vec<Option<FlowColumn>> = text
                 .split(' ')
                 .filter(|t| !t.is_empty())

@@ -1,8 +1,8 @@
 //! Tests of the ELB parsers on tricky lines: quoted values with spaces and quotes, IPv6
 //! clients, `-` values, fields added over time, NLB's TLS fields, flow log headers.
 
-use super::super::testutil::{gz, rows};
 use super::super::parse_bytes;
+use super::super::testutil::{gz, rows};
 use catalogue::tables::{AwsAlbAccessLogs, AwsElbFlowLogs, AwsNlbAccessLogs, TableRow};
 use catalogue::DataType;
 
@@ -47,7 +47,10 @@ fn an_alb_entry_maps_every_field_and_ignores_later_ones() {
         row.UserAgent.as_deref(),
         Some(r#"Mozilla/5.0 (X11; Linux x86_64) \"quoted\" agent"#)
     );
-    assert_eq!(row.TraceId.as_deref(), Some("Root=1-65e1a2b3-0123456789abcdef01234567"));
+    assert_eq!(
+        row.TraceId.as_deref(),
+        Some("Root=1-65e1a2b3-0123456789abcdef01234567")
+    );
     assert_eq!(row.MatchedRulePriority.as_deref(), Some("1"));
     assert_eq!(row.ActionsExecuted.as_deref(), Some("forward"));
     assert_eq!(row.RedirectUrl, None);
@@ -61,7 +64,10 @@ fn an_alb_entry_maps_every_field_and_ignores_later_ones() {
 #[test]
 fn an_alb_entry_without_a_target_from_an_ipv6_client_written_before_conn_trace_id() {
     let row: AwsAlbAccessLogs = one(DataType::ElbAlb, ALB_NO_TARGET);
-    assert_eq!(row.ClientIp.as_deref(), Some("2001:db8:85a3::8a2e:370:7334"));
+    assert_eq!(
+        row.ClientIp.as_deref(),
+        Some("2001:db8:85a3::8a2e:370:7334")
+    );
     assert_eq!(row.ClientPort, Some(51000));
     assert_eq!((row.TargetIp, row.TargetPort), (None, None));
     assert_eq!(row.RequestProcessingTime.as_deref(), Some("-1"));
@@ -75,7 +81,8 @@ fn an_alb_entry_without_a_target_from_an_ipv6_client_written_before_conn_trace_i
     );
     assert_eq!(row.ConnTraceId, None);
     // A bracketed IPv6 client loses its brackets.
-    let bracketed = ALB_NO_TARGET.replace("2001:db8:85a3::8a2e:370:7334:51000", "[2001:db8::1]:443");
+    let bracketed =
+        ALB_NO_TARGET.replace("2001:db8:85a3::8a2e:370:7334:51000", "[2001:db8::1]:443");
     let row: AwsAlbAccessLogs = one(DataType::ElbAlb, &bracketed);
     assert_eq!(
         (row.ClientIp.as_deref(), row.ClientPort),
@@ -98,7 +105,9 @@ fn alb_lines_that_are_no_entry_are_malformed_and_bad_numbers_are_bad_values() {
         DataType::ElbAlb,
         None,
         catalogue::tables::DateTimeMs(0),
-        ALB_FULL.replace(" 200 200 254 560 ", " OK 200 254 560 ").as_bytes(),
+        ALB_FULL
+            .replace(" 200 200 254 560 ", " OK 200 254 560 ")
+            .as_bytes(),
     );
     assert_eq!(p.rows.len(), 1);
     assert_eq!(p.bad_values.len(), 1, "{:?}", p.bad_values);
@@ -120,14 +129,21 @@ fn an_nlb_entry_maps_every_field_with_its_time_without_z() {
     assert_eq!(row.Incoming_TLS_Alert, None);
     assert_eq!(row.TLS_Protocol_Version.as_deref(), Some("tlsv12"));
     assert_eq!(row.TLS_Named_Group, None);
-    assert_eq!(row.ALPN_Client_Pref_List.as_deref(), Some(r#""h2","http/1.1""#));
+    assert_eq!(
+        row.ALPN_Client_Pref_List.as_deref(),
+        Some(r#""h2","http/1.1""#)
+    );
     assert_eq!(
         row.TLS_Connection_Creation_Time.as_deref(),
         Some("2026-03-01T00:00:35")
     );
     // Gzip as delivered, and a record with a failed handshake written before the last field.
     let failed = "tls 2.0 2026-03-01T00:01:00Z net/tls-lb/c6e77e28c25b2234 g3d4b5e8bb8464cd [2001:db8::7]:40000 10.0.2.15:443 1 - 0 0 UnknownCA - - - - - - - - -";
-    let (r, bad, res) = parse_bytes(DataType::ElbNlb, Some("x.log.gz"), &gz(format!("{NLB_FULL}\n{failed}\n").as_bytes()));
+    let (r, bad, res) = parse_bytes(
+        DataType::ElbNlb,
+        Some("x.log.gz"),
+        &gz(format!("{NLB_FULL}\n{failed}\n").as_bytes()),
+    );
     res.unwrap();
     assert!(bad.is_empty(), "{bad:?}");
     let row: AwsNlbAccessLogs = r[1].1.decode().unwrap();
@@ -138,7 +154,10 @@ fn an_nlb_entry_maps_every_field_with_its_time_without_z() {
 
 #[test]
 fn nlb_lines_that_are_no_entry_are_malformed() {
-    for line in ["tls 2.0 2026-03-01T00:00:40", "tls 2.0 noon net/a/b l 1.2.3.4:1 5.6.7.8:2 1 1 1 1"] {
+    for line in [
+        "tls 2.0 2026-03-01T00:00:40",
+        "tls 2.0 noon net/a/b l 1.2.3.4:1 5.6.7.8:2 1 1 1 1",
+    ] {
         let (r, bad, res) = parse_bytes(DataType::ElbNlb, None, line.as_bytes());
         res.unwrap();
         assert!(r.is_empty());
@@ -151,14 +170,20 @@ fn flow_logs_map_by_header_and_carry_their_collectors_log_type() {
     let text = format!(
         "{FLOW_HEADER}\n2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.5 192.0.2.44 443 50123 6 12 3400 1772323200 1772323260 ACCEPT OK\n2 123456789012 eni-0a1b2c3d4e5f60718 - - - - - - - 1772323200 1772323260 - NODATA\n"
     );
-    for (d, log_type) in [(DataType::ElbNlbFlow, "NLB"), (DataType::ElbGwlbFlow, "GWLB")] {
+    for (d, log_type) in [
+        (DataType::ElbNlbFlow, "NLB"),
+        (DataType::ElbGwlbFlow, "GWLB"),
+    ] {
         let (r, bad) = rows(d, text.as_bytes());
         assert!(bad.is_empty(), "{bad:?}");
         let rows: Vec<AwsElbFlowLogs> = r.iter().map(|r: &TableRow| r.decode().unwrap()).collect();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].LogType, log_type);
         assert_eq!(rows[0].TimeGenerated, "2026-03-01T00:00:00.000Z");
-        assert_eq!(rows[0].SStartTime.as_deref(), Some("2026-03-01T00:00:00.000Z"));
+        assert_eq!(
+            rows[0].SStartTime.as_deref(),
+            Some("2026-03-01T00:00:00.000Z")
+        );
         assert_eq!(rows[0].EndTime.as_deref(), Some("2026-03-01T00:01:00.000Z"));
         assert_eq!(rows[0].SourcePort.as_deref(), Some("443"));
         assert_eq!(rows[0].Action.as_deref(), Some("ACCEPT"));

@@ -33,10 +33,10 @@ use catalogue::tables::{parse_datetime_ms, DateTimeMs, TableRow};
 use catalogue::DataType;
 
 mod cloudfront;
-mod elb;
 mod cloudtrail;
 mod cloudwatch;
 mod eks;
+mod elb;
 mod guardduty;
 mod networkfirewall;
 mod route53;
@@ -46,10 +46,10 @@ mod vpc;
 mod waf;
 
 use cloudfront::parse_cloudfront;
-use elb::{parse_alb, parse_elb_flow, parse_nlb, FlowKind};
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
+use elb::{parse_alb, parse_elb_flow, parse_nlb, FlowKind};
 use guardduty::guardduty_line;
 use networkfirewall::{parse_networkfirewall, LogType};
 use route53::route53_line;

@@ -85,9 +85,9 @@ pub fn target_from_outputs(
     }
     // `[<KeyPrefix>/]AWSLogs/<account>/<segment>/`: the account follows the last `AWSLogs`.
     let at = parts.iter().rposition(|p| *p == "AWSLogs");
-    let account = at.and_then(|i| parts.get(i + 1)).filter(|a| {
-        a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) && parts.len() >= 3
-    });
+    let account = at
+        .and_then(|i| parts.get(i + 1))
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) && parts.len() >= 3);
     let Some(account) = account else {
         bail!("stack {stack}: unexpected notification prefix {prefix} (expected [<KeyPrefix>/]AWSLogs/<account>/{segment}/)");
     };
@@ -186,15 +186,24 @@ mod tests {
         let mut out = outputs(
             elb,
             &[
-                (DataType::ElbAlb, "lb/ALBLogs/AWSLogs/123456789012/elasticloadbalancing/"),
-                (DataType::ElbNlbFlow, "NLBFlowLogs/AWSLogs/123456789012/vpcflowlogs/"),
+                (
+                    DataType::ElbAlb,
+                    "lb/ALBLogs/AWSLogs/123456789012/elasticloadbalancing/",
+                ),
+                (
+                    DataType::ElbNlbFlow,
+                    "NLBFlowLogs/AWSLogs/123456789012/vpcflowlogs/",
+                ),
             ],
         );
         out.insert(generator::stacks::outputs::BUCKET_NAME.into(), "b".into());
         let t = target_from_outputs("e", &out, DataType::ElbAlb).unwrap();
         assert_eq!(t.account, "123456789012");
         assert_eq!(t.key_prefix(), "lb/ALBLogs/");
-        assert_eq!(t.prefix, "lb/ALBLogs/AWSLogs/123456789012/elasticloadbalancing/");
+        assert_eq!(
+            t.prefix,
+            "lb/ALBLogs/AWSLogs/123456789012/elasticloadbalancing/"
+        );
         let t = target_from_outputs("e", &out, DataType::ElbNlbFlow).unwrap();
         assert_eq!(t.prefix, "NLBFlowLogs/AWSLogs/123456789012/vpcflowlogs/");
         let mut bad = out.clone();
@@ -209,7 +218,9 @@ mod tests {
             ),
             "ALBLogs/elasticloadbalancing/".into(),
         );
-        let err = target_from_outputs("e", &bad, DataType::ElbAlb).unwrap_err().to_string();
+        let err = target_from_outputs("e", &bad, DataType::ElbAlb)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unexpected notification prefix"), "{err}");
     }
 }

@@ -373,7 +373,11 @@ mod tests {
                                 .count(),
                             // A header line, then a record per line.
                             DataType::ElbNlbFlow | DataType::ElbGwlbFlow => {
-                                plain.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() - 1
+                                plain
+                                    .split(|b| *b == b'\n')
+                                    .filter(|l| !l.is_empty())
+                                    .count()
+                                    - 1
                             }
                         };
                         assert_eq!(records as u64, e.record_count, "{service:?}");

@@ -179,7 +179,14 @@ impl ElbGen {
         let time = format!("{}.{:03}{micros:03}Z", &t.iso_seconds()[..19], t.milli);
         let kind = *weighted(
             r,
-            &[(30, "http"), (45, "https"), (15, "h2"), (4, "grpcs"), (3, "ws"), (3, "wss")],
+            &[
+                (30, "http"),
+                (45, "https"),
+                (15, "h2"),
+                (4, "grpcs"),
+                (3, "ws"),
+                (3, "wss"),
+            ],
         );
         let tls = kind != "http" && kind != "ws";
         let v6 = chance(r, 15);
@@ -215,7 +222,11 @@ impl ElbGen {
         let (scheme, port) = if tls { ("https", 443) } else { ("http", 80) };
         let path = *pick(r, PATHS);
         let method = *weighted(r, &[(75, "GET"), (20, "POST"), (5, "PUT")]);
-        let version = if kind == "h2" || kind == "grpcs" { "HTTP/2.0" } else { "HTTP/1.1" };
+        let version = if kind == "h2" || kind == "grpcs" {
+            "HTTP/2.0"
+        } else {
+            "HTTP/1.1"
+        };
         let request = format!("{method} {scheme}://www.example.com:{port}{path} {version}");
         let agent = chance(r, 95).then(|| pick(r, AGENTS).to_string());
         let (cipher, protocol) = if tls {
@@ -349,13 +360,29 @@ impl ElbGen {
         } else {
             format!("{}:{}", ipv4(r), r.random_range(1024..65535))
         };
-        let target = format!("10.0.{}.{}:443", r.random_range(1..4), r.random_range(4..250));
+        let target = format!(
+            "10.0.{}.{}:443",
+            r.random_range(1..4),
+            r.random_range(4..250)
+        );
         let failed = chance(r, 6);
         let s = |v: &str| Some(v.to_string());
-        let created = Utc::from_ms(ms - r.random_range(1000..30_000)).iso_seconds()[..19].to_string();
+        let created =
+            Utc::from_ms(ms - r.random_range(1000..30_000)).iso_seconds()[..19].to_string();
         let listener = hex(r, 16);
         let (alert, cipher, protocol, group, fe, be, prefs) = if failed {
-            (s(*pick(r, &["UnknownCA", "HandshakeFailure", "ProtocolVersion"])), None, None, None, None, None, None)
+            (
+                s(*pick(
+                    r,
+                    &["UnknownCA", "HandshakeFailure", "ProtocolVersion"],
+                )),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            )
         } else {
             let (c, p) = *pick(
                 r,
@@ -378,7 +405,10 @@ impl ElbGen {
         let (received, sent) = if failed {
             ("0".to_string(), "0".to_string())
         } else {
-            (r.random_range(90..9000).to_string(), r.random_range(200..90_000).to_string())
+            (
+                r.random_range(90..9000).to_string(),
+                r.random_range(200..90_000).to_string(),
+            )
         };
         let row = AwsNlbAccessLogs {
             TimeGenerated: format_datetime_ms(ms),
@@ -464,12 +494,24 @@ impl ElbGen {
         };
         if status == "OK" {
             let v6 = chance(r, 10);
-            let lb_ip = if v6 { format!("2600:1f18:{:x}::{:x}", r.random_range(1..0xfff), r.random_range(1..0xffff)) } else { format!("10.0.{}.{}", r.random_range(1..4), r.random_range(4..250)) };
+            let lb_ip = if v6 {
+                format!(
+                    "2600:1f18:{:x}::{:x}",
+                    r.random_range(1..0xfff),
+                    r.random_range(1..0xffff)
+                )
+            } else {
+                format!("10.0.{}.{}", r.random_range(1..4), r.random_range(4..250))
+            };
             let peer = if v6 { ipv6(r) } else { ipv4(r) };
             let (protocol, lb_port, peer_port) = if gwlb {
                 ("17", 6081u32, 6081u32)
             } else {
-                ("6", *pick(r, &[443u32, 8443, 5432]), r.random_range(1024..65535))
+                (
+                    "6",
+                    *pick(r, &[443u32, 8443, 5432]),
+                    r.random_range(1024..65535),
+                )
             };
             let inbound = chance(r, 50);
             let (src, dst, sp, dp) = if inbound {

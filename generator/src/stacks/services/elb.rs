@@ -212,7 +212,10 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout, service: Dat
                 Principal::service(principals::ELB_LOG_DELIVERY),
             )
             .only_if(format!("Not{ELB_LEGACY_REGION}"));
-            if !t.conditions.contains_key(&format!("Not{ELB_LEGACY_REGION}")) {
+            if !t
+                .conditions
+                .contains_key(&format!("Not{ELB_LEGACY_REGION}"))
+            {
                 t.condition(
                     &format!("Not{ELB_LEGACY_REGION}"),
                     !Cond::named(ELB_LEGACY_REGION),
@@ -224,10 +227,14 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout, service: Dat
             // One ACL check for the log-delivery service (with the first of its collectors),
             // a write grant per collector.
             let first = !t.outputs.keys().any(|k| {
-                [DataType::ElbNlb, DataType::ElbNlbFlow, DataType::ElbGwlbFlow]
-                    .iter()
-                    .filter(|d| **d != service)
-                    .any(|d| k == collector(*d).command_output)
+                [
+                    DataType::ElbNlb,
+                    DataType::ElbNlbFlow,
+                    DataType::ElbGwlbFlow,
+                ]
+                .iter()
+                .filter(|d| **d != service)
+                .any(|d| k == collector(*d).command_output)
             });
             let mut grants = acl_check_and_write(
                 ctx,
@@ -292,7 +299,15 @@ mod tests {
         for (id, r) in t["Resources"].as_object().unwrap() {
             let ty = r["Type"].as_str().unwrap();
             assert!(
-                ["AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::S3::Bucket", "AWS::S3::BucketPolicy"].contains(&ty),
+                [
+                    "AWS::SQS::Queue",
+                    "AWS::SQS::QueuePolicy",
+                    "AWS::IAM::Role",
+                    "AWS::IAM::Policy",
+                    "AWS::S3::Bucket",
+                    "AWS::S3::BucketPolicy"
+                ]
+                .contains(&ty),
                 "{id}: {ty}"
             );
         }
@@ -305,8 +320,7 @@ mod tests {
         assert_eq!(map.len(), ELB_LEGACY_ACCOUNTS.len());
         assert_eq!(map["us-east-1"]["AccountId"], "127311923021");
         assert_eq!(map["us-gov-west-1"]["AccountId"], "048591011584");
-        let policy = t["Resources"]["LogBucketPolicy"]["Properties"]["PolicyDocument"]
-            .to_string();
+        let policy = t["Resources"]["LogBucketPolicy"]["Properties"]["PolicyDocument"].to_string();
         assert!(policy.contains("logdelivery.elasticloadbalancing.amazonaws.com"));
         assert!(policy.contains("AlbAccessWriteAsElbAccount"));
         assert!(policy.contains(ELB_ACCOUNT_MAP));
