@@ -372,7 +372,7 @@ impl ElbGen {
         let listener = hex(r, 16);
         let (alert, cipher, protocol, group, fe, be, prefs) = if failed {
             (
-                s(*pick(
+                s(pick::<&str>(
                     r,
                     &["UnknownCA", "HandshakeFailure", "ProtocolVersion"],
                 )),
