@@ -18,6 +18,7 @@ pub mod access;
 pub mod access_check;
 pub mod bench;
 pub mod consume;
+pub mod doctor;
 pub use connector;
 pub mod e2e;
 pub mod ingest;

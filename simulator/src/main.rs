@@ -36,6 +36,8 @@ enum Command {
     Consume(simulator::consume::ConsumeArgs),
     /// Compare what a mock endpoint stored with `simulate`'s manifests (exit 1 on a mismatch).
     Verify(simulator::verify::VerifyArgs),
+    /// Diagnose deployed connector stacks, read-only: why Sentinel gets no data (exit 1 on an error finding).
+    Doctor(simulator::doctor::DoctorArgs),
     /// Explain an access decision against a template's policies (exit 0 Allow, 1 Deny, 2 bad input).
     #[command(subcommand)]
     Access(simulator::access_check::AccessCommand),
@@ -62,6 +64,13 @@ fn main() -> ExitCode {
             Ok(true) => Ok(()),
             Ok(false) => Err(anyhow::anyhow!(
                 "verify found missing, duplicated or unexpected rows (see the table)"
+            )),
+            Err(e) => Err(e),
+        },
+        Command::Doctor(args) => match block_on(simulator::doctor::run(&args)) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(anyhow::anyhow!(
+                "doctor found errors (see the ERROR lines and their fixes)"
             )),
             Err(e) => Err(e),
         },

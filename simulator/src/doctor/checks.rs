@@ -1,0 +1,746 @@
+//! The checks `doctor` runs on one connector stack, on what was read back from the account.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+use ::access::{Caller, Request};
+use anyhow::{Context, Result};
+use aws_sdk_sqs::types::QueueAttributeName as A;
+
+use super::{cloud_of_trust, Finding, Severity};
+use crate::access::assume::{provider_arn, sentinel_request, session_name, HEALTH_CANNOT_ASSUME};
+use crate::access::readback::{read_back, QueueNotification};
+use crate::access::{Ledger, Where};
+use catalogue::tables::DateTimeMs;
+use catalogue::DataType;
+use generator::facts::{Cloud, SESSION_PREFIX_DEFENDER};
+use generator::stacks::outputs::{ConnectorOutputs, DataTypeOutputs};
+
+/// What one stack's checks work on.
+pub(super) struct StackCtx {
+    stack: String,
+    outputs: ConnectorOutputs,
+    raw_outputs: BTreeMap<String, String>,
+    workspace: String,
+    at: Where,
+    cloud: Cloud,
+    ledger: Ledger,
+    notifications: Vec<QueueNotification>,
+}
+
+impl StackCtx {
+    /// Reads the stack's policies back from the account.
+    pub(super) async fn read(
+        config: &aws_config::SdkConfig,
+        stack: &str,
+        outputs: &BTreeMap<String, String>,
+        workspace: &str,
+        at: &Where,
+    ) -> Result<StackCtx> {
+        let parsed = ConnectorOutputs::from_any(outputs)
+            .map_err(|e| e.in_stack(stack))
+            .with_context(|| {
+                format!("doctor reads connector stacks; {stack} is not one (the EKS stack is not covered yet)")
+            })?;
+        let rb = read_back(config, &[stack], at).await?;
+        // The trust policy's text names the issuer, so the cloud.
+        let iam = aws_sdk_iam::Client::new(config);
+        let role_name = parsed
+            .role_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&parsed.role_arn)
+            .to_string();
+        let role = iam
+            .get_role()
+            .role_name(&role_name)
+            .send()
+            .await
+            .with_context(|| format!("IAM GetRole {role_name}"))?;
+        let trust = role
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .unwrap_or_default();
+        let trust = percent_encoding::percent_decode_str(trust)
+            .decode_utf8_lossy()
+            .into_owned();
+        Ok(StackCtx {
+            stack: stack.to_string(),
+            outputs: parsed,
+            raw_outputs: outputs.clone(),
+            workspace: workspace.to_string(),
+            at: at.clone(),
+            cloud: cloud_of_trust(&trust),
+            notifications: rb.notifications.clone(),
+            ledger: Ledger::new(rb.set),
+        })
+    }
+
+    fn subject(&self, d: Option<DataType>) -> String {
+        match d {
+            Some(d) => format!("{}/{}", self.stack, d.slug()),
+            None => self.stack.clone(),
+        }
+    }
+
+    fn session(&self) -> Caller {
+        Caller::RoleSession {
+            role_arn: self.outputs.role_arn.clone(),
+            session_name: session_name(&self.workspace),
+        }
+    }
+
+    /// Every check, in the order a user fixes them.
+    pub(super) async fn run(
+        &self,
+        config: &aws_config::SdkConfig,
+        samples: u32,
+    ) -> Result<Vec<Finding>> {
+        let mut out = Vec::new();
+        out.extend(self.provider(config).await);
+        out.extend(self.trust());
+        for d in &self.outputs.data_types {
+            out.extend(self.role_grants(d));
+            out.extend(self.queue_policy(d));
+            out.extend(self.notification(d));
+            out.extend(self.queues(config, d).await?);
+            out.extend(self.objects(config, d, samples).await?);
+        }
+        out.extend(self.overlaps());
+        Ok(out)
+    }
+
+    /// The IAM OIDC provider Sentinel's tokens come through, with Sentinel's audience.
+    async fn provider(&self, config: &aws_config::SdkConfig) -> Vec<Finding> {
+        let arn = provider_arn(self.cloud, &self.at);
+        let aud = self.cloud.audience();
+        let subject = self.subject(None);
+        let iam = aws_sdk_iam::Client::new(config);
+        // The provider of the issuer, listed: IAM names it after the issuer with its trailing
+        // `/`, LocalStack without it.
+        let host_path = self.cloud.issuer_host_path();
+        let listed = match iam.list_open_id_connect_providers().send().await {
+            Ok(l) => l
+                .open_id_connect_provider_list()
+                .iter()
+                .filter_map(|p| p.arn())
+                .find(|a| {
+                    a.split_once(":oidc-provider/").is_some_and(|(_, p)| {
+                        p.trim_end_matches('/') == host_path.trim_end_matches('/')
+                    })
+                })
+                .map(str::to_string),
+            Err(_) => None,
+        };
+        let arn = listed.unwrap_or(arn);
+        match iam
+            .get_open_id_connect_provider()
+            .open_id_connect_provider_arn(&arn)
+            .send()
+            .await
+        {
+            Ok(p) if p.client_id_list().iter().any(|c| c == aud) => vec![Finding::new(
+                Severity::Ok,
+                "oidc-provider",
+                &subject,
+                format!("{arn} has Sentinel's audience {aud}"),
+            )],
+            Ok(p) => vec![Finding::new(
+                Severity::Error,
+                "oidc-provider",
+                &subject,
+                format!(
+                    "{arn} lacks Sentinel's audience {aud} (it has {:?}): Sentinel's token is refused",
+                    p.client_id_list()
+                ),
+            )
+            .code(HEALTH_CANNOT_ASSUME)
+            .fix(format!(
+                "aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {arn} --client-id {aud}"
+            ))],
+            Err(e) => vec![Finding::new(
+                Severity::Error,
+                "oidc-provider",
+                &subject,
+                format!(
+                    "no IAM OIDC provider {arn} (IAM answers {}): Sentinel's token has nothing to federate through",
+                    aws_sdk_iam::error::ProvideErrorMetadata::code(&e).unwrap_or("an error")
+                ),
+            )
+            .code(HEALTH_CANNOT_ASSUME)
+            .fix(format!(
+                "deploy the OIDC provider stack (simulator deploy --template oidc{} --stack-name <name>), or aws iam create-open-id-connect-provider --url {} --client-id-list {aud}",
+                if self.cloud == Cloud::Government { " --cloud government" } else { "" },
+                self.cloud.issuer_url()
+            ))],
+        }
+    }
+
+    /// The role's trust: Sentinel's web identity with its audience and session name, and
+    /// whether Defender for Cloud's session prefix is allowed too.
+    fn trust(&self) -> Vec<Finding> {
+        let role = &self.outputs.role_arn;
+        let subject = self.subject(None);
+        let request = sentinel_request(self.cloud, &self.at, role, &self.workspace);
+        let mut out = vec![match self.ledger.decide("Sentinel assuming the role", "doctor", &request) {
+            Ok(()) => Finding::new(
+                Severity::Ok,
+                "trust",
+                &subject,
+                format!(
+                    "{role} trusts Sentinel's web identity with session name {}",
+                    session_name(&self.workspace)
+                ),
+            ),
+            Err(d) => Finding::new(
+                Severity::Error,
+                "trust",
+                &subject,
+                format!("Sentinel cannot assume {role}: {}", d.message()),
+            )
+            .code(HEALTH_CANNOT_ASSUME)
+            .fix(format!(
+                "redeploy the stack with SentinelWorkspaceId={} (lower case: the session name is compared case-sensitively) and the role name Sentinel is given",
+                self.workspace.to_ascii_lowercase()
+            )),
+        }];
+        let mut defender = request.clone();
+        defender.context.set(
+            "sts:RoleSessionName",
+            format!("{SESSION_PREFIX_DEFENDER}{}", self.workspace),
+        );
+        out.push(match self.ledger.decide("Defender for Cloud's session name", "doctor", &defender) {
+            Ok(()) => Finding::new(
+                Severity::Info,
+                "trust",
+                &subject,
+                format!("the session prefix {SESSION_PREFIX_DEFENDER} is allowed too"),
+            ),
+            Err(_) => Finding::new(
+                Severity::Info,
+                "trust",
+                &subject,
+                format!(
+                    "the session prefix {SESSION_PREFIX_DEFENDER} is not allowed; if Sentinel reports {HEALTH_CANNOT_ASSUME} with that prefix, allow it"
+                ),
+            )
+            .fix("redeploy with AllowDefenderSessionName=true"),
+        });
+        out
+    }
+
+    /// The role may consume the queue and read the notified prefix.
+    fn role_grants(&self, d: &DataTypeOutputs) -> Vec<Finding> {
+        let subject = self.subject(Some(d.data_type));
+        let mut out = Vec::new();
+        let mut denied = Vec::new();
+        for action in [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+        ] {
+            let r = Request {
+                principal: self.session(),
+                action: action.into(),
+                resource: d.queue.arn.clone(),
+                context: self.at.base_context(),
+            };
+            if let Err(e) = self
+                .ledger
+                .decide("doctor: the role on its queue", "doctor", &r)
+            {
+                denied.push(e.message());
+            }
+        }
+        out.push(match denied.is_empty() {
+            true => Finding::new(
+                Severity::Ok,
+                "role-queue",
+                &subject,
+                format!("the role may receive, delete and change visibility on {}", d.queue.arn),
+            ),
+            false => Finding::new(
+                Severity::Error,
+                "role-queue",
+                &subject,
+                format!("the role may not consume its queue: {}", denied.join("; ")),
+            )
+            .fix("redeploy the stack (its role policy grants the queue actions); do not edit the role by hand"),
+        });
+        let object = format!(
+            "arn:{}:s3:::{}/{}doctor-probe{}",
+            self.at.partition,
+            self.outputs.bucket,
+            d.notification_prefix,
+            d.data_type.suffix()
+        );
+        let r = Request {
+            principal: self.session(),
+            action: "s3:GetObject".into(),
+            resource: object.clone(),
+            context: self.at.base_context(),
+        };
+        out.push(
+            match self.ledger.decide("doctor: the role reading", "doctor", &r) {
+                Ok(()) => Finding::new(
+                    Severity::Ok,
+                    "role-read",
+                    &subject,
+                    format!(
+                        "the role may read s3://{}/{}",
+                        self.outputs.bucket, d.notification_prefix
+                    ),
+                ),
+                Err(e) => Finding::new(
+                    Severity::Error,
+                    "role-read",
+                    &subject,
+                    format!(
+                        "the role may not read the notified objects: {}",
+                        e.message()
+                    ),
+                )
+                .fix("redeploy the stack with the KeyPrefix the objects are written under"),
+            },
+        );
+        out
+    }
+
+    /// The queue policy lets the bucket send.
+    fn queue_policy(&self, d: &DataTypeOutputs) -> Vec<Finding> {
+        let bucket_arn = format!("arn:{}:s3:::{}", self.at.partition, self.outputs.bucket);
+        let mut context = self.at.base_context();
+        context
+            .set("aws:SourceArn", bucket_arn.clone())
+            .set("aws:SourceAccount", self.at.account.clone());
+        let r = Request {
+            principal: Caller::Service {
+                name: "s3.amazonaws.com".into(),
+            },
+            action: "sqs:SendMessage".into(),
+            resource: d.queue.arn.clone(),
+            context,
+        };
+        let subject = self.subject(Some(d.data_type));
+        vec![match self.ledger.decide("doctor: S3 notifying the queue", "doctor", &r) {
+            Ok(()) => Finding::new(
+                Severity::Ok,
+                "queue-policy",
+                &subject,
+                format!("the queue policy lets {bucket_arn} send"),
+            ),
+            Err(e) => Finding::new(
+                Severity::Error,
+                "queue-policy",
+                &subject,
+                format!(
+                    "S3 may not notify the queue for {bucket_arn}: {}; no message ever reaches Sentinel",
+                    e.message()
+                ),
+            )
+            .fix(format!(
+                "the queue policy of {} must allow s3.amazonaws.com sqs:SendMessage with aws:SourceArn {bucket_arn}; redeploy the stack with BucketName={}",
+                d.queue.arn, self.outputs.bucket
+            )),
+        }]
+    }
+
+    /// The bucket's notification to this queue filters the stack's prefix and suffix, and the
+    /// queue serves one path.
+    fn notification(&self, d: &DataTypeOutputs) -> Vec<Finding> {
+        let subject = self.subject(Some(d.data_type));
+        let mine: Vec<&QueueNotification> = self
+            .notifications
+            .iter()
+            .filter(|n| n.bucket == self.outputs.bucket && n.queue_arn == d.queue.arn)
+            .collect();
+        let command = self
+            .raw_outputs
+            .get("BucketNotificationCommand")
+            .cloned()
+            .unwrap_or_else(|| "redeploy the stack (it sets the notification)".into());
+        let Some(first) = mine.first() else {
+            return vec![Finding::new(
+                Severity::Error,
+                "notification",
+                &subject,
+                format!(
+                    "bucket {} sends no notification to {}: the queue stays empty",
+                    self.outputs.bucket, d.queue.arn
+                ),
+            )
+            .fix(command)];
+        };
+        let mut out = Vec::new();
+        if mine.len() > 1 {
+            out.push(Finding::new(
+                Severity::Warning,
+                "notification",
+                &subject,
+                format!(
+                    "{} notifications send to this queue ({}): one queue should serve one path, or the connector gets objects of another format",
+                    mine.len(),
+                    mine.iter().map(|n| format!("{}*{}", n.prefix, n.suffix)).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        let suffix = d.data_type.suffix();
+        if first.prefix != d.notification_prefix {
+            out.push(
+                Finding::new(
+                    Severity::Error,
+                    "notification",
+                    &subject,
+                    format!(
+                        "the notification filters prefix '{}', the stack's objects are under '{}'",
+                        first.prefix, d.notification_prefix
+                    ),
+                )
+                .fix(command.clone()),
+            );
+        } else if first.suffix.is_empty() && !suffix.is_empty() {
+            out.push(
+                Finding::new(
+                    Severity::Warning,
+                    "notification",
+                    &subject,
+                    format!(
+                        "no suffix filter: every object under {} is announced, not only {suffix} ones",
+                        first.prefix
+                    ),
+                )
+                .fix(command.clone()),
+            );
+        } else if first.suffix != suffix {
+            out.push(
+                Finding::new(
+                    Severity::Error,
+                    "notification",
+                    &subject,
+                    format!(
+                        "the notification filters suffix '{}', the objects end in '{suffix}'",
+                        first.suffix
+                    ),
+                )
+                .fix(command.clone()),
+            );
+        } else {
+            out.push(Finding::new(
+                Severity::Ok,
+                "notification",
+                &subject,
+                format!(
+                    "{}*{} is announced to the queue",
+                    first.prefix, first.suffix
+                ),
+            ));
+        }
+        out
+    }
+
+    /// No two notifications of the stack's bucket overlap.
+    fn overlaps(&self) -> Vec<Finding> {
+        overlaps(
+            &self.notifications,
+            &self.outputs.bucket,
+            &self.subject(None),
+        )
+    }
+
+    /// The dead-letter queue is configured; its depth and the queue's.
+    async fn queues(
+        &self,
+        config: &aws_config::SdkConfig,
+        d: &DataTypeOutputs,
+    ) -> Result<Vec<Finding>> {
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let subject = self.subject(Some(d.data_type));
+        let attrs = |url: &str| {
+            let sqs = sqs.clone();
+            let url = url.to_string();
+            async move {
+                sqs.get_queue_attributes()
+                    .queue_url(&url)
+                    .attribute_names(A::RedrivePolicy)
+                    .attribute_names(A::ApproximateNumberOfMessages)
+                    .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+                    .send()
+                    .await
+                    .with_context(|| format!("SQS GetQueueAttributes {url}"))
+                    .map(|a| a.attributes().cloned().unwrap_or_default())
+            }
+        };
+        let count = |a: &std::collections::HashMap<A, String>, k: A| {
+            a.get(&k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        };
+        let q = attrs(&d.queue.url).await?;
+        let mut out = Vec::new();
+        match q.get(&A::RedrivePolicy).filter(|p| !p.is_empty()) {
+            Some(policy) => out.push(Finding::new(
+                Severity::Ok,
+                "dlq",
+                &subject,
+                format!("redrive policy {policy}"),
+            )),
+            None => out.push(
+                Finding::new(
+                    Severity::Error,
+                    "dlq",
+                    &subject,
+                    format!(
+                        "{} has no dead-letter queue: an object the connector cannot read is received again and again until the queue's retention drops it",
+                        d.queue.url
+                    ),
+                )
+                .fix("redeploy the stack (it creates the dead-letter queue and the redrive policy)"),
+            ),
+        }
+        let dlq = attrs(&d.queue.dlq_url).await?;
+        let dead = count(&dlq, A::ApproximateNumberOfMessages);
+        if dead > 0 {
+            out.push(
+                Finding::new(
+                    Severity::Warning,
+                    "dlq",
+                    &subject,
+                    format!(
+                        "{dead} message(s) in the dead-letter queue: objects that failed maxReceiveCount times, their records not in Sentinel"
+                    ),
+                )
+                .fix(format!(
+                    "aws sqs receive-message --queue-url {} to see which objects; check each with simulator parse --service {} FILE",
+                    d.queue.dlq_url,
+                    d.data_type.slug()
+                )),
+            );
+        }
+        out.push(Finding::new(
+            Severity::Info,
+            "queue-depth",
+            &subject,
+            format!(
+                "{} message(s) waiting, {} in flight (the oldest message's age is a CloudWatch metric, ApproximateAgeOfOldestMessage, not read here)",
+                count(&q, A::ApproximateNumberOfMessages),
+                count(&q, A::ApproximateNumberOfMessagesNotVisible)
+            ),
+        ));
+        Ok(out)
+    }
+
+    /// The newest objects under the notified prefix read as the connector reads them.
+    async fn objects(
+        &self,
+        config: &aws_config::SdkConfig,
+        d: &DataTypeOutputs,
+        samples: u32,
+    ) -> Result<Vec<Finding>> {
+        if samples == 0 {
+            return Ok(Vec::new());
+        }
+        let s3 = crate::replay::s3_client(config);
+        let subject = self.subject(Some(d.data_type));
+        let bucket = &self.outputs.bucket;
+        let suffix = d.data_type.suffix();
+        let mut objects = Vec::new();
+        let mut token = None;
+        // Up to 10 pages (10,000 keys) under the prefix; the newest are kept.
+        for _ in 0..10 {
+            let page = s3
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(&d.notification_prefix)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .with_context(|| {
+                    format!("S3 ListObjectsV2 s3://{bucket}/{}", d.notification_prefix)
+                })?;
+            for o in page.contents() {
+                let (Some(key), Some(at)) = (o.key(), o.last_modified()) else {
+                    continue;
+                };
+                if key.ends_with(suffix)
+                    && connector::parse::skip_reason(d.data_type, key).is_none()
+                {
+                    objects.push((at.secs(), key.to_string()));
+                }
+            }
+            token = page.next_continuation_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        if objects.is_empty() {
+            return Ok(vec![Finding::new(
+                Severity::Warning,
+                "objects",
+                &subject,
+                format!(
+                    "no {suffix} object under s3://{bucket}/{} yet: Sentinel has nothing to read (health can show success with no rows)",
+                    d.notification_prefix
+                ),
+            )
+            .fix(format!(
+                "point the delivering service at s3://{bucket} with the stack's key prefix (see the stack's outputs{})",
+                self.raw_outputs
+                    .keys()
+                    .find(|k| k.ends_with("Command") && k.as_str() != "BucketNotificationCommand")
+                    .map(|k| format!(", {k}"))
+                    .unwrap_or_default()
+            ))]);
+        }
+        objects.sort();
+        let mut out = Vec::new();
+        let now = DateTimeMs(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|t| t.as_millis() as i64)
+                .unwrap_or(0),
+        );
+        for (_, key) in objects.iter().rev().take(samples as usize) {
+            let got = s3
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .with_context(|| format!("S3 GetObject s3://{bucket}/{key}"))?;
+            let body = got
+                .body
+                .collect()
+                .await
+                .with_context(|| format!("reading s3://{bucket}/{key}"))?
+                .into_bytes();
+            let (mut rows, mut malformed, mut first_reason) = (0u64, 0u64, None);
+            let result = connector::parse::parse_reader_at(
+                d.data_type,
+                Some(key),
+                now,
+                &body[..],
+                &mut |item| {
+                    match item {
+                        connector::parse::Item::Row(..) => rows += 1,
+                        connector::parse::Item::Malformed(e) => {
+                            malformed += 1;
+                            first_reason.get_or_insert(e.reason);
+                        }
+                        connector::parse::Item::BadValue(_) => {}
+                    }
+                    ControlFlow::Continue(())
+                },
+            );
+            let table = d.data_type.table().name();
+            out.push(match result {
+                Err(e) => Finding::new(
+                    Severity::Error,
+                    "objects",
+                    &subject,
+                    format!("s3://{bucket}/{key}: {e}: the connector cannot read it (it ends in the dead-letter queue)"),
+                )
+                .fix(format!(
+                    "only {} as AWS delivers it (gzip, the {table} format) may be written under {}; find what else writes there",
+                    d.data_type.label(),
+                    d.notification_prefix
+                )),
+                Ok(_) if rows == 0 && malformed > 0 => Finding::new(
+                    Severity::Error,
+                    "objects",
+                    &subject,
+                    format!(
+                        "s3://{bucket}/{key}: none of its {malformed} record(s) is in the {table} format (first: {})",
+                        first_reason.unwrap_or_default()
+                    ),
+                )
+                .fix(format!("check the source's log format against {table}; simulator parse --service {} FILE shows every record", d.data_type.slug())),
+                Ok(_) if malformed > 0 => Finding::new(
+                    Severity::Warning,
+                    "objects",
+                    &subject,
+                    format!(
+                        "s3://{bucket}/{key}: {rows} row(s), {malformed} malformed record(s) left out (first: {})",
+                        first_reason.unwrap_or_default()
+                    ),
+                ),
+                Ok(_) => Finding::new(
+                    Severity::Ok,
+                    "objects",
+                    &subject,
+                    format!("s3://{bucket}/{key}: {rows} row(s) for {table}"),
+                ),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The overlapping pairs among `bucket`'s notifications to different queues: an object
+/// matching both prefixes and both suffixes reaches only one of them.
+fn overlaps(notifications: &[QueueNotification], bucket: &str, subject: &str) -> Vec<Finding> {
+    let mine: Vec<&QueueNotification> = notifications
+        .iter()
+        .filter(|n| n.bucket == bucket)
+        .collect();
+    let mut out = Vec::new();
+    for (i, a) in mine.iter().enumerate() {
+        for b in &mine[i + 1..] {
+            let prefixes = a.prefix.starts_with(&b.prefix) || b.prefix.starts_with(&a.prefix);
+            let suffixes = a.suffix.ends_with(&b.suffix) || b.suffix.ends_with(&a.suffix);
+            if prefixes && suffixes && a.queue_arn != b.queue_arn {
+                out.push(
+                    Finding::new(
+                        Severity::Error,
+                        "notification",
+                        subject,
+                        format!(
+                            "the notifications {}*{} -> {} and {}*{} -> {} overlap: an object matching both goes to one queue only",
+                            a.prefix, a.suffix, a.queue_arn, b.prefix, b.suffix, b.queue_arn
+                        ),
+                    )
+                    .fix("give each data type its own prefix (its KeyPrefix) and suffix"),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(queue: &str, prefix: &str, suffix: &str) -> QueueNotification {
+        QueueNotification {
+            bucket: "b".into(),
+            queue_arn: queue.into(),
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+        }
+    }
+
+    #[test]
+    fn overlapping_filters_to_different_queues_are_errors() {
+        let ok = [
+            n("q1", "ALBLogs/AWSLogs/1/elasticloadbalancing/", ".log.gz"),
+            n(
+                "q2",
+                "NLBAccessLogs/AWSLogs/1/elasticloadbalancing/",
+                ".log.gz",
+            ),
+            n("q3", "AWSLogs/1/CloudTrail/", ".json.gz"),
+            n("q4", "AWSLogs/1/", ".log.gz"),
+        ];
+        assert!(overlaps(&ok, "b", "s").is_empty());
+        let bad = [
+            n("q1", "AWSLogs/1/", ".log.gz"),
+            n("q2", "AWSLogs/1/vpcflowlogs/", ".gz"),
+            n("q3", "AWSLogs/1/vpcflowlogs/", ".json.gz"),
+        ];
+        let found = overlaps(&bad, "b", "s");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found
+            .iter()
+            .all(|f| f.severity == Severity::Error && f.fix.is_some()));
+        // Another bucket's notifications are not this one's.
+        assert!(overlaps(&bad, "other", "s").is_empty());
+    }
+}
