@@ -6,7 +6,8 @@
 //! trust policy with the wrong audience, another workspace's session name, a role policy
 //! without the delete grant, a queue policy for another bucket, a notification on
 //! another prefix, no dead-letter queue, a message in the dead-letter queue, an object that is
-//! not gzip. Each break is undone before the next.
+//! not gzip. Each break is undone before the next. Then a GuardDuty stack, whose export key the
+//! role may decrypt through S3.
 
 use std::process::Command;
 
@@ -375,5 +376,31 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .unwrap();
     let what = only_error(&doctor(&config).await, "objects");
     assert!(what.contains(&key) && what.contains("gzip"), "{what}");
+
+    // A GuardDuty stack: its export key, which the role may decrypt through S3; no export yet.
+    ok(&[
+        "deploy",
+        "--template",
+        "guardduty",
+        "--stack-name",
+        "doctor-test-guardduty",
+        "--workspace-id",
+        WORKSPACE,
+        "--param",
+        "DetectorId=0123456789abcdef0123456789abcdef",
+        "--endpoint",
+        &endpoint,
+    ]);
+    let gd = diagnose(&config, &["doctor-test-guardduty".to_string()], None, 2)
+        .await
+        .unwrap();
+    assert!(errors(&gd).is_empty(), "{:#?}", errors(&gd));
+    assert_eq!(
+        gd.of("role-decrypt", Severity::Ok).len(),
+        1,
+        "{:#?}",
+        gd.findings
+    );
+    assert_eq!(gd.of("objects", Severity::Warning).len(), 1);
     drop(ls);
 }

@@ -26,6 +26,8 @@ pub(super) struct StackCtx {
     cloud: Cloud,
     ledger: Ledger,
     notifications: Vec<QueueNotification>,
+    /// The KMS keys the stack creates (GuardDuty's export key), by ARN.
+    keys: Vec<String>,
 }
 
 impl StackCtx {
@@ -72,6 +74,12 @@ impl StackCtx {
             at: at.clone(),
             cloud: cloud_of_trust(&trust),
             notifications: rb.notifications.clone(),
+            keys: {
+                let mut k: Vec<String> = rb.keys.values().cloned().collect();
+                k.sort();
+                k.dedup();
+                k
+            },
             ledger: Ledger::new(rb.set),
         })
     }
@@ -99,6 +107,7 @@ impl StackCtx {
         let mut out = Vec::new();
         out.extend(self.provider(config).await);
         out.extend(self.trust());
+        out.extend(self.decrypt());
         for d in &self.outputs.data_types {
             out.extend(self.role_grants(d));
             out.extend(self.queue_policy(d));
@@ -227,6 +236,40 @@ impl StackCtx {
             .fix("redeploy with AllowDefenderSessionName=true"),
         });
         out
+    }
+
+    /// The role may decrypt, through S3, with each key the stack creates (the objects under
+    /// its prefixes are encrypted with it).
+    fn decrypt(&self) -> Vec<Finding> {
+        let subject = self.subject(None);
+        self.keys
+            .iter()
+            .map(|key| {
+                let mut context = self.at.base_context();
+                context.set("kms:ViaService", format!("s3.{}.amazonaws.com", self.at.region));
+                let r = Request {
+                    principal: self.session(),
+                    action: "kms:Decrypt".into(),
+                    resource: key.clone(),
+                    context,
+                };
+                match self.ledger.decide("doctor: the role decrypting", "doctor", &r) {
+                    Ok(()) => Finding::new(
+                        Severity::Ok,
+                        "role-decrypt",
+                        &subject,
+                        format!("the role may decrypt through S3 with {key}"),
+                    ),
+                    Err(e) => Finding::new(
+                        Severity::Error,
+                        "role-decrypt",
+                        &subject,
+                        format!("the role may not decrypt the objects: {}", e.message()),
+                    )
+                    .fix("redeploy the stack (its key policy and role policy grant kms:Decrypt through S3)"),
+                }
+            })
+            .collect()
     }
 
     /// The role may consume the queue and read the notified prefix.

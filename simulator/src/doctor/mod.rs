@@ -57,8 +57,8 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// The check's name (`trust`, `oidc-provider`, `role-queue`, `role-read`, `queue-policy`,
-    /// `notification`, `dlq`, `queue-depth`, `objects`).
+    /// The check's name (`trust`, `oidc-provider`, `role-queue`, `role-read`, `role-decrypt`,
+    /// `queue-policy`, `notification`, `dlq`, `queue-depth`, `objects`).
     pub check: &'static str,
     /// What it is about: the stack, or `<stack>/<data type>`.
     pub subject: String,
