@@ -16,6 +16,31 @@ use catalogue::DataType;
 use generator::facts::{Cloud, SESSION_PREFIX_DEFENDER};
 use generator::stacks::outputs::{ConnectorOutputs, DataTypeOutputs};
 
+/// A connector stack's outputs, or the EKS stack's as a connector stack of one data type.
+fn stack_outputs(stack: &str, outputs: &BTreeMap<String, String>) -> Result<ConnectorOutputs> {
+    if outputs.contains_key(generator::stacks::outputs::LOG_GROUP) {
+        let spec = generator::stacks::StackSpec {
+            kind: generator::stacks::StackKind::Eks,
+            cloud: Cloud::Commercial,
+        };
+        let o = generator::stacks::outputs::EksOutputs::from_map(&spec, outputs)
+            .map_err(|e| e.in_stack(stack))?;
+        return Ok(ConnectorOutputs {
+            role_arn: o.role_arn,
+            bucket: o.bucket,
+            data_types: vec![DataTypeOutputs {
+                data_type: DataType::Eks,
+                queue: o.queue,
+                notification_prefix: o.notification_prefix,
+                table: o.table,
+            }],
+        });
+    }
+    ConnectorOutputs::from_any(outputs)
+        .map_err(|e| e.in_stack(stack))
+        .with_context(|| format!("{stack} is neither a connector stack nor the EKS stack"))
+}
+
 /// What one stack's checks work on.
 pub(super) struct StackCtx {
     stack: String,
@@ -39,11 +64,7 @@ impl StackCtx {
         workspace: &str,
         at: &Where,
     ) -> Result<StackCtx> {
-        let parsed = ConnectorOutputs::from_any(outputs)
-            .map_err(|e| e.in_stack(stack))
-            .with_context(|| {
-                format!("doctor reads connector stacks; {stack} is not one (the EKS stack is not covered yet)")
-            })?;
+        let parsed = stack_outputs(stack, outputs)?;
         let rb = read_back(config, &[stack], at).await?;
         // The trust policy's text names the issuer, so the cloud.
         let iam = aws_sdk_iam::Client::new(config);

@@ -174,9 +174,11 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     let out = result?;
     let checks = out.checks;
     let access = out.access;
-    let ok = checks.iter().all(ServiceCheck::ok) && access.ok();
+    let doctor = out.doctor;
+    let ok = checks.iter().all(ServiceCheck::ok) && access.ok() && doctor.errors() == 0;
     report::print_table(&checks);
     report::print_access(&access);
+    report::print_doctor(&doctor);
     report::print_ingestion(&out.ingestion);
     let report = Report {
         ok,
@@ -193,6 +195,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         connector: out.connector,
         ingestion: serde_json::to_value(&out.ingestion)?,
         access,
+        doctor,
     };
     let path = args
         .report
@@ -223,6 +226,7 @@ struct PipelineOut {
     connector: serde_json::Value,
     ingestion: ingest::Stats,
     access: crate::access::AccessReport,
+    doctor: crate::doctor::Diagnosis,
 }
 
 async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<PipelineOut> {
@@ -426,18 +430,54 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         c.delivered_by_simulator = *s != DataType::Eks;
         checks.push(c);
     }
+    // The doctor on every stack: a deployed, drained stack has no error finding. The newest
+    // object is sampled unless the run put unreadable objects in on purpose.
+    let mut stack_names: Vec<String> = deployed.iter().map(|d| d.name.clone()).collect();
+    if eks_stack.is_some() {
+        stack_names.push(eks::STACK.to_string());
+    }
+    sentinel_provider(&config).await?;
+    let samples = if args.bad_data { 0 } else { 1 };
+    let doctor = crate::doctor::diagnose(&config, &stack_names, Some(WORKSPACE_ID), samples)
+        .await
+        .context("running the doctor on the deployed stacks")?;
     Ok(PipelineOut {
         checks,
         delivery,
         connector_seconds,
         connector: serde_json::Value::Array(rounds),
         ingestion,
+        doctor,
         access: {
             let mut a = enforcement.ledger.report();
             a.failed_routes = started.failed;
             a
         },
     })
+}
+
+/// Sentinel's IAM OIDC provider, as the provider stack creates it in AWS (LocalStack deploys the
+/// stack's `AWS::IAM::OIDCProvider` as a mock that creates nothing); kept if it exists.
+async fn sentinel_provider(config: &aws_config::SdkConfig) -> Result<()> {
+    let cloud = generator::facts::Cloud::Commercial;
+    let iam = aws_sdk_iam::Client::new(config);
+    match iam
+        .create_open_id_connect_provider()
+        .url(cloud.issuer_url())
+        .client_id_list(cloud.audience())
+        .thumbprint_list(generator::facts::OIDC_THUMBPRINT)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if aws_sdk_iam::error::ProvideErrorMetadata::code(&e)
+                == Some("EntityAlreadyExists") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::new(e).context("IAM CreateOpenIDConnectProvider")),
+    }
 }
 
 /// Generates every service's logs and delivers them where the service delivers them; the

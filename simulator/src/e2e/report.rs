@@ -25,6 +25,30 @@ pub struct Report {
     pub ingestion: serde_json::Value,
     /// Every call evaluated against the deployed policies, and the refusals.
     pub access: crate::access::AccessReport,
+    /// `simulator doctor` on every deployed stack after the check.
+    pub doctor: crate::doctor::Diagnosis,
+}
+
+/// The doctor's verdict on the deployed stacks, with every error and warning finding.
+pub fn print_doctor(d: &crate::doctor::Diagnosis) {
+    use crate::doctor::Severity;
+    for f in d
+        .findings
+        .iter()
+        .filter(|f| matches!(f.severity, Severity::Error | Severity::Warning))
+    {
+        println!(
+            "  doctor {:?} {} {}: {}",
+            f.severity, f.check, f.subject, f.what
+        );
+    }
+    println!(
+        "doctor: {} findings on the deployed stacks, {} errors, {} warnings  {}",
+        d.findings.len(),
+        d.errors(),
+        d.count(Severity::Warning),
+        if d.errors() == 0 { "ok" } else { "FAILED" }
+    );
 }
 
 /// How the connector reached the mock Logs Ingestion endpoint.
