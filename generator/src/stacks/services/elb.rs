@@ -145,6 +145,19 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout, service: Dat
             ),
         );
     }
+    if !t.outputs.contains_key("IAMRoleArn") {
+        // The role and bucket under the names of Microsoft's ELB template, beside ours.
+        t.output(
+            "IAMRoleArn",
+            "Role to add in the Sentinel connector page (the name of Microsoft's template).",
+            Expr::get_att(super::super::common::ROLE_ID, "Arn"),
+        );
+        t.output(
+            "S3BucketName",
+            "The bucket the logs are delivered to (the name of Microsoft's template).",
+            ctx.bucket_name.clone(),
+        );
+    }
     if !ctx.single {
         t.output(
             c.queue_output,
@@ -269,6 +282,8 @@ mod tests {
         let t = template(Cloud::Commercial);
         let outputs = t["Outputs"].as_object().unwrap();
         for name in [
+            "IAMRoleArn",
+            "S3BucketName",
             "ALBSQSQueueURL",
             "NLBSQSQueueURL",
             "NLBFlowLogsSQSQueueURL",
