@@ -14,7 +14,7 @@
 //!   A record with fewer than [`ALB_MIN_FIELDS`] values, an unterminated quote, or a `time`
 //!   that is no ISO 8601 UTC time is malformed; a port, status code or byte count that is no
 //!   number is a bad value (the row goes out without it).
-//! * NLB access logs ([`parse_nlb`]): no header, no value with spaces (the ALPN preference
+//! * NLB access logs ([`nlb_line`], one line at a time): no header, no value with spaces (the ALPN preference
 //!   list is written `"h2","http/1.1"` and kept so). Fields map by position; `time` may lack
 //!   the `Z` (`2018-12-20T02:59:40`, UTC). Fewer than [`NLB_MIN_FIELDS`] values or a bad
 //!   `time` is malformed.
@@ -249,26 +249,10 @@ pub(super) fn parse_alb(
     })
 }
 
-/// Parses NLB access log lines.
-pub(super) fn parse_nlb(
-    r: &mut dyn BufRead,
-    sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
-) -> Result<(), ObjectError> {
-    let mut index = 0u64;
-    for_each_line(r, |line, bytes| {
-        let position = Position {
-            line: Some(line),
-            index,
-        };
-        index += 1;
-        let row = utf8(bytes)
-            .map_err(|_| "not UTF-8".to_string())
-            .and_then(nlb_record);
-        match row {
-            Ok(row) => stop_or(sink(Item::Row(position, &row))),
-            Err(reason) => stop_or(sink(Item::Malformed(LineError { position, reason }))),
-        }
-    })
+/// One NLB access log line (the connector's line loop, `parse_lines`, hands them out).
+pub(super) fn nlb_line(bytes: &[u8]) -> Result<NlbRef<'_>, String> {
+    let text = utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
+    nlb_record(text)
 }
 
 /// A flow log field the table has a column for.

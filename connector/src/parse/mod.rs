@@ -49,7 +49,7 @@ use cloudfront::parse_cloudfront;
 use cloudtrail::parse_cloudtrail;
 use cloudwatch::parse_cloudwatch;
 use eks::eks_line;
-use elb::{parse_alb, parse_elb_flow, parse_nlb, FlowKind};
+use elb::{nlb_line, parse_alb, parse_elb_flow, FlowKind};
 use guardduty::guardduty_line;
 use networkfirewall::{parse_networkfirewall, LogType};
 use route53::route53_line;
@@ -392,7 +392,10 @@ pub fn parse_reader_at<R: Read>(
         }
         DataType::CloudFront => parse_cloudfront(&mut text, &mut counting).map(|()| Document::Log),
         DataType::ElbAlb => parse_alb(&mut text, &mut counting).map(|()| Document::Log),
-        DataType::ElbNlb => parse_nlb(&mut text, &mut counting).map(|()| Document::Log),
+        DataType::ElbNlb => parse_lines(&mut text, &mut counting, |line, emit| {
+            nlb_line(line).map(|row| emit(&row))
+        })
+        .map(|()| Document::Log),
         DataType::ElbNlbFlow => {
             parse_elb_flow(FlowKind::Nlb, &mut text, &mut counting).map(|()| Document::Log)
         }
@@ -525,7 +528,7 @@ pub(super) fn for_each_raw_line(
 type MapLine =
     fn(&[u8], &mut dyn FnMut(&dyn RowOut) -> ControlFlow<()>) -> Result<ControlFlow<()>, String>;
 
-/// JSON Lines: one record per non-blank line, mapped by `map`.
+/// One record per non-blank line (JSON Lines, NLB access logs), mapped by `map`.
 fn parse_lines(
     r: &mut dyn BufRead,
     sink: &mut dyn FnMut(Item<'_>) -> ControlFlow<()>,
