@@ -4,8 +4,9 @@
 //! endpoint over HTTPS with a client-credentials token from its Entra ID, and the stored rows
 //! checked with `verify`: every record once. Then three `consume` processes at once on the
 //! same queue (competing consumers, as Sentinel's pollers are): none missing, and the
-//! duplicates, if any, counted. Then a consumer killed with SIGKILL mid-run and another started
-//! after it: none missing, and no more duplicates than the killed one's messages held. And the
+//! duplicates, if any, counted. Then consumers killed with SIGKILL mid-run, three times, and
+//! another started after the last: none missing, and no more duplicates than the killed ones'
+//! messages held. And the
 //! endpoint (`serve-ingestion`, a process) killed with SIGKILL mid-run and restarted on its
 //! port and store: every row it had accepted is still there, and none is missing at the end.
 //! And the comparison users need: `consume --delete-on-receive` (Microsoft's EKS poller's way)
@@ -278,33 +279,44 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
     );
     server.shutdown().await.unwrap();
 
-    // A consumer killed (SIGKILL) while it works, and another started after it: the messages
-    // the first held come back after their visibility timeout (5 s here) and none is lost.
+    // A consumer killed (SIGKILL) while it works, three times in the run, each time after more
+    // rows arrived, and another started after the last: the messages each killed one held come
+    // back after their visibility timeout (5 s here) and none is lost.
     let third = dir.path().join("third");
-    put_logs(&endpoint, &third, 2000, 3);
+    put_logs(&endpoint, &third, 3000, 3);
     let server = mock().await;
     let ca = write_ca(dir.path(), &server, "ca3.pem");
     let (sqs, queue) = stack_queue(&endpoint).await;
-    let mut doomed = Reaped(
-        consume_cmd(&endpoint, &server, &ca)
-            .args(["--visibility-seconds", "5"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while server.stats().accepted_rows < 100 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no rows within 2 minutes"
+    let (mut held, mut kills) = (0u64, Vec::new());
+    for _ in 0..3 {
+        let before = server.stats().accepted_rows;
+        let mut doomed = Reaped(
+            consume_cmd(&endpoint, &server, &ca)
+                .args(["--visibility-seconds", "5"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
         );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while server.stats().accepted_rows < before + 100 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no new rows within 2 minutes"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        doomed.0.kill().unwrap();
+        doomed.0.wait().unwrap();
+        let in_flight = queue_count(&sqs, &queue, &[NOT_VISIBLE]).await;
+        held += in_flight;
+        kills.push((server.stats().accepted_rows, in_flight));
     }
-    doomed.0.kill().unwrap();
-    doomed.0.wait().unwrap();
-    let at_kill = server.stats().accepted_rows;
-    let held = queue_count(&sqs, &queue, &[NOT_VISIBLE]).await;
+    let at_kill = kills
+        .iter()
+        .map(|(rows, n)| format!("{rows} rows accepted, {n} messages held"))
+        .collect::<Vec<_>>()
+        .join("; ");
     consume_until_drained(&endpoint, &server, &ca, &["--visibility-seconds", "5"]).await;
     let v = verify(&verify_args(&server, &third, &ca), PAGE)
         .await
@@ -312,17 +324,18 @@ async fn consume_drains_a_deployed_stack_and_verify_finds_every_record_once() {
     let c = &v.services[0];
     assert_eq!(
         (c.records_generated, c.missing, c.unexpected),
-        (2000, 0, 0),
+        (3000, 0, 0),
         "{c:?}"
     );
-    // Only what the killed consumer held can come twice: at most its messages' 50 records each.
+    // Only what the killed consumers held can come twice: at most their messages' 50 records
+    // each.
     assert!(
         c.duplicated <= held * 50,
-        "{} duplicated, {held} messages held at the kill",
+        "{} duplicated, {held} messages held at the kills",
         c.duplicated
     );
     eprintln!(
-        "killed consumer: {at_kill} rows accepted before the kill, {held} messages held, {} duplicated after the restart",
+        "three kills ({at_kill}): {held} messages held in all, {} duplicated after the restarts",
         c.duplicated
     );
     server.shutdown().await.unwrap();

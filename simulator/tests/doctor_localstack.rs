@@ -7,11 +7,14 @@
 //! without the delete grant, a queue policy for another bucket, a notification on
 //! another prefix, no dead-letter queue, a message in the dead-letter queue, an object that is
 //! not gzip. Each break is undone before the next. Then a GuardDuty stack, whose export key the
-//! role may decrypt through S3.
+//! role may decrypt through S3. And the doctor on a setup named by its role and queue (no
+//! stack): the same stack's findings, then a setup made by hand whose missing grants and DLQ
+//! are named, each with a command to fix it.
 
 use std::process::Command;
 
-use simulator::doctor::{diagnose, Diagnosis, Severity};
+use simulator::doctor::setup::Setup;
+use simulator::doctor::{diagnose, diagnose_setup, Diagnosis, Severity};
 
 const STACK: &str = "doctor-test-vpc";
 const WORKSPACE: &str = "00000000-0000-4000-8000-0000000d0c70";
@@ -31,6 +34,42 @@ fn ok(args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A notification of objects under `prefix` ending in `suffix` to the queue `arn`.
+fn notification(
+    arn: &str,
+    prefix: &str,
+    suffix: &str,
+) -> aws_sdk_s3::types::NotificationConfiguration {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    let rules = vec![
+        FilterRule::builder()
+            .name(FilterRuleName::Prefix)
+            .value(prefix)
+            .build(),
+        FilterRule::builder()
+            .name(FilterRuleName::Suffix)
+            .value(suffix)
+            .build(),
+    ];
+    NotificationConfiguration::builder()
+        .queue_configurations(
+            QueueConfiguration::builder()
+                .queue_arn(arn)
+                .events(Event::S3ObjectCreated)
+                .filter(
+                    NotificationConfigurationFilter::builder()
+                        .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
 }
 
 async fn doctor(config: &aws_config::SdkConfig) -> Diagnosis {
@@ -146,6 +185,174 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
     let json: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
     assert!(json["findings"].as_array().unwrap().len() >= 9);
 
+    // The same stack named by its role and queue, as a setup that is no stack of ours: the
+    // bucket (from the queue policy), the data type (from the notification) and the DLQ (from
+    // the redrive policy) are read from the account, and the findings are the same.
+    let setup = Setup {
+        role_arn: o.role_arn.clone(),
+        queues: vec![(d.queue.url.clone(), None)],
+        bucket: None,
+    };
+    let by_role = diagnose_setup(&config, &setup, WORKSPACE, 2).await.unwrap();
+    assert!(errors(&by_role).is_empty(), "{:#?}", errors(&by_role));
+    let checks = |d: &Diagnosis| {
+        let mut c: Vec<(&str, Severity)> =
+            d.findings.iter().map(|f| (f.check, f.severity)).collect();
+        c.sort();
+        c
+    };
+    assert_eq!(checks(&by_role), checks(&clean), "{:#?}", by_role.findings);
+    let cli = simulator(&[
+        "doctor",
+        "--role-arn",
+        &o.role_arn,
+        "--queue-url",
+        &d.queue.url,
+        "--workspace-id",
+        WORKSPACE,
+        "--endpoint",
+        &endpoint,
+    ]);
+    let stdout = String::from_utf8_lossy(&cli.stdout);
+    assert!(cli.status.success(), "{stdout}");
+    assert!(stdout.contains("role/"), "{stdout}");
+    let cli = simulator(&[
+        "doctor",
+        "--role-arn",
+        &o.role_arn,
+        "--queue-url",
+        &d.queue.url,
+        "--endpoint",
+        &endpoint,
+    ]);
+    assert!(!cli.status.success());
+    assert!(String::from_utf8_lossy(&cli.stderr).contains("--role-arn needs --workspace-id"));
+    let cli = simulator(&[
+        "doctor",
+        "--role-arn",
+        &o.role_arn,
+        "--queue-url",
+        &d.queue.url,
+        "--data-type",
+        "vpc",
+        "--data-type",
+        "cloudtrail",
+        "--workspace-id",
+        WORKSPACE,
+        "--endpoint",
+        &endpoint,
+    ]);
+    assert!(!cli.status.success());
+    assert!(String::from_utf8_lossy(&cli.stderr)
+        .contains("--data-type given 2 times for 1 --queue-url"));
+
+    // A setup made by hand: its own bucket notifying a queue with a policy but no DLQ, for
+    // CloudTrail's prefix, and the VPC role, which has no grant on either. The data type is
+    // inferred from the notification; the errors are the missing grants and DLQ, each fixed
+    // by a command (no stack to redeploy).
+    let s3 = simulator::replay::s3_client(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let hand_bucket = "doctor-test-by-hand";
+    s3.create_bucket().bucket(hand_bucket).send().await.unwrap();
+    let hand = sqs
+        .create_queue()
+        .queue_name("doctor-test-by-hand")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let hand_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&hand)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let hand_policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": hand_arn,
+            "Condition": {"ArnLike": {"aws:SourceArn": format!("arn:aws:s3:::{hand_bucket}")}}
+        }]
+    });
+    sqs.set_queue_attributes()
+        .queue_url(&hand)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::Policy,
+            hand_policy.to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let trail_prefix = "AWSLogs/000000000000/CloudTrail/";
+    s3.put_bucket_notification_configuration()
+        .bucket(hand_bucket)
+        .notification_configuration(notification(&hand_arn, trail_prefix, ".json.gz"))
+        .send()
+        .await
+        .unwrap();
+    let hand_setup = Setup {
+        role_arn: o.role_arn.clone(),
+        queues: vec![(hand.clone(), None)],
+        bucket: None,
+    };
+    let h = diagnose_setup(&config, &hand_setup, WORKSPACE, 2)
+        .await
+        .unwrap();
+    let mut wrong: Vec<&str> = h
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.check)
+        .collect();
+    wrong.sort();
+    assert_eq!(
+        wrong,
+        ["dlq", "role-queue", "role-read"],
+        "{:#?}",
+        h.findings
+    );
+    assert!(
+        h.findings.iter().all(|f| f.subject.starts_with("role/")
+            && f.fix.as_deref().is_none_or(|x| !x.contains("redeploy"))),
+        "{:#?}",
+        h.findings
+    );
+    assert!(h.of("role-queue", Severity::Error)[0]
+        .fix
+        .as_deref()
+        .unwrap()
+        .contains("aws iam put-role-policy"));
+    assert_eq!(
+        h.of("notification", Severity::Ok).len(),
+        1,
+        "{:#?}",
+        h.findings
+    );
+    assert_eq!(h.of("queue-policy", Severity::Ok).len(), 1);
+    assert!(h.of("notification", Severity::Ok)[0]
+        .subject
+        .ends_with("/cloudtrail"));
+    // A notification no data type's segment fits: the user is asked for --data-type.
+    s3.put_bucket_notification_configuration()
+        .bucket(hand_bucket)
+        .notification_configuration(notification(&hand_arn, "logs/", ".gz"))
+        .send()
+        .await
+        .unwrap();
+    let e = diagnose_setup(&config, &hand_setup, WORKSPACE, 2)
+        .await
+        .expect_err("no data type fits logs/*.gz");
+    assert!(format!("{e:#}").contains("pass --data-type"), "{e:#}");
+
     // The provider without Sentinel's audience.
     iam.remove_client_id_from_open_id_connect_provider()
         .open_id_connect_provider_arn(&provider)
@@ -257,7 +464,6 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .unwrap();
 
     // A queue policy for another bucket.
-    let sqs = aws_sdk_sqs::Client::new(&config);
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let attrs = sqs
         .get_queue_attributes()
@@ -311,44 +517,14 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .unwrap();
 
     // The notification on another prefix.
-    let s3 = simulator::replay::s3_client(&config);
     let n = s3
         .get_bucket_notification_configuration()
         .bucket(&o.bucket)
         .send()
         .await
         .unwrap();
-    let rebuild = |prefix: &str| {
-        let q = &n.queue_configurations()[0];
-        let rules = vec![
-            aws_sdk_s3::types::FilterRule::builder()
-                .name(aws_sdk_s3::types::FilterRuleName::Prefix)
-                .value(prefix)
-                .build(),
-            aws_sdk_s3::types::FilterRule::builder()
-                .name(aws_sdk_s3::types::FilterRuleName::Suffix)
-                .value(".log.gz")
-                .build(),
-        ];
-        aws_sdk_s3::types::NotificationConfiguration::builder()
-            .queue_configurations(
-                aws_sdk_s3::types::QueueConfiguration::builder()
-                    .queue_arn(q.queue_arn())
-                    .events(aws_sdk_s3::types::Event::S3ObjectCreated)
-                    .filter(
-                        aws_sdk_s3::types::NotificationConfigurationFilter::builder()
-                            .key(
-                                aws_sdk_s3::types::S3KeyFilter::builder()
-                                    .set_filter_rules(Some(rules))
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-    };
+    let queue_arn = n.queue_configurations()[0].queue_arn().to_string();
+    let rebuild = |prefix: &str| notification(&queue_arn, prefix, ".log.gz");
     s3.put_bucket_notification_configuration()
         .bucket(&o.bucket)
         .notification_configuration(rebuild("logs/AWSLogs/"))

@@ -166,7 +166,7 @@ pub async fn read_back(
     Ok(out)
 }
 
-async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Role> {
+pub(crate) async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Role> {
     let got = iam
         .get_role()
         .role_name(name)
@@ -248,7 +248,7 @@ async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Role> {
     })
 }
 
-async fn read_bucket(
+pub(crate) async fn read_bucket(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     at: &Where,
@@ -307,7 +307,7 @@ async fn read_bucket(
     Ok(())
 }
 
-async fn read_queue(
+pub(crate) async fn read_queue(
     sqs: &aws_sdk_sqs::Client,
     url: &str,
     at: &Where,
@@ -339,7 +339,7 @@ async fn read_queue(
     Ok(())
 }
 
-async fn read_key(
+pub(crate) async fn read_key(
     kms: &aws_sdk_kms::Client,
     key_id: &str,
     at: &Where,

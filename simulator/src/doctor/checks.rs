@@ -41,11 +41,13 @@ fn stack_outputs(stack: &str, outputs: &BTreeMap<String, String>) -> Result<Conn
         .with_context(|| format!("{stack} is neither a connector stack nor the EKS stack"))
 }
 
-/// What one stack's checks work on.
+/// What one stack's checks work on (or one setup's, named by its role and queues).
 pub(super) struct StackCtx {
     stack: String,
     outputs: ConnectorOutputs,
     raw_outputs: BTreeMap<String, String>,
+    /// Whether it is a stack of ours (else a setup named by its role and queues).
+    managed: bool,
     workspace: String,
     at: Where,
     cloud: Cloud,
@@ -66,6 +68,35 @@ impl StackCtx {
     ) -> Result<StackCtx> {
         let parsed = stack_outputs(stack, outputs)?;
         let rb = read_back(config, &[stack], at).await?;
+        let mut ctx = StackCtx::from_parts(config, stack, parsed, rb, workspace, at).await?;
+        ctx.raw_outputs = outputs.clone();
+        ctx.managed = true;
+        Ok(ctx)
+    }
+
+    /// Reads a setup that is no stack of ours back from the account; its subject is the role.
+    pub(super) async fn read_setup(
+        config: &aws_config::SdkConfig,
+        setup: &super::setup::Setup,
+        workspace: &str,
+        at: &Where,
+    ) -> Result<StackCtx> {
+        let read = super::setup::read(config, setup, at).await?;
+        let name = format!(
+            "role/{}",
+            setup.role_arn.rsplit('/').next().unwrap_or(&setup.role_arn)
+        );
+        StackCtx::from_parts(config, &name, read.outputs, read.read_back, workspace, at).await
+    }
+
+    async fn from_parts(
+        config: &aws_config::SdkConfig,
+        stack: &str,
+        parsed: ConnectorOutputs,
+        rb: crate::access::readback::ReadBack,
+        workspace: &str,
+        at: &Where,
+    ) -> Result<StackCtx> {
         // The trust policy's text names the issuer, so the cloud.
         let iam = aws_sdk_iam::Client::new(config);
         let role_name = parsed
@@ -90,7 +121,8 @@ impl StackCtx {
         Ok(StackCtx {
             stack: stack.to_string(),
             outputs: parsed,
-            raw_outputs: outputs.clone(),
+            raw_outputs: BTreeMap::new(),
+            managed: false,
             workspace: workspace.to_string(),
             at: at.clone(),
             cloud: cloud_of_trust(&trust),
@@ -103,6 +135,24 @@ impl StackCtx {
             },
             ledger: Ledger::new(rb.set),
         })
+    }
+
+    /// The fix: `stack` when the setup is a stack of ours (redeploying it restores what the
+    /// template sets), `manual` when it is not.
+    fn fix_for(&self, stack: impl Into<String>, manual: impl Into<String>) -> String {
+        if self.managed {
+            stack.into()
+        } else {
+            manual.into()
+        }
+    }
+
+    fn role_name(&self) -> &str {
+        self.outputs
+            .role_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.outputs.role_arn)
     }
 
     fn subject(&self, d: Option<DataType>) -> String {
@@ -229,9 +279,19 @@ impl StackCtx {
                 format!("Sentinel cannot assume {role}: {}", d.message()),
             )
             .code(HEALTH_CANNOT_ASSUME)
-            .fix(format!(
-                "redeploy the stack with SentinelWorkspaceId={} (lower case: the session name is compared case-sensitively) and the role name Sentinel is given",
-                self.workspace.to_ascii_lowercase()
+            .fix(self.fix_for(
+                format!(
+                    "redeploy the stack with SentinelWorkspaceId={} (lower case: the session name is compared case-sensitively) and the role name Sentinel is given",
+                    self.workspace.to_ascii_lowercase()
+                ),
+                format!(
+                    "the trust policy must allow sts:AssumeRoleWithWebIdentity by {} with {}:aud = {} and sts:RoleSessionName = {}: aws iam update-assume-role-policy --role-name {} --policy-document file://trust.json",
+                    provider_arn(self.cloud, &self.at),
+                    self.cloud.issuer_host_path(),
+                    self.cloud.audience(),
+                    session_name(&self.workspace.to_ascii_lowercase()),
+                    self.role_name()
+                ),
             )),
         }];
         let mut defender = request.clone();
@@ -254,7 +314,13 @@ impl StackCtx {
                     "the session prefix {SESSION_PREFIX_DEFENDER} is not allowed; if Sentinel reports {HEALTH_CANNOT_ASSUME} with that prefix, allow it"
                 ),
             )
-            .fix("redeploy with AllowDefenderSessionName=true"),
+            .fix(self.fix_for(
+                "redeploy with AllowDefenderSessionName=true",
+                format!(
+                    "add {SESSION_PREFIX_DEFENDER}{} to the trust policy's sts:RoleSessionName condition",
+                    self.workspace
+                ),
+            )),
         });
         out
     }
@@ -287,7 +353,13 @@ impl StackCtx {
                         &subject,
                         format!("the role may not decrypt the objects: {}", e.message()),
                     )
-                    .fix("redeploy the stack (its key policy and role policy grant kms:Decrypt through S3)"),
+                    .fix(self.fix_for(
+                        "redeploy the stack (its key policy and role policy grant kms:Decrypt through S3)",
+                        format!(
+                            "the key policy of {key} must allow {} kms:Decrypt with kms:ViaService s3.{}.amazonaws.com, and the role's policy grant kms:Decrypt on it",
+                            self.outputs.role_arn, self.at.region
+                        ),
+                    )),
                 }
             })
             .collect()
@@ -329,7 +401,14 @@ impl StackCtx {
                 &subject,
                 format!("the role may not consume its queue: {}", denied.join("; ")),
             )
-            .fix("redeploy the stack (its role policy grants the queue actions); do not edit the role by hand"),
+            .fix(self.fix_for(
+                "redeploy the stack (its role policy grants the queue actions); do not edit the role by hand",
+                format!(
+                    "grant the role sqs:ReceiveMessage, sqs:DeleteMessage and sqs:ChangeMessageVisibility on {}: aws iam put-role-policy --role-name {} --policy-name SentinelQueue --policy-document file://queue.json",
+                    d.queue.arn,
+                    self.role_name()
+                ),
+            )),
         });
         let object = format!(
             "arn:{}:s3:::{}/{}doctor-probe{}",
@@ -364,7 +443,13 @@ impl StackCtx {
                         e.message()
                     ),
                 )
-                .fix("redeploy the stack with the KeyPrefix the objects are written under"),
+                .fix(self.fix_for(
+                    "redeploy the stack with the KeyPrefix the objects are written under",
+                    format!(
+                        "grant the role s3:GetObject on arn:{}:s3:::{}/{}*",
+                        self.at.partition, self.outputs.bucket, d.notification_prefix
+                    ),
+                )),
             },
         );
         out
@@ -403,8 +488,9 @@ impl StackCtx {
                 ),
             )
             .fix(format!(
-                "the queue policy of {} must allow s3.amazonaws.com sqs:SendMessage with aws:SourceArn {bucket_arn}; redeploy the stack with BucketName={}",
-                d.queue.arn, self.outputs.bucket
+                "the queue policy of {} must allow s3.amazonaws.com sqs:SendMessage with aws:SourceArn {bucket_arn}{}",
+                d.queue.arn,
+                self.fix_for(format!("; redeploy the stack with BucketName={}", self.outputs.bucket), "")
             )),
         }]
     }
@@ -422,7 +508,15 @@ impl StackCtx {
             .raw_outputs
             .get("BucketNotificationCommand")
             .cloned()
-            .unwrap_or_else(|| "redeploy the stack (it sets the notification)".into());
+            .unwrap_or_else(|| {
+                self.fix_for(
+                    "redeploy the stack (it sets the notification)",
+                    format!(
+                        "aws s3api put-bucket-notification-configuration --bucket {} with a QueueConfiguration of {} for s3:ObjectCreated:* filtering the prefix and suffix of the objects (keep the bucket's other configurations)",
+                        self.outputs.bucket, d.queue.arn
+                    ),
+                )
+            });
         let Some(first) = mine.first() else {
             return vec![Finding::new(
                 Severity::Error,
@@ -556,11 +650,23 @@ impl StackCtx {
                         d.queue.url
                     ),
                 )
-                .fix("redeploy the stack (it creates the dead-letter queue and the redrive policy)"),
+                .fix(self.fix_for(
+                    "redeploy the stack (it creates the dead-letter queue and the redrive policy)",
+                    format!(
+                        "create a dead-letter queue and give {} the redrive policy {{\"deadLetterTargetArn\":\"<its ARN>\",\"maxReceiveCount\":5}}: aws sqs set-queue-attributes --queue-url {} --attributes file://redrive.json",
+                        d.queue.url, d.queue.url
+                    ),
+                )),
             ),
         }
-        let dlq = attrs(&d.queue.dlq_url).await?;
-        let dead = count(&dlq, A::ApproximateNumberOfMessages);
+        // No dead-letter queue to look into (a setup whose queue has no redrive policy).
+        let dead = match d.queue.dlq_url.is_empty() {
+            true => 0,
+            false => count(
+                &attrs(&d.queue.dlq_url).await?,
+                A::ApproximateNumberOfMessages,
+            ),
+        };
         if dead > 0 {
             out.push(
                 Finding::new(
@@ -644,13 +750,19 @@ impl StackCtx {
                     d.notification_prefix
                 ),
             )
-            .fix(format!(
-                "point the delivering service at s3://{bucket} with the stack's key prefix (see the stack's outputs{})",
-                self.raw_outputs
-                    .keys()
-                    .find(|k| k.ends_with("Command") && k.as_str() != "BucketNotificationCommand")
-                    .map(|k| format!(", {k}"))
-                    .unwrap_or_default()
+            .fix(self.fix_for(
+                format!(
+                    "point the delivering service at s3://{bucket} with the stack's key prefix (see the stack's outputs{})",
+                    self.raw_outputs
+                        .keys()
+                        .find(|k| k.ends_with("Command") && k.as_str() != "BucketNotificationCommand")
+                        .map(|k| format!(", {k}"))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "point the delivering service at s3://{bucket}/{}",
+                    d.notification_prefix
+                ),
             ))]);
         }
         objects.sort();

@@ -1,5 +1,8 @@
 //! `simulator doctor`: why Sentinel shows no data, read from a deployed connector stack (in
-//! LocalStack, or with `--aws` in a real account), without changing anything.
+//! LocalStack, or with `--aws` in a real account), without changing anything. A setup that is
+//! no stack of ours (Microsoft's template or script, or built by hand) is named by its role and
+//! queues instead (`--role-arn ARN --queue-url URL ...`); what a stack's outputs would give is
+//! then read from the account ([`setup`]).
 //!
 //! It reads the stack's outputs and parameters, reads back the role, bucket, queue and key
 //! policies as deployed ([`crate::access::readback`]) and evaluates on them what Sentinel and
@@ -19,6 +22,7 @@
 //! configuration in the portal).
 
 mod checks;
+pub mod setup;
 
 use std::collections::BTreeMap;
 
@@ -143,8 +147,27 @@ impl Diagnosis {
 #[derive(Debug, Clone, clap::Args)]
 pub struct DoctorArgs {
     /// A deployed connector stack to diagnose (repeat for several).
-    #[arg(long = "stack", value_name = "NAME", required = true)]
+    #[arg(
+        long = "stack",
+        value_name = "NAME",
+        required_unless_present = "role_arn",
+        conflicts_with = "role_arn"
+    )]
     pub stacks: Vec<String>,
+    /// Instead of a stack: the role Sentinel assumes, of a setup deployed otherwise (Microsoft's
+    /// template or script, or by hand); with --queue-url and --workspace-id.
+    #[arg(long, value_name = "ARN", requires = "queue_urls")]
+    pub role_arn: Option<String>,
+    /// With --role-arn: a queue Sentinel polls (repeat for several).
+    #[arg(long = "queue-url", value_name = "URL", requires = "role_arn")]
+    pub queue_urls: Vec<String>,
+    /// With --role-arn: the data type of each --queue-url, in the same order (default: inferred
+    /// from the bucket's notification to the queue).
+    #[arg(long = "data-type", value_name = "SLUG", requires = "queue_urls")]
+    pub data_types: Vec<catalogue::DataType>,
+    /// With --role-arn: the bucket the logs are in (default: the one the queue policy lets send).
+    #[arg(long, value_name = "NAME", requires = "role_arn")]
+    pub bucket: Option<String>,
     /// The Sentinel workspace ID the connector uses (default: the stack's SentinelWorkspaceId
     /// parameter).
     #[arg(long, value_name = "GUID")]
@@ -163,19 +186,81 @@ pub struct DoctorArgs {
 pub async fn run(args: &DoctorArgs) -> Result<bool> {
     let target = deployer::cli::resolve_target(&args.target)?;
     let config = deployer::sdk_config(&target).await;
-    let d = diagnose(
-        &config,
-        &args.stacks,
-        args.workspace_id.as_deref(),
-        args.samples,
-    )
-    .await?;
+    let d = match &args.role_arn {
+        Some(role_arn) => {
+            let setup = setup_of(args, role_arn)?;
+            let Some(workspace) = args.workspace_id.as_deref() else {
+                anyhow::bail!(
+                    "--role-arn needs --workspace-id <the Sentinel workspace's GUID>: the session name Sentinel uses is MicrosoftSentinel_<it>"
+                );
+            };
+            diagnose_setup(&config, &setup, workspace, args.samples).await?
+        }
+        None => {
+            diagnose(
+                &config,
+                &args.stacks,
+                args.workspace_id.as_deref(),
+                args.samples,
+            )
+            .await?
+        }
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&d)?);
     } else {
         d.print();
     }
     Ok(d.errors() == 0)
+}
+
+/// The setup `--role-arn`, `--queue-url`, `--data-type` and `--bucket` name.
+fn setup_of(args: &DoctorArgs, role_arn: &str) -> Result<setup::Setup> {
+    if !args.data_types.is_empty() && args.data_types.len() != args.queue_urls.len() {
+        anyhow::bail!(
+            "--data-type given {} times for {} --queue-url: give one per queue, in the same order, or none (each is then inferred from the bucket's notification)",
+            args.data_types.len(),
+            args.queue_urls.len()
+        );
+    }
+    Ok(setup::Setup {
+        role_arn: role_arn.to_string(),
+        queues: args
+            .queue_urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.clone(), args.data_types.get(i).copied()))
+            .collect(),
+        bucket: args.bucket.clone(),
+    })
+}
+
+/// Where `config` reaches: its partition, Region and account.
+async fn where_of(config: &aws_config::SdkConfig) -> Result<Where> {
+    let me = deployer::caller_identity(config).await?;
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .context("no AWS Region configured (pass --region with --aws)")?;
+    Ok(Where {
+        partition: ::access::template::partition_of(&region).to_string(),
+        region,
+        account: me.account,
+    })
+}
+
+/// The checks on a setup named by its role and queues, in the account `config` reaches.
+pub async fn diagnose_setup(
+    config: &aws_config::SdkConfig,
+    setup: &setup::Setup,
+    workspace_id: &str,
+    samples: u32,
+) -> Result<Diagnosis> {
+    let at = where_of(config).await?;
+    let ctx = checks::StackCtx::read_setup(config, setup, workspace_id, &at).await?;
+    Ok(Diagnosis {
+        findings: ctx.run(config, samples).await?,
+    })
 }
 
 /// The checks on `stacks` in the account `config` reaches.
@@ -185,16 +270,7 @@ pub async fn diagnose(
     workspace_id: Option<&str>,
     samples: u32,
 ) -> Result<Diagnosis> {
-    let me = deployer::caller_identity(config).await?;
-    let region = config
-        .region()
-        .map(|r| r.to_string())
-        .context("no AWS Region configured (pass --region with --aws)")?;
-    let at = Where {
-        partition: ::access::template::partition_of(&region).to_string(),
-        region,
-        account: me.account,
-    };
+    let at = where_of(config).await?;
     let cfn = aws_sdk_cloudformation::Client::new(config);
     let mut out = Diagnosis::default();
     for stack in stacks {
