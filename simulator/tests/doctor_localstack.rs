@@ -6,7 +6,7 @@
 //! trust policy with the wrong audience, another workspace's session name, a role policy
 //! without the delete grant, a queue policy for another bucket, a notification on
 //! another prefix, no dead-letter queue, a message in the dead-letter queue, an object that is
-//! not gzip. Each break is undone before the next. Then a GuardDuty stack, whose export key the
+//! not gzip, a queue whose oldest message is two hours old. Each break is undone before the next. Then a GuardDuty stack, whose export key the
 //! role may decrypt through S3. And the doctor on a setup named by its role and queue (no
 //! stack): the same stack's findings, then a setup made by hand whose missing grants and DLQ
 //! are named, each with a command to fix it.
@@ -169,6 +169,8 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         );
     }
     assert_eq!(clean.of("objects", Severity::Ok).len(), 2);
+    // No age of the oldest message: LocalStack does not publish it (said, not skipped).
+    assert_eq!(clean.of("queue-age", Severity::Info).len(), 1);
     let cli = simulator(&[
         "doctor",
         "--stack",
@@ -515,6 +517,43 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .send()
         .await
         .unwrap();
+
+    // A queue nobody consumes: CloudWatch's age of its oldest message, two hours (put here:
+    // LocalStack publishes the queue depth metrics, not this one). Before it, no datapoint.
+    assert_eq!(
+        doctor(&config).await.of("queue-age", Severity::Info).len(),
+        1
+    );
+    let queue_name = d.queue.arn.rsplit(':').next().unwrap().to_string();
+    aws_sdk_cloudwatch::Client::new(&config)
+        .put_metric_data()
+        .namespace("AWS/SQS")
+        .metric_data(
+            aws_sdk_cloudwatch::types::MetricDatum::builder()
+                .metric_name("ApproximateAgeOfOldestMessage")
+                .dimensions(
+                    aws_sdk_cloudwatch::types::Dimension::builder()
+                        .name("QueueName")
+                        .value(&queue_name)
+                        .build(),
+                )
+                .value(7200.0)
+                .unit(aws_sdk_cloudwatch::types::StandardUnit::Seconds)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let stale = doctor(&config).await;
+    assert!(errors(&stale).is_empty(), "{:#?}", errors(&stale));
+    let w = stale.of("queue-age", Severity::Warning);
+    assert_eq!(w.len(), 1, "{:#?}", stale.findings);
+    assert!(w[0].what.contains("2.0 h old"), "{}", w[0].what);
+    assert!(w[0]
+        .fix
+        .as_deref()
+        .unwrap()
+        .contains(&format!("simulator consume --stack {STACK}")));
 
     // The notification on another prefix.
     let n = s3

@@ -684,17 +684,77 @@ impl StackCtx {
                 )),
             );
         }
+        let waiting = count(&q, A::ApproximateNumberOfMessages);
         out.push(Finding::new(
             Severity::Info,
             "queue-depth",
             &subject,
             format!(
-                "{} message(s) waiting, {} in flight (the oldest message's age is a CloudWatch metric, ApproximateAgeOfOldestMessage, not read here)",
-                count(&q, A::ApproximateNumberOfMessages),
+                "{waiting} message(s) waiting, {} in flight",
                 count(&q, A::ApproximateNumberOfMessagesNotVisible)
             ),
         ));
+        out.push(self.queue_age(config, d, waiting).await);
         Ok(out)
+    }
+
+    /// The age of the queue's oldest message, CloudWatch's `ApproximateAgeOfOldestMessage`
+    /// (SQS publishes it once a minute while the queue is active): old means nobody consumes.
+    async fn queue_age(
+        &self,
+        config: &aws_config::SdkConfig,
+        d: &DataTypeOutputs,
+        waiting: u64,
+    ) -> Finding {
+        let subject = self.subject(Some(d.data_type));
+        let name = d.queue.arn.rsplit(':').next().unwrap_or(&d.queue.arn);
+        match super::age::oldest_message_age(config, name).await {
+            Ok(Some(age)) if age >= super::age::STALLED => Finding::new(
+                Severity::Warning,
+                "queue-age",
+                &subject,
+                format!(
+                    "the oldest message is {} old (CloudWatch, last {} minutes): nobody consumes {name}, so Sentinel is not reading it (a connector that cannot assume the role, or stopped)",
+                    super::age::human(age),
+                    super::age::WINDOW_MINUTES
+                ),
+            )
+            .fix(format!(
+                "look at the connector's health in Sentinel (Data connectors, Amazon Web Services S3); {} drains the queue here and shows what fails",
+                if self.managed {
+                    format!("simulator consume --stack {} --until-drained", self.stack)
+                } else {
+                    "simulator consume".to_string()
+                }
+            )),
+            Ok(Some(age)) => Finding::new(
+                Severity::Ok,
+                "queue-age",
+                &subject,
+                format!("the oldest message is {} old", super::age::human(age)),
+            ),
+            Ok(None) => Finding::new(
+                Severity::Info,
+                "queue-age",
+                &subject,
+                format!(
+                    "CloudWatch has no ApproximateAgeOfOldestMessage of {name} in the last {} minutes ({}; LocalStack does not publish it)",
+                    super::age::WINDOW_MINUTES,
+                    if waiting == 0 {
+                        "SQS stops publishing for an idle queue"
+                    } else {
+                        "with messages waiting, SQS publishes it within minutes"
+                    }
+                ),
+            ),
+            Err(e) => Finding::new(
+                Severity::Info,
+                "queue-age",
+                &subject,
+                format!("could not read the oldest message's age from CloudWatch: {e:#}"),
+            )
+            .fix("the caller needs cloudwatch:GetMetricStatistics to see it"),
+        }
     }
 
     /// The newest objects under the notified prefix read as the connector reads them.

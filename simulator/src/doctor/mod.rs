@@ -14,13 +14,14 @@
 //! `ListRolePolicies`, `GetRolePolicy`, `ListAttachedRolePolicies`, `GetPolicy`,
 //! `GetPolicyVersion`, `ListOpenIDConnectProviders`, `GetOpenIDConnectProvider`; S3 `GetBucketPolicy`,
 //! `GetBucketNotificationConfiguration`, `ListObjectsV2`, `GetObject`; SQS
-//! `GetQueueAttributes`; KMS `DescribeKey`, `GetKeyPolicy`; STS `GetCallerIdentity`. All of
-//! them read.
+//! `GetQueueAttributes`, `GetQueueUrl`; S3 `GetBucketEncryption` (for a setup); KMS
+//! `DescribeKey`, `GetKeyPolicy`; CloudWatch `GetMetricStatistics` (the oldest message's age);
+//! STS `GetCallerIdentity`. All of them read.
 //!
-//! Not looked at: the age of the oldest message (a CloudWatch metric; the queue's depth is
-//! reported instead), service control policies, and the Sentinel side (the connector's
+//! Not looked at: service control policies, and the Sentinel side (the connector's
 //! configuration in the portal).
 
+mod age;
 mod checks;
 pub mod setup;
 
@@ -62,7 +63,7 @@ impl Severity {
 pub struct Finding {
     pub severity: Severity,
     /// The check's name (`trust`, `oidc-provider`, `role-queue`, `role-read`, `role-decrypt`,
-    /// `queue-policy`, `notification`, `dlq`, `queue-depth`, `objects`).
+    /// `queue-policy`, `notification`, `dlq`, `queue-depth`, `queue-age`, `objects`).
     pub check: &'static str,
     /// What it is about: the stack, or `<stack>/<data type>`.
     pub subject: String,
