@@ -38,6 +38,7 @@ fn run(templates: &Path, seed: u64, report: &Path) -> (bool, serde_json::Value) 
         faults: false,
         bad_data: false,
         delete_on_receive: false,
+        kill_connector: 0,
         report: Some(report.to_path_buf()),
         junit: None,
         endpoint: Some(ls.endpoint().to_string()),

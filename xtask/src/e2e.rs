@@ -30,6 +30,10 @@ pub struct E2eArgs {
     /// fails is then lost).
     #[arg(long = "delete-on-receive")]
     pub delete_on_receive: bool,
+    /// Crash the connector N times (SIGKILL to a `simulator consume` process once it has
+    /// rows accepted) before the run's connector drains; no row may go missing.
+    #[arg(long = "kill-connector", value_name = "N", default_value_t = 0)]
+    pub kill_connector: u32,
     /// JSON report path (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<String>,
@@ -66,6 +70,9 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     }
     if args.delete_on_receive {
         cmd.arg("--delete-on-receive");
+    }
+    if args.kill_connector > 0 {
+        cmd.args(["--kill-connector", &args.kill_connector.to_string()]);
     }
     if let Some(r) = &args.report {
         cmd.args(["--report", r]);

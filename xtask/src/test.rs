@@ -214,6 +214,7 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
         faults: troubled,
         bad_data: troubled,
         delete_on_receive: false,
+        kill_connector: 0,
         report: Some(
             root.join(format!("target/e2e/test-{name}.json"))
                 .display()

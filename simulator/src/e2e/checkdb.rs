@@ -177,6 +177,19 @@ impl CheckDb {
         Ok(())
     }
 
+    /// The most expected rows one unit (object) of `service` has.
+    pub fn max_rows_per_unit(&self, service: &str) -> Result<u64> {
+        let s = checked(service)?;
+        let n: i64 = self.conn.query_row(
+            &format!(
+                "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM exp_{s} GROUP BY unit)"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
     /// Starts a transaction (bulk loading); [`CheckDb::commit`] ends it.
     pub fn begin(&self) -> Result<()> {
         Ok(self.conn.execute_batch("BEGIN")?)
@@ -392,6 +405,14 @@ mod tests {
             "{c:?}"
         );
         assert_eq!(c.examples.len(), 3);
+    }
+
+    #[test]
+    fn the_largest_unit_is_counted_in_expected_rows() {
+        let d = db(&[("a.gz", 0, &["a", "b", "c"]), ("b.gz", 0, &["d"])], &[]);
+        assert_eq!(d.max_rows_per_unit("vpc").unwrap(), 3);
+        let empty = db(&[], &[]);
+        assert_eq!(empty.max_rows_per_unit("vpc").unwrap(), 0);
     }
 
     #[test]

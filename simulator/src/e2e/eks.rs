@@ -61,6 +61,7 @@ pub async fn deploy(
     cfn: &aws_sdk_cloudformation::Client,
     config: &aws_config::SdkConfig,
     templates: Option<&std::path::Path>,
+    receives: u32,
 ) -> Result<EksStack> {
     let log_group = EksOptions::new(CLUSTER, 1, 0, 0).log_group();
     let sink = crate::replay::CloudWatchLogs(aws_sdk_cloudwatchlogs::Client::new(config));
@@ -81,7 +82,7 @@ pub async fn deploy(
                 .workspace_id(&WORKSPACE_ID.parse()?)
                 .log_group_exists(true)
                 .queue_visibility_timeout(30)
-                .max_receive_count(3)
+                .max_receive_count(receives)
                 .into_pairs(),
             timeout: Duration::from_secs(300),
             progress: false,

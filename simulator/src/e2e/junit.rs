@@ -29,10 +29,14 @@ pub fn checks(c: &ServiceCheck) -> Vec<(&'static str, Option<String>)> {
     } else {
         None
     };
-    let duplicated = (c.duplicated > 0).then(|| {
+    let duplicated = (c.duplicated > c.duplicates_allowed).then(|| {
         format!(
-            "{} rows were ingested more than once\n{}",
+            "{} rows were ingested more than once{}\n{}",
             c.duplicated,
+            match c.duplicates_allowed {
+                0 => String::new(),
+                n => format!(", more than the {n} the killed connectors may cause"),
+            },
             examples("duplicated")
         )
     });

@@ -20,6 +20,7 @@ pub mod checkdb;
 mod eks;
 mod enforce;
 pub mod junit;
+pub mod kills;
 mod report;
 mod stacks;
 mod templates;
@@ -111,6 +112,13 @@ pub struct E2eArgs {
     /// redelivery or the dead-letter queue.
     #[arg(long = "delete-on-receive")]
     pub delete_on_receive: bool,
+    /// Crash the connector N times: before the run's connector drains the queues, N `simulator
+    /// consume` processes consume them one after another, each killed with SIGKILL once 100
+    /// more rows were accepted. No row may be missing; duplicates are allowed up to the
+    /// messages the killed ones held times the rows of the largest object (see `kills` in the
+    /// report). With --delete-on-receive the killed ones delete on receive, and lose rows.
+    #[arg(long = "kill-connector", value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub kill_connector: u32,
     /// Where the JSON report goes (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -177,6 +185,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     let doctor = out.doctor;
     let ok = checks.iter().all(ServiceCheck::ok) && access.ok() && doctor.errors() == 0;
     report::print_table(&checks);
+    report::print_kills(&out.kills, &checks);
     report::print_access(&access);
     report::print_doctor(&doctor);
     report::print_ingestion(&out.ingestion);
@@ -187,6 +196,8 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         faults: args.faults,
         bad_data: args.bad_data,
         delete_on_receive: args.delete_on_receive,
+        kill_connector: args.kill_connector,
+        kills: out.kills,
         localstack_mode: mode,
         seconds_total: started.elapsed().as_secs_f64(),
         connector_seconds: out.connector_seconds,
@@ -227,6 +238,7 @@ struct PipelineOut {
     ingestion: ingest::Stats,
     access: crate::access::AccessReport,
     doctor: crate::doctor::Diagnosis,
+    kills: Vec<kills::Kill>,
 }
 
 async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<PipelineOut> {
@@ -255,7 +267,15 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     }
 
     let eks_stack = match services.contains(&DataType::Eks) {
-        true => Some(eks::deploy(&cfn, &config, args.templates.as_deref()).await?),
+        true => Some(
+            eks::deploy(
+                &cfn,
+                &config,
+                args.templates.as_deref(),
+                stacks::max_receive_count(args.kill_connector),
+            )
+            .await?,
+        ),
         false => None,
     };
     if let Some(e) = &eks_stack {
@@ -297,6 +317,19 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     )
     .await?;
     let queue_urls: Vec<String> = started.routes.iter().map(|r| r.queue_url.clone()).collect();
+    let kill_plan = (args.kill_connector > 0).then(|| {
+        (
+            kills::Plan {
+                times: args.kill_connector,
+                stacks: stack_names.iter().map(|s| s.to_string()).collect(),
+                localstack: endpoint.to_string(),
+                target: target.clone(),
+                run_dir: run_dir.to_path_buf(),
+                delete_on_receive: args.delete_on_receive,
+            },
+            server.stats_handle(),
+        )
+    });
     let mut cc = ConnectorConfig::new(
         started.routes.clone(),
         // As a real Logs Ingestion client: a token from Entra ID (the mock's) by client
@@ -346,6 +379,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         queue_urls,
         Arc::clone(&delivered),
         Arc::clone(&gate),
+        kill_plan,
     ));
 
     // Generate and deliver; the expected rows go to the check database as they are read.
@@ -382,7 +416,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     delivered.store(true, Ordering::SeqCst);
     let drained = connector.await.context("the connector task");
     ticker.abort();
-    let (rounds, connector_seconds) = drained??;
+    let (rounds, connector_seconds, kills) = drained??;
     bars.show(&objects_done, &server.stats_handle());
     drain_phase.finish(format_args!(
         "{} of {} objects finished, {} of {} rows accepted, {} connector rounds",
@@ -427,6 +461,8 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         let (url, dlq) = &queues[s];
         c.left_in_queue = queue_depth(&sqs, url).await?;
         c.dlq_actual = dead_letters(&sqs, dlq).await?;
+        c.duplicates_allowed =
+            kills::duplicates_allowed(&kills, url, check_db.max_rows_per_unit(s.slug())?);
         c.delivered_by_simulator = *s != DataType::Eks;
         checks.push(c);
     }
@@ -448,6 +484,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         connector: serde_json::Value::Array(rounds),
         ingestion,
         doctor,
+        kills,
         access: {
             let mut a = enforcement.ledger.report();
             a.failed_routes = started.failed;
@@ -660,14 +697,20 @@ async fn drain(
     queues: Vec<String>,
     delivered: Arc<AtomicBool>,
     gate: Arc<crate::access::gate::AccessGate>,
-) -> Result<(Vec<serde_json::Value>, f64)> {
+    kill: Option<(kills::Plan, ingest::StatsHandle)>,
+) -> Result<(Vec<serde_json::Value>, f64, Vec<kills::Kill>)> {
     let started = Instant::now();
+    // The crashes first, while the logs are delivered; then the connector drains as usual.
+    let killed = match kill {
+        Some((plan, stats)) => kills::run(&plan, &stats, &sqs, &queues).await?,
+        None => Vec::new(),
+    };
     if cc.routes.is_empty() {
         // No route could start (its role could not be assumed): nothing to drain.
         while !delivered.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        return Ok((Vec::new(), started.elapsed().as_secs_f64()));
+        return Ok((Vec::new(), started.elapsed().as_secs_f64(), killed));
     }
     let mut quiet = cc.clone();
     quiet.log = false;
@@ -705,7 +748,7 @@ async fn drain(
         ));
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    Ok((rounds, started.elapsed().as_secs_f64()))
+    Ok((rounds, started.elapsed().as_secs_f64(), killed))
 }
 
 fn ingest_faults(seed: u64) -> ingest::Faults {

@@ -15,6 +15,10 @@ pub struct Report {
     pub bad_data: bool,
     /// `--delete-on-receive`: the connector deleted each message on receive.
     pub delete_on_receive: bool,
+    /// `--kill-connector N`: consumers killed before the connector drained.
+    pub kill_connector: u32,
+    /// Each kill: rows accepted at it, and the messages in flight per queue URL.
+    pub kills: Vec<super::kills::Kill>,
     pub localstack_mode: String,
     pub seconds_total: f64,
     /// From the connector's start until every queue was empty (all services at once).
@@ -27,6 +31,41 @@ pub struct Report {
     pub access: crate::access::AccessReport,
     /// `simulator doctor` on every deployed stack after the check.
     pub doctor: crate::doctor::Diagnosis,
+}
+
+/// The kills of `--kill-connector`, and the duplicates each service was allowed and had.
+pub fn print_kills(kills: &[super::kills::Kill], checks: &[ServiceCheck]) {
+    if kills.is_empty() {
+        return;
+    }
+    for (i, k) in kills.iter().enumerate() {
+        println!(
+            "  kill {}: SIGKILL with {} rows accepted, {} messages in flight",
+            i + 1,
+            k.rows_accepted,
+            k.held.values().sum::<u64>()
+        );
+    }
+    let with: Vec<String> = checks
+        .iter()
+        .filter(|c| c.duplicates_allowed > 0 || c.duplicated > 0)
+        .map(|c| {
+            format!(
+                "{} {} of {} allowed",
+                c.service, c.duplicated, c.duplicates_allowed
+            )
+        })
+        .collect();
+    println!(
+        "kills: {} consumers killed; duplicates: {}; missing: {}",
+        kills.len(),
+        if with.is_empty() {
+            "none".to_string()
+        } else {
+            with.join(", ")
+        },
+        checks.iter().map(|c| c.missing).sum::<u64>()
+    );
 }
 
 /// The doctor's verdict on the deployed stacks, with every error and warning finding.

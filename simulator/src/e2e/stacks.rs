@@ -70,15 +70,22 @@ pub fn bucket_name(spec: &StackSpec, seed: u64) -> String {
     }
 }
 
+/// Receives before the dead-letter queue: three, and one more per killed consumer
+/// (`--kill-connector`), whose receives of a message count as SQS counts any (a connector
+/// that crashes on a good object N times sends it to the DLQ once N reaches this).
+pub fn max_receive_count(kills: u32) -> u32 {
+    3 + kills
+}
+
 /// The parameters the run gives stack `spec`: the workspace, the bucket, short visibility and
-/// three receives before the dead-letter queue, and a GuardDuty detector where the stack has
-/// GuardDuty (a fresh LocalStack account runs none).
-pub fn parameters(spec: &StackSpec, seed: u64) -> Result<Vec<(String, String)>> {
+/// `receives` receives before the dead-letter queue, and a GuardDuty detector where the stack
+/// has GuardDuty (a fresh LocalStack account runs none).
+pub fn parameters(spec: &StackSpec, seed: u64, receives: u32) -> Result<Vec<(String, String)>> {
     let mut p = StackParams::new(spec)
         .workspace_id(&WORKSPACE_ID.parse()?)
         .bucket_name(&bucket_name(spec, seed).parse()?)
         .queue_visibility_timeout(30)
-        .max_receive_count(3);
+        .max_receive_count(receives);
     if spec.services().contains(&DataType::GuardDuty) {
         p = p.create_detector(true);
     }
@@ -114,7 +121,7 @@ pub async fn deploy(
             &StackRequest {
                 stack_name: name.clone(),
                 template: super::templates::template(args.templates.as_deref(), spec)?,
-                parameters: parameters(spec, args.seed)?,
+                parameters: parameters(spec, args.seed, max_receive_count(args.kill_connector))?,
                 timeout: Duration::from_secs(300),
                 progress: false,
                 staging: Some(Staging::new(config)),
