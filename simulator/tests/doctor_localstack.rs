@@ -1,15 +1,17 @@
 //! `simulator doctor` against real LocalStack: a VPC connector stack deployed with `simulator
 //! deploy` and Sentinel's OIDC provider created with IAM (LocalStack mocks the provider stack's
-//! `AWS::IAM::OIDCProvider` without creating one), VPC logs put in its bucket with `simulate --stack`, then
-//! the doctor on the clean stack (no error finding, exit 0), and on the stack broken in one way
-//! at a time, each named by its own error finding (and exit 1): no OIDC provider audience, a
-//! trust policy with the wrong audience, another workspace's session name, a role policy
-//! without the delete grant, a queue policy for another bucket, a notification on
-//! another prefix, no dead-letter queue, a message in the dead-letter queue, an object that is
-//! not gzip, a queue whose oldest message is two hours old. Each break is undone before the next. Then a GuardDuty stack, whose export key the
-//! role may decrypt through S3. And the doctor on a setup named by its role and queue (no
-//! stack): the same stack's findings, then a setup made by hand whose missing grants and DLQ
-//! are named, each with a command to fix it.
+//! `AWS::IAM::OIDCProvider` without creating one), VPC logs put in its bucket with `simulate
+//! --stack`, then the doctor on the clean stack (no error finding, exit 0), and on the stack
+//! broken in one way at a time, each named by its own finding (errors exit 1): no OIDC
+//! provider audience, a trust policy with the wrong audience, another workspace's session
+//! name, a role policy without the delete grant, a queue policy for another bucket, a
+//! notification on another prefix, a notification to another queue that overlaps it, no
+//! dead-letter queue, a message in the dead-letter queue (a warning), a queue whose oldest
+//! message is two hours old (a warning), an object that is not gzip. Each break is undone
+//! before the next. Then a GuardDuty stack, whose export key the role may decrypt through S3.
+//! And the doctor on a setup named by its role and queue (no stack): the same stack's
+//! findings, then a setup made by hand whose missing grants and DLQ are named, each with a
+//! command to fix it.
 
 use std::process::Command;
 
@@ -572,6 +574,35 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .unwrap();
     let what = only_error(&doctor(&config).await, "notification");
     assert!(what.contains("filters prefix 'logs/AWSLogs/'"), "{what}");
+    s3.put_bucket_notification_configuration()
+        .bucket(&o.bucket)
+        .notification_configuration(rebuild(&d.notification_prefix))
+        .send()
+        .await
+        .unwrap();
+
+    // A second notification of the bucket, to another queue, whose filter overlaps the
+    // stack's: an object under both goes to one queue only.
+    let mut both = rebuild(&d.notification_prefix);
+    both.queue_configurations
+        .get_or_insert_with(Vec::new)
+        .extend(
+            notification(&hand_arn, "AWSLogs/", ".gz")
+                .queue_configurations()
+                .iter()
+                .cloned(),
+        );
+    s3.put_bucket_notification_configuration()
+        .bucket(&o.bucket)
+        .notification_configuration(both)
+        .send()
+        .await
+        .unwrap();
+    let what = only_error(&doctor(&config).await, "notification");
+    assert!(
+        what.contains("overlap") && what.contains(&hand_arn),
+        "{what}"
+    );
     s3.put_bucket_notification_configuration()
         .bucket(&o.bucket)
         .notification_configuration(rebuild(&d.notification_prefix))
