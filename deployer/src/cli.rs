@@ -223,6 +223,12 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
         );
         params.push((params::DETECTOR_ID.into(), id));
     }
+    if let Some(reused) =
+        crate::oidc::reuse_existing(&aws_sdk_iam::Client::new(&config), &doc, &params).await?
+    {
+        eprintln!("{}", reused.describe());
+        params.push((params::CREATE_PROVIDER.into(), "false".into()));
+    }
     let req = StackRequest {
         stack_name: args.stack_name.clone(),
         template,

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod guardduty;
+pub mod oidc;
 mod partition;
 pub mod rules;
 mod stack;
