@@ -94,6 +94,10 @@ pub mod actions {
         pub const PUT_RECORD: Action = Action("firehose:PutRecord");
         pub const PUT_RECORD_BATCH: Action = Action("firehose:PutRecordBatch");
     }
+    pub mod sns {
+        use super::Action;
+        pub const PUBLISH: Action = Action("sns:Publish");
+    }
     pub mod lambda {
         use super::Action;
         pub const INVOKE_FUNCTION: Action = Action("lambda:InvokeFunction");
@@ -321,6 +325,7 @@ pub enum PolicyKind {
     Bucket,
     Queue,
     Key,
+    Topic,
 }
 
 /// A policy document.

@@ -330,6 +330,40 @@ fn unnamed_beside_a_named_role(t: &Target) -> bool {
         })
 }
 
+/// This alarm has no name, and a role of the template is named by a parameter.
+fn unnamed_alarm_beside_a_named_role(t: &Target) -> bool {
+    t.prop("AlarmName").is_null()
+        && t.template.resources.values().any(|r| {
+            r.type_name == "AWS::IAM::Role" && is_parameter_name(&r.properties["RoleName"])
+        })
+}
+
+/// This topic has no key, and the template's only policy on it lets CloudWatch alone publish.
+fn alarm_topic(t: &Target) -> bool {
+    let policies: Vec<&ResourceEntry> = t
+        .template
+        .resources
+        .values()
+        .filter(|r| {
+            r.type_name == "AWS::SNS::TopicPolicy"
+                && r.properties["Topics"]
+                    .as_array()
+                    .is_some_and(|ts| ts.iter().any(|x| x == &json!({"Ref": t.logical_id})))
+        })
+        .collect();
+    t.prop("KmsMasterKeyId").is_null()
+        && policies.len() == 1
+        && policies[0].properties["PolicyDocument"]["Statement"]
+            .as_array()
+            .is_some_and(|sts| {
+                !sts.is_empty()
+                    && sts.iter().all(|st| {
+                        st["Principal"] == json!({"Service": "cloudwatch.amazonaws.com"})
+                            && st["Action"] == "sns:Publish"
+                    })
+            })
+}
+
 const TRANSFORM_FUNCTIONS: &[&str] = &["*TransformFunction"];
 const FIREHOSE_PROCESSOR: Premise = Premise {
     states:
@@ -538,6 +572,26 @@ pub const ALL: &[Suppression] = &[
             holds: unnamed_beside_a_named_role,
         },
         justification: "This role has no name; the rule's type block checks every role, the named Sentinel role too, unless all of them carry the suppression",
+    },
+    Suppression {
+        resource_type: "AWS::CloudWatch::Alarm",
+        logical_ids: &["*Alarm"],
+        rules: &[Rule::Guard("CFN_NO_EXPLICIT_RESOURCE_NAMES")],
+        premise: Premise {
+            states: "the alarm has no AlarmName and a role of the template is named by a parameter",
+            holds: unnamed_alarm_beside_a_named_role,
+        },
+        justification: "No AlarmName (CloudFormation names it); the rule's type blocks also check the parameter-named Sentinel role unless every covered resource carries this suppression",
+    },
+    Suppression {
+        resource_type: "AWS::SNS::Topic",
+        logical_ids: &["AlarmTopic"],
+        rules: &[Rule::Checkov("CKV_AWS_26"), Rule::Guard("SNS_ENCRYPTED_KMS")],
+        premise: Premise {
+            states: "the topic has no KMS key and its only topic policy lets CloudWatch alone publish",
+            holds: alarm_topic,
+        },
+        justification: "CloudWatch cannot publish to a topic under the AWS-managed SNS key; this topic carries alarm states only (only CloudWatch may publish), no log data",
     },
 ];
 

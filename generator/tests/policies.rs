@@ -12,6 +12,7 @@ const POLICY_FIELDS: &[(&str, &str, Kind)] = &[
     ("AWS::IAM::Policy", "PolicyDocument", Kind::Identity),
     ("AWS::S3::BucketPolicy", "PolicyDocument", Kind::Resource),
     ("AWS::SQS::QueuePolicy", "PolicyDocument", Kind::Resource),
+    ("AWS::SNS::TopicPolicy", "PolicyDocument", Kind::Resource),
     ("AWS::KMS::Key", "KeyPolicy", Kind::Key),
 ];
 

@@ -173,6 +173,14 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
     assert_eq!(clean.of("objects", Severity::Ok).len(), 2);
     // No age of the oldest message: LocalStack does not publish it (said, not skipped).
     assert_eq!(clean.of("queue-age", Severity::Info).len(), 1);
+    // The stack's two alarms (oldest message, dead-letter queue), deployed without AlarmEmail:
+    // they notify nobody, which is said.
+    let quiet = clean.of("alarms", Severity::Info);
+    assert_eq!(quiet.len(), 2, "{:#?}", clean.findings);
+    assert!(
+        quiet.iter().all(|f| f.what.contains("notifies nobody")),
+        "{quiet:#?}"
+    );
     let cli = simulator(&[
         "doctor",
         "--stack",
@@ -324,6 +332,14 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         "{:#?}",
         h.findings
     );
+    // No alarm on the hand-made queue: a warning, with the command that creates one.
+    let unwatched = h.of("alarms", Severity::Warning);
+    assert_eq!(unwatched.len(), 1, "{:#?}", h.findings);
+    assert!(unwatched[0]
+        .fix
+        .as_deref()
+        .unwrap()
+        .contains("aws cloudwatch put-metric-alarm"));
     assert!(
         h.findings.iter().all(|f| f.subject.starts_with("role/")
             && f.fix.as_deref().is_none_or(|x| !x.contains("redeploy"))),
@@ -634,6 +650,8 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         WORKSPACE,
         "--param",
         "DetectorId=0123456789abcdef0123456789abcdef",
+        "--param",
+        "AlarmEmail=soc@example.com",
         "--endpoint",
         &endpoint,
     ]);
@@ -648,5 +666,9 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         gd.findings
     );
     assert_eq!(gd.of("objects", Severity::Warning).len(), 1);
+    // With AlarmEmail, both alarms notify the stack's topic.
+    let paged = gd.of("alarms", Severity::Ok);
+    assert_eq!(paged.len(), 2, "{:#?}", gd.findings);
+    assert!(paged.iter().all(|f| f.what.contains(":sns:")), "{paged:#?}");
     drop(ls);
 }

@@ -5,6 +5,7 @@
 
 pub mod cloudformation;
 pub mod cloudtrail;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod events;
 pub mod firehose;
@@ -17,6 +18,7 @@ pub mod logs_delivery;
 pub mod networkfirewall;
 pub mod route53resolver;
 pub mod s3;
+pub mod sns;
 pub mod sqs;
 pub mod wafv2;
 

@@ -150,10 +150,11 @@ impl QueuePair {
     }
 }
 
-/// Queue tuning shared by the queues of one template.
+/// Queue tuning shared by the queues of one template, and their alarms.
 pub struct QueueTuning {
     pub visibility: Expr,
     pub max_receive: Expr,
+    pub alarms: super::alarms::Alarms,
 }
 
 pub fn queue_tuning_params(t: &mut Template) -> QueueTuning {
@@ -178,10 +179,19 @@ pub fn queue_tuning_params(t: &mut Template) -> QueueTuning {
     QueueTuning {
         visibility,
         max_receive,
+        alarms: super::alarms::alarm_params(t),
     }
 }
 
-pub fn queue_pair(t: &mut Template, id: &str, name: Expr, tuning: &QueueTuning) -> QueuePair {
+/// The queue `id` and its dead-letter queue, with their alarms; `what` names the logs in the
+/// alarms' descriptions.
+pub fn queue_pair(
+    t: &mut Template,
+    id: &str,
+    name: Expr,
+    tuning: &QueueTuning,
+    what: &str,
+) -> QueuePair {
     let dlq_id = format!("{id}DeadLetter");
     t.add(
         &dlq_id,
@@ -214,6 +224,7 @@ pub fn queue_pair(t: &mut Template, id: &str, name: Expr, tuning: &QueueTuning) 
         },
     )
     .delete_policy();
+    super::alarms::queue_alarms(t, &tuning.alarms, id, &dlq_id, what);
     QueuePair {
         id: id.to_string(),
         dlq_id,

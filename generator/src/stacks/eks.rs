@@ -133,7 +133,7 @@ pub fn build(cloud: Cloud) -> Template {
     };
 
     // Queue, dead-letter queue, and who may send to it.
-    let queue = common::queue_pair(&mut t, QUEUE_ID, queue_name, &tuning);
+    let queue = common::queue_pair(&mut t, QUEUE_ID, queue_name, &tuning, "EKS audit log");
     t.add(
         &format!("{QUEUE_ID}Policy"),
         &sqs::QueuePolicy {

@@ -7,6 +7,7 @@
 //! CloudWatch Logs -> Firehose -> S3 path of CloudWatch and EKS), `services/` (one delivery
 //! module per data type), `connector` and `eks` (the stacks that assemble them).
 
+pub mod alarms;
 pub mod bucket;
 mod common;
 pub mod connector;

@@ -28,6 +28,9 @@ pub const LOG_EXPIRATION_DAYS: &str = "LogExpirationDays";
 pub const KMS_KEY_ARN: &str = "KmsKeyArn";
 pub const QUEUE_VISIBILITY_TIMEOUT: &str = "QueueVisibilityTimeout";
 pub const MAX_RECEIVE_COUNT: &str = "MaxReceiveCount";
+pub const CREATE_ALARMS: &str = "CreateAlarms";
+pub const OLDEST_MESSAGE_ALARM_SECONDS: &str = "OldestMessageAlarmSeconds";
+pub const ALARM_EMAIL: &str = "AlarmEmail";
 
 /// The queue name of a one-service connector stack and of the EKS stack.
 pub const SENTINEL_QUEUE_NAME: &str = "SentinelSQSQueueName";

@@ -1,17 +1,18 @@
 //! The checks `doctor` runs on one connector stack, on what was read back from the account.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 
 use ::access::{Caller, Request};
 use anyhow::{Context, Result};
 use aws_sdk_sqs::types::QueueAttributeName as A;
 
+mod objects;
+mod watch;
+
 use super::{cloud_of_trust, Finding, Severity};
 use crate::access::assume::{provider_arn, sentinel_request, session_name, HEALTH_CANNOT_ASSUME};
 use crate::access::readback::{read_back, QueueNotification};
 use crate::access::{Ledger, Where};
-use catalogue::tables::DateTimeMs;
 use catalogue::DataType;
 use generator::facts::{Cloud, SESSION_PREFIX_DEFENDER};
 use generator::stacks::outputs::{ConnectorOutputs, DataTypeOutputs};
@@ -695,216 +696,7 @@ impl StackCtx {
             ),
         ));
         out.push(self.queue_age(config, d, waiting).await);
-        Ok(out)
-    }
-
-    /// The age of the queue's oldest message, CloudWatch's `ApproximateAgeOfOldestMessage`
-    /// (SQS publishes it once a minute while the queue is active): old means nobody consumes.
-    async fn queue_age(
-        &self,
-        config: &aws_config::SdkConfig,
-        d: &DataTypeOutputs,
-        waiting: u64,
-    ) -> Finding {
-        let subject = self.subject(Some(d.data_type));
-        let name = d.queue.arn.rsplit(':').next().unwrap_or(&d.queue.arn);
-        match super::age::oldest_message_age(config, name).await {
-            Ok(Some(age)) if age >= super::age::STALLED => Finding::new(
-                Severity::Warning,
-                "queue-age",
-                &subject,
-                format!(
-                    "the oldest message is {} old (CloudWatch, last {} minutes): nobody consumes {name}, so Sentinel is not reading it (a connector that cannot assume the role, or stopped)",
-                    super::age::human(age),
-                    super::age::WINDOW_MINUTES
-                ),
-            )
-            .fix(format!(
-                "look at the connector's health in Sentinel (Data connectors, Amazon Web Services S3); {} drains the queue here and shows what fails",
-                if self.managed {
-                    format!("simulator consume --stack {} --until-drained", self.stack)
-                } else {
-                    "simulator consume".to_string()
-                }
-            )),
-            Ok(Some(age)) => Finding::new(
-                Severity::Ok,
-                "queue-age",
-                &subject,
-                format!("the oldest message is {} old", super::age::human(age)),
-            ),
-            Ok(None) => Finding::new(
-                Severity::Info,
-                "queue-age",
-                &subject,
-                format!(
-                    "CloudWatch has no ApproximateAgeOfOldestMessage of {name} in the last {} minutes ({}; LocalStack does not publish it)",
-                    super::age::WINDOW_MINUTES,
-                    if waiting == 0 {
-                        "SQS stops publishing for an idle queue"
-                    } else {
-                        "with messages waiting, SQS publishes it within minutes"
-                    }
-                ),
-            ),
-            Err(e) => Finding::new(
-                Severity::Info,
-                "queue-age",
-                &subject,
-                format!("could not read the oldest message's age from CloudWatch: {e:#}"),
-            )
-            .fix("the caller needs cloudwatch:GetMetricStatistics to see it"),
-        }
-    }
-
-    /// The newest objects under the notified prefix read as the connector reads them.
-    async fn objects(
-        &self,
-        config: &aws_config::SdkConfig,
-        d: &DataTypeOutputs,
-        samples: u32,
-    ) -> Result<Vec<Finding>> {
-        if samples == 0 {
-            return Ok(Vec::new());
-        }
-        let s3 = crate::replay::s3_client(config);
-        let subject = self.subject(Some(d.data_type));
-        let bucket = &self.outputs.bucket;
-        let suffix = d.data_type.suffix();
-        let mut objects = Vec::new();
-        let mut token = None;
-        // Up to 10 pages (10,000 keys) under the prefix; the newest are kept.
-        for _ in 0..10 {
-            let page = s3
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(&d.notification_prefix)
-                .set_continuation_token(token)
-                .send()
-                .await
-                .with_context(|| {
-                    format!("S3 ListObjectsV2 s3://{bucket}/{}", d.notification_prefix)
-                })?;
-            for o in page.contents() {
-                let (Some(key), Some(at)) = (o.key(), o.last_modified()) else {
-                    continue;
-                };
-                if key.ends_with(suffix)
-                    && connector::parse::skip_reason(d.data_type, key).is_none()
-                {
-                    objects.push((at.secs(), key.to_string()));
-                }
-            }
-            token = page.next_continuation_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        if objects.is_empty() {
-            return Ok(vec![Finding::new(
-                Severity::Warning,
-                "objects",
-                &subject,
-                format!(
-                    "no {suffix} object under s3://{bucket}/{} yet: Sentinel has nothing to read (health can show success with no rows)",
-                    d.notification_prefix
-                ),
-            )
-            .fix(self.fix_for(
-                format!(
-                    "point the delivering service at s3://{bucket} with the stack's key prefix (see the stack's outputs{})",
-                    self.raw_outputs
-                        .keys()
-                        .find(|k| k.ends_with("Command") && k.as_str() != "BucketNotificationCommand")
-                        .map(|k| format!(", {k}"))
-                        .unwrap_or_default()
-                ),
-                format!(
-                    "point the delivering service at s3://{bucket}/{}",
-                    d.notification_prefix
-                ),
-            ))]);
-        }
-        objects.sort();
-        let mut out = Vec::new();
-        let now = DateTimeMs(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|t| t.as_millis() as i64)
-                .unwrap_or(0),
-        );
-        for (_, key) in objects.iter().rev().take(samples as usize) {
-            let got = s3
-                .get_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .with_context(|| format!("S3 GetObject s3://{bucket}/{key}"))?;
-            let body = got
-                .body
-                .collect()
-                .await
-                .with_context(|| format!("reading s3://{bucket}/{key}"))?
-                .into_bytes();
-            let (mut rows, mut malformed, mut first_reason) = (0u64, 0u64, None);
-            let result = connector::parse::parse_reader_at(
-                d.data_type,
-                Some(key),
-                now,
-                &body[..],
-                &mut |item| {
-                    match item {
-                        connector::parse::Item::Row(..) => rows += 1,
-                        connector::parse::Item::Malformed(e) => {
-                            malformed += 1;
-                            first_reason.get_or_insert(e.reason);
-                        }
-                        connector::parse::Item::BadValue(_) => {}
-                    }
-                    ControlFlow::Continue(())
-                },
-            );
-            let table = d.data_type.table().name();
-            out.push(match result {
-                Err(e) => Finding::new(
-                    Severity::Error,
-                    "objects",
-                    &subject,
-                    format!("s3://{bucket}/{key}: {e}: the connector cannot read it (it ends in the dead-letter queue)"),
-                )
-                .fix(format!(
-                    "only {} as AWS delivers it (gzip, the {table} format) may be written under {}; find what else writes there",
-                    d.data_type.label(),
-                    d.notification_prefix
-                )),
-                Ok(_) if rows == 0 && malformed > 0 => Finding::new(
-                    Severity::Error,
-                    "objects",
-                    &subject,
-                    format!(
-                        "s3://{bucket}/{key}: none of its {malformed} record(s) is in the {table} format (first: {})",
-                        first_reason.unwrap_or_default()
-                    ),
-                )
-                .fix(format!("check the source's log format against {table}; simulator parse --service {} FILE shows every record", d.data_type.slug())),
-                Ok(_) if malformed > 0 => Finding::new(
-                    Severity::Warning,
-                    "objects",
-                    &subject,
-                    format!(
-                        "s3://{bucket}/{key}: {rows} row(s), {malformed} malformed record(s) left out (first: {})",
-                        first_reason.unwrap_or_default()
-                    ),
-                ),
-                Ok(_) => Finding::new(
-                    Severity::Ok,
-                    "objects",
-                    &subject,
-                    format!("s3://{bucket}/{key}: {rows} row(s) for {table}"),
-                ),
-            });
-        }
+        out.extend(self.alarms(config, d).await);
         Ok(out)
     }
 }

@@ -15,14 +15,15 @@
 //! `GetPolicyVersion`, `ListOpenIDConnectProviders`, `GetOpenIDConnectProvider`; S3 `GetBucketPolicy`,
 //! `GetBucketNotificationConfiguration`, `ListObjectsV2`, `GetObject`; SQS
 //! `GetQueueAttributes`, `GetQueueUrl`; S3 `GetBucketEncryption` (for a setup); KMS
-//! `DescribeKey`, `GetKeyPolicy`; CloudWatch `GetMetricStatistics` (the oldest message's age);
+//! `DescribeKey`, `GetKeyPolicy`; CloudWatch `GetMetricStatistics` (the oldest message's age),
+//! `DescribeAlarmsForMetric` (the queues' alarms);
 //! STS `GetCallerIdentity`. All of them read.
 //!
 //! Not looked at: service control policies, and the Sentinel side (the connector's
 //! configuration in the portal).
 
-mod age;
 mod checks;
+mod cloudwatch;
 pub mod setup;
 
 use std::collections::BTreeMap;
@@ -63,7 +64,7 @@ impl Severity {
 pub struct Finding {
     pub severity: Severity,
     /// The check's name (`trust`, `oidc-provider`, `role-queue`, `role-read`, `role-decrypt`,
-    /// `queue-policy`, `notification`, `dlq`, `queue-depth`, `queue-age`, `objects`).
+    /// `queue-policy`, `notification`, `dlq`, `queue-depth`, `queue-age`, `alarms`, `objects`).
     pub check: &'static str,
     /// What it is about: the stack, or `<stack>/<data type>`.
     pub subject: String,

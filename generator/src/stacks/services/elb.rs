@@ -310,7 +310,8 @@ mod tests {
         let rules = t["Rules"].as_object().unwrap();
         assert!(rules.contains_key("AlbAccessAndNlbAccessKeyPrefixesDiffer"));
         assert!(rules.contains_key("NlbFlowAndGwlbFlowKeyPrefixesDiffer"));
-        // No delivering resource: queues, the role, the bucket and the policies only.
+        // No delivering resource: queues and their alarms, the role, the bucket and the
+        // policies only.
         for (id, r) in t["Resources"].as_object().unwrap() {
             let ty = r["Type"].as_str().unwrap();
             assert!(
@@ -320,7 +321,11 @@ mod tests {
                     "AWS::IAM::Role",
                     "AWS::IAM::Policy",
                     "AWS::S3::Bucket",
-                    "AWS::S3::BucketPolicy"
+                    "AWS::S3::BucketPolicy",
+                    "AWS::CloudWatch::Alarm",
+                    "AWS::SNS::Topic",
+                    "AWS::SNS::Subscription",
+                    "AWS::SNS::TopicPolicy"
                 ]
                 .contains(&ty),
                 "{id}: {ty}"

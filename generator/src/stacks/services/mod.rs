@@ -202,6 +202,7 @@ pub fn add(t: &mut Template, ctx: &Ctx, kind: ConnectorType) -> ServiceParts {
         &format!("{}Queue", service.id()),
         queue_name,
         &ctx.tuning,
+        service.label(),
     );
     let layout = Layout::declare(t, ctx, service);
     let ((bucket_statements, role_statements), firehose) = (kind.deliver())(t, ctx, &layout);

@@ -1,7 +1,8 @@
-//! The age of a queue's oldest message, as CloudWatch has it (`AWS/SQS`
-//! `ApproximateAgeOfOldestMessage`, by `QueueName`): the one sign that nobody consumes a queue
-//! whose depth alone does not tell (a busy queue has depth too). SQS publishes the metric once a
-//! minute while the queue is active; LocalStack publishes the depth metrics but not this one.
+//! What CloudWatch says about a queue: the age of its oldest message (`AWS/SQS`
+//! `ApproximateAgeOfOldestMessage`, by `QueueName`), the one sign that nobody consumes a queue
+//! whose depth alone does not tell (a busy queue has depth too); SQS publishes it once a minute
+//! while the queue is active, and LocalStack publishes the depth metrics but not this one. And
+//! the alarms set on a queue's metrics (`DescribeAlarmsForMetric`).
 
 use anyhow::{Context, Result};
 use aws_sdk_cloudwatch::types::{Dimension, Statistic};
@@ -10,9 +11,9 @@ use aws_sdk_cloudwatch::types::{Dimension, Statistic};
 pub const WINDOW_MINUTES: u64 = 15;
 
 /// From this age on, in seconds, the queue counts as not consumed: Sentinel polls
-/// continuously and deletes a message within seconds of receiving it, and an object is retried
-/// at most a few visibility timeouts (our template's: 5 minutes) before it goes to the DLQ.
-pub const STALLED: f64 = 30.0 * 60.0;
+/// continuously and deletes a message within seconds of receiving it. The stacks' alarm fires
+/// from the same age (`OldestMessageAlarmSeconds`' default).
+pub const STALLED: f64 = 15.0 * 60.0;
 
 /// The largest `ApproximateAgeOfOldestMessage` of the newest datapoint in the window, seconds;
 /// `None` when CloudWatch has none.
@@ -53,6 +54,50 @@ pub async fn oldest_message_age(
         .filter_map(|p| Some((p.timestamp()?.as_secs_f64(), p.maximum()?)))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, max)| max))
+}
+
+/// An alarm on one of a queue's metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueAlarm {
+    pub name: String,
+    pub threshold: f64,
+    /// Where it notifies (topic ARNs); empty: nobody.
+    pub actions: Vec<String>,
+    pub enabled: bool,
+}
+
+/// The alarms on `metric` of the queue `queue_name`.
+pub async fn alarms_for(
+    config: &aws_config::SdkConfig,
+    queue_name: &str,
+    metric: &str,
+) -> Result<Vec<QueueAlarm>> {
+    let cw = aws_sdk_cloudwatch::Client::new(config);
+    let got = cw
+        .describe_alarms_for_metric()
+        .namespace("AWS/SQS")
+        .metric_name(metric)
+        .dimensions(
+            Dimension::builder()
+                .name("QueueName")
+                .value(queue_name)
+                .build(),
+        )
+        .send()
+        .await
+        .with_context(|| {
+            format!("CloudWatch DescribeAlarmsForMetric AWS/SQS {metric} {queue_name}")
+        })?;
+    Ok(got
+        .metric_alarms()
+        .iter()
+        .map(|a| QueueAlarm {
+            name: a.alarm_name().unwrap_or_default().to_string(),
+            threshold: a.threshold().unwrap_or(0.0),
+            actions: a.alarm_actions().to_vec(),
+            enabled: a.actions_enabled().unwrap_or(true),
+        })
+        .collect())
 }
 
 /// An age for people: `45 s`, `12 min`, `3.5 h`, `2.0 days`.
