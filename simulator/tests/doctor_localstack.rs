@@ -11,7 +11,8 @@
 //! before the next. Then a GuardDuty stack, whose export key the role may decrypt through S3.
 //! And the doctor on a setup named by its role and queue (no stack): the same stack's
 //! findings, then a setup made by hand whose missing grants and DLQ are named, each with a
-//! command to fix it.
+//! command to fix it, and a shared bucket feeding two consumers' queues through an SNS topic,
+//! clean, then without raw delivery, then with a topic policy S3 may not publish through.
 
 use std::process::Command;
 
@@ -372,6 +373,199 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .await
         .expect_err("no data type fits logs/*.gz");
     assert!(format!("{e:#}").contains("pass --data-type"), "{e:#}");
+
+    // A shared bucket: S3 -> an SNS topic -> one queue per consumer (Sentinel's and a second
+    // one), raw delivery, each queue policy allowing that topic only. The doctor finds the
+    // bucket through the topic's policy and the path through the topic; then without raw
+    // delivery, and with a topic policy S3 may not publish through, each is an error.
+    let sns = aws_sdk_sns::Client::new(&config);
+    let shared = "doctor-test-shared";
+    s3.create_bucket().bucket(shared).send().await.unwrap();
+    let topic = sns
+        .create_topic()
+        .name("doctor-test-trail")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let topic_policy = |bucket: &str| {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic,
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": format!("arn:aws:s3:::{bucket}")},
+                    "StringEquals": {"aws:SourceAccount": "000000000000"}
+                }
+            }]
+        })
+        .to_string()
+    };
+    sns.set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("Policy")
+        .attribute_value(topic_policy(shared))
+        .send()
+        .await
+        .unwrap();
+    let mut consumers = Vec::new();
+    for name in ["doctor-test-sentinel", "doctor-test-second-consumer"] {
+        let url = sqs
+            .create_queue()
+            .queue_name(name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string();
+        let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic}}
+            }]
+        });
+        sqs.set_queue_attributes()
+            .queue_url(&url)
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::Policy,
+                policy.to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let sub = sns
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(&arn)
+            .attributes("RawMessageDelivery", "true")
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .unwrap()
+            .subscription_arn()
+            .unwrap()
+            .to_string();
+        consumers.push((url, sub));
+    }
+    {
+        use aws_sdk_s3::types::{
+            Event, FilterRule, FilterRuleName, NotificationConfiguration,
+            NotificationConfigurationFilter, S3KeyFilter, TopicConfiguration,
+        };
+        let rules = vec![
+            FilterRule::builder()
+                .name(FilterRuleName::Prefix)
+                .value(trail_prefix)
+                .build(),
+            FilterRule::builder()
+                .name(FilterRuleName::Suffix)
+                .value(".json.gz")
+                .build(),
+        ];
+        s3.put_bucket_notification_configuration()
+            .bucket(shared)
+            .notification_configuration(
+                NotificationConfiguration::builder()
+                    .topic_configurations(
+                        TopicConfiguration::builder()
+                            .topic_arn(&topic)
+                            .events(Event::S3ObjectCreated)
+                            .filter(
+                                NotificationConfigurationFilter::builder()
+                                    .key(
+                                        S3KeyFilter::builder()
+                                            .set_filter_rules(Some(rules))
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let fanned = Setup {
+        role_arn: o.role_arn.clone(),
+        queues: vec![(consumers[0].0.clone(), None)],
+        bucket: None,
+    };
+    let f = diagnose_setup(&config, &fanned, WORKSPACE, 2)
+        .await
+        .unwrap();
+    let ok_policy = f.of("queue-policy", Severity::Ok);
+    assert_eq!(ok_policy.len(), 2, "{:#?}", f.findings);
+    assert!(ok_policy.iter().any(|x| x.what.contains("lets the topic")));
+    assert!(ok_policy.iter().any(|x| x.what.contains("publish to")));
+    let ok_notify = f.of("notification", Severity::Ok);
+    assert_eq!(ok_notify.len(), 2, "{:#?}", f.findings);
+    assert!(ok_notify.iter().any(|x| x.what.contains("raw")));
+    assert!(
+        ok_notify[0].subject.ends_with("/cloudtrail"),
+        "{:#?}",
+        ok_notify
+    );
+    assert!(f.of("queue-policy", Severity::Error).is_empty());
+    assert!(f.of("notification", Severity::Error).is_empty());
+    // Enveloped delivery: an error, fixed by one command.
+    sns.set_subscription_attributes()
+        .subscription_arn(&consumers[0].1)
+        .attribute_name("RawMessageDelivery")
+        .attribute_value("false")
+        .send()
+        .await
+        .unwrap();
+    let f = diagnose_setup(&config, &fanned, WORKSPACE, 2)
+        .await
+        .unwrap();
+    let enveloped = f.of("notification", Severity::Error);
+    assert_eq!(enveloped.len(), 1, "{:#?}", f.findings);
+    assert!(enveloped[0]
+        .fix
+        .as_deref()
+        .unwrap()
+        .contains("--attribute-name RawMessageDelivery --attribute-value true"));
+    // A topic policy for another bucket: S3 may not publish; the bucket is then named by hand.
+    sns.set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("Policy")
+        .attribute_value(topic_policy("someone-elses-bucket"))
+        .send()
+        .await
+        .unwrap();
+    let f = diagnose_setup(
+        &config,
+        &Setup {
+            bucket: Some(shared.to_string()),
+            ..fanned.clone()
+        },
+        WORKSPACE,
+        2,
+    )
+    .await
+    .unwrap();
+    let refused = f.of("queue-policy", Severity::Error);
+    assert_eq!(refused.len(), 1, "{:#?}", f.findings);
+    assert!(
+        refused[0].what.contains("may not publish"),
+        "{}",
+        refused[0].what
+    );
 
     // The provider without Sentinel's audience.
     iam.remove_client_id_from_open_id_connect_provider()

@@ -13,7 +13,7 @@
 
 use super::Where;
 use ::access::{NamedPolicy, Policy, PolicySet, Role};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 
 /// Where a bucket notifies: objects whose key starts with `prefix` and ends with `suffix`
@@ -43,6 +43,8 @@ pub struct ReadBack {
     /// Key ARN by key id and by key ARN.
     pub keys: BTreeMap<String, String>,
     pub notifications: Vec<QueueNotification>,
+    /// The buckets' notifications to SNS topics (`queue_arn` is then the topic's ARN).
+    pub topic_notifications: Vec<QueueNotification>,
     /// Every resource of the stacks: (type, physical id) by `<stack>/<logical id>`.
     pub physical: BTreeMap<String, (String, String)>,
     /// Each stack's id (`arn:...:stack/<name>/<uuid>`), by name.
@@ -92,6 +94,34 @@ pub fn iam_document(encoded: &str, name: &str) -> Result<Policy> {
 
 fn resource_policy(text: &str, name: &str) -> Result<Policy> {
     Policy::from_json_str(text).with_context(|| format!("{name} does not parse"))
+}
+
+/// Reads the policy of the SNS topic `arn` into `out` (a topic that feeds a queue).
+pub(crate) async fn read_topic(
+    sns: &aws_sdk_sns::Client,
+    arn: &str,
+    at: &Where,
+    out: &mut ReadBack,
+) -> Result<()> {
+    let got = sns
+        .get_topic_attributes()
+        .topic_arn(arn)
+        .send()
+        .await
+        .with_context(|| format!("SNS GetTopicAttributes {arn}"))?;
+    if let Some(text) = got
+        .attributes()
+        .and_then(|a| a.get("Policy"))
+        .filter(|t| !t.is_empty())
+    {
+        let tname = arn.rsplit(':').next().unwrap_or(arn);
+        let name = format!("topic policy of {tname}");
+        let policy = resource_policy(text, &name)?;
+        out.policies += 1;
+        out.set
+            .set_resource_policy(arn, &at.account, NamedPolicy { name, policy });
+    }
+    Ok(())
 }
 
 /// Reads back every role and resource policy of `stacks`.
@@ -283,9 +313,9 @@ pub(crate) async fn read_bucket(
         .send()
         .await
         .with_context(|| format!("S3 GetBucketNotificationConfiguration {bucket}"))?;
-    for q in n.queue_configurations() {
+    let filter = |f: Option<&aws_sdk_s3::types::NotificationConfigurationFilter>| {
         let (mut prefix, mut suffix) = (String::new(), String::new());
-        if let Some(key) = q.filter().and_then(|f| f.key()) {
+        if let Some(key) = f.and_then(|f| f.key()) {
             for rule in key.filter_rules() {
                 let v = rule.value().unwrap_or_default().to_string();
                 match rule.name().map(|n| n.as_str().to_ascii_lowercase()) {
@@ -295,6 +325,10 @@ pub(crate) async fn read_bucket(
                 }
             }
         }
+        (prefix, suffix)
+    };
+    for q in n.queue_configurations() {
+        let (prefix, suffix) = filter(q.filter());
         out.notifications.push(QueueNotification {
             bucket: bucket.into(),
             queue_arn: q.queue_arn().to_string(),
@@ -302,10 +336,14 @@ pub(crate) async fn read_bucket(
             suffix,
         });
     }
-    if !n.topic_configurations().is_empty() {
-        bail!(
-            "bucket {bucket} notifies SNS topics: reading back topic policies is not implemented"
-        );
+    for t in n.topic_configurations() {
+        let (prefix, suffix) = filter(t.filter());
+        out.topic_notifications.push(QueueNotification {
+            bucket: bucket.into(),
+            queue_arn: t.topic_arn().to_string(),
+            prefix,
+            suffix,
+        });
     }
     Ok(())
 }

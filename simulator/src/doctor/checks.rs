@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use aws_sdk_sqs::types::QueueAttributeName as A;
 
 mod objects;
+mod topic;
 mod watch;
 
 use super::{cloud_of_trust, Finding, Severity};
@@ -54,6 +55,10 @@ pub(super) struct StackCtx {
     cloud: Cloud,
     ledger: Ledger,
     notifications: Vec<QueueNotification>,
+    /// The bucket's notifications to SNS topics (`queue_arn` is the topic's ARN).
+    topic_notifications: Vec<QueueNotification>,
+    /// The topic subscriptions that deliver to each queue, by queue ARN.
+    feeds: BTreeMap<String, Vec<crate::doctor::sns::Feed>>,
     /// The KMS keys the stack creates (GuardDuty's export key), by ARN.
     keys: Vec<String>,
 }
@@ -94,10 +99,20 @@ impl StackCtx {
         config: &aws_config::SdkConfig,
         stack: &str,
         parsed: ConnectorOutputs,
-        rb: crate::access::readback::ReadBack,
+        mut rb: crate::access::readback::ReadBack,
         workspace: &str,
         at: &Where,
     ) -> Result<StackCtx> {
+        // The topics that feed the queues, and their policies (S3 -> SNS -> SQS).
+        let sns = aws_sdk_sns::Client::new(config);
+        let mut feeds = BTreeMap::new();
+        for d in &parsed.data_types {
+            let f = crate::doctor::sns::feeds_of(&sns, &d.queue.arn).await?;
+            for feed in &f {
+                crate::access::readback::read_topic(&sns, &feed.topic_arn, at, &mut rb).await?;
+            }
+            feeds.insert(d.queue.arn.clone(), f);
+        }
         // The trust policy's text names the issuer, so the cloud.
         let iam = aws_sdk_iam::Client::new(config);
         let role_name = parsed
@@ -128,6 +143,8 @@ impl StackCtx {
             at: at.clone(),
             cloud: cloud_of_trust(&trust),
             notifications: rb.notifications.clone(),
+            topic_notifications: rb.topic_notifications.clone(),
+            feeds,
             keys: {
                 let mut k: Vec<String> = rb.keys.values().cloned().collect();
                 k.sort();
@@ -182,8 +199,13 @@ impl StackCtx {
         out.extend(self.decrypt());
         for d in &self.outputs.data_types {
             out.extend(self.role_grants(d));
-            out.extend(self.queue_policy(d));
-            out.extend(self.notification(d));
+            match self.topic_path(d) {
+                Some(findings) => out.extend(findings),
+                None => {
+                    out.extend(self.queue_policy(d));
+                    out.extend(self.notification(d));
+                }
+            }
             out.extend(self.queues(config, d).await?);
             out.extend(self.objects(config, d, samples).await?);
         }
@@ -499,7 +521,6 @@ impl StackCtx {
     /// The bucket's notification to this queue filters the stack's prefix and suffix, and the
     /// queue serves one path.
     fn notification(&self, d: &DataTypeOutputs) -> Vec<Finding> {
-        let subject = self.subject(Some(d.data_type));
         let mine: Vec<&QueueNotification> = self
             .notifications
             .iter()
@@ -518,14 +539,28 @@ impl StackCtx {
                     ),
                 )
             });
+        self.filters(d, &mine, &d.queue.arn, &command)
+    }
+
+    /// The findings on the notifications `mine` of the bucket to `target` (the queue, or the
+    /// topic that feeds it): one path, the stack's prefix and the data type's suffix.
+    pub(super) fn filters(
+        &self,
+        d: &DataTypeOutputs,
+        mine: &[&QueueNotification],
+        target: &str,
+        command: &str,
+    ) -> Vec<Finding> {
+        let subject = self.subject(Some(d.data_type));
+        let command = command.to_string();
         let Some(first) = mine.first() else {
             return vec![Finding::new(
                 Severity::Error,
                 "notification",
                 &subject,
                 format!(
-                    "bucket {} sends no notification to {}: the queue stays empty",
-                    self.outputs.bucket, d.queue.arn
+                    "bucket {} sends no notification to {target}: the queue stays empty",
+                    self.outputs.bucket
                 ),
             )
             .fix(command)];
@@ -537,7 +572,7 @@ impl StackCtx {
                 "notification",
                 &subject,
                 format!(
-                    "{} notifications send to this queue ({}): one queue should serve one path, or the connector gets objects of another format",
+                    "{} notifications send to {target} ({}): one queue should serve one path, or the connector gets objects of another format",
                     mine.len(),
                     mine.iter().map(|n| format!("{}*{}", n.prefix, n.suffix)).collect::<Vec<_>>().join(", ")
                 ),
@@ -599,11 +634,14 @@ impl StackCtx {
 
     /// No two notifications of the stack's bucket overlap.
     fn overlaps(&self) -> Vec<Finding> {
-        overlaps(
-            &self.notifications,
-            &self.outputs.bucket,
-            &self.subject(None),
-        )
+        // A queue configuration and a topic configuration overlap as two queues would.
+        let all: Vec<QueueNotification> = self
+            .notifications
+            .iter()
+            .chain(&self.topic_notifications)
+            .cloned()
+            .collect();
+        overlaps(&all, &self.outputs.bucket, &self.subject(None))
     }
 
     /// The dead-letter queue is configured; its depth and the queue's.

@@ -25,6 +25,7 @@
 mod checks;
 mod cloudwatch;
 pub mod setup;
+pub mod sns;
 
 use std::collections::BTreeMap;
 

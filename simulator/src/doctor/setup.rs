@@ -2,8 +2,10 @@
 //! (`--role-arn ARN --queue-url URL ...`), deployed from Microsoft's templates, its PowerShell
 //! script or by hand. What a stack's outputs would say is read from the account instead:
 //!
-//! - the bucket: `--bucket`, or the `aws:SourceArn` bucket the queue policy lets send;
-//! - each queue's prefix and suffix: the bucket's notification to that queue;
+//! - the bucket: `--bucket`, or the `aws:SourceArn` bucket the queue policy lets send (for a
+//!   queue fed through an SNS topic, the bucket the topic's policy lets publish);
+//! - each queue's prefix and suffix: the bucket's notification to that queue, or to the topic
+//!   that feeds it;
 //! - each queue's data type: `--data-type`, or the one data type whose key segment
 //!   (`/CloudTrail/`, `/vpcflowlogs/` ...) and suffix the notification filters;
 //! - each queue's dead-letter queue: its redrive policy's `deadLetterTargetArn`;
@@ -116,6 +118,13 @@ pub(super) async fn read(
         attrs.push(got.attributes().cloned().unwrap_or_default());
     }
 
+    // The topics that feed each queue (S3 -> SNS -> SQS), in queue order.
+    let sns = aws_sdk_sns::Client::new(config);
+    let mut feeds = Vec::new();
+    for (url, _) in &setup.queues {
+        let arn = rb.queue_arn(url)?.to_string();
+        feeds.push(super::sns::feeds_of(&sns, &arn).await?);
+    }
     let bucket = match &setup.bucket {
         Some(b) => b.clone(),
         None => {
@@ -123,12 +132,18 @@ pub(super) async fn read(
                 .iter()
                 .filter_map(|a| a.get(&A::Policy).and_then(|p| policy_bucket(p)))
                 .collect();
+            for f in feeds.iter().flatten() {
+                if let Some(b) = policy_bucket(&super::sns::topic_policy(&sns, &f.topic_arn).await?)
+                {
+                    named.push(b);
+                }
+            }
             named.sort();
             named.dedup();
             match named.as_slice() {
                 [one] => one.clone(),
                 [] => bail!(
-                    "no queue policy names the bucket that notifies it (aws:SourceArn arn:aws:s3:::<bucket>): pass --bucket <the bucket the logs are in>"
+                    "no queue or topic policy names the bucket that notifies it (aws:SourceArn arn:aws:s3:::<bucket>): pass --bucket <the bucket the logs are in>"
                 ),
                 many => bail!(
                     "the queue policies name several buckets ({}): diagnose one bucket at a time, with --bucket",
@@ -147,12 +162,18 @@ pub(super) async fn read(
     }
 
     let mut data_types = Vec::new();
-    for ((url, given), a) in setup.queues.iter().zip(&attrs) {
+    for (((url, given), a), fed) in setup.queues.iter().zip(&attrs).zip(&feeds) {
         let arn = rb.queue_arn(url)?.to_string();
+        // The bucket's notification to the queue, or to a topic that feeds it.
         let notified: Option<&QueueNotification> = rb
             .notifications
             .iter()
-            .find(|n| n.bucket == bucket && n.queue_arn == arn);
+            .find(|n| n.bucket == bucket && n.queue_arn == arn)
+            .or_else(|| {
+                rb.topic_notifications
+                    .iter()
+                    .find(|n| n.bucket == bucket && fed.iter().any(|f| f.topic_arn == n.queue_arn))
+            });
         let data_type = match (given, notified) {
             (Some(d), _) => *d,
             (None, Some(n)) => infer_data_type(&n.prefix, &n.suffix).map_err(|fits| {

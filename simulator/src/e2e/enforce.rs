@@ -35,6 +35,13 @@ impl Enforcement {
         let mut readback = readback::read_back(config, stacks, &at)
             .await
             .context("reading the deployed policies back from LocalStack")?;
+        if let Some(n) = readback.topic_notifications.first() {
+            anyhow::bail!(
+                "bucket {} notifies the SNS topic {}: the e2e access proof evaluates S3's notifications to queues only, so it cannot prove this path",
+                n.bucket,
+                n.queue_arn
+            );
+        }
         eprintln!(
             "e2e: read back {} policies of {} roles, {} queues and {} keys from LocalStack",
             readback.policies,
