@@ -39,36 +39,80 @@ fn ok(args: &[&str]) {
     );
 }
 
+/// A queue `name` whose policy lets `service` send for `source_arn` only: its URL and ARN.
+async fn queue_sent_by(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    service: &str,
+    source_arn: &str,
+) -> (String, String) {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&A::QueueArn]
+        .clone();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sqs:SendMessage",
+            "Resource": arn,
+            "Condition": {"ArnLike": {"aws:SourceArn": source_arn}}
+        }]
+    });
+    sqs.set_queue_attributes()
+        .queue_url(&url)
+        .attributes(A::Policy, policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    (url, arn)
+}
+
+/// A key filter on `prefix` and `suffix`.
+fn key_filter(prefix: &str, suffix: &str) -> aws_sdk_s3::types::NotificationConfigurationFilter {
+    use aws_sdk_s3::types::{
+        FilterRule, FilterRuleName, NotificationConfigurationFilter, S3KeyFilter,
+    };
+    let rule = |name, value: &str| FilterRule::builder().name(name).value(value).build();
+    let rules = vec![
+        rule(FilterRuleName::Prefix, prefix),
+        rule(FilterRuleName::Suffix, suffix),
+    ];
+    NotificationConfigurationFilter::builder()
+        .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
+        .build()
+}
+
 /// A notification of objects under `prefix` ending in `suffix` to the queue `arn`.
 fn notification(
     arn: &str,
     prefix: &str,
     suffix: &str,
 ) -> aws_sdk_s3::types::NotificationConfiguration {
-    use aws_sdk_s3::types::{
-        Event, FilterRule, FilterRuleName, NotificationConfiguration,
-        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
-    };
-    let rules = vec![
-        FilterRule::builder()
-            .name(FilterRuleName::Prefix)
-            .value(prefix)
-            .build(),
-        FilterRule::builder()
-            .name(FilterRuleName::Suffix)
-            .value(suffix)
-            .build(),
-    ];
+    use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
     NotificationConfiguration::builder()
         .queue_configurations(
             QueueConfiguration::builder()
                 .queue_arn(arn)
                 .events(Event::S3ObjectCreated)
-                .filter(
-                    NotificationConfigurationFilter::builder()
-                        .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
-                        .build(),
-                )
+                .filter(key_filter(prefix, suffix))
                 .build()
                 .unwrap(),
         )
@@ -267,44 +311,13 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
     let sqs = aws_sdk_sqs::Client::new(&config);
     let hand_bucket = "doctor-test-by-hand";
     s3.create_bucket().bucket(hand_bucket).send().await.unwrap();
-    let hand = sqs
-        .create_queue()
-        .queue_name("doctor-test-by-hand")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_string();
-    let hand_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&hand)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    let hand_policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "s3.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": hand_arn,
-            "Condition": {"ArnLike": {"aws:SourceArn": format!("arn:aws:s3:::{hand_bucket}")}}
-        }]
-    });
-    sqs.set_queue_attributes()
-        .queue_url(&hand)
-        .attributes(
-            aws_sdk_sqs::types::QueueAttributeName::Policy,
-            hand_policy.to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let (hand, hand_arn) = queue_sent_by(
+        &sqs,
+        "doctor-test-by-hand",
+        "s3.amazonaws.com",
+        &format!("arn:aws:s3:::{hand_bucket}"),
+    )
+    .await;
     let trail_prefix = "AWSLogs/000000000000/CloudTrail/";
     s3.put_bucket_notification_configuration()
         .bucket(hand_bucket)
@@ -415,35 +428,7 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .unwrap();
     let mut consumers = Vec::new();
     for name in ["doctor-test-sentinel", "doctor-test-second-consumer"] {
-        let url = sqs
-            .create_queue()
-            .queue_name(name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url()
-            .unwrap()
-            .to_string();
-        let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
-        let policy = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic}}
-            }]
-        });
-        sqs.set_queue_attributes()
-            .queue_url(&url)
-            .attributes(
-                aws_sdk_sqs::types::QueueAttributeName::Policy,
-                policy.to_string(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let (url, arn) = queue_sent_by(&sqs, name, "sns.amazonaws.com", &topic).await;
         let sub = sns
             .subscribe()
             .topic_arn(&topic)
@@ -460,20 +445,7 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         consumers.push((url, sub));
     }
     {
-        use aws_sdk_s3::types::{
-            Event, FilterRule, FilterRuleName, NotificationConfiguration,
-            NotificationConfigurationFilter, S3KeyFilter, TopicConfiguration,
-        };
-        let rules = vec![
-            FilterRule::builder()
-                .name(FilterRuleName::Prefix)
-                .value(trail_prefix)
-                .build(),
-            FilterRule::builder()
-                .name(FilterRuleName::Suffix)
-                .value(".json.gz")
-                .build(),
-        ];
+        use aws_sdk_s3::types::{Event, NotificationConfiguration, TopicConfiguration};
         s3.put_bucket_notification_configuration()
             .bucket(shared)
             .notification_configuration(
@@ -482,15 +454,7 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
                         TopicConfiguration::builder()
                             .topic_arn(&topic)
                             .events(Event::S3ObjectCreated)
-                            .filter(
-                                NotificationConfigurationFilter::builder()
-                                    .key(
-                                        S3KeyFilter::builder()
-                                            .set_filter_rules(Some(rules))
-                                            .build(),
-                                    )
-                                    .build(),
-                            )
+                            .filter(key_filter(trail_prefix, ".json.gz"))
                             .build()
                             .unwrap(),
                     )

@@ -96,6 +96,21 @@ fn resource_policy(text: &str, name: &str) -> Result<Policy> {
     Policy::from_json_str(text).with_context(|| format!("{name} does not parse"))
 }
 
+/// The policy text of the SNS topic `arn` (empty when it has none).
+pub(crate) async fn topic_policy(sns: &aws_sdk_sns::Client, arn: &str) -> Result<String> {
+    let got = sns
+        .get_topic_attributes()
+        .topic_arn(arn)
+        .send()
+        .await
+        .with_context(|| format!("SNS GetTopicAttributes {arn}"))?;
+    Ok(got
+        .attributes()
+        .and_then(|a| a.get("Policy"))
+        .cloned()
+        .unwrap_or_default())
+}
+
 /// Reads the policy of the SNS topic `arn` into `out` (a topic that feeds a queue).
 pub(crate) async fn read_topic(
     sns: &aws_sdk_sns::Client,
@@ -103,20 +118,11 @@ pub(crate) async fn read_topic(
     at: &Where,
     out: &mut ReadBack,
 ) -> Result<()> {
-    let got = sns
-        .get_topic_attributes()
-        .topic_arn(arn)
-        .send()
-        .await
-        .with_context(|| format!("SNS GetTopicAttributes {arn}"))?;
-    if let Some(text) = got
-        .attributes()
-        .and_then(|a| a.get("Policy"))
-        .filter(|t| !t.is_empty())
-    {
+    let text = topic_policy(sns, arn).await?;
+    if !text.is_empty() {
         let tname = arn.rsplit(':').next().unwrap_or(arn);
         let name = format!("topic policy of {tname}");
-        let policy = resource_policy(text, &name)?;
+        let policy = resource_policy(&text, &name)?;
         out.policies += 1;
         out.set
             .set_resource_policy(arn, &at.account, NamedPolicy { name, policy });

@@ -133,8 +133,7 @@ pub(super) async fn read(
                 .filter_map(|a| a.get(&A::Policy).and_then(|p| policy_bucket(p)))
                 .collect();
             for f in feeds.iter().flatten() {
-                if let Some(b) = policy_bucket(&super::sns::topic_policy(&sns, &f.topic_arn).await?)
-                {
+                if let Some(b) = policy_bucket(&readback::topic_policy(&sns, &f.topic_arn).await?) {
                     named.push(b);
                 }
             }

@@ -57,18 +57,3 @@ pub async fn feeds_of(sns: &aws_sdk_sns::Client, queue_arn: &str) -> Result<Vec<
     }
     Ok(out)
 }
-
-/// The policy text of topic `arn` (empty when it has none).
-pub async fn topic_policy(sns: &aws_sdk_sns::Client, arn: &str) -> Result<String> {
-    let got = sns
-        .get_topic_attributes()
-        .topic_arn(arn)
-        .send()
-        .await
-        .with_context(|| format!("SNS GetTopicAttributes {arn}"))?;
-    Ok(got
-        .attributes()
-        .and_then(|a| a.get("Policy"))
-        .cloned()
-        .unwrap_or_default())
-}

@@ -7,7 +7,9 @@
 //! the SQLite database of [`checkdb`]): ingested exactly once into the right table with the
 //! right values, dead-letter queues holding exactly the bad objects, nothing left behind. The
 //! report gives each service its own seconds, rates and delivery latency ([`timing`]), and
-//! `--junit` writes the checks as JUnit XML ([`junit`]). Everything started is stopped.
+//! `--junit` writes the checks as JUnit XML ([`junit`]). `--kill-connector N` crashes
+//! `simulator consume` processes on the queues first ([`kills`]). Everything started is
+//! stopped.
 //!
 //! Access is proved on the way (`enforce`, [`crate::access`]): the policies are read back
 //! from LocalStack after the deploy, each route's role is assumed as Sentinel assumes it, every
