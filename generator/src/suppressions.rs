@@ -338,8 +338,8 @@ fn unnamed_alarm_beside_a_named_role(t: &Target) -> bool {
         })
 }
 
-/// This topic has no key, and the template's only policy on it lets CloudWatch alone publish.
-fn alarm_topic(t: &Target) -> bool {
+/// This topic has no key, and the template's only policy on it lets `service` alone publish.
+fn published_only_by(t: &Target, service: &str) -> bool {
     let policies: Vec<&ResourceEntry> = t
         .template
         .resources
@@ -358,10 +358,20 @@ fn alarm_topic(t: &Target) -> bool {
             .is_some_and(|sts| {
                 !sts.is_empty()
                     && sts.iter().all(|st| {
-                        st["Principal"] == json!({"Service": "cloudwatch.amazonaws.com"})
+                        st["Principal"] == json!({"Service": service})
                             && st["Action"] == "sns:Publish"
                     })
             })
+}
+
+/// The alarm topic: only CloudWatch publishes to it.
+fn alarm_topic(t: &Target) -> bool {
+    published_only_by(t, "cloudwatch.amazonaws.com")
+}
+
+/// A fan-out topic: only S3 publishes to it.
+fn notification_topic(t: &Target) -> bool {
+    published_only_by(t, crate::facts::principals::S3)
 }
 
 const TRANSFORM_FUNCTIONS: &[&str] = &["*TransformFunction"];
@@ -592,6 +602,16 @@ pub const ALL: &[Suppression] = &[
             holds: alarm_topic,
         },
         justification: "CloudWatch cannot publish to a topic under the AWS-managed SNS key; this topic carries alarm states only (only CloudWatch may publish), no log data",
+    },
+    Suppression {
+        resource_type: "AWS::SNS::Topic",
+        logical_ids: &["*NotificationTopic"],
+        rules: &[Rule::Guard("SNS_ENCRYPTED_KMS")],
+        premise: Premise {
+            states: "the topic has no KMS key and its only topic policy lets S3 alone publish",
+            holds: notification_topic,
+        },
+        justification: "S3 cannot publish event notifications to a topic under the AWS-managed SNS key; they carry object keys (only S3 may publish), no log data",
     },
 ];
 

@@ -21,6 +21,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../text/notification_command.tera"),
     ),
     (
+        "topic_notification_command",
+        include_str!("../text/topic_notification_command.tera"),
+    ),
+    (
         "connector_settings",
         include_str!("../text/connector_settings.tera"),
     ),

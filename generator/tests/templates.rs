@@ -4,7 +4,7 @@ use generator::facts::Cloud;
 use generator::render::{self, Format};
 use generator::resources::lambda::INLINE_CODE_LIMIT;
 use generator::stacks::{StackKind, StackSpec};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::Path;
 
 fn rendered() -> Vec<(StackSpec, Value)> {
@@ -201,12 +201,38 @@ fn default_layout(t: &Value, value: &Value) -> String {
 fn notifications_filter_on_prefix_and_suffix_one_queue_per_path() {
     for (spec, t) in rendered() {
         for (_, b) in resources_of(&t, "AWS::S3::Bucket") {
-            let configs = b["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
-                .as_array()
-                .unwrap();
+            let n = &b["Properties"]["NotificationConfiguration"];
+            // The queues, or with FanOut=sns (connector stacks) the topics in their place: the
+            // same filters, one topic per queue.
+            let (configs, topics) = match n["QueueConfigurations"].get("Fn::If") {
+                None => (n["QueueConfigurations"].as_array().unwrap().clone(), None),
+                Some(branches) => {
+                    assert_eq!(branches[0], "NotifyThroughTopics", "{spec}");
+                    assert_eq!(branches[1], json!({"Ref": "AWS::NoValue"}), "{spec}");
+                    let topics = &n["TopicConfigurations"]["Fn::If"];
+                    assert_eq!(topics[0], "NotifyThroughTopics", "{spec}");
+                    assert_eq!(topics[2], json!({"Ref": "AWS::NoValue"}), "{spec}");
+                    (
+                        branches[2].as_array().unwrap().clone(),
+                        Some(topics[1].as_array().unwrap().clone()),
+                    )
+                }
+            };
             assert_eq!(configs.len(), expected_queues(&spec), "{spec}");
+            if let Some(topics) = &topics {
+                assert_eq!(topics.len(), configs.len(), "{spec}");
+                for (q, tc) in configs.iter().zip(topics) {
+                    assert_eq!(q["Filter"], tc["Filter"], "{spec}");
+                    let queue = q["Queue"]["Fn::GetAtt"][0].as_str().unwrap();
+                    assert_eq!(
+                        tc["Topic"],
+                        json!({"Ref": format!("{queue}NotificationTopic")}),
+                        "{spec}"
+                    );
+                }
+            }
             let mut prefixes = Vec::new();
-            for c in configs {
+            for c in &configs {
                 assert_eq!(c["Event"], "s3:ObjectCreated:*");
                 let rules = c["Filter"]["S3Key"]["Rules"].as_array().unwrap();
                 let value = &rules.iter().find(|r| r["Name"] == "prefix").unwrap()["Value"];

@@ -148,10 +148,75 @@ pub struct NoncurrentExpiration {
     pub noncurrent_days: Expr,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
+/// A bucket's notifications: to queues, or, when `topics_if` holds (a condition's name), to
+/// SNS topics instead (`Fn::If` on both lists, the other one left out).
+#[derive(Debug, Clone)]
 pub struct NotificationConfiguration {
     pub queue_configurations: Vec<QueueConfiguration>,
+    pub topic_configurations: Vec<TopicConfiguration>,
+    pub topics_if: Option<String>,
+}
+
+impl NotificationConfiguration {
+    /// Notifications to queues only.
+    pub fn queues(queue_configurations: Vec<QueueConfiguration>) -> Self {
+        NotificationConfiguration {
+            queue_configurations,
+            topic_configurations: Vec::new(),
+            topics_if: None,
+        }
+    }
+}
+
+impl Serialize for NotificationConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let mut m = s.serialize_map(None)?;
+        match &self.topics_if {
+            None => {
+                m.serialize_entry("QueueConfigurations", &self.queue_configurations)?;
+                if !self.topic_configurations.is_empty() {
+                    m.serialize_entry("TopicConfigurations", &self.topic_configurations)?;
+                }
+            }
+            Some(cond) => {
+                let no_value = serde_json::json!({"Ref": "AWS::NoValue"});
+                let queues =
+                    serde_json::to_value(&self.queue_configurations).map_err(S::Error::custom)?;
+                let topics =
+                    serde_json::to_value(&self.topic_configurations).map_err(S::Error::custom)?;
+                m.serialize_entry(
+                    "QueueConfigurations",
+                    &serde_json::json!({"Fn::If": [cond, no_value, queues]}),
+                )?;
+                m.serialize_entry(
+                    "TopicConfigurations",
+                    &serde_json::json!({"Fn::If": [cond, topics, no_value]}),
+                )?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// `s3:ObjectCreated:*` to an SNS topic.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TopicConfiguration {
+    pub event: &'static str,
+    pub topic: Expr,
+    pub filter: NotificationFilter,
+}
+
+impl TopicConfiguration {
+    /// `s3:ObjectCreated:*` for keys under `prefix` that end in `suffix`, to `topic_arn`.
+    pub fn object_created(topic_arn: Expr, prefix: Expr, suffix: Expr) -> Self {
+        TopicConfiguration {
+            event: "s3:ObjectCreated:*",
+            topic: topic_arn,
+            filter: NotificationFilter::key(prefix, suffix),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -185,6 +250,17 @@ impl QueueConfiguration {
     /// `s3:ObjectCreated:*` for keys under `prefix` that end in `suffix`.
     /// A suffix of `""` adds no suffix rule (S3 server access log objects have none).
     pub fn object_created(queue_arn: Expr, prefix: Expr, suffix: Expr) -> Self {
+        QueueConfiguration {
+            event: "s3:ObjectCreated:*",
+            queue: queue_arn,
+            filter: NotificationFilter::key(prefix, suffix),
+        }
+    }
+}
+
+impl NotificationFilter {
+    /// Keys under `prefix` that end in `suffix`; a suffix of `""` adds no suffix rule.
+    pub fn key(prefix: Expr, suffix: Expr) -> Self {
         let mut rules = vec![FilterRule {
             name: "prefix",
             value: prefix,
@@ -195,12 +271,8 @@ impl QueueConfiguration {
                 value: suffix,
             });
         }
-        QueueConfiguration {
-            event: "s3:ObjectCreated:*",
-            queue: queue_arn,
-            filter: NotificationFilter {
-                s3_key: KeyFilter { rules },
-            },
+        NotificationFilter {
+            s3_key: KeyFilter { rules },
         }
     }
 }

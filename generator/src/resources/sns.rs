@@ -28,6 +28,21 @@ impl Resource for Subscription {
     const TYPE: &'static str = "AWS::SNS::Subscription";
 }
 
+/// A queue's subscription to a topic.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SqsSubscription {
+    pub topic_arn: Expr,
+    pub protocol: String,
+    pub endpoint: Expr,
+    /// The S3 notification itself in the message body, not inside an SNS envelope.
+    pub raw_message_delivery: bool,
+}
+
+impl Resource for SqsSubscription {
+    const TYPE: &'static str = "AWS::SNS::Subscription";
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TopicPolicy {

@@ -129,6 +129,7 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &s
         "With UseExistingBucket, set BucketName to the existing bucket's name.",
     );
     let tuning = common::queue_tuning_params(&mut t);
+    super::fan_out::declare(&mut t);
     let bucket_ref = Expr::if_(
         CREATE_BUCKET,
         Expr::reference(BUCKET_ID),
@@ -149,19 +150,31 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &s
         .map(|k| services::add(&mut t, &ctx, *k))
         .collect();
 
-    // One queue policy for all the queues: only this bucket, in this account, may send.
+    // One queue policy for all the queues: only this bucket, in this account, may send; with
+    // FanOut=sns, only each queue's own topic.
     let mut notify =
         grants::s3_notifies_queue(parts[0].queue.arn(), &bucket_name).sid("S3BucketNotifications");
     for p in &parts[1..] {
         notify = notify.resource(p.queue.arn());
     }
+    let fed: Vec<super::fan_out::Fed<'_>> = parts
+        .iter()
+        .map(|p| super::fan_out::Fed {
+            queue_id: &p.queue.id,
+            queue_arn: p.queue.arn(),
+            label: p.service.label(),
+        })
+        .collect();
+    let mut queue_statements = vec![notify.only_if(super::fan_out::QUEUES_COND)];
+    queue_statements.extend(super::fan_out::queue_statements(&fed));
     t.add(
         QUEUE_POLICY_ID,
         &sqs::QueuePolicy {
             queues: parts.iter().map(|p| p.queue.url()).collect(),
-            policy_document: PolicyDocument::new(PolicyKind::Queue, vec![notify]),
+            policy_document: PolicyDocument::new(PolicyKind::Queue, queue_statements),
         },
     );
+    super::fan_out::add_topics(&mut t, &fed, &bucket_name);
 
     // The role Sentinel assumes, and what it may do.
     t.add(
@@ -215,6 +228,16 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &s
             )
         })
         .collect();
+    let topic_configurations: Vec<s3::TopicConfiguration> = parts
+        .iter()
+        .map(|p| {
+            s3::TopicConfiguration::object_created(
+                Expr::reference(super::fan_out::topic_id(&p.queue.id)),
+                p.layout.prefix(),
+                Expr::str(p.service.suffix()),
+            )
+        })
+        .collect();
     let bucket = t
         .add(
             BUCKET_ID,
@@ -237,14 +260,18 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &s
                 },
                 notification_configuration: Some(s3::NotificationConfiguration {
                     queue_configurations: notifications,
+                    topic_configurations,
+                    topics_if: Some(super::fan_out::TOPICS_COND.to_string()),
                 }),
                 tags: standard_tags("log-bucket"),
             },
         )
         .condition(CREATE_BUCKET)
         .retain();
-    // S3 checks that it may send to each queue when the notification is configured.
-    bucket.depends_on(QUEUE_POLICY_ID);
+    // S3 checks that it may send to each queue (or topic) when the notification is configured.
+    bucket
+        .depends_on(QUEUE_POLICY_ID)
+        .depends_on(super::fan_out::TARGETS_READY_ID);
 
     let mut bucket_statements = vec![grants::deny_insecure_transport(&ctx.created_bucket)];
     for p in &parts {
@@ -308,6 +335,15 @@ fn declare_outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
             p.layout.prefix(),
         );
         t.output(
+            &ctx.name(s, outputs::NOTIFICATION_TOPIC_ARN),
+            format!(
+                "FanOut=sns: the topic {} objects are announced on; subscribe another consumer's queue here (raw message delivery).",
+                s.label()
+            ),
+            Expr::reference(super::fan_out::topic_id(&p.queue.id)),
+        )
+        .condition = Some(super::fan_out::TOPICS_COND.to_string());
+        t.output(
             &ctx.name(s, outputs::CONNECTOR_SETTINGS),
             "What to enter in the Sentinel portal.",
             Expr::sub(text::render(
@@ -354,6 +390,7 @@ fn declare_outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
         .iter()
         .map(|p| {
             json!({"id": format!("sentinel-{}", p.service.slug()), "queue_id": p.queue.id,
+                   "topic_id": super::fan_out::topic_id(&p.queue.id),
                    "prefix_var": format!("{}Prefix", p.queue.id), "suffix": p.service.suffix()})
         })
         .collect();
@@ -366,10 +403,17 @@ fn declare_outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
     );
     t.output(
         "BucketNotificationCommand",
-        "Existing bucket only: run once to announce new log objects to the queues. It replaces the bucket's whole notification configuration, so merge any existing entries first.",
-        Expr::sub_with(
-            text::render("notification_command", &json!({"queues": queues})),
-            vars,
+        "Existing bucket only: run once to announce new log objects to the queues (FanOut=sns: to their topics). It replaces the bucket's whole notification configuration, so merge any existing entries first.",
+        Expr::if_(
+            super::fan_out::TOPICS_COND,
+            Expr::sub_with(
+                text::render("topic_notification_command", &json!({"queues": queues})),
+                vars.clone(),
+            ),
+            Expr::sub_with(
+                text::render("notification_command", &json!({"queues": queues})),
+                vars,
+            ),
         ),
     )
     .condition = Some(USE_EXISTING_BUCKET.to_string());

@@ -168,13 +168,13 @@ pub fn build(cloud: Cloud) -> Template {
                     }),
                 }],
             },
-            notification_configuration: Some(s3::NotificationConfiguration {
-                queue_configurations: vec![s3::QueueConfiguration::object_created(
+            notification_configuration: Some(s3::NotificationConfiguration::queues(vec![
+                s3::QueueConfiguration::object_created(
                     queue.arn(),
                     Expr::sub(prefix()),
                     Expr::str(EKS.suffix()),
-                )],
-            }),
+                ),
+            ])),
             tags: tags("log-bucket"),
         },
     )

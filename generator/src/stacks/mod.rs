@@ -13,6 +13,7 @@ mod common;
 pub mod connector;
 mod connector_stack;
 pub mod eks;
+pub mod fan_out;
 mod firehose;
 mod kind;
 pub mod layout;

@@ -12,6 +12,8 @@ pub const QUEUE_ARN: &str = "SentinelSQSQueueArn";
 pub const DLQ_URL: &str = "DeadLetterQueueURL";
 pub const DESTINATION_TABLE: &str = "DestinationTable";
 pub const NOTIFICATION_PREFIX: &str = "NotificationPrefix";
+/// With `FanOut=sns`: the topic a data type's objects are announced on.
+pub const NOTIFICATION_TOPIC_ARN: &str = "NotificationTopicArn";
 pub const CONNECTOR_SETTINGS: &str = "ConnectorSettings";
 pub const BUCKET_NAME: &str = "LogBucketName";
 /// EKS only: the queue's name.

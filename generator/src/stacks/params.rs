@@ -31,6 +31,7 @@ pub const MAX_RECEIVE_COUNT: &str = "MaxReceiveCount";
 pub const CREATE_ALARMS: &str = "CreateAlarms";
 pub const OLDEST_MESSAGE_ALARM_SECONDS: &str = "OldestMessageAlarmSeconds";
 pub const ALARM_EMAIL: &str = "AlarmEmail";
+pub const FAN_OUT: &str = "FanOut";
 
 /// The queue name of a one-service connector stack and of the EKS stack.
 pub const SENTINEL_QUEUE_NAME: &str = "SentinelSQSQueueName";

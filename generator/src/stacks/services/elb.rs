@@ -310,8 +310,8 @@ mod tests {
         let rules = t["Rules"].as_object().unwrap();
         assert!(rules.contains_key("AlbAccessAndNlbAccessKeyPrefixesDiffer"));
         assert!(rules.contains_key("NlbFlowAndGwlbFlowKeyPrefixesDiffer"));
-        // No delivering resource: queues and their alarms, the role, the bucket and the
-        // policies only.
+        // No delivering resource: queues and their alarms, the fan-out topics, the role, the
+        // bucket and the policies only.
         for (id, r) in t["Resources"].as_object().unwrap() {
             let ty = r["Type"].as_str().unwrap();
             assert!(
@@ -325,7 +325,8 @@ mod tests {
                     "AWS::CloudWatch::Alarm",
                     "AWS::SNS::Topic",
                     "AWS::SNS::Subscription",
-                    "AWS::SNS::TopicPolicy"
+                    "AWS::SNS::TopicPolicy",
+                    "AWS::CloudFormation::WaitConditionHandle"
                 ]
                 .contains(&ty),
                 "{id}: {ty}"
