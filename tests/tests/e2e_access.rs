@@ -39,6 +39,7 @@ fn run(templates: &Path, seed: u64, report: &Path) -> (bool, serde_json::Value) 
         bad_data: false,
         delete_on_receive: false,
         kill_connector: 0,
+        fan_out: Default::default(),
         report: Some(report.to_path_buf()),
         junit: None,
         endpoint: Some(ls.endpoint().to_string()),

@@ -34,6 +34,10 @@ pub struct E2eArgs {
     /// rows accepted) before the run's connector drains; no row may go missing.
     #[arg(long = "kill-connector", value_name = "N", default_value_t = 0)]
     pub kill_connector: u32,
+    /// `sns`: the connector stacks' buckets notify a topic per data type, the queues subscribe,
+    /// and a second consumer on each topic must get every object too.
+    #[arg(long = "fan-out", value_name = "queue|sns")]
+    pub fan_out: Option<String>,
     /// JSON report path (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<String>,
@@ -73,6 +77,9 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     }
     if args.kill_connector > 0 {
         cmd.args(["--kill-connector", &args.kill_connector.to_string()]);
+    }
+    if let Some(f) = &args.fan_out {
+        cmd.args(["--fan-out", f]);
     }
     if let Some(r) = &args.report {
         cmd.args(["--report", r]);

@@ -8,8 +8,9 @@
 //! `GetQueueAttributes` (`Policy`, `QueueArn`), KMS `DescribeKey` + `GetKeyPolicy`. Policies
 //! are named as a user finds them: `trust policy of role <name>`,
 //! `role <name> inline policy <PolicyName>`, `role <name> managed policy <arn>`,
-//! `bucket policy of <bucket>`, `queue policy of <queue>`, `key policy of <key ARN>`. An SNS
-//! topic a stack creates is the alarm topic, off the log path, and is not read.
+//! `bucket policy of <bucket>`, `queue policy of <queue>`, `key policy of <key ARN>`,
+//! `topic policy of <topic>`; for each topic also the queues subscribed to it
+//! (`ListSubscriptionsByTopic`).
 
 use super::Where;
 use ::access::{NamedPolicy, Policy, PolicySet, Role};
@@ -45,6 +46,8 @@ pub struct ReadBack {
     pub notifications: Vec<QueueNotification>,
     /// The buckets' notifications to SNS topics (`queue_arn` is then the topic's ARN).
     pub topic_notifications: Vec<QueueNotification>,
+    /// The queues (ARNs) subscribed to each of the stacks' topics, by topic ARN.
+    pub subscriptions: BTreeMap<String, Vec<String>>,
     /// Every resource of the stacks: (type, physical id) by `<stack>/<logical id>`.
     pub physical: BTreeMap<String, (String, String)>,
     /// Each stack's id (`arn:...:stack/<name>/<uuid>`), by name.
@@ -111,6 +114,27 @@ pub(crate) async fn topic_policy(sns: &aws_sdk_sns::Client, arn: &str) -> Result
         .unwrap_or_default())
 }
 
+/// The SQS queues subscribed to the topic `arn` (confirmed subscriptions).
+pub(crate) async fn subscribed_queues(sns: &aws_sdk_sns::Client, arn: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut pages = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(arn)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.with_context(|| format!("SNS ListSubscriptionsByTopic {arn}"))?;
+        for s in page.subscriptions() {
+            if s.protocol() == Some("sqs") && s.subscription_arn() != Some("PendingConfirmation") {
+                if let Some(q) = s.endpoint() {
+                    out.push(q.to_string());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Reads the policy of the SNS topic `arn` into `out` (a topic that feeds a queue).
 pub(crate) async fn read_topic(
     sns: &aws_sdk_sns::Client,
@@ -141,6 +165,7 @@ pub async fn read_back(
     let s3 = crate::replay::s3_client(config);
     let sqs = aws_sdk_sqs::Client::new(config);
     let kms = aws_sdk_kms::Client::new(config);
+    let sns = aws_sdk_sns::Client::new(config);
     let mut out = ReadBack::default();
     for stack in stacks {
         let described = cfn
@@ -194,10 +219,13 @@ pub async fn read_back(
                 "AWS::KMS::Key" => {
                     read_key(&kms, physical, at, &mut out).await?;
                 }
-                // The alarm topic (with AlarmEmail): CloudWatch publishes alarm states to it,
-                // nothing on the log path does, so there is no topic policy to prove here. A
-                // bucket that notifies a topic is refused in `read_bucket`.
-                "AWS::SNS::Topic" => {}
+                // A fan-out topic (FanOut=sns) or the alarm topic: its policy, and the queues
+                // subscribed to it.
+                "AWS::SNS::Topic" => {
+                    read_topic(&sns, physical, at, &mut out).await?;
+                    let queues = subscribed_queues(&sns, physical).await?;
+                    out.subscriptions.insert(physical.to_string(), queues);
+                }
                 _ => {}
             }
         }

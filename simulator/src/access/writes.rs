@@ -256,6 +256,9 @@ pub struct Writes {
     pub ledger: Arc<Ledger>,
     pub at: Where,
     pub notifications: Vec<QueueNotification>,
+    /// The buckets' notifications to topics (FanOut=sns), and the queues on each topic.
+    pub topic_notifications: Vec<QueueNotification>,
+    pub subscriptions: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Writes {
@@ -417,9 +420,40 @@ impl Writes {
         }
     }
 
-    /// S3's notification of `bucket/key` to each queue whose filter matches (LocalStack sends
-    /// them itself: a refusal is recorded, the message still arrives).
+    /// S3's notification of `bucket/key` to each queue whose filter matches, and to each topic
+    /// whose filter matches, then SNS's delivery to each queue subscribed to it (LocalStack
+    /// makes these calls itself: a refusal is recorded, the message still arrives).
     pub fn notify(&self, bucket: &str, key: &str) {
+        for n in self
+            .topic_notifications
+            .iter()
+            .filter(|n| n.matches(bucket, key))
+        {
+            let _ = self.decide(
+                "S3 publishing a new object's notification to the topic",
+                LOCALSTACK_CALLS,
+                Request {
+                    principal: self.service("s3.amazonaws.com"),
+                    action: "sns:Publish".into(),
+                    resource: n.queue_arn.clone(),
+                    context: self.source(&self.bucket_arn(bucket)),
+                },
+            );
+            for queue in self.subscriptions.get(&n.queue_arn).into_iter().flatten() {
+                let mut context = self.at.base_context();
+                context.set("aws:SourceArn", n.queue_arn.clone());
+                let _ = self.decide(
+                    "SNS delivering the notification to a subscribed queue",
+                    LOCALSTACK_CALLS,
+                    Request {
+                        principal: self.service("sns.amazonaws.com"),
+                        action: "sqs:SendMessage".into(),
+                        resource: queue.clone(),
+                        context,
+                    },
+                );
+            }
+        }
         for n in self.notifications.iter().filter(|n| n.matches(bucket, key)) {
             let _ = self.decide(
                 "S3 notifying the queue of a new object",
@@ -535,6 +569,8 @@ mod tests {
                     suffix: ".log.gz".into(),
                 },
             ],
+            topic_notifications: Vec::new(),
+            subscriptions: Default::default(),
         }
     }
 
@@ -600,5 +636,58 @@ mod tests {
         // An object no filter matches is announced nowhere.
         w.notify("logs", "other/a.txt");
         assert_eq!(w.ledger.report().evaluated, 2);
+    }
+
+    #[test]
+    fn through_a_topic_s3_publishes_and_sns_delivers_to_each_subscribed_queue() {
+        const TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:trail";
+        const FED: &str = "arn:aws:sqs:us-east-1:111122223333:fed";
+        let p = |v: serde_json::Value| Policy::parse(&v).unwrap();
+        let mut set = PolicySet::new();
+        set.set_resource_policy(
+            TOPIC,
+            "111122223333",
+            NamedPolicy {
+                name: "topic policy of trail".into(),
+                policy: p(json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                     "Action": "sns:Publish", "Resource": TOPIC,
+                     "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::logs"},
+                                   "StringEquals": {"aws:SourceAccount": "111122223333"}}}
+                ]})),
+            },
+        );
+        set.set_resource_policy(
+            FED,
+            "111122223333",
+            NamedPolicy {
+                name: "queue policy of fed".into(),
+                policy: p(json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                     "Action": "sqs:SendMessage", "Resource": FED,
+                     "Condition": {"ArnEquals": {"aws:SourceArn": TOPIC}}}
+                ]})),
+            },
+        );
+        let w = Writes {
+            ledger: Arc::new(Ledger::new(set)),
+            notifications: Vec::new(),
+            topic_notifications: vec![QueueNotification {
+                bucket: "logs".into(),
+                queue_arn: TOPIC.into(),
+                prefix: "AWSLogs/111122223333/CloudTrail/".into(),
+                suffix: ".json.gz".into(),
+            }],
+            subscriptions: [(TOPIC.to_string(), vec![FED.to_string(), QUEUE.to_string()])].into(),
+            ..writes()
+        };
+        w.notify("logs", KEY);
+        let r = w.ledger.report();
+        assert_eq!(r.by_action["sns:Publish"], 1);
+        assert_eq!(r.by_action["sqs:SendMessage"], 2);
+        // The queue whose policy lets only the bucket send refuses the topic.
+        assert_eq!(r.denied, 1, "{:?}", r.denials);
+        assert_eq!(r.denials[0].resource, QUEUE);
+        assert_eq!(r.denials[0].caller, "sns.amazonaws.com");
     }
 }

@@ -51,6 +51,9 @@ pub struct ServiceCheck {
     pub examples: Vec<String>,
     /// Services LocalStack only mocks: the simulator delivered in their place.
     pub delivered_by_simulator: bool,
+    /// With `--fan-out sns`: what the second consumer on the service's topic received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_consumer: Option<super::fan_out::SecondConsumerCheck>,
 }
 
 impl ServiceCheck {
@@ -61,6 +64,7 @@ impl ServiceCheck {
             && self.left_in_queue == 0
             && self.dlq_expected == self.dlq_actual
             && self.records_generated > 0
+            && self.second_consumer.as_ref().is_none_or(|s| s.ok())
     }
 }
 

@@ -177,6 +177,17 @@ impl CheckDb {
         Ok(())
     }
 
+    /// The keys of every unit (object) of `service`.
+    pub fn unit_keys(&self, service: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT key FROM units WHERE service = ?1 ORDER BY key")?;
+        let keys = st
+            .query_map(params![checked(service)?], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(keys)
+    }
+
     /// The most expected rows one unit (object) of `service` has.
     pub fn max_rows_per_unit(&self, service: &str) -> Result<u64> {
         let s = checked(service)?;

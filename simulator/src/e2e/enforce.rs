@@ -24,8 +24,13 @@ pub struct Enforcement {
 }
 
 impl Enforcement {
-    /// Reads back the policies of `stacks` from the account `config` reaches.
-    pub async fn read_back(config: &aws_config::SdkConfig, stacks: &[&str]) -> Result<Self> {
+    /// Reads back the policies of `stacks`, and of the queues `also` (not the stacks': the
+    /// second consumers of `--fan-out sns`), from the account `config` reaches.
+    pub async fn read_back(
+        config: &aws_config::SdkConfig,
+        stacks: &[&str],
+        also: &[String],
+    ) -> Result<Self> {
         let me = deployer::caller_identity(config).await?;
         let at = Where {
             partition: "aws".into(),
@@ -35,12 +40,9 @@ impl Enforcement {
         let mut readback = readback::read_back(config, stacks, &at)
             .await
             .context("reading the deployed policies back from LocalStack")?;
-        if let Some(n) = readback.topic_notifications.first() {
-            anyhow::bail!(
-                "bucket {} notifies the SNS topic {}: the e2e access proof evaluates S3's notifications to queues only, so it cannot prove this path",
-                n.bucket,
-                n.queue_arn
-            );
+        let sqs = aws_sdk_sqs::Client::new(config);
+        for url in also {
+            readback::read_queue(&sqs, url, &at, &mut readback).await?;
         }
         eprintln!(
             "e2e: read back {} policies of {} roles, {} queues and {} keys from LocalStack",
@@ -62,6 +64,8 @@ impl Enforcement {
             ledger: Arc::clone(&self.ledger),
             at: self.at.clone(),
             notifications: self.readback.notifications.clone(),
+            topic_notifications: self.readback.topic_notifications.clone(),
+            subscriptions: self.readback.subscriptions.clone(),
         }
     }
 

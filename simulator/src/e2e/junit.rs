@@ -55,13 +55,25 @@ pub fn checks(c: &ServiceCheck) -> Vec<(&'static str, Option<String>)> {
     });
     let drained =
         (c.left_in_queue > 0).then(|| format!("{} messages left in the queue", c.left_in_queue));
-    vec![
+    let mut out = vec![
         ("missing", missing),
         ("duplicated", duplicated),
         ("values", values),
         ("DLQ", dlq),
         ("queue drained", drained),
-    ]
+    ];
+    if let Some(s) = &c.second_consumer {
+        out.push((
+            "second consumer",
+            (!s.ok()).then(|| {
+                format!(
+                    "the second consumer on {} received {} of {} objects' notifications ({} missing, {} unexpected)",
+                    s.topic_arn, s.received, s.expected, s.missing, s.unexpected
+                )
+            }),
+        ));
+    }
+    out
 }
 
 /// The access proof's checks: `evaluated` (something was evaluated) and `denied` (nothing

@@ -21,6 +21,7 @@ pub mod check;
 pub mod checkdb;
 mod eks;
 mod enforce;
+pub mod fan_out;
 pub mod junit;
 pub mod kills;
 mod report;
@@ -121,6 +122,11 @@ pub struct E2eArgs {
     /// report). With --delete-on-receive the killed ones delete on receive, and lose rows.
     #[arg(long = "kill-connector", value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub kill_connector: u32,
+    /// How the connector stacks' buckets announce objects: `queue` (to each queue), or `sns` (to a
+    /// topic per data type, the queues subscribed raw), with a second consumer's queue
+    /// subscribed to each topic that must receive every object too.
+    #[arg(long = "fan-out", value_enum, default_value_t = fan_out::FanOut::Queue)]
+    pub fan_out: fan_out::FanOut,
     /// Where the JSON report goes (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -187,6 +193,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     let doctor = out.doctor;
     let ok = checks.iter().all(ServiceCheck::ok) && access.ok() && doctor.errors() == 0;
     report::print_table(&checks);
+    report::print_second_consumers(&checks);
     report::print_kills(&out.kills, &checks);
     report::print_access(&access);
     report::print_doctor(&doctor);
@@ -200,6 +207,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         delete_on_receive: args.delete_on_receive,
         kill_connector: args.kill_connector,
         kills: out.kills,
+        fan_out: args.fan_out,
         localstack_mode: mode,
         seconds_total: started.elapsed().as_secs_f64(),
         connector_seconds: out.connector_seconds,
@@ -284,12 +292,32 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         queues.insert(DataType::Eks, (e.queue.clone(), e.dlq.clone()));
     }
 
+    // With --fan-out sns, a second consumer on each connector stack's topic.
+    let mut second_consumers = BTreeMap::new();
+    if args.fan_out == fan_out::FanOut::Sns {
+        let sns = aws_sdk_sns::Client::new(&config);
+        for (s, (url, _)) in &queues {
+            if has_connector_stack(*s) {
+                let c = fan_out::subscribe(&sqs, &sns, *s, url, args.seed).await?;
+                eprintln!(
+                    "e2e: second consumer {} subscribed to {}",
+                    c.queue_url, c.topic_arn
+                );
+                second_consumers.insert(*s, c);
+            }
+        }
+    }
+
     // The policies as deployed, and Sentinel's assumption of each route's role.
     let mut stack_names: Vec<&str> = deployed.iter().map(|d| d.name.as_str()).collect();
     if eks_stack.is_some() {
         stack_names.push(eks::STACK);
     }
-    let enforcement = enforce::Enforcement::read_back(&config, &stack_names).await?;
+    let seconds: Vec<String> = second_consumers
+        .values()
+        .map(|c| c.queue_url.clone())
+        .collect();
+    let enforcement = enforce::Enforcement::read_back(&config, &stack_names, &seconds).await?;
     let started = enforcement
         .assume_routes(
             &config,
@@ -465,6 +493,20 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         c.dlq_actual = dead_letters(&sqs, dlq).await?;
         c.duplicates_allowed =
             kills::duplicates_allowed(&kills, url, check_db.max_rows_per_unit(s.slug())?);
+        if let Some(second) = second_consumers.get(s) {
+            let prefix = &stacks::of(&deployed, *s)?
+                .read
+                .get(*s)
+                .with_context(|| format!("no {s} outputs"))?
+                .notification_prefix;
+            let written: std::collections::BTreeSet<String> = check_db
+                .unit_keys(s.slug())?
+                .into_iter()
+                .filter(|k| k.starts_with(prefix.as_str()) && k.ends_with(s.suffix()))
+                .collect();
+            let got = fan_out::received_keys(&sqs, &second.queue_url).await?;
+            c.second_consumer = Some(fan_out::compare(&second.topic_arn, &written, &got));
+        }
         c.delivered_by_simulator = *s != DataType::Eks;
         checks.push(c);
     }

@@ -19,6 +19,8 @@ pub struct Report {
     pub kill_connector: u32,
     /// Each kill: rows accepted at it, and the messages in flight per queue URL.
     pub kills: Vec<super::kills::Kill>,
+    /// `--fan-out`: `queue` or `sns`.
+    pub fan_out: super::fan_out::FanOut,
     pub localstack_mode: String,
     pub seconds_total: f64,
     /// From the connector's start until every queue was empty (all services at once).
@@ -31,6 +33,24 @@ pub struct Report {
     pub access: crate::access::AccessReport,
     /// `simulator doctor` on every deployed stack after the check.
     pub doctor: crate::doctor::Diagnosis,
+}
+
+/// With `--fan-out sns`: what each service's second consumer received.
+pub fn print_second_consumers(checks: &[ServiceCheck]) {
+    for c in checks {
+        if let Some(s) = &c.second_consumer {
+            println!(
+                "second consumer {}: {} of {} objects' notifications from {} ({} missing, {} unexpected)  {}",
+                c.service,
+                s.received,
+                s.expected,
+                s.topic_arn,
+                s.missing,
+                s.unexpected,
+                if s.ok() { "ok" } else { "MISMATCH" }
+            );
+        }
+    }
 }
 
 /// The kills of `--kill-connector`, and the duplicates each service was allowed and had.

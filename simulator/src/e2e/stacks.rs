@@ -80,12 +80,20 @@ pub fn max_receive_count(kills: u32) -> u32 {
 /// The parameters the run gives stack `spec`: the workspace, the bucket, short visibility and
 /// `receives` receives before the dead-letter queue, and a GuardDuty detector where the stack
 /// has GuardDuty (a fresh LocalStack account runs none).
-pub fn parameters(spec: &StackSpec, seed: u64, receives: u32) -> Result<Vec<(String, String)>> {
+pub fn parameters(
+    spec: &StackSpec,
+    seed: u64,
+    receives: u32,
+    fan_out: super::fan_out::FanOut,
+) -> Result<Vec<(String, String)>> {
     let mut p = StackParams::new(spec)
         .workspace_id(&WORKSPACE_ID.parse()?)
         .bucket_name(&bucket_name(spec, seed).parse()?)
         .queue_visibility_timeout(30)
         .max_receive_count(receives);
+    if fan_out == super::fan_out::FanOut::Sns {
+        p = p.set(generator::stacks::params::FAN_OUT, "sns");
+    }
     if spec.services().contains(&DataType::GuardDuty) {
         p = p.create_detector(true);
     }
@@ -121,7 +129,12 @@ pub async fn deploy(
             &StackRequest {
                 stack_name: name.clone(),
                 template: super::templates::template(args.templates.as_deref(), spec)?,
-                parameters: parameters(spec, args.seed, max_receive_count(args.kill_connector))?,
+                parameters: parameters(
+                    spec,
+                    args.seed,
+                    max_receive_count(args.kill_connector),
+                    args.fan_out,
+                )?,
                 timeout: Duration::from_secs(300),
                 progress: false,
                 staging: Some(Staging::new(config)),
