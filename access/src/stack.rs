@@ -63,6 +63,10 @@ const GRANT_NOTHING: &[&str] = &[
     "AWS::KinesisFirehose::DeliveryStream",
     "AWS::IAM::OIDCProvider",
     "AWS::SNS::Topic",
+    // A queue's subscription to a topic: what may be delivered is the queue policy's.
+    "AWS::SNS::Subscription",
+    // The queues' alarms: they read metrics and notify the alarm topic (its policy is read).
+    "AWS::CloudWatch::Alarm",
     "AWS::CloudFormation::WaitConditionHandle",
     // The log-delivery grants it needs are the stack's bucket policy statements (AWS WAF adds
     // the same two itself only where the bucket's policy lacks them).
