@@ -107,9 +107,14 @@ pub fn encrypt_through_s3(key_arn: Expr, bucket_name: &Expr, prefixes: &[Expr]) 
 
 /// S3 may send this bucket's event notifications to the queue, and nothing else may.
 pub fn s3_notifies_queue(queue_arn: Expr, bucket_name: &Expr) -> Statement {
-    Statement::allow(&[actions::sqs::SEND_MESSAGE])
+    s3_notifies(actions::sqs::SEND_MESSAGE, bucket_name).resource(queue_arn)
+}
+
+/// S3 may do `action` (send to a queue, publish to a topic) with this bucket's event
+/// notifications, from this account only; the caller adds the resources.
+pub fn s3_notifies(action: crate::iam::Action, bucket_name: &Expr) -> Statement {
+    Statement::allow(&[action])
         .principal(Principal::service(crate::facts::principals::S3))
-        .resource(queue_arn)
         .when(
             Operator::ArnLike,
             keys::SOURCE_ARN,

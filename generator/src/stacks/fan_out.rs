@@ -10,8 +10,7 @@
 //! the AWS-managed SNS key, and a notification carries object keys, no log data.
 
 use super::params;
-use crate::cfn::{Cond, Expr, Parameter, Pseudo, Template};
-use crate::grants::bucket_arn;
+use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{sns, standard_tags};
 
@@ -77,19 +76,8 @@ pub fn add_topics(t: &mut Template, fed: &[Fed<'_>], bucket_name: &Expr) {
         .condition(TOPICS_COND);
         publish.push(Expr::reference(&topic));
     }
-    let mut st = Statement::allow(&[actions::sns::PUBLISH])
-        .sid("S3BucketNotifications")
-        .principal(Principal::service(crate::facts::principals::S3))
-        .when(
-            Operator::ArnLike,
-            keys::SOURCE_ARN,
-            bucket_arn(bucket_name, ""),
-        )
-        .when(
-            Operator::StringEquals,
-            keys::SOURCE_ACCOUNT,
-            Pseudo::AccountId,
-        );
+    let mut st =
+        crate::grants::s3_notifies(actions::sns::PUBLISH, bucket_name).sid("S3BucketNotifications");
     for p in &publish {
         st = st.resource(p.clone());
     }
