@@ -25,13 +25,22 @@ fn cases(fx: &Fixture) -> Vec<Case> {
     let mut out = Vec::new();
     match fx.template.kind {
         Kind::Legacy => out.extend(sentinel::legacy(fx)),
-        Kind::OidcProvider => {}
+        Kind::OidcProvider | Kind::Member => {}
         Kind::Connector(services) => {
             out.extend(sentinel::web_identity(fx));
             for s in services {
                 out.extend(sentinel::role(fx, *s));
                 out.extend(delivery::notification(fx, *s));
                 out.extend(delivery::writes(fx, *s));
+            }
+        }
+        // The archive's bucket and its writers are the organization's: Sentinel's side only.
+        Kind::LogArchive(services) => {
+            out.extend(sentinel::web_identity(fx));
+            for s in services {
+                out.extend(sentinel::role(fx, *s));
+                out.extend(sentinel::archive(fx, *s));
+                out.extend(delivery::notification(fx, *s));
             }
         }
     }
@@ -106,6 +115,8 @@ proved! {
     cloudfront_government => "sentinel-cloudfront-connector-government",
     elb_commercial => "sentinel-elb-connector-commercial",
     elb_government => "sentinel-elb-connector-government",
+    log_archive_commercial => "sentinel-log-archive-connector-commercial",
+    log_archive_government => "sentinel-log-archive-connector-government",
 }
 
 /// The Regions of the tables all have an Elastic Load Balancing account for ALB access logs;
@@ -144,11 +155,29 @@ fn every_template_in_templates_has_a_table() {
     assert_eq!(stems, known, "templates/ and TEMPLATES differ");
     for t in TEMPLATES {
         assert!(
-            PROVED.contains(&t.stem) || t.kind == Kind::OidcProvider,
+            PROVED.contains(&t.stem) || matches!(t.kind, Kind::OidcProvider | Kind::Member),
             "{} has no table test",
             t.stem
         );
     }
+}
+
+/// The member stack grants nothing: its only resources are the deliveries into the archive,
+/// whose grants are the archive's bucket and key policies (the organization's).
+#[test]
+fn the_member_stack_holds_no_policy() {
+    let json = load("sentinel-log-archive-member");
+    let types: std::collections::BTreeSet<&str> = json["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["AWS::EC2::FlowLog", "AWS::GuardDuty::PublishingDestination"].into(),
+        "{types:?}"
+    );
 }
 
 /// The provider stack grants nothing, and the provider it creates is the one every

@@ -266,10 +266,23 @@ fn sentinel_role_reads_only_its_queues_prefixes_and_keys() {
                 assert!(allowed.contains(&a), "{}: unexpected action {a}", f.stack);
                 if a == "s3:GetObject" {
                     let r = serde_json::to_string(&st["Resource"]).unwrap();
-                    // `[<KeyPrefix>/]AWSLogs/<account or organization>/...`, the EKS prefix, or
-                    // the S3 server access logs' `[<KeyPrefix>/]s3-access-logs/<account>/<region>/`.
+                    // `[<KeyPrefix>/]AWSLogs/<account or organization>/...`, the EKS prefix, the
+                    // S3 server access logs' `[<KeyPrefix>/]s3-access-logs/<account>/<region>/`,
+                    // or in the log archive one data type's objects of every account (its
+                    // folder's `AWSLogs/*/<segment>/*`) or the organization trail's.
+                    let archive = f.stack.contains("log-archive")
+                        && (r.contains("${KeyPath}AWSLogs/${OrganizationId}/")
+                            || [("VpcFlow", "vpcflowlogs"), ("GuardDuty", "GuardDuty")]
+                                .iter()
+                                .any(|(id, segment)| {
+                                    r.contains(&format!(
+                                        "/${{{id}KeyPrefix}}/AWSLogs/*/{segment}/*\""
+                                    ))
+                                }));
                     assert!(
-                        (r.contains("${AWS::AccountId}/") && r.contains("${KeyPath}AWSLogs/"))
+                        archive
+                            || (r.contains("${AWS::AccountId}/")
+                                && r.contains("${KeyPath}AWSLogs/"))
                             || r.contains("/eks-audit-logs/${EKSClusterName}/")
                             || r.contains(
                                 "${KeyPath}s3-access-logs/${AWS::AccountId}/${AWS::Region}/"

@@ -86,7 +86,11 @@ fn government_templates_use_only_the_government_issuer() {
             !text.contains(other.tenant()) && !text.contains(other.audience()),
             "{spec}"
         );
-        if spec.kind != StackKind::LegacyCloudTrail {
+        // The legacy role trusts an account, the member stack trusts nothing.
+        if !matches!(
+            spec.kind,
+            StackKind::LegacyCloudTrail | StackKind::LogArchiveMember
+        ) {
             assert!(text.contains(own.tenant()), "{spec} lacks its tenant");
         }
     }
@@ -298,7 +302,7 @@ fn connector_outputs_give_what_the_portal_asks_for() {
                 }
                 assert_eq!(outputs["DestinationTable"]["Value"], s.table().name());
             }
-            StackKind::Connector(_) | StackKind::AllServices => {
+            StackKind::Connector(_) | StackKind::AllServices | StackKind::LogArchive => {
                 for s in spec.services() {
                     assert!(
                         outputs.contains_key(&format!("{}SentinelSQSQueueURL", s.id())),
@@ -318,6 +322,11 @@ fn connector_outputs_give_what_the_portal_asks_for() {
             }
             StackKind::LegacyCloudTrail => assert!(outputs.contains_key("SentinelRoleArn")),
             StackKind::OidcProvider => assert!(outputs.contains_key("OIDCProviderArn")),
+            StackKind::LogArchiveMember => {
+                for o in ["FlowLogId", "PublishingDestinationId"] {
+                    assert!(outputs.contains_key(o), "{spec} lacks {o}");
+                }
+            }
         }
     }
 }

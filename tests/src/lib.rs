@@ -62,6 +62,28 @@ pub fn unique_parameters(spec: &StackSpec) -> Vec<(String, String)> {
             .role_name(&name(format!("OIDC_{short}")))
             .bucket_name(&name(format!("it-{short}")))
             .eks_cluster(&name(format!("it-{short}"))),
+        // The archive and a VPC (LocalStack deploys the flow log as a mock, so any ID serves).
+        StackKind::LogArchiveMember => p
+            .set(
+                generator::stacks::member::ARCHIVE_BUCKET,
+                format!("it-archive-{short}"),
+            )
+            .set(generator::stacks::params::VPC_ID, "vpc-0123456789abcdef0"),
+        // The archive bucket is the organization's: the stack only names it.
+        StackKind::LogArchive => {
+            let mut p = p
+                .workspace_id(&workspace)
+                .role_name(&name(format!("OIDC_{short}")))
+                .bucket_name(&name(format!("it-{short}")))
+                .set(
+                    generator::stacks::log_archive::ORGANIZATION_ID,
+                    "o-it0000000001",
+                );
+            for s in spec.services() {
+                p = p.service_queue_name(s, &name(format!("it-{short}-{}", s.slug())));
+            }
+            p
+        }
         StackKind::Connector(_) | StackKind::AllServices => {
             // A bucket name the delivering service accepts (AWS WAF: `aws-waf-logs-...`).
             let prefix = spec.services().first().map_or("", |d| d.bucket_prefix());

@@ -99,7 +99,7 @@ async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
         if spec.cloud != Cloud::Commercial
             || matches!(
                 spec.kind,
-                StackKind::OidcProvider | StackKind::LegacyCloudTrail
+                StackKind::OidcProvider | StackKind::LegacyCloudTrail | StackKind::LogArchiveMember
             )
         {
             continue;
@@ -107,8 +107,9 @@ async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
         let t = spec.build();
         let mut reports = Vec::new();
         for copy in ["a", "b"] {
-            // Only what has no default: the workspace, the cluster of an EKS stack, and the
-            // Region's GuardDuty detector (LocalStack has no GuardDuty API to look it up in).
+            // Only what has no default: the workspace, the cluster of an EKS stack, the
+            // Region's GuardDuty detector (LocalStack has no GuardDuty API to look it up in),
+            // and the log archive's bucket and organization.
             let mut parameters =
                 StackParams::new(&spec).workspace_id(&WORKSPACE_ID.parse().unwrap());
             if t.parameters.contains_key(params::EKS_CLUSTER) {
@@ -117,6 +118,15 @@ async fn every_service_stack_deploys_twice_side_by_side_with_default_names(
             if t.parameters.contains_key(params::DETECTOR_ID) {
                 parameters =
                     parameters.detector_id(&"0123456789abcdef0123456789abcdef".parse().unwrap());
+            }
+            // The log archive's bucket and organization are the organization's, never derived.
+            if spec.kind == StackKind::LogArchive {
+                parameters = parameters
+                    .bucket_name(&format!("twice-archive-{copy}").parse().unwrap())
+                    .set(
+                        generator::stacks::log_archive::ORGANIZATION_ID,
+                        "o-twice00000001",
+                    );
             }
             let parameters = parameters.into_pairs();
             let req = StackRequest {

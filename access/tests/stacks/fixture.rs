@@ -127,8 +127,12 @@ impl Service {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Connector(&'static [Service]),
+    /// The organization's log archive: these services of every member account.
+    LogArchive(&'static [Service]),
     Legacy,
     OidcProvider,
+    /// The log archive's member stack: deliveries into the archive, no grant of its own.
+    Member,
 }
 
 #[derive(Debug)]
@@ -142,9 +146,27 @@ use Service::*;
 const ALL: &[Service] = &[VpcFlow, GuardDuty, CloudTrail, CloudWatch];
 const NETWORK_FIREWALL: &[Service] = &[NfwFlow, NfwAlert, NfwTls];
 pub const ELB: &[Service] = &[ElbAlb, ElbNlb, ElbNlbFlow, ElbGwlbFlow];
+const ARCHIVE: &[Service] = &[VpcFlow, GuardDuty, CloudTrail];
+/// The log archive's bucket (not the stack's).
+pub const ARCHIVE_BUCKET: &str = "org-log-archive";
 
 /// Every template in `templates/`, with what it is.
 pub const TEMPLATES: &[Template] = &[
+    t(
+        "sentinel-log-archive-member",
+        Kind::Member,
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-log-archive-connector-commercial",
+        Kind::LogArchive(ARCHIVE),
+        Cloud::Commercial,
+    ),
+    t(
+        "sentinel-log-archive-connector-government",
+        Kind::LogArchive(ARCHIVE),
+        Cloud::Government,
+    ),
     t(
         "sentinel-all-services-connector-commercial",
         Kind::Connector(ALL),
@@ -329,12 +351,12 @@ impl Variant {
     pub fn all(kind: Kind) -> &'static [Variant] {
         match kind {
             Kind::Connector([Eks]) | Kind::Legacy => &[Variant::Defaults, Variant::Named],
-            Kind::Connector(_) => &[
+            Kind::Connector(_) | Kind::LogArchive(_) => &[
                 Variant::Defaults,
                 Variant::Named,
                 Variant::ExistingBucketWithKey,
             ],
-            Kind::OidcProvider => &[Variant::Defaults],
+            Kind::OidcProvider | Kind::Member => &[Variant::Defaults],
         }
     }
 }
@@ -342,6 +364,7 @@ impl Variant {
 /// One template resolved for one variant and Region, with the policies it creates.
 pub struct Fixture {
     pub template: &'static Template,
+    json: &'static Value,
     pub variant: Variant,
     pub stack: Stack<'static>,
     pub set: PolicySet,
@@ -361,8 +384,36 @@ impl Fixture {
         let mut put = |k: &str, v: &str| params.push((k.to_string(), v.to_string()));
         let services: &[Service] = match template.kind {
             Kind::Connector(s) => s,
+            Kind::LogArchive(_) => &[],
             _ => &[],
         };
+        if let Kind::LogArchive(archived) = template.kind {
+            put("BucketName", ARCHIVE_BUCKET);
+            put("OrganizationId", ORG);
+            match variant {
+                Variant::Defaults => {}
+                // Control Tower's trail (the organization ID as its prefix), own folders.
+                Variant::Named => {
+                    put("AwsRoleName", "OIDC_SentinelReader");
+                    put("AllowDefenderSessionName", "true");
+                    put("CloudTrailKeyPrefix", ORG);
+                    put("VpcFlowKeyPrefix", "security/vpc");
+                    put("GuardDutyKeyPrefix", "security/guardduty");
+                    for s in archived {
+                        put(
+                            &format!("{}SQSQueueName", s.id()),
+                            &format!("sentinel-{}-queue", s.id().to_ascii_lowercase()),
+                        );
+                    }
+                }
+                Variant::ExistingBucketWithKey => {
+                    put(
+                        "KmsKeyArn",
+                        &external_key(access::template::partition_of(region), region),
+                    );
+                }
+            }
+        }
         let one = services.len() == 1;
         let name = |s: Service, base: &str| {
             if one {
@@ -378,7 +429,9 @@ impl Fixture {
         } else {
             ""
         };
+        let one_account = !matches!(template.kind, Kind::LogArchive(_));
         match variant {
+            _ if !one_account => {}
             Variant::Defaults => {
                 for s in services {
                     match s {
@@ -502,6 +555,7 @@ impl Fixture {
         }
         Fixture {
             template,
+            json,
             variant,
             stack,
             set,
@@ -520,8 +574,9 @@ impl Fixture {
     pub fn region(&self) -> &str {
         &self.stack.region
     }
+    /// Whether the stack creates `id` (false for a resource the template does not have).
     pub fn creates(&self, id: &str) -> bool {
-        self.stack.creates(id).unwrap()
+        self.json["Resources"].get(id).is_some() && self.stack.creates(id).unwrap()
     }
     pub fn att(&self, id: &str, attribute: &str) -> String {
         text(
@@ -556,6 +611,16 @@ impl Fixture {
     /// The key prefix (ending in `/`, or empty) before `AWSLogs/` of a service's objects.
     pub fn key_path(&self, s: Service) -> &'static str {
         let named = self.variant == Variant::Named;
+        if let Kind::LogArchive(_) = self.template.kind {
+            return match (s, named) {
+                (VpcFlow, false) => "vpcflowlogs/",
+                (GuardDuty, false) => "guardduty/",
+                (VpcFlow, true) => "security/vpc/",
+                (GuardDuty, true) => "security/guardduty/",
+                (_, true) => "o-a1b2c3d4e5/",
+                _ => "",
+            };
+        }
         match (s, named) {
             (ElbAlb, false) => return "ALBLogs/",
             (ElbNlb, false) => return "NLBAccessLogs/",
@@ -574,7 +639,8 @@ impl Fixture {
         }
     }
     pub fn organization(&self) -> Option<&'static str> {
-        (self.variant == Variant::Named).then_some(ORG)
+        (self.variant == Variant::Named || matches!(self.template.kind, Kind::LogArchive(_)))
+            .then_some(ORG)
     }
     pub fn defender_allowed(&self) -> bool {
         self.variant == Variant::Named

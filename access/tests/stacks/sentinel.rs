@@ -325,6 +325,46 @@ pub fn role(fx: &Fixture, s: Service) -> Vec<Case> {
     out
 }
 
+/// The log archive: every member account's objects of the data type, under its path only.
+pub fn archive(fx: &Fixture, s: Service) -> Vec<Case> {
+    let role = fx.att("SentinelRole", "Arn");
+    let me = session(&role, &format!("{SENTINEL_SESSION}{WORKSPACE}"));
+    let tls = [("aws:SecureTransport", "true")];
+    let kp = fx.key_path(s);
+    let r = fx.region();
+    let read = |key: String| request(me.clone(), "s3:GetObject", &fx.object(&key), &tls);
+    let (member, other_type) = match s {
+        VpcFlow => (
+            format!("{kp}AWSLogs/{OTHER_ACCOUNT}/vpcflowlogs/{r}/2026/12/02/x.log.gz"),
+            format!("{kp}AWSLogs/{OTHER_ACCOUNT}/elasticloadbalancing/{r}/2026/12/02/x.log.gz"),
+        ),
+        GuardDuty => (
+            format!("{kp}AWSLogs/{OTHER_ACCOUNT}/GuardDuty/{r}/2026/12/02/x.jsonl.gz"),
+            format!("{kp}AWSLogs/{OTHER_ACCOUNT}/SecurityHubFindings/2026/12/02/x.gz"),
+        ),
+        _ => (
+            format!("{kp}AWSLogs/{ORG}/{OTHER_ACCOUNT}/CloudTrail/{r}/2026/12/02/x.json.gz"),
+            format!("{kp}AWSLogs/o-zz9988776655/{OTHER_ACCOUNT}/CloudTrail/{r}/x.json.gz"),
+        ),
+    };
+    vec![
+        allow(
+            format!("{s:?}: the role may read another member account's object in the archive"),
+            read(member),
+        ),
+        deny(
+            format!("{s:?}: the role may not read another data type of the members"),
+            read(other_type),
+        ),
+        deny(
+            format!("{s:?}: the role may not read the archive outside the data types' paths"),
+            read(format!(
+                "config/AWSLogs/{OTHER_ACCOUNT}/Config/{r}/x.json.gz"
+            )),
+        ),
+    ]
+}
+
 /// Decryption through S3 with the stack's key (GuardDuty's export key) or the existing
 /// archive's key.
 fn decrypt(fx: &Fixture, s: Service, me: &Caller, object: &str) -> Vec<Case> {

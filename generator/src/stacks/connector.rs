@@ -27,8 +27,9 @@ pub const KMS_KEY_PARAM: &str = params::KMS_KEY_ARN;
 /// The output with the key-policy statement for Firehose's delivery role.
 pub const FIREHOSE_KEY_POLICY_OUTPUT: &str = "FirehoseKmsKeyPolicyStatement";
 /// A KMS key ARN (a key ID or a multi-Region `mrk-` key, not an alias).
-const KMS_KEY_PATTERN: &str = "^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$";
-const KMS_KEY_RULE: &str = "must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias), or empty";
+pub(crate) const KMS_KEY_PATTERN: &str =
+    "^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$";
+pub(crate) const KMS_KEY_RULE: &str = "must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias), or empty";
 
 /// The connector stack of `kinds`: `what` names its bucket's default (`vpc`, `logs`), and
 /// `default_role` is its role's default name.

@@ -1,6 +1,6 @@
 //! A stack kind's name, the one place it is parsed: `oidc`, a connector stack's slug (a data
-//! type's, `vpc`, `guardduty`, ..., or a group's, which renders all its members), `eks`, `all`
-//! or `legacy`.
+//! type's, `vpc`, `guardduty`, ..., or a group's, which renders all its members), `eks`, `all`,
+//! `log-archive`, `log-archive-member` or `legacy`.
 
 use super::{ConnectorStack, ConnectorType, StackKind, StackSpec};
 use crate::config::InputError;
@@ -11,6 +11,8 @@ use std::str::FromStr;
 const OIDC: &str = "oidc";
 const ALL: &str = "all";
 const LEGACY: &str = "legacy";
+const LOG_ARCHIVE: &str = "log-archive";
+const LOG_ARCHIVE_MEMBER: &str = "log-archive-member";
 
 impl StackKind {
     /// The stack a data type is delivered by: its connector stack (its own or its group's),
@@ -34,6 +36,8 @@ impl StackKind {
             }
         }
         out.push(StackKind::AllServices);
+        out.push(StackKind::LogArchive);
+        out.push(StackKind::LogArchiveMember);
         out.push(StackKind::LegacyCloudTrail);
         out
     }
@@ -46,6 +50,8 @@ impl StackKind {
             StackKind::Eks => DataType::Eks.slug(),
             StackKind::AllServices => ALL,
             StackKind::LegacyCloudTrail => LEGACY,
+            StackKind::LogArchive => LOG_ARCHIVE,
+            StackKind::LogArchiveMember => LOG_ARCHIVE_MEMBER,
         }
     }
 
@@ -79,6 +85,8 @@ impl FromStr for StackKind {
             OIDC => Ok(StackKind::OidcProvider),
             ALL => Ok(StackKind::AllServices),
             LEGACY => Ok(StackKind::LegacyCloudTrail),
+            LOG_ARCHIVE => Ok(StackKind::LogArchive),
+            LOG_ARCHIVE_MEMBER => Ok(StackKind::LogArchiveMember),
             other => DataType::select(other)
                 .map(|types| StackKind::of_data_type(types[0]))
                 .map_err(|_| UnknownStack(s.to_string())),

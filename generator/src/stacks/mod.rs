@@ -18,6 +18,8 @@ mod firehose;
 mod kind;
 pub mod layout;
 mod legacy;
+pub mod log_archive;
+pub mod member;
 mod oidc;
 pub mod outputs;
 pub mod params;
@@ -48,6 +50,10 @@ pub enum StackKind {
     LegacyCloudTrail,
     /// EKS audit logs of one cluster: CloudWatch Logs -> Firehose -> Lambda -> S3.
     Eks,
+    /// An organization's central log bucket, consumed in its own account ([`log_archive`]).
+    LogArchive,
+    /// A member account of the log archive: its deliveries into the archive ([`member`]).
+    LogArchiveMember,
 }
 
 /// A stack for one Azure cloud.
@@ -58,7 +64,8 @@ pub struct StackSpec {
 }
 
 impl StackSpec {
-    /// Every stack `cargo xtask render` writes. The legacy connector exists in Azure commercial only.
+    /// Every stack `cargo xtask render` writes. The legacy connector exists in Azure commercial
+    /// only; the log archive's member stack holds nothing of Sentinel's and is rendered once.
     pub fn all() -> Vec<StackSpec> {
         let mut out = Vec::new();
         for cloud in Cloud::ALL {
@@ -80,9 +87,18 @@ impl StackSpec {
                 kind: StackKind::Eks,
                 cloud,
             });
+            out.push(StackSpec {
+                kind: StackKind::LogArchive,
+                cloud,
+            });
         }
         out.push(StackSpec {
             kind: StackKind::LegacyCloudTrail,
+            cloud: Cloud::Commercial,
+        });
+        // Nothing of Sentinel's, so one for both Azure clouds.
+        out.push(StackSpec {
+            kind: StackKind::LogArchiveMember,
             cloud: Cloud::Commercial,
         });
         out
@@ -96,6 +112,9 @@ impl StackSpec {
             StackKind::AllServices => "sentinel-all-services-connector".to_string(),
             StackKind::LegacyCloudTrail => "sentinel-legacy-cloudtrail-role".to_string(),
             StackKind::Eks => "sentinel-eks-connector".to_string(),
+            StackKind::LogArchive => "sentinel-log-archive-connector".to_string(),
+            // The same stack for both Azure clouds: no cloud in its name.
+            StackKind::LogArchiveMember => return "sentinel-log-archive-member".to_string(),
         };
         format!("{what}-{}", self.cloud.slug())
     }
@@ -107,6 +126,10 @@ impl StackSpec {
             StackKind::AllServices => "All four S3 services in one bucket".to_string(),
             StackKind::LegacyCloudTrail => "Legacy CloudTrail connector role".to_string(),
             StackKind::Eks => "EKS audit logs connector".to_string(),
+            StackKind::LogArchive => "Organization log archive".to_string(),
+            StackKind::LogArchiveMember => {
+                return "Member account of the log archive (either Azure cloud)".to_string()
+            }
         };
         format!("{what} ({})", self.cloud.label())
     }
@@ -118,6 +141,7 @@ impl StackSpec {
                 .into_iter()
                 .map(DataType::from)
                 .collect(),
+            StackKind::LogArchive => log_archive::DATA_TYPES.to_vec(),
             _ => Vec::new(),
         }
     }
@@ -136,6 +160,8 @@ impl StackSpec {
             ),
             StackKind::LegacyCloudTrail => legacy::build(),
             StackKind::Eks => eks::build(self.cloud),
+            StackKind::LogArchive => log_archive::build(self.cloud),
+            StackKind::LogArchiveMember => member::build(self.cloud),
         };
         if let Err(e) = t.validate() {
             panic!("stack {} is inconsistent: {e}", self.stem());

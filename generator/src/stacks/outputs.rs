@@ -156,7 +156,10 @@ impl ConnectorOutputs {
                 return Ok(o);
             }
         }
-        ConnectorOutputs::from_map(&spec(StackKind::AllServices), outputs)
+        // The log-archive stack has three of the all-services stack's four data types.
+        ConnectorOutputs::from_map(&spec(StackKind::AllServices), outputs).or_else(|e| {
+            ConnectorOutputs::from_map(&spec(StackKind::LogArchive), outputs).map_err(|_| e)
+        })
     }
 
     /// The outputs of data type `d`, if the stack delivers it.
@@ -234,7 +237,7 @@ mod tests {
         for spec in StackSpec::all() {
             let outputs = rendered_outputs(&spec);
             match spec.kind {
-                StackKind::Connector(_) | StackKind::AllServices => {
+                StackKind::Connector(_) | StackKind::AllServices | StackKind::LogArchive => {
                     let o = ConnectorOutputs::from_map(&spec, &outputs).unwrap();
                     assert_eq!(o.bucket, format!("value-of-{BUCKET_NAME}"));
                     assert_eq!(o.data_types.len(), spec.services().len());
@@ -256,7 +259,9 @@ mod tests {
                     assert_eq!(o.queue.dlq_url, format!("value-of-{DLQ_URL}"));
                     assert_eq!(o.log_group, format!("value-of-{LOG_GROUP}"));
                 }
-                StackKind::OidcProvider | StackKind::LegacyCloudTrail => {}
+                StackKind::OidcProvider
+                | StackKind::LegacyCloudTrail
+                | StackKind::LogArchiveMember => {}
             }
         }
     }

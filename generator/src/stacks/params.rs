@@ -206,7 +206,13 @@ mod tests {
                         .log_group_exists(true)
                         .queue_name(&"q".parse().unwrap())
                 }
-                StackKind::Connector(_) | StackKind::AllServices => {
+                StackKind::LogArchiveMember => {
+                    p = p
+                        .set(super::super::member::ARCHIVE_BUCKET, "archive")
+                        .detector_id(&"0123456789abcdef0123456789abcdef".parse().unwrap())
+                        .set(VPC_ID, "vpc-0123456789abcdef0")
+                }
+                StackKind::Connector(_) | StackKind::AllServices | StackKind::LogArchive => {
                     for s in spec.services() {
                         p = p
                             .service_queue_name(s, &"q".parse().unwrap())
@@ -216,7 +222,7 @@ mod tests {
             }
             if !matches!(
                 spec.kind,
-                StackKind::OidcProvider | StackKind::LegacyCloudTrail
+                StackKind::OidcProvider | StackKind::LegacyCloudTrail | StackKind::LogArchiveMember
             ) {
                 p = p
                     .role_name(&"OIDC_R".parse().unwrap())

@@ -12,7 +12,7 @@ mod networkfirewall;
 mod route53;
 mod s3access;
 mod securityhub;
-mod vpc;
+pub(crate) mod vpc;
 mod waf;
 
 pub use cloudwatch::CLOUDWATCH_ERROR_PREFIX;

@@ -11,6 +11,36 @@ use crate::resources::{ec2, standard_tags};
 const DEFAULT_FLOW_LOG_FORMAT: &str = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${flow-direction} ${traffic-path}";
 
 pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
+    let create = flow_log(t, layout.destination(&ctx.created_bucket), |t, has_vpc| {
+        and_create_bucket(t, "CreateFlowLog", Cond::named(has_vpc))
+    });
+    t.resources
+        .get_mut("VpcFlowLog")
+        .expect("just added")
+        .depends_on
+        .push(BUCKET_POLICY_ID.to_string());
+    t.output(
+        "FlowLogId",
+        "The flow log this stack created.",
+        Expr::reference("VpcFlowLog"),
+    )
+    .condition = Some(create);
+
+    let source = Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*");
+    (
+        acl_check_and_write(ctx, layout, principals::LOG_DELIVERY, "VpcFlowLogs", source),
+        Vec::new(),
+    )
+}
+
+/// The flow log of the `VpcId` parameter's VPC (with its traffic, interval, partition and
+/// format parameters) into `destination` (`arn:…:s3:::<bucket>[/<folder>]`), created under the
+/// condition `when` names from the condition "a VpcId is given"; returns that condition.
+pub(crate) fn flow_log(
+    t: &mut Template,
+    destination: Expr,
+    when: impl FnOnce(&mut Template, String) -> String,
+) -> String {
     let vpc_id = t.param(
         params::VPC_ID,
         Parameter::string("VPC whose traffic to log. Leave empty to create no flow log (deliver from existing flow logs).")
@@ -49,7 +79,7 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
         .pattern("^.*[$][{]start[}].*$", "must include the ${start} field"),
     );
     let has_vpc = t.condition("HasVpcId", !(Cond::equals(vpc_id.clone(), "")));
-    let create = and_create_bucket(t, "CreateFlowLog", Cond::named(has_vpc));
+    let create = when(t, has_vpc);
     t.add(
         "VpcFlowLog",
         &ec2::FlowLog {
@@ -57,7 +87,7 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
             resource_type: "VPC",
             traffic_type: traffic,
             log_destination_type: "s3",
-            log_destination: layout.destination(&ctx.created_bucket),
+            log_destination: destination,
             log_format: format,
             max_aggregation_interval: interval,
             destination_options: ec2::DestinationOptions {
@@ -68,18 +98,6 @@ pub(super) fn deliver(t: &mut Template, ctx: &Ctx, layout: &Layout) -> Grants {
             tags: standard_tags("flow-log"),
         },
     )
-    .condition(create)
-    .depends_on(BUCKET_POLICY_ID);
-    t.output(
-        "FlowLogId",
-        "The flow log this stack created.",
-        Expr::reference("VpcFlowLog"),
-    )
-    .condition = Some("CreateFlowLog".into());
-
-    let source = Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*");
-    (
-        acl_check_and_write(ctx, layout, principals::LOG_DELIVERY, "VpcFlowLogs", source),
-        Vec::new(),
-    )
+    .condition(create.clone());
+    create
 }
