@@ -39,8 +39,42 @@ pub struct DeployArgs {
     /// Azure cloud of the Sentinel workspace, for a generator stack.
     #[arg(long, default_value = "commercial")]
     pub cloud: String,
-    #[arg(long)]
-    pub stack_name: String,
+    /// The stack's name (or, with --stack-set, none: the set names its instances).
+    #[arg(
+        long,
+        required_unless_present = "stack_set",
+        conflicts_with = "stack_set"
+    )]
+    pub stack_name: Option<String>,
+    /// Roll the template out as this CloudFormation StackSet instead of one stack: creates the
+    /// set (or updates it) and the instances missing in --accounts (or --org-units) x
+    /// --regions, then prints each instance's outputs (read by assuming
+    /// --execution-role-name in its account) as a table, or JSON with --json.
+    #[arg(long, value_name = "NAME")]
+    pub stack_set: Option<String>,
+    /// With --stack-set (self-managed): the target accounts, comma separated.
+    #[arg(long, value_delimiter = ',', requires = "stack_set")]
+    pub accounts: Vec<String>,
+    /// With --stack-set: the target Regions, comma separated (default: the target's Region).
+    #[arg(long, value_delimiter = ',', requires = "stack_set")]
+    pub regions: Vec<String>,
+    /// With --stack-set: `self-managed` (accounts; an administration role here and an execution
+    /// role in each account) or `service-managed` (organizational units through AWS
+    /// Organizations trusted access; accounts that join get an instance).
+    #[arg(long, default_value = "self-managed", requires = "stack_set")]
+    pub permission_model: String,
+    /// With --stack-set service-managed: the target organizational units (ou-...), comma separated.
+    #[arg(long, value_delimiter = ',', requires = "stack_set")]
+    pub org_units: Vec<String>,
+    /// With --stack-set self-managed: the administration role (default: this account's
+    /// AWSCloudFormationStackSetAdministrationRole).
+    #[arg(long, requires = "stack_set")]
+    pub admin_role_arn: Option<String>,
+    /// With --stack-set: the role assumed in each account to read its instance's outputs
+    /// (self-managed default: AWSCloudFormationStackSetExecutionRole; service-managed: none,
+    /// the outputs are then not read).
+    #[arg(long, requires = "stack_set")]
+    pub execution_role_name: Option<String>,
     /// Sets the workspace ID parameter.
     #[arg(long)]
     pub workspace_id: Option<String>,
@@ -208,8 +242,11 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
     let template = load_template(&args.template, &args.cloud)?;
     let mut params = parse_params(&args)?;
     check_parameters(&template, &params)?;
-    let (target, config) =
-        connect(&args.target, &format!("deploy stack {}", args.stack_name)).await?;
+    let stack_name = args
+        .stack_name
+        .clone()
+        .context("--stack-name is required without --stack-set")?;
+    let (target, config) = connect(&args.target, &format!("deploy stack {stack_name}")).await?;
     let doc: serde_json::Value = serde_json::from_str(&template)
         .or_else(|_| serde_yaml::from_str(&template))
         .context("the template is neither JSON nor YAML")?;
@@ -230,7 +267,7 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
         params.push((params::CREATE_PROVIDER.into(), "false".into()));
     }
     let req = StackRequest {
-        stack_name: args.stack_name.clone(),
+        stack_name,
         template,
         parameters: params,
         timeout: Duration::from_secs(args.timeout),
@@ -243,6 +280,91 @@ pub async fn deploy(args: DeployArgs) -> Result<DeployReport> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report, &target);
+    }
+    Ok(report)
+}
+
+/// `deploy --stack-set`: the set and its instances; the report printed as a table (JSON with
+/// `--json`).
+pub async fn deploy_stack_set(args: DeployArgs) -> Result<crate::stack_set::StackSetReport> {
+    use crate::stack_set::{Permissions, StackSetRequest, EXECUTION_ROLE};
+    let name = args.stack_set.clone().context("--stack-set NAME")?;
+    let template = load_template(&args.template, &args.cloud)?;
+    let params = parse_params(&args)?;
+    check_parameters(&template, &params)?;
+    let permissions = match args.permission_model.as_str() {
+        "self-managed" => {
+            if args.accounts.is_empty() {
+                return Err(InputError::new(
+                    "--accounts",
+                    "",
+                    "a self-managed stack set needs its target accounts: --accounts 111111111111,222222222222",
+                )
+                .into());
+            }
+            Permissions::SelfManaged {
+                admin_role_arn: args.admin_role_arn.clone(),
+            }
+        }
+        "service-managed" => {
+            if args.org_units.is_empty() {
+                return Err(InputError::new(
+                    "--org-units",
+                    "",
+                    "a service-managed stack set targets organizational units: --org-units ou-abcd-12345678",
+                )
+                .into());
+            }
+            Permissions::ServiceManaged {
+                org_units: args.org_units.clone(),
+            }
+        }
+        other => {
+            return Err(InputError::new(
+                "--permission-model",
+                other,
+                "must be self-managed or service-managed",
+            )
+            .into())
+        }
+    };
+    for a in &args.accounts {
+        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InputError::new("--accounts", a, "an AWS account ID is 12 digits").into());
+        }
+    }
+    let (target, config) = connect(&args.target, &format!("deploy stack set {name}")).await?;
+    let regions = match args.regions.is_empty() {
+        false => args.regions.clone(),
+        true => vec![config
+            .region()
+            .map(|r| r.to_string())
+            .context("no Region: pass --regions")?],
+    };
+    let execution_role_name = match (&permissions, &args.execution_role_name) {
+        (_, Some(r)) => Some(r.clone()),
+        (Permissions::SelfManaged { .. }, None) => Some(EXECUTION_ROLE.to_string()),
+        (Permissions::ServiceManaged { .. }, None) => None,
+    };
+    let req = StackSetRequest {
+        name,
+        template,
+        parameters: params,
+        permissions,
+        accounts: args.accounts.clone(),
+        regions,
+        execution_role_name,
+        timeout: Duration::from_secs(args.timeout),
+        staging: Some(Staging::new(&config)),
+        localstack: !target.is_real_aws(),
+    };
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let sts = aws_sdk_sts::Client::new(&config);
+    let report = crate::stack_set::deploy_stack_set(&cfn, &sts, &config, &req).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", crate::stack_set::table(&report));
     }
     Ok(report)
 }

@@ -14,6 +14,7 @@ pub mod oidc;
 mod partition;
 pub mod rules;
 mod stack;
+pub mod stack_set;
 mod staging;
 mod target;
 

@@ -88,6 +88,9 @@ pub enum DeployError {
     },
     #[error("could not reach CloudFormation: {0}")]
     Sdk(String),
+    /// A stack set request or operation that did not succeed (the message says which and why).
+    #[error("{0}")]
+    StackSet(String),
 }
 
 fn format_failures(failures: &[ResourceFailure]) -> String {
