@@ -74,6 +74,9 @@ fn main() -> ExitCode {
             )),
             Err(e) => Err(e),
         },
+        Command::Deploy(args) if args.stack_set.is_some() => {
+            block_on(deployer::cli::deploy_stack_set(args)).map(|_| ())
+        }
         Command::Deploy(args) => block_on(deployer::cli::deploy(args)).map(|_| ()),
         Command::Delete(args) => block_on(deployer::cli::delete(args)),
         Command::Parse(args) => simulator::parse_cli::parse(&args),

@@ -23,6 +23,7 @@ fn a_shared_bucket_feeds_sentinel_and_a_second_consumer_alike() {
         delete_on_receive: false,
         kill_connector: 0,
         fan_out: FanOut::Sns,
+        accounts: None,
         report: Some(report.clone()),
         junit: None,
         endpoint: Some(ls.endpoint().to_string()),

@@ -21,6 +21,7 @@ fn a_run_whose_connector_is_killed_twice_loses_nothing() {
         delete_on_receive: false,
         kill_connector: 2,
         fan_out: Default::default(),
+        accounts: None,
         report: Some(report.clone()),
         junit: None,
         endpoint: Some(ls.endpoint().to_string()),

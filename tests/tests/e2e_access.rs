@@ -40,6 +40,7 @@ fn run(templates: &Path, seed: u64, report: &Path) -> (bool, serde_json::Value) 
         delete_on_receive: false,
         kill_connector: 0,
         fan_out: Default::default(),
+        accounts: None,
         report: Some(report.to_path_buf()),
         junit: None,
         endpoint: Some(ls.endpoint().to_string()),

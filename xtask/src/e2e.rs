@@ -38,6 +38,10 @@ pub struct E2eArgs {
     /// and a second consumer on each topic must get every object too.
     #[arg(long = "fan-out", value_name = "queue|sns")]
     pub fan_out: Option<String>,
+    /// An organization of N member accounts delivering into one log archive, consumed through
+    /// the log-archive stack; the report counts each account's records.
+    #[arg(long, value_name = "N")]
+    pub accounts: Option<u32>,
     /// JSON report path (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<String>,
@@ -80,6 +84,9 @@ pub fn run(root: &Path, args: &E2eArgs) -> Result<()> {
     }
     if let Some(f) = &args.fan_out {
         cmd.args(["--fan-out", f]);
+    }
+    if let Some(n) = args.accounts {
+        cmd.args(["--accounts", &n.to_string()]);
     }
     if let Some(r) = &args.report {
         cmd.args(["--report", r]);

@@ -216,6 +216,7 @@ fn e2e(root: &Path, what: &str, troubled: bool) -> Counts {
         delete_on_receive: false,
         kill_connector: 0,
         fan_out: None,
+        accounts: None,
         report: Some(
             root.join(format!("target/e2e/test-{name}.json"))
                 .display()

@@ -266,9 +266,17 @@ impl Writes {
         Caller::Service { name: name.into() }
     }
 
+    /// What a service sends on behalf of the resource `arn`: its ARN, and the account that owns
+    /// it (the ARN's, else this run's: a member account's flow log writing into a log archive
+    /// sends the member's).
     fn source(&self, arn: &str) -> Context {
+        let account = arn
+            .split(':')
+            .nth(4)
+            .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or(&self.at.account);
         let mut c = self.at.base_context();
-        c.set("aws:SourceAccount", self.at.account.clone())
+        c.set("aws:SourceAccount", account.to_string())
             .set("aws:SourceArn", arn);
         c
     }

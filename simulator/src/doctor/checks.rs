@@ -103,6 +103,13 @@ impl StackCtx {
         workspace: &str,
         at: &Where,
     ) -> Result<StackCtx> {
+        // A bucket that is not the stack's (an existing bucket, an organization's log archive):
+        // its notifications and policy are read from the bucket itself. One that cannot be
+        // read is reported by the object checks.
+        if !rb.notifications.iter().any(|n| n.bucket == parsed.bucket) {
+            let s3 = crate::replay::s3_client(config);
+            let _ = crate::access::readback::read_bucket(&s3, &parsed.bucket, at, &mut rb).await;
+        }
         // The topics that feed the queues, and their policies (S3 -> SNS -> SQS).
         let sns = aws_sdk_sns::Client::new(config);
         let mut feeds = BTreeMap::new();
@@ -433,8 +440,14 @@ impl StackCtx {
                 ),
             )),
         });
+        // A prefix of every account (a log archive's `<folder>/AWSLogs/`): probed where this
+        // account's objects of the data type would be.
+        let within = match d.notification_prefix.ends_with("AWSLogs/") {
+            true => format!("{}/{}/", self.at.account, d.data_type.key_segment()),
+            false => String::new(),
+        };
         let object = format!(
-            "arn:{}:s3:::{}/{}doctor-probe{}",
+            "arn:{}:s3:::{}/{}{within}doctor-probe{}",
             self.at.partition,
             self.outputs.bucket,
             d.notification_prefix,

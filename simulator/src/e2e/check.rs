@@ -54,6 +54,9 @@ pub struct ServiceCheck {
     /// With `--fan-out sns`: what the second consumer on the service's topic received.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub second_consumer: Option<super::fan_out::SecondConsumerCheck>,
+    /// With `--accounts`: each member account's records, generated and stored with its ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<super::accounts::AccountCount>>,
 }
 
 impl ServiceCheck {
@@ -65,6 +68,10 @@ impl ServiceCheck {
             && self.dlq_expected == self.dlq_actual
             && self.records_generated > 0
             && self.second_consumer.as_ref().is_none_or(|s| s.ok())
+            && self
+                .accounts
+                .as_ref()
+                .is_none_or(|a| a.iter().all(super::accounts::AccountCount::ok))
     }
 }
 

@@ -24,12 +24,15 @@ pub struct Enforcement {
 }
 
 impl Enforcement {
-    /// Reads back the policies of `stacks`, and of the queues `also` (not the stacks': the
-    /// second consumers of `--fan-out sns`), from the account `config` reaches.
+    /// Reads back the policies of `stacks`, and of what is not the stacks' but takes part:
+    /// the queues of `also` (the second consumers of `--fan-out sns`) and `foreign`'s bucket
+    /// and key (the organization's log archive of `--accounts`), from the account `config`
+    /// reaches.
     pub async fn read_back(
         config: &aws_config::SdkConfig,
         stacks: &[&str],
         also: &[String],
+        foreign: Option<&super::accounts::Archive>,
     ) -> Result<Self> {
         let me = deployer::caller_identity(config).await?;
         let at = Where {
@@ -43,6 +46,12 @@ impl Enforcement {
         let sqs = aws_sdk_sqs::Client::new(config);
         for url in also {
             readback::read_queue(&sqs, url, &at, &mut readback).await?;
+        }
+        if let Some(archive) = foreign {
+            let s3 = crate::replay::s3_client(config);
+            readback::read_bucket(&s3, &archive.bucket, &at, &mut readback).await?;
+            let kms = aws_sdk_kms::Client::new(config);
+            readback::read_key(&kms, &archive.key_arn, &at, &mut readback).await?;
         }
         eprintln!(
             "e2e: read back {} policies of {} roles, {} queues and {} keys from LocalStack",
@@ -74,14 +83,16 @@ impl Enforcement {
     pub async fn assume_routes(
         &self,
         config: &aws_config::SdkConfig,
+        deployed: &[Deployed],
         routes: Vec<(DataType, Route)>,
     ) -> Result<StartedRoutes> {
         let mut out = StartedRoutes::default();
         for (s, route) in routes {
-            let role_arn = self
-                .readback
-                .role(&stacks::stack_name(s), "SentinelRole")?
-                .to_string();
+            let stack = match s {
+                DataType::Eks => super::eks::STACK.to_string(),
+                _ => stacks::of(deployed, s)?.name.clone(),
+            };
+            let role_arn = self.readback.role(&stack, "SentinelRole")?.to_string();
             match assume::assume_as_sentinel(
                 config,
                 &self.ledger,

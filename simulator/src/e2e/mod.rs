@@ -17,6 +17,7 @@
 //! run. `--templates DIR` deploys the templates of DIR instead of the rendered ones
 //! (`templates`).
 
+pub mod accounts;
 pub mod check;
 pub mod checkdb;
 mod eks;
@@ -127,6 +128,12 @@ pub struct E2eArgs {
     /// subscribed to each topic that must receive every object too.
     #[arg(long = "fan-out", value_enum, default_value_t = fan_out::FanOut::Queue)]
     pub fan_out: fan_out::FanOut,
+    /// Run an organization of N member accounts: their CloudTrail (one organization trail,
+    /// Control Tower's layout), VPC flow logs and GuardDuty exports land in one log archive
+    /// bucket, consumed through the log-archive stack; every row must carry its member's account
+    /// ID, and the report counts each account's records.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=50))]
+    pub accounts: Option<u32>,
     /// Where the JSON report goes (default target/e2e/report.json).
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -194,6 +201,7 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
     let ok = checks.iter().all(ServiceCheck::ok) && access.ok() && doctor.errors() == 0;
     report::print_table(&checks);
     report::print_second_consumers(&checks);
+    report::print_accounts(&checks);
     report::print_kills(&out.kills, &checks);
     report::print_access(&access);
     report::print_doctor(&doctor);
@@ -208,6 +216,8 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
         kill_connector: args.kill_connector,
         kills: out.kills,
         fan_out: args.fan_out,
+        accounts: args.accounts,
+        stack_set_member: out.joined,
         localstack_mode: mode,
         seconds_total: started.elapsed().as_secs_f64(),
         connector_seconds: out.connector_seconds,
@@ -241,6 +251,8 @@ pub fn run(args: &E2eArgs) -> Result<bool> {
 }
 
 struct PipelineOut {
+    /// `--accounts`: the member that joined through a StackSet.
+    joined: Option<accounts::StackSetMember>,
     checks: Vec<ServiceCheck>,
     delivery: BTreeMap<String, String>,
     connector_seconds: f64,
@@ -257,13 +269,45 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     let s3 = crate::replay::s3_client(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
     let mut services = args.data_types();
+    if args.accounts.is_some() && args.services.is_empty() {
+        services = generator::stacks::log_archive::DATA_TYPES.to_vec();
+    }
     services.sort();
     services.dedup();
     let progress = crate::progress::Progress::stderr();
 
-    // Stacks: the classic four share one bucket (separate prefixes and queues); every other
-    // connector stack is deployed on its own.
-    let deployed = stacks::deploy(&cfn, &config, args, &stacks::plan(&services)).await?;
+    // An organization: the log archive the landing zone made, then the log-archive stack and
+    // what its outputs ask of the archive's owner. Otherwise: the classic four share one bucket
+    // (separate prefixes and queues), and every other connector stack is deployed on its own.
+    let (deployed, org, joined) = match args.accounts {
+        Some(n) => {
+            accounts::check_services(&services)?;
+            if args.fan_out == fan_out::FanOut::Sns {
+                bail!("--accounts with --fan-out sns: the log-archive stack notifies its queues directly (it has no FanOut parameter)");
+            }
+            let me = deployer::caller_identity(&config).await?;
+            let org = accounts::Org::new(n, args.seed, &me.account, deployer::LOCALSTACK_REGION);
+            let plan = stacks::archive_plan();
+            let bucket = stacks::bucket_name(&plan[0].1, args.seed);
+            let archive = accounts::prepare(&config, &org, &bucket).await?;
+            let deployed = stacks::deploy(
+                &cfn,
+                &config,
+                args,
+                &plan,
+                &org.parameters(&archive.key_arn),
+            )
+            .await?;
+            accounts::apply_outputs(&config, &org, &archive, &deployed[0].outputs).await?;
+            let joined = accounts::add_member_by_stack_set(&config, &org, &archive).await?;
+            (deployed, Some((org, archive)), Some(joined))
+        }
+        None => (
+            stacks::deploy(&cfn, &config, args, &stacks::plan(&services), &[]).await?,
+            None,
+            None,
+        ),
+    };
     let mut queues: BTreeMap<DataType, (String, String)> = BTreeMap::new();
     for s in &services {
         if has_connector_stack(*s) {
@@ -317,10 +361,17 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         .values()
         .map(|c| c.queue_url.clone())
         .collect();
-    let enforcement = enforce::Enforcement::read_back(&config, &stack_names, &seconds).await?;
+    let enforcement = enforce::Enforcement::read_back(
+        &config,
+        &stack_names,
+        &seconds,
+        org.as_ref().map(|(_, a)| a),
+    )
+    .await?;
     let started = enforcement
         .assume_routes(
             &config,
+            &deployed,
             queues
                 .iter()
                 .map(|(s, (url, _))| (*s, Route::new(*s, url.clone())))
@@ -421,7 +472,10 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     for s in &services {
         delivery.insert(s.short_label().to_string(), delivery_text(*s).to_string());
     }
-    let expected = match deliver(
+    let Delivered {
+        expected,
+        mut per_account,
+    } = match deliver(
         args,
         &services,
         &deployed,
@@ -433,6 +487,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         &progress,
         &bars,
         &enforcement,
+        org.as_ref(),
     )
     .await
     {
@@ -468,6 +523,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     for (s, exp) in &expected {
         let table = s.table();
         let stream = ingest::stream_for_table(table);
+        let mut counts = per_account.remove(s);
         check_db.begin()?;
         for r in store.rows(stream.name)? {
             let r = r?;
@@ -477,6 +533,15 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
             if !s.owns(&row) {
                 // Another data type's row of a shared table (ELB flow logs).
                 continue;
+            }
+            if let Some(counts) = counts.as_mut() {
+                let account = accounts::row_account(*s, &row);
+                if let Some(c) = counts
+                    .iter_mut()
+                    .find(|c| Some(&c.account) == account.as_ref())
+                {
+                    c.ingested += 1;
+                }
             }
             let at = parse_datetime_ms(&r.received_at).with_context(|| {
                 format!(
@@ -508,6 +573,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
             c.second_consumer = Some(fan_out::compare(&second.topic_arn, &written, &got));
         }
         c.delivered_by_simulator = *s != DataType::Eks;
+        c.accounts = counts;
         checks.push(c);
     }
     // The doctor on every stack: a deployed, drained stack has no error finding. The newest
@@ -522,6 +588,7 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
         .await
         .context("running the doctor on the deployed stacks")?;
     Ok(PipelineOut {
+        joined,
         checks,
         delivery,
         connector_seconds,
@@ -562,7 +629,9 @@ async fn sentinel_provider(config: &aws_config::SdkConfig) -> Result<()> {
 }
 
 /// Generates every service's logs and delivers them where the service delivers them; the
-/// expected rows go to `check_db`.
+/// expected rows go to `check_db`. In an organization run (`org`), each member account's logs
+/// of each service, written into the archive as that member's service writes them; the
+/// records each account was given are returned per service.
 #[allow(clippy::too_many_arguments)]
 async fn deliver(
     args: &E2eArgs,
@@ -576,8 +645,10 @@ async fn deliver(
     progress: &crate::progress::Progress,
     bars: &DrainBars,
     enforcement: &enforce::Enforcement,
-) -> Result<BTreeMap<DataType, Expected>> {
+    org: Option<&(accounts::Org, accounts::Archive)>,
+) -> Result<Delivered> {
     let mut expected = BTreeMap::new();
+    let mut per_account: BTreeMap<DataType, Vec<accounts::AccountCount>> = BTreeMap::new();
     let writes = enforcement.writes();
     for s in services {
         if !writes_objects(*s) {
@@ -585,120 +656,149 @@ async fn deliver(
         }
         let svc = *s;
         let stack = stacks::of(deployed, svc)?;
-        let target = crate::replay::target_from_outputs(&stack.name, &stack.outputs, svc)?;
-        let mut opts = GenOptions::new(svc, args.records, args.seed);
-        opts.account_id = target.account.clone();
-        opts.bucket = target.bucket.clone();
-        opts.region = deployer::LOCALSTACK_REGION.to_string();
-        if svc == DataType::S3Access {
-            // S3 writes under the target prefix, then the account and Region (the notified
-            // prefix), for the buckets the stack was given.
-            let tail = format!("{}/{}/", target.account, opts.region);
-            opts.access_log_prefix = target
-                .prefix
-                .strip_suffix(&tail)
-                .with_context(|| {
-                    format!(
-                        "stack {}: notification prefix {} does not end in {tail}",
-                        stack.name, target.prefix
-                    )
-                })?
-                .to_string();
-            opts.watched_buckets = stacks::watched_buckets(args.seed);
-        }
-        if !svc.default_key_prefix().is_empty() {
-            // The load balancer (or flow log) writes under the stack's key prefix.
-            opts.key_prefix = target.key_prefix().to_string();
-        }
-        if args.bad_data {
-            opts.bad_data = vec![
-                BadDataKind::MalformedLines,
-                BadDataKind::TruncatedGzip,
-                BadDataKind::NotGzip,
-                BadDataKind::Empty,
-            ];
-        }
-        opts.validate()?;
-        let dir = run_dir.join(svc.slug());
-        let mut phase = progress.phase(
-            format!("generate {}", svc.slug()),
-            format!("{} records", args.records),
-        );
-        let bar = phase.bar(&format!("generate {}", svc.slug()), args.records, "records");
-        let (manifest_path, summary) = crate::simulate::generate_watched(&opts, &dir, &mut |o| {
-            bar.inc(crate::simulate::requested_records(o))
-        })?;
-        let t = &summary.totals;
-        phase.finish(format_args!(
-            "{} objects ({} to ingest), {} records, {} bytes gzip",
-            t.objects, t.objects_to_ingest, t.records, t.bytes
-        ));
-        // Objects the connector must finish: those its queues hear of (digests are filtered
-        // out by the notification), except the ones that end in the dead-letter queue.
-        let mut to_finish = 0u64;
+        let members: Vec<Option<usize>> = match org {
+            Some((o, _)) => (0..o.members.len()).map(Some).collect(),
+            None => vec![None],
+        };
         let mut exp = Expected::default();
-        let mut objects: Vec<(String, PathBuf)> = Vec::new();
-        check_db.begin()?;
-        for line in ManifestLines::open(&manifest_path)? {
-            if let ManifestLine::Object(o) = line? {
-                exp.add_object(check_db, s.slug(), &o)?;
-                if o.ingest && !check::must_dead_letter(o.content) {
-                    to_finish += 1;
+        for member in members {
+            let mut opts = GenOptions::new(svc, args.records, args.seed);
+            opts.region = deployer::LOCALSTACK_REGION.to_string();
+            let (bucket, writer, dir, what) = match (org, member) {
+                (Some((o, archive)), Some(i)) => {
+                    // Each member its own records (its own seed) under its own account ID.
+                    let account = o.members[i].clone();
+                    opts.account_id = account.clone();
+                    opts.bucket = archive.bucket.clone();
+                    opts.seed = args.seed.wrapping_add(1000 * (i as u64 + 1));
+                    let kms = (svc == DataType::GuardDuty).then(|| archive.key_arn.clone());
+                    let writer = crate::access::writes::Writer::service(
+                        svc,
+                        &enforcement.at,
+                        o.source_arn(svc, &account),
+                        kms,
+                    )
+                    .with_context(|| format!("{svc} objects are not written by their service"))?;
+                    let dir = run_dir.join(svc.slug()).join(&account);
+                    (
+                        archive.bucket.clone(),
+                        writer,
+                        dir,
+                        format!("{} of {account}", svc.slug()),
+                    )
                 }
-                objects.push((o.key.clone(), dir.join(&o.key)));
+                _ => {
+                    let target =
+                        crate::replay::target_from_outputs(&stack.name, &stack.outputs, svc)?;
+                    opts.account_id = target.account.clone();
+                    opts.bucket = target.bucket.clone();
+                    one_account_options(&mut opts, args, &stack.name, &target)?;
+                    let writer = enforcement.writer(*s, stack)?;
+                    (
+                        target.bucket.clone(),
+                        writer,
+                        run_dir.join(svc.slug()),
+                        svc.slug().to_string(),
+                    )
+                }
+            };
+            if args.bad_data {
+                opts.bad_data = vec![
+                    BadDataKind::MalformedLines,
+                    BadDataKind::TruncatedGzip,
+                    BadDataKind::NotGzip,
+                    BadDataKind::Empty,
+                ];
             }
-        }
-        check_db.commit()?;
-        bars.expect(to_finish, exp.records);
-        // Written as the service writes them: what AWS would refuse is not written.
-        let writer = enforcement.writer(*s, stack)?;
-        let mut refused = writes.before_delivery(&writer, &target.bucket);
-        if refused.is_empty() {
-            objects.retain(
-                |(key, _)| match writes.put_object(&writer, &target.bucket, key) {
+            opts.validate()?;
+            let mut phase = progress.phase(
+                format!("generate {what}"),
+                format!("{} records", args.records),
+            );
+            let bar = phase.bar(&format!("generate {what}"), args.records, "records");
+            let (manifest_path, summary) =
+                crate::simulate::generate_watched(&opts, &dir, &mut |o| {
+                    bar.inc(crate::simulate::requested_records(o))
+                })?;
+            let t = &summary.totals;
+            phase.finish(format_args!(
+                "{} objects ({} to ingest), {} records, {} bytes gzip",
+                t.objects, t.objects_to_ingest, t.records, t.bytes
+            ));
+            // Objects the connector must finish: those its queues hear of (digests are filtered
+            // out by the notification), except the ones that end in the dead-letter queue.
+            let mut to_finish = 0u64;
+            let records_before = exp.records;
+            let mut objects: Vec<(String, PathBuf)> = Vec::new();
+            check_db.begin()?;
+            for line in ManifestLines::open(&manifest_path)? {
+                if let ManifestLine::Object(mut o) = line? {
+                    let local = dir.join(&o.key);
+                    if let Some((org, _)) = org {
+                        o.key = org.archive_key(svc, &o.key)?;
+                    }
+                    exp.add_object(check_db, s.slug(), &o)?;
+                    if o.ingest && !check::must_dead_letter(o.content) {
+                        to_finish += 1;
+                    }
+                    objects.push((o.key.clone(), local));
+                }
+            }
+            check_db.commit()?;
+            bars.expect(to_finish, exp.records - records_before);
+            if org.is_some() {
+                per_account
+                    .entry(svc)
+                    .or_default()
+                    .push(accounts::AccountCount {
+                        account: opts.account_id.clone(),
+                        generated: exp.records - records_before,
+                        ingested: 0,
+                    });
+            }
+            // Written as the service writes them: what AWS would refuse is not written.
+            let mut refused = writes.before_delivery(&writer, &bucket);
+            if refused.is_empty() {
+                objects.retain(|(key, _)| match writes.put_object(&writer, &bucket, key) {
                     Ok(()) => {
-                        writes.notify(&target.bucket, key);
+                        writes.notify(&bucket, key);
                         true
                     }
                     Err(d) => {
                         refused.push(*d);
                         false
                     }
-                },
+                });
+            } else {
+                objects.clear();
+            }
+            if let Some(d) = refused.first() {
+                crate::progress::eprintln(format_args!(
+                    "e2e: {}: {} writes refused, not written; the first: {}",
+                    s.short_label(),
+                    refused.len(),
+                    d.message()
+                ));
+            }
+            // GuardDuty encrypts its exports with its key (the bucket policy denies other writes).
+            let upload = crate::replay::UploadOptions {
+                sse_kms_key_id: writer.kms_key_arn().map(str::to_string),
+                ..Default::default()
+            };
+            let mut phase = progress.phase(
+                format!("upload {what}"),
+                format!("{} objects", objects.len()),
             );
-        } else {
-            objects.clear();
+            let bar = phase.bar(&format!("upload {what}"), objects.len() as u64, "objects");
+            let up =
+                crate::replay::upload_objects_with(s3, &bucket, objects, &upload, &bar).await?;
+            check_db.begin()?;
+            for (key, at) in &up.written_ms {
+                check_db.written(s.slug(), key, *at)?;
+            }
+            check_db.commit()?;
+            phase.finish(format_args!("{} objects, {} bytes", up.objects, up.bytes));
         }
-        if let Some(d) = refused.first() {
-            crate::progress::eprintln(format_args!(
-                "e2e: {}: {} writes refused, not written; the first: {}",
-                s.short_label(),
-                refused.len(),
-                d.message()
-            ));
-        }
-        // GuardDuty encrypts its exports with its key (the bucket policy denies other writes).
-        let upload = crate::replay::UploadOptions {
-            sse_kms_key_id: writer.kms_key_arn().map(str::to_string),
-            ..Default::default()
-        };
-        let mut phase = progress.phase(
-            format!("upload {}", svc.slug()),
-            format!("{} objects", objects.len()),
-        );
-        let bar = phase.bar(
-            &format!("upload {}", svc.slug()),
-            objects.len() as u64,
-            "objects",
-        );
-        let up =
-            crate::replay::upload_objects_with(s3, &target.bucket, objects, &upload, &bar).await?;
-        check_db.begin()?;
-        for (key, at) in &up.written_ms {
-            check_db.written(s.slug(), key, *at)?;
-        }
-        check_db.commit()?;
-        phase.finish(format_args!("{} objects, {} bytes", up.objects, up.bytes));
         expected.insert(*s, exp);
     }
     if let Some(stack) = eks_stack {
@@ -706,7 +806,48 @@ async fn deliver(
         bars.expect(e.objects, e.records);
         expected.insert(DataType::Eks, e);
     }
-    Ok(expected)
+    Ok(Delivered {
+        expected,
+        per_account,
+    })
+}
+
+/// What [`deliver`] delivered: each service's expected rows, and in an organization run the
+/// records each member account was given.
+struct Delivered {
+    expected: BTreeMap<DataType, Expected>,
+    per_account: BTreeMap<DataType, Vec<accounts::AccountCount>>,
+}
+
+/// A one-account run's options that follow from the stack's outputs (`target`).
+fn one_account_options(
+    opts: &mut GenOptions,
+    args: &E2eArgs,
+    stack_name: &str,
+    target: &crate::replay::ReplayTarget,
+) -> Result<()> {
+    let svc = opts.service;
+    if svc == DataType::S3Access {
+        // S3 writes under the target prefix, then the account and Region (the notified
+        // prefix), for the buckets the stack was given.
+        let tail = format!("{}/{}/", target.account, opts.region);
+        opts.access_log_prefix = target
+            .prefix
+            .strip_suffix(&tail)
+            .with_context(|| {
+                format!(
+                    "stack {}: notification prefix {} does not end in {tail}",
+                    stack_name, target.prefix
+                )
+            })?
+            .to_string();
+        opts.watched_buckets = stacks::watched_buckets(args.seed);
+    }
+    if !svc.default_key_prefix().is_empty() {
+        // The load balancer (or flow log) writes under the stack's key prefix.
+        opts.key_prefix = target.key_prefix().to_string();
+    }
+    Ok(())
 }
 
 /// The drain's two bars: objects finished and rows accepted, out of what the deliveries said

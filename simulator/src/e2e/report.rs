@@ -21,6 +21,12 @@ pub struct Report {
     pub kills: Vec<super::kills::Kill>,
     /// `--fan-out`: `queue` or `sns`.
     pub fan_out: super::fan_out::FanOut,
+    /// `--accounts`: the organization's member accounts (each counted in `services[].accounts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<u32>,
+    /// `--accounts`: the member account that joined through a StackSet of the member stack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack_set_member: Option<super::accounts::StackSetMember>,
     pub localstack_mode: String,
     pub seconds_total: f64,
     /// From the connector's start until every queue was empty (all services at once).
@@ -48,6 +54,23 @@ pub fn print_second_consumers(checks: &[ServiceCheck]) {
                 s.missing,
                 s.unexpected,
                 if s.ok() { "ok" } else { "MISMATCH" }
+            );
+        }
+    }
+}
+
+/// With `--accounts`: each member account's records of each service, generated and stored
+/// with its account ID.
+pub fn print_accounts(checks: &[ServiceCheck]) {
+    for c in checks {
+        for a in c.accounts.iter().flatten() {
+            println!(
+                "account {} {:<10} {:>8} generated {:>8} stored with its ID  {}",
+                a.account,
+                c.service,
+                a.generated,
+                a.ingested,
+                if a.ok() { "ok" } else { "MISMATCH" }
             );
         }
     }

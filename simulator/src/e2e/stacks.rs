@@ -20,17 +20,32 @@ pub(crate) const ALL_STACK: &str = "sentinel-e2e-all";
 pub struct Deployed {
     /// The CloudFormation stack name.
     pub name: String,
+    pub spec: StackSpec,
     pub outputs: BTreeMap<String, String>,
     pub read: ConnectorOutputs,
 }
 
-/// The name of the stack that delivers `d` in this run (the EKS stack for EKS).
+/// The log-archive stack's name (`--accounts`).
+pub(crate) const ARCHIVE_STACK: &str = "sentinel-e2e-log-archive";
+
+/// The name of the stack that delivers `d` in a one-account run (the EKS stack for EKS).
 pub fn stack_name(d: DataType) -> String {
     match StackKind::of_data_type(d) {
         StackKind::Eks => super::eks::STACK.to_string(),
         _ if d.entry().all_services => ALL_STACK.to_string(),
         kind => format!("sentinel-e2e-{}", kind.name()),
     }
+}
+
+/// The log-archive stack, alone: an organization run (`--accounts`) deploys nothing else.
+pub fn archive_plan() -> Vec<(String, StackSpec)> {
+    vec![(
+        ARCHIVE_STACK.to_string(),
+        StackSpec {
+            kind: StackKind::LogArchive,
+            cloud: Cloud::Commercial,
+        },
+    )]
 }
 
 /// The connector stacks `services` need, each once, in catalogue order: the all-services stack
@@ -94,7 +109,8 @@ pub fn parameters(
     if fan_out == super::fan_out::FanOut::Sns {
         p = p.set(generator::stacks::params::FAN_OUT, "sns");
     }
-    if spec.services().contains(&DataType::GuardDuty) {
+    // The log archive's GuardDuty exports are the member accounts' (it has no detector).
+    if spec.services().contains(&DataType::GuardDuty) && spec.kind != StackKind::LogArchive {
         p = p.create_detector(true);
     }
     if spec.services().contains(&DataType::S3Access) {
@@ -115,12 +131,14 @@ pub fn watched_buckets(seed: u64) -> Vec<String> {
         .collect()
 }
 
-/// Deploys every stack of `plan` and reads its outputs.
+/// Deploys every stack of `plan` (with the parameters `extra` beyond the run's usual ones)
+/// and reads its outputs.
 pub async fn deploy(
     cfn: &aws_sdk_cloudformation::Client,
     config: &aws_config::SdkConfig,
     args: &E2eArgs,
     plan: &[(String, StackSpec)],
+    extra: &[(String, String)],
 ) -> Result<Vec<Deployed>> {
     let mut out = Vec::new();
     for (name, spec) in plan {
@@ -134,7 +152,10 @@ pub async fn deploy(
                     args.seed,
                     max_receive_count(args.kill_connector),
                     args.fan_out,
-                )?,
+                )?
+                .into_iter()
+                .chain(extra.iter().cloned())
+                .collect(),
                 timeout: Duration::from_secs(300),
                 progress: false,
                 staging: Some(Staging::new(config)),
@@ -147,6 +168,7 @@ pub async fn deploy(
             ConnectorOutputs::from_map(spec, &report.outputs).map_err(|e| e.in_stack(name))?;
         out.push(Deployed {
             name: name.clone(),
+            spec: *spec,
             outputs: report.outputs,
             read,
         });
@@ -156,11 +178,10 @@ pub async fn deploy(
 
 /// The deployed stack that delivers `d`.
 pub fn of(deployed: &[Deployed], d: DataType) -> Result<&Deployed> {
-    let name = stack_name(d);
     deployed
         .iter()
-        .find(|s| s.name == name)
-        .with_context(|| format!("stack {name}, which delivers {d}, was not deployed"))
+        .find(|s| s.spec.services().contains(&d))
+        .with_context(|| format!("no stack that delivers {d} was deployed"))
 }
 
 #[cfg(test)]

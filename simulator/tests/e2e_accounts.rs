@@ -1,0 +1,107 @@
+//! `e2e --accounts` on real LocalStack: four member accounts' VPC flow logs, GuardDuty exports
+//! and organization-trail files in one log archive, consumed through the log-archive stack.
+//! Every record arrives once, each row carries its member's account ID, the report counts each
+//! account, the archive's bucket and key policies were read back and evaluated, and the fourth
+//! account joined through a StackSet of the member stack.
+
+use simulator::e2e::E2eArgs;
+
+#[test]
+fn an_organization_of_four_accounts_arrives_whole_and_by_account() {
+    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
+        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let args = E2eArgs {
+        records: 150,
+        seed: 43,
+        services: Vec::new(),
+        faults: false,
+        bad_data: false,
+        delete_on_receive: false,
+        kill_connector: 0,
+        fan_out: Default::default(),
+        accounts: Some(4),
+        report: Some(report.clone()),
+        junit: None,
+        endpoint: Some(ls.endpoint().to_string()),
+        templates: None,
+    };
+    let ok = simulator::e2e::run(&args).expect("the e2e job runs to its report");
+    ls.stop().unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(ok, "{:#}", r["services"]);
+    assert_eq!(r["accounts"], 4);
+    let services = r["services"].as_array().unwrap();
+    let names: Vec<&str> = services
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for s in services {
+        assert_eq!(s["records_generated"], 600, "{s:#}");
+        assert_eq!(
+            (&s["missing"], &s["duplicated"]),
+            (&0.into(), &0.into()),
+            "{s:#}"
+        );
+        let accounts = s["accounts"].as_array().unwrap();
+        let ids: std::collections::BTreeSet<&str> = accounts
+            .iter()
+            .map(|a| a["account"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 4, "{accounts:?}");
+        for a in accounts {
+            assert_eq!(
+                (&a["generated"], &a["ingested"]),
+                (&150.into(), &150.into()),
+                "{a}"
+            );
+        }
+    }
+    // The members' writes were evaluated against the archive's bucket policy (and the GuardDuty
+    // exports against its key policy), and Sentinel's reads against the stack's role.
+    let access = &r["access"];
+    assert_eq!(access["denied"], 0, "{access:#}");
+    let by_action = serde_json::to_string(&access["by_action"]).unwrap();
+    for action in [
+        "s3:PutObject",
+        "s3:GetObject",
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+    ] {
+        assert!(
+            by_action.contains(action),
+            "{action} not evaluated: {by_action}"
+        );
+    }
+    // The last member joined through a StackSet of the member stack: its instance, read in
+    // its account, flow-logs its VPC into the archive's flow-log folder.
+    let joined = &r["stack_set_member"];
+    assert_eq!(joined["account"], "210000000004", "{joined:#}");
+    assert!(
+        joined["vpc_id"].as_str().unwrap().starts_with("vpc-"),
+        "{joined:#}"
+    );
+    assert_eq!(
+        joined["log_destination"], "arn:aws:s3:::sentinel-e2e-log-archive-43/vpcflowlogs",
+        "{joined:#}"
+    );
+    let findings = r["doctor"]["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
+    // The archive is read by the doctor too: its notifications to each queue, the role's reads.
+    for check in ["notification", "role-read"] {
+        assert!(
+            findings
+                .iter()
+                .filter(|f| f["check"] == check && f["severity"] == "ok")
+                .count()
+                >= 3,
+            "{check}: {findings:#?}"
+        );
+    }
+}
