@@ -2,7 +2,9 @@
 //! and organization-trail files in one log archive, consumed through the log-archive stack.
 //! Every record arrives once, each row carries its member's account ID, the report counts each
 //! account, the archive's bucket and key policies were read back and evaluated, and the fourth
-//! account joined through a StackSet of the member stack.
+//! account joined through a StackSet of the member stack. A second run does the same for three
+//! accounts through S3 -> SNS -> queues (`--fan-out sns`) with a second consumer's queue on each
+//! topic, and both runs inject the ingestion endpoint's faults (`--faults`).
 
 use simulator::e2e::E2eArgs;
 
@@ -16,7 +18,7 @@ fn an_organization_of_four_accounts_arrives_whole_and_by_account() {
         records: 150,
         seed: 43,
         services: Vec::new(),
-        faults: false,
+        faults: true,
         bad_data: false,
         delete_on_receive: false,
         kill_connector: 0,
@@ -104,4 +106,71 @@ fn an_organization_of_four_accounts_arrives_whole_and_by_account() {
             "{check}: {findings:#?}"
         );
     }
+}
+
+#[test]
+fn an_organization_fanned_out_through_sns_reaches_sentinel_and_a_second_consumer() {
+    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
+        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let args = E2eArgs {
+        records: 120,
+        seed: 44,
+        services: Vec::new(),
+        faults: true,
+        bad_data: false,
+        delete_on_receive: false,
+        kill_connector: 0,
+        fan_out: simulator::e2e::fan_out::FanOut::Sns,
+        accounts: Some(3),
+        report: Some(report.clone()),
+        junit: None,
+        endpoint: Some(ls.endpoint().to_string()),
+        templates: None,
+    };
+    let ok = simulator::e2e::run(&args).expect("the e2e job runs to its report");
+    ls.stop().unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(ok, "{:#}", r["services"]);
+    assert_eq!((&r["accounts"], &r["fan_out"]), (&3.into(), &"sns".into()));
+    let services = r["services"].as_array().unwrap();
+    assert_eq!(services.len(), 3, "{services:#?}");
+    for s in services {
+        assert_eq!(
+            (&s["records_generated"], &s["missing"], &s["duplicated"]),
+            (&360.into(), &0.into(), &0.into()),
+            "{s:#}"
+        );
+        let accounts = s["accounts"].as_array().unwrap();
+        assert_eq!(accounts.len(), 3, "{accounts:?}");
+        for a in accounts {
+            assert_eq!(
+                (&a["generated"], &a["ingested"]),
+                (&120.into(), &120.into()),
+                "{a}"
+            );
+        }
+        // Every object the members wrote reached the second consumer's queue too, and no other object did.
+        let second = &s["second_consumer"];
+        assert!(second["expected"].as_u64().unwrap() > 0, "{s:#}");
+        assert_eq!(second["received"], second["expected"], "{s:#}");
+        assert_eq!(
+            (&second["missing"], &second["unexpected"]),
+            (&0.into(), &0.into()),
+            "{s:#}"
+        );
+    }
+    let access = &r["access"];
+    assert_eq!(access["denied"], 0, "{access:#}");
+    assert!(
+        access["by_action"]["sns:Publish"].as_u64().unwrap() > 0,
+        "{access:#}"
+    );
+    let findings = r["doctor"]["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
 }

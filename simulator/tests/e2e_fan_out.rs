@@ -1,8 +1,9 @@
 //! `e2e --fan-out sns` on real LocalStack: the connector stacks deployed with `FanOut=sns`, a
 //! second consumer's queue subscribed to each data type's topic, the logs delivered and the
-//! connector run on Sentinel's queues. Every record arrives once, every object's notification
-//! reaches the second consumer too, and the access proof evaluates S3 publishing to each topic
-//! and SNS delivering to both queues, none refused.
+//! connector run on Sentinel's queues while the ingestion endpoint injects faults (`--faults`).
+//! Every record arrives once, every object's notification reaches the second consumer too, and
+//! the access proof evaluates S3 publishing to each topic and SNS delivering to both queues, none
+//! refused.
 
 use simulator::e2e::fan_out::FanOut;
 use simulator::e2e::E2eArgs;
@@ -18,7 +19,7 @@ fn a_shared_bucket_feeds_sentinel_and_a_second_consumer_alike() {
         records: 300,
         seed: 43,
         services: vec![vec![DataType::CloudTrail, DataType::GuardDuty]],
-        faults: false,
+        faults: true,
         bad_data: false,
         delete_on_receive: false,
         kill_connector: 0,

@@ -176,6 +176,7 @@ pub fn build(cloud: Cloud, kinds: &[ConnectorType], what: &str, default_role: &s
         },
     );
     super::fan_out::add_topics(&mut t, &fed, &bucket_name);
+    super::fan_out::add_targets_ready(&mut t);
 
     // The role Sentinel assumes, and what it may do.
     t.add(

@@ -89,6 +89,11 @@ pub fn add_topics(t: &mut Template, fed: &[Fed<'_>], bucket_name: &Expr) {
         },
     )
     .condition(TOPICS_COND);
+}
+
+/// The handle a stack's bucket depends on ([`TARGETS_READY_ID`]), when the stack creates the
+/// bucket whose notifications go to the topics.
+pub fn add_targets_ready(t: &mut Template) {
     t.add(
         TARGETS_READY_ID,
         &crate::resources::cloudformation::WaitConditionHandle {},

@@ -18,9 +18,15 @@
 //! key through S3 when one is given. What the bucket's owner must add is printed as outputs:
 //! the notification configuration (BucketNotificationCommand), the key-policy statement
 //! (KmsKeyPolicyStatement) and, where the bucket policy must name the role (another account's
-//! bucket, or a policy that denies unnamed principals), BucketPolicyStatement. The output names
-//! are those of the all-services stack, so everything that reads a connector stack reads this
-//! one.
+//! bucket, or a policy that denies unnamed principals), BucketPolicyStatement.
+//!
+//! With `FanOut=sns` (as the connector stacks, [`super::fan_out`]) the archive notifies one
+//! topic per data type instead, and each queue subscribes raw: another consumer of the archive
+//! (Defender for Cloud's queue, a SIEM's) subscribes its own queue to the topic (output
+//! `<Queue>NotificationTopicArn`), and BucketNotificationCommand then names the topics.
+//!
+//! The output names are those of the all-services stack, so everything that reads a connector
+//! stack reads this one.
 
 use super::common::{self, ROLE_ID, ROLE_POLICY_ID};
 use super::connector::{KMS_KEY_PARAM, KMS_KEY_PATTERN, KMS_KEY_RULE, QUEUE_POLICY_ID};
@@ -164,6 +170,7 @@ pub fn build(cloud: Cloud) -> Template {
         ),
     );
     let tuning = common::queue_tuning_params(&mut t);
+    super::fan_out::declare(&mut t);
 
     let mut queues = Vec::new();
     for p in &paths {
@@ -188,19 +195,32 @@ pub fn build(cloud: Cloud) -> Template {
         ));
     }
 
-    // Only the archive bucket, in this account, may send.
+    // Only the archive bucket, in this account, may send; with FanOut=sns, only each queue's
+    // own topic, which only the archive bucket may publish to.
     let mut notify =
         grants::s3_notifies_queue(queues[0].arn(), &bucket).sid("S3BucketNotifications");
     for q in &queues[1..] {
         notify = notify.resource(q.arn());
     }
+    let fed: Vec<super::fan_out::Fed<'_>> = paths
+        .iter()
+        .zip(&queues)
+        .map(|(p, q)| super::fan_out::Fed {
+            queue_id: &q.id,
+            queue_arn: q.arn(),
+            label: p.service.label(),
+        })
+        .collect();
+    let mut queue_statements = vec![notify.only_if(super::fan_out::QUEUES_COND)];
+    queue_statements.extend(super::fan_out::queue_statements(&fed));
     t.add(
         QUEUE_POLICY_ID,
         &sqs::QueuePolicy {
             queues: queues.iter().map(|q| q.url()).collect(),
-            policy_document: PolicyDocument::new(PolicyKind::Queue, vec![notify]),
+            policy_document: PolicyDocument::new(PolicyKind::Queue, queue_statements),
         },
     );
+    super::fan_out::add_topics(&mut t, &fed, &bucket);
 
     t.add(
         ROLE_ID,
@@ -293,6 +313,15 @@ fn declare_outputs(
             p.prefix.clone(),
         );
         t.output(
+            &name(d, outputs::NOTIFICATION_TOPIC_ARN),
+            format!(
+                "FanOut=sns: the topic {} objects of every account are announced on; subscribe another consumer's queue here (raw message delivery).",
+                d.label()
+            ),
+            Expr::reference(super::fan_out::topic_id(&q.id)),
+        )
+        .condition = Some(super::fan_out::TOPICS_COND.to_string());
+        t.output(
             &name(d, outputs::CONNECTOR_SETTINGS),
             "What to enter in the Sentinel portal.",
             Expr::sub(text::render(
@@ -341,6 +370,7 @@ fn declare_outputs(
         .zip(queues)
         .map(|(p, q)| {
             json!({"id": format!("sentinel-{}", p.service.slug()), "queue_id": q.id,
+                   "topic_id": super::fan_out::topic_id(&q.id),
                    "prefix_var": format!("{}Prefix", q.id), "suffix": p.service.suffix()})
         })
         .collect();
@@ -353,10 +383,17 @@ fn declare_outputs(
     );
     t.output(
         "BucketNotificationCommand",
-        "The bucket's owner runs this once to announce new log objects to the queues. It replaces the bucket's whole notification configuration, so merge any existing entries first.",
-        Expr::sub_with(
-            text::render("notification_command", &json!({"queues": entries})),
-            vars,
+        "The bucket's owner runs this once to announce new log objects to the queues (FanOut=sns: to their topics). It replaces the bucket's whole notification configuration, so merge any existing entries first.",
+        Expr::if_(
+            super::fan_out::TOPICS_COND,
+            Expr::sub_with(
+                text::render("topic_notification_command", &json!({"queues": entries})),
+                vars.clone(),
+            ),
+            Expr::sub_with(
+                text::render("notification_command", &json!({"queues": entries})),
+                vars,
+            ),
         ),
     );
 }

@@ -7,9 +7,11 @@
 //! archive key the GuardDuty exports are encrypted with. It then deploys the log-archive stack
 //! (`generator::stacks::log_archive`) as a user would, and does what its outputs tell the
 //! archive's owner to do: the key-policy statement goes into the key policy, the notification
-//! configuration onto the bucket. Each member's records are generated with its account ID and
-//! written where AWS writes them for an organization, as that member's delivering service
-//! (evaluated against the archive's bucket and key policies, read back like the stack's).
+//! configuration onto the bucket (to the stack's queues, or with `--fan-out sns` to its topics,
+//! where a second consumer subscribes as Defender for Cloud would). Each member's records are
+//! generated with its account ID and written where AWS writes them for an organization, as that
+//! member's delivering service (evaluated against the archive's bucket and key policies, read
+//! back like the stack's).
 
 use anyhow::{bail, Context, Result};
 use catalogue::DataType;
@@ -270,15 +272,11 @@ pub fn notification_json(command: &str) -> Result<Value> {
 fn notification_configuration(v: &Value) -> Result<aws_sdk_s3::types::NotificationConfiguration> {
     use aws_sdk_s3::types::{
         Event, FilterRule, FilterRuleName, NotificationConfigurationFilter, QueueConfiguration,
-        S3KeyFilter,
+        S3KeyFilter, TopicConfiguration,
     };
-    let mut queues = Vec::new();
-    for q in v["QueueConfigurations"]
-        .as_array()
-        .context("no QueueConfigurations")?
-    {
+    let filter = |c: &Value| -> Result<NotificationConfigurationFilter> {
         let mut key = S3KeyFilter::builder();
-        for r in q["Filter"]["Key"]["FilterRules"]
+        for r in c["Filter"]["Key"]["FilterRules"]
             .as_array()
             .context("no FilterRules")?
         {
@@ -289,22 +287,40 @@ fn notification_configuration(v: &Value) -> Result<aws_sdk_s3::types::Notificati
                     .build(),
             );
         }
-        queues.push(
+        Ok(NotificationConfigurationFilter::builder()
+            .key(key.build())
+            .build())
+    };
+    let entries = |name: &str| v[name].as_array().cloned().unwrap_or_default();
+    let (queues, topics) = (
+        entries("QueueConfigurations"),
+        entries("TopicConfigurations"),
+    );
+    if queues.is_empty() && topics.is_empty() {
+        bail!("the notification configuration has neither QueueConfigurations nor TopicConfigurations: {v}");
+    }
+    let mut out = aws_sdk_s3::types::NotificationConfiguration::builder();
+    for q in &queues {
+        out = out.queue_configurations(
             QueueConfiguration::builder()
                 .id(q["Id"].as_str().unwrap_or_default())
                 .queue_arn(q["QueueArn"].as_str().context("no QueueArn")?)
                 .events(Event::from("s3:ObjectCreated:*"))
-                .filter(
-                    NotificationConfigurationFilter::builder()
-                        .key(key.build())
-                        .build(),
-                )
+                .filter(filter(q)?)
                 .build()?,
         );
     }
-    Ok(aws_sdk_s3::types::NotificationConfiguration::builder()
-        .set_queue_configurations(Some(queues))
-        .build())
+    for t in &topics {
+        out = out.topic_configurations(
+            TopicConfiguration::builder()
+                .id(t["Id"].as_str().unwrap_or_default())
+                .topic_arn(t["TopicArn"].as_str().context("no TopicArn")?)
+                .events(Event::from("s3:ObjectCreated:*"))
+                .filter(filter(t)?)
+                .build()?,
+        );
+    }
+    Ok(out.build())
 }
 
 /// The account column of a data type's rows.
@@ -334,75 +350,6 @@ pub struct AccountCount {
 impl AccountCount {
     pub fn ok(&self) -> bool {
         self.generated == self.ingested
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn org() -> Org {
-        Org::new(3, 7, "000000000000", "us-east-1")
-    }
-
-    #[test]
-    fn members_are_distinct_accounts_and_the_org_id_is_valid() {
-        let o = org();
-        assert_eq!(o.members.len(), 3);
-        for m in &o.members {
-            assert!(
-                m.len() == 12 && m.bytes().all(|b| b.is_ascii_digit()),
-                "{m}"
-            );
-        }
-        assert!(regex::Regex::new("^o-[a-z0-9]{10,32}$")
-            .unwrap()
-            .is_match(&o.id));
-    }
-
-    #[test]
-    fn keys_move_to_the_organization_layout() {
-        let o = org();
-        let m = &o.members[1];
-        assert_eq!(
-            o.archive_key(
-                DataType::CloudTrail,
-                &format!("AWSLogs/{m}/CloudTrail/us-east-1/x.json.gz")
-            )
-            .unwrap(),
-            format!("{0}/AWSLogs/{0}/{m}/CloudTrail/us-east-1/x.json.gz", o.id)
-        );
-        assert_eq!(
-            o.archive_key(
-                DataType::Vpc,
-                &format!("AWSLogs/{m}/vpcflowlogs/us-east-1/x.log.gz")
-            )
-            .unwrap(),
-            format!("vpcflowlogs/AWSLogs/{m}/vpcflowlogs/us-east-1/x.log.gz")
-        );
-        assert!(o.archive_key(DataType::Vpc, "elsewhere/x").is_err());
-    }
-
-    #[test]
-    fn the_notification_command_of_the_rendered_stack_parses() {
-        let cmd = "aws s3api put-bucket-notification-configuration --bucket b --notification-configuration '{\"QueueConfigurations\":[{\"Id\":\"sentinel-vpc\",\"QueueArn\":\"arn:aws:sqs:us-east-1:000000000000:q\",\"Events\":[\"s3:ObjectCreated:*\"],\"Filter\":{\"Key\":{\"FilterRules\":[{\"Name\":\"prefix\",\"Value\":\"vpcflowlogs/AWSLogs/\"},{\"Name\":\"suffix\",\"Value\":\".log.gz\"}]}}}]}'";
-        let v = notification_json(cmd).unwrap();
-        let c = notification_configuration(&v).unwrap();
-        let q = &c.queue_configurations()[0];
-        assert_eq!(q.queue_arn(), "arn:aws:sqs:us-east-1:000000000000:q");
-        let rules = q.filter().unwrap().key().unwrap().filter_rules();
-        assert_eq!(rules[0].value(), Some("vpcflowlogs/AWSLogs/"));
-        assert!(notification_json("aws s3api something else").is_err());
-    }
-
-    #[test]
-    fn services_outside_the_archive_are_refused_by_name() {
-        assert!(check_services(&[DataType::Vpc, DataType::CloudTrail]).is_ok());
-        let e = check_services(&[DataType::Waf]).unwrap_err().to_string();
-        assert!(
-            e.contains("waf") && e.contains("vpc, guardduty, cloudtrail"),
-            "{e}"
-        );
     }
 }
 
@@ -565,4 +512,85 @@ async fn in_account(config: &aws_config::SdkConfig, account: &str) -> aws_config
             aws_sdk_cloudformation::config::Credentials::new(account, "test", None, None, "member"),
         ))
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org() -> Org {
+        Org::new(3, 7, "000000000000", "us-east-1")
+    }
+
+    #[test]
+    fn members_are_distinct_accounts_and_the_org_id_is_valid() {
+        let o = org();
+        assert_eq!(o.members.len(), 3);
+        for m in &o.members {
+            assert!(
+                m.len() == 12 && m.bytes().all(|b| b.is_ascii_digit()),
+                "{m}"
+            );
+        }
+        assert!(regex::Regex::new("^o-[a-z0-9]{10,32}$")
+            .unwrap()
+            .is_match(&o.id));
+    }
+
+    #[test]
+    fn keys_move_to_the_organization_layout() {
+        let o = org();
+        let m = &o.members[1];
+        assert_eq!(
+            o.archive_key(
+                DataType::CloudTrail,
+                &format!("AWSLogs/{m}/CloudTrail/us-east-1/x.json.gz")
+            )
+            .unwrap(),
+            format!("{0}/AWSLogs/{0}/{m}/CloudTrail/us-east-1/x.json.gz", o.id)
+        );
+        assert_eq!(
+            o.archive_key(
+                DataType::Vpc,
+                &format!("AWSLogs/{m}/vpcflowlogs/us-east-1/x.log.gz")
+            )
+            .unwrap(),
+            format!("vpcflowlogs/AWSLogs/{m}/vpcflowlogs/us-east-1/x.log.gz")
+        );
+        assert!(o.archive_key(DataType::Vpc, "elsewhere/x").is_err());
+    }
+
+    #[test]
+    fn the_notification_command_of_the_rendered_stack_parses() {
+        let cmd = "aws s3api put-bucket-notification-configuration --bucket b --notification-configuration '{\"QueueConfigurations\":[{\"Id\":\"sentinel-vpc\",\"QueueArn\":\"arn:aws:sqs:us-east-1:000000000000:q\",\"Events\":[\"s3:ObjectCreated:*\"],\"Filter\":{\"Key\":{\"FilterRules\":[{\"Name\":\"prefix\",\"Value\":\"vpcflowlogs/AWSLogs/\"},{\"Name\":\"suffix\",\"Value\":\".log.gz\"}]}}}]}'";
+        let v = notification_json(cmd).unwrap();
+        let c = notification_configuration(&v).unwrap();
+        let q = &c.queue_configurations()[0];
+        assert_eq!(q.queue_arn(), "arn:aws:sqs:us-east-1:000000000000:q");
+        let rules = q.filter().unwrap().key().unwrap().filter_rules();
+        assert_eq!(rules[0].value(), Some("vpcflowlogs/AWSLogs/"));
+        assert!(notification_json("aws s3api something else").is_err());
+    }
+
+    #[test]
+    fn the_fan_out_notification_command_names_the_topics() {
+        let cmd = "aws s3api put-bucket-notification-configuration --bucket b --notification-configuration '{\"TopicConfigurations\":[{\"Id\":\"sentinel-cloudtrail\",\"TopicArn\":\"arn:aws:sns:us-east-1:000000000000:t\",\"Events\":[\"s3:ObjectCreated:*\"],\"Filter\":{\"Key\":{\"FilterRules\":[{\"Name\":\"prefix\",\"Value\":\"o-1/AWSLogs/o-1/\"},{\"Name\":\"suffix\",\"Value\":\".json.gz\"}]}}}]}'";
+        let c = notification_configuration(&notification_json(cmd).unwrap()).unwrap();
+        assert!(c.queue_configurations().is_empty());
+        let t = &c.topic_configurations()[0];
+        assert_eq!(t.topic_arn(), "arn:aws:sns:us-east-1:000000000000:t");
+        let rules = t.filter().unwrap().key().unwrap().filter_rules();
+        assert_eq!(rules[1].value(), Some(".json.gz"));
+        assert!(notification_configuration(&json!({})).is_err());
+    }
+
+    #[test]
+    fn services_outside_the_archive_are_refused_by_name() {
+        assert!(check_services(&[DataType::Vpc, DataType::CloudTrail]).is_ok());
+        let e = check_services(&[DataType::Waf]).unwrap_err().to_string();
+        assert!(
+            e.contains("waf") && e.contains("vpc, guardduty, cloudtrail"),
+            "{e}"
+        );
+    }
 }

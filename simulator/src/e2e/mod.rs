@@ -39,7 +39,7 @@ use drain::{dead_letters, drain, DrainBars};
 use crate::connector::{self, ConnectorConfig, Route};
 use crate::ingest;
 use crate::tables::parse_datetime_ms;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use catalogue::DataType;
 use check::{canonical, ServiceCheck};
 use checkdb::CheckDb;
@@ -86,9 +86,9 @@ pub struct E2eArgs {
     /// report). With --delete-on-receive the killed ones delete on receive, and lose rows.
     #[arg(long = "kill-connector", value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub kill_connector: u32,
-    /// How the connector stacks' buckets announce objects: `queue` (to each queue), or `sns` (to a
-    /// topic per data type, the queues subscribed raw), with a second consumer's queue
-    /// subscribed to each topic that must receive every object too.
+    /// How the connector stacks' buckets (with --accounts, the log archive) announce objects:
+    /// `queue` (to each queue), or `sns` (to a topic per data type, the queues subscribed raw),
+    /// with a second consumer's queue subscribed to each topic that must receive every object too.
     #[arg(long = "fan-out", value_enum, default_value_t = fan_out::FanOut::Queue)]
     pub fan_out: fan_out::FanOut,
     /// Run an organization of N member accounts: their CloudTrail (one organization trail,
@@ -245,9 +245,6 @@ async fn pipeline(args: &E2eArgs, endpoint: &str, run_dir: &Path) -> Result<Pipe
     let (deployed, org, joined) = match args.accounts {
         Some(n) => {
             accounts::check_services(&services)?;
-            if args.fan_out == fan_out::FanOut::Sns {
-                bail!("--accounts with --fan-out sns: the log-archive stack notifies its queues directly (it has no FanOut parameter)");
-            }
             let me = deployer::caller_identity(&config).await?;
             let org = accounts::Org::new(n, args.seed, &me.account, deployer::LOCALSTACK_REGION);
             let plan = stacks::archive_plan();
