@@ -7,7 +7,8 @@
 //! name, a role policy without the delete grant, a queue policy for another bucket, a
 //! notification on another prefix, a notification to another queue that overlaps it, no
 //! dead-letter queue, a message in the dead-letter queue (a warning), a queue whose oldest
-//! message is two hours old (a warning), an object that is not gzip. Each break is undone
+//! message is two hours old (a warning), the newest object encrypted with a key the role may
+//! not use (then allowed by the key's policy), an object that is not gzip. Each break is undone
 //! before the next. Then a GuardDuty stack, whose export key the role may decrypt through S3.
 //! And the doctor on a setup named by its role and queue (no stack): the same stack's
 //! findings, then a setup made by hand whose missing grants and DLQ are named, each with a
@@ -783,6 +784,76 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .send()
         .await
         .unwrap();
+
+    // The newest object encrypted with a key the stack does not know (an existing bucket's,
+    // say): its default key policy leaves it to IAM, and the role's policies do not grant it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key_arn = kms
+        .create_key()
+        .description("doctor test: a key the stack does not know")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    let newest = s3
+        .list_objects_v2()
+        .bucket(&o.bucket)
+        .prefix(&d.notification_prefix)
+        .send()
+        .await
+        .unwrap()
+        .contents()
+        .iter()
+        .filter_map(|o| o.key())
+        .find(|k| k.ends_with(".log.gz"))
+        .unwrap()
+        .to_string();
+    s3.copy_object()
+        .bucket(&o.bucket)
+        .copy_source(format!("{}/{newest}", o.bucket))
+        .key(format!("{}zy-kms.log.gz", d.notification_prefix))
+        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        .ssekms_key_id(&key_arn)
+        .send()
+        .await
+        .unwrap();
+    let broken = doctor(&config).await;
+    let what = only_error(&broken, "role-decrypt");
+    assert!(what.contains(&key_arn), "{what}");
+    let fix = broken.of("role-decrypt", Severity::Error)[0]
+        .fix
+        .clone()
+        .unwrap();
+    assert!(fix.contains(&format!("KmsKeyArn={key_arn}")), "{fix}");
+    // The key's owner lets the role decrypt through S3: nothing wrong any more.
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Sentinel", "Effect": "Allow", "Principal": {"AWS": &o.role_arn},
+         "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]});
+    kms.put_key_policy()
+        .key_id(&key_arn)
+        .policy_name("default")
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let fixed = doctor(&config).await;
+    assert!(errors(&fixed).is_empty(), "{:#?}", errors(&fixed));
+    assert!(
+        fixed
+            .of("role-decrypt", Severity::Ok)
+            .iter()
+            .any(|f| f.what.contains(&key_arn)),
+        "{:#?}",
+        fixed.findings
+    );
 
     // An object that is not gzip, the newest under the prefix.
     std::thread::sleep(std::time::Duration::from_millis(1100));

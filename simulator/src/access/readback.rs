@@ -431,9 +431,14 @@ pub(crate) async fn read_key(
         .and_then(|m| m.arn())
         .with_context(|| format!("DescribeKey {key_id}: no ARN"))?
         .to_string();
+    // GetKeyPolicy takes a key ID or ARN, not an alias (a bucket's default key may be one).
     let p = kms
         .get_key_policy()
-        .key_id(key_id)
+        .key_id(if key_id.contains("alias/") {
+            &arn
+        } else {
+            key_id
+        })
         .policy_name("default")
         .send()
         .await

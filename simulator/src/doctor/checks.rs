@@ -6,6 +6,7 @@ use ::access::{Caller, Request};
 use anyhow::{Context, Result};
 use aws_sdk_sqs::types::QueueAttributeName as A;
 
+mod keys;
 mod objects;
 mod topic;
 mod watch;
@@ -196,15 +197,23 @@ impl StackCtx {
 
     /// Every check, in the order a user fixes them.
     pub(super) async fn run(
-        &self,
+        &mut self,
         config: &aws_config::SdkConfig,
         samples: u32,
     ) -> Result<Vec<Finding>> {
         let mut out = Vec::new();
         out.extend(self.provider(config).await);
         out.extend(self.trust());
-        out.extend(self.decrypt());
-        for d in &self.outputs.data_types {
+        // The keys are known once the objects were read; their findings go here, before the
+        // per-queue ones, as the stack's own keys' did.
+        let decrypt_at = out.len();
+        let mut seen = std::collections::BTreeSet::new();
+        match self.bucket_default_key(config).await {
+            Ok(key) => seen.extend(key),
+            Err(note) => out.push(note),
+        }
+        let data_types = self.outputs.data_types.clone();
+        for d in &data_types {
             out.extend(self.role_grants(d));
             match self.topic_path(d) {
                 Some(findings) => out.extend(findings),
@@ -214,8 +223,12 @@ impl StackCtx {
                 }
             }
             out.extend(self.queues(config, d).await?);
-            out.extend(self.objects(config, d, samples).await?);
+            let (found, keys) = self.objects(config, d, samples).await?;
+            out.extend(found);
+            seen.extend(keys);
         }
+        let decrypt = self.decrypt(config, seen).await;
+        out.splice(decrypt_at..decrypt_at, decrypt);
         out.extend(self.overlaps());
         Ok(out)
     }
@@ -353,46 +366,6 @@ impl StackCtx {
             )),
         });
         out
-    }
-
-    /// The role may decrypt, through S3, with each key the stack creates (the objects under
-    /// its prefixes are encrypted with it).
-    fn decrypt(&self) -> Vec<Finding> {
-        let subject = self.subject(None);
-        self.keys
-            .iter()
-            .map(|key| {
-                let mut context = self.at.base_context();
-                context.set("kms:ViaService", format!("s3.{}.amazonaws.com", self.at.region));
-                let r = Request {
-                    principal: self.session(),
-                    action: "kms:Decrypt".into(),
-                    resource: key.clone(),
-                    context,
-                };
-                match self.ledger.decide("doctor: the role decrypting", "doctor", &r) {
-                    Ok(()) => Finding::new(
-                        Severity::Ok,
-                        "role-decrypt",
-                        &subject,
-                        format!("the role may decrypt through S3 with {key}"),
-                    ),
-                    Err(e) => Finding::new(
-                        Severity::Error,
-                        "role-decrypt",
-                        &subject,
-                        format!("the role may not decrypt the objects: {}", e.message()),
-                    )
-                    .fix(self.fix_for(
-                        "redeploy the stack (its key policy and role policy grant kms:Decrypt through S3)",
-                        format!(
-                            "the key policy of {key} must allow {} kms:Decrypt with kms:ViaService s3.{}.amazonaws.com, and the role's policy grant kms:Decrypt on it",
-                            self.outputs.role_arn, self.at.region
-                        ),
-                    )),
-                }
-            })
-            .collect()
     }
 
     /// The role may consume the queue and read the notified prefix.

@@ -260,7 +260,7 @@ pub async fn diagnose_setup(
     samples: u32,
 ) -> Result<Diagnosis> {
     let at = where_of(config).await?;
-    let ctx = checks::StackCtx::read_setup(config, setup, workspace_id, &at).await?;
+    let mut ctx = checks::StackCtx::read_setup(config, setup, workspace_id, &at).await?;
     Ok(Diagnosis {
         findings: ctx.run(config, samples).await?,
     })
@@ -310,7 +310,7 @@ pub async fn diagnose(
                 "stack {stack} has no SentinelWorkspaceId parameter: pass --workspace-id <the workspace's GUID>"
             ),
         };
-        let ctx = checks::StackCtx::read(config, stack, &outputs, &workspace, &at).await?;
+        let mut ctx = checks::StackCtx::read(config, stack, &outputs, &workspace, &at).await?;
         out.findings.extend(ctx.run(config, samples).await?);
     }
     Ok(out)

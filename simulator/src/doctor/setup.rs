@@ -9,7 +9,8 @@
 //! - each queue's data type: `--data-type`, or the one data type whose key segment
 //!   (`/CloudTrail/`, `/vpcflowlogs/` ...) and suffix the notification filters;
 //! - each queue's dead-letter queue: its redrive policy's `deadLetterTargetArn`;
-//! - the key to decrypt with: the bucket's default encryption key, when it is SSE-KMS.
+//! - the keys to decrypt with: the bucket's default encryption key and the sampled objects'
+//!   (the `role-decrypt` check reads them, as for a stack).
 
 use std::collections::HashMap;
 
@@ -152,13 +153,6 @@ pub(super) async fn read(
         }
     };
     readback::read_bucket(&s3, &bucket, at, &mut rb).await?;
-    if let Some(key) = default_kms_key(&s3, &bucket).await? {
-        readback::read_key(&aws_sdk_kms::Client::new(config), &key, at, &mut rb)
-            .await
-            .with_context(|| {
-                format!("the bucket's default encryption key {key} (doctor needs kms:DescribeKey and kms:GetKeyPolicy on it)")
-            })?;
-    }
 
     let mut data_types = Vec::new();
     for (((url, given), a), fed) in setup.queues.iter().zip(&attrs).zip(&feeds) {
@@ -223,7 +217,10 @@ pub(super) async fn read(
 }
 
 /// The KMS key of the bucket's default encryption, when it is SSE-KMS.
-async fn default_kms_key(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<String>> {
+pub(crate) async fn default_kms_key(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<String>> {
     match s3.get_bucket_encryption().bucket(bucket).send().await {
         Ok(e) => Ok(e
             .server_side_encryption_configuration()

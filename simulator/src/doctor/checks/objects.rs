@@ -1,5 +1,5 @@
 //! The `objects` check: the newest objects under each notified prefix, read as the connector
-//! reads them.
+//! reads them. The KMS keys they are encrypted with go to the `role-decrypt` check.
 
 use std::ops::ControlFlow;
 
@@ -11,15 +11,16 @@ use catalogue::tables::DateTimeMs;
 use generator::stacks::outputs::DataTypeOutputs;
 
 impl StackCtx {
-    /// The newest objects under the notified prefix read as the connector reads them.
+    /// The newest objects under the notified prefix read as the connector reads them, and the
+    /// KMS keys they are encrypted with (SSE-KMS).
     pub(super) async fn objects(
         &self,
         config: &aws_config::SdkConfig,
         d: &DataTypeOutputs,
         samples: u32,
-    ) -> Result<Vec<Finding>> {
+    ) -> Result<(Vec<Finding>, Vec<String>)> {
         if samples == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let s3 = crate::replay::s3_client(config);
         let subject = self.subject(Some(d.data_type));
@@ -55,7 +56,7 @@ impl StackCtx {
             }
         }
         if objects.is_empty() {
-            return Ok(vec![Finding::new(
+            return Ok((vec![Finding::new(
                 Severity::Warning,
                 "objects",
                 &subject,
@@ -77,10 +78,10 @@ impl StackCtx {
                     "point the delivering service at s3://{bucket}/{}",
                     d.notification_prefix
                 ),
-            ))]);
+            ))], Vec::new()));
         }
         objects.sort();
-        let mut out = Vec::new();
+        let (mut out, mut keys) = (Vec::new(), Vec::new());
         let now = DateTimeMs(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -95,6 +96,12 @@ impl StackCtx {
                 .send()
                 .await
                 .with_context(|| format!("S3 GetObject s3://{bucket}/{key}"))?;
+            if got
+                .server_side_encryption()
+                .is_some_and(|e| e.as_str().starts_with("aws:kms"))
+            {
+                keys.extend(got.ssekms_key_id().map(str::to_string));
+            }
             let body = got
                 .body
                 .collect()
@@ -159,6 +166,6 @@ impl StackCtx {
                 ),
             });
         }
-        Ok(out)
+        Ok((out, keys))
     }
 }
