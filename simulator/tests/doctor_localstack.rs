@@ -8,7 +8,8 @@
 //! notification on another prefix, a notification to another queue that overlaps it, no
 //! dead-letter queue, a message in the dead-letter queue (a warning), a queue whose oldest
 //! message is two hours old (a warning), the newest object encrypted with a key the role may
-//! not use (then allowed by the key's policy), an object that is not gzip. Each break is undone
+//! not use (then allowed by the key's policy), or with another account's key (an error, then
+//! with the role's grant a warning naming the owner's statement), an object that is not gzip. Each break is undone
 //! before the next. Then a GuardDuty stack, whose export key the role may decrypt through S3.
 //! And the doctor on a setup named by its role and queue (no stack): the same stack's
 //! findings, then a setup made by hand whose missing grants and DLQ are named, each with a
@@ -854,6 +855,80 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         "{:#?}",
         fixed.findings
     );
+
+    // The newest object encrypted with another account's key (the archive owner's, say):
+    // its policy cannot be read here, so the role's side is decided: no grant, an error; with
+    // a grant in the role's policy, a warning whose fix is the owner's statement.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let owner = config
+        .to_builder()
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+            aws_sdk_iam::config::Credentials::new("210000000009", "test", None, None, "owner"),
+        ))
+        .build();
+    let foreign = aws_sdk_kms::Client::new(&owner)
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    assert!(foreign.contains(":210000000009:"), "{foreign}");
+    let foreign_key = format!("{}zz-foreign-kms.log.gz", d.notification_prefix);
+    s3.copy_object()
+        .bucket(&o.bucket)
+        .copy_source(format!("{}/{newest}", o.bucket))
+        .key(&foreign_key)
+        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        .ssekms_key_id(&foreign)
+        .send()
+        .await
+        .unwrap();
+    let broken = doctor(&config).await;
+    let what = only_error(&broken, "role-decrypt");
+    assert!(
+        what.contains(&foreign) && what.contains("cannot be read here"),
+        "{what}"
+    );
+    let fix = broken.of("role-decrypt", Severity::Error)[0]
+        .fix
+        .clone()
+        .unwrap();
+    assert!(fix.contains(&format!("KmsKeyArn={foreign}")), "{fix}");
+    let role_name = o.role_arn.rsplit('/').next().unwrap();
+    let grant = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": &foreign}]});
+    iam.put_role_policy()
+        .role_name(role_name)
+        .policy_name("doctor-test-foreign-key")
+        .policy_document(grant.to_string())
+        .send()
+        .await
+        .unwrap();
+    let granted = doctor(&config).await;
+    assert!(errors(&granted).is_empty(), "{:#?}", errors(&granted));
+    let w = granted.of("role-decrypt", Severity::Warning);
+    assert_eq!(w.len(), 1, "{:#?}", granted.findings);
+    let fix = w[0].fix.as_deref().unwrap();
+    assert!(
+        fix.contains(&format!("key policy of {foreign}")) && fix.contains(&o.role_arn),
+        "{fix}"
+    );
+    iam.delete_role_policy()
+        .role_name(role_name)
+        .policy_name("doctor-test-foreign-key")
+        .send()
+        .await
+        .unwrap();
+    s3.delete_object()
+        .bucket(&o.bucket)
+        .key(&foreign_key)
+        .send()
+        .await
+        .unwrap();
 
     // An object that is not gzip, the newest under the prefix.
     std::thread::sleep(std::time::Duration::from_millis(1100));

@@ -70,7 +70,7 @@ impl StackCtx {
                 }
                 Err(e) => keys.push(Key::Unreadable {
                     id,
-                    why: format!("{e:#}"),
+                    why: format!("{e}: {}", e.root_cause()),
                 }),
             }
         }
