@@ -121,6 +121,33 @@ fn notification(
         .build()
 }
 
+/// A KMS key with its default policy (the account's IAM decides), by ARN.
+async fn new_key(kms: &aws_sdk_kms::Client) -> String {
+    kms.create_key()
+        .description("doctor test: a key the stack does not know")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string()
+}
+
+/// A copy of `from` at `to` in `bucket`, encrypted (SSE-KMS) with `key`.
+async fn copy_encrypted(s3: &aws_sdk_s3::Client, bucket: &str, from: &str, to: &str, key: &str) {
+    s3.copy_object()
+        .bucket(bucket)
+        .copy_source(format!("{bucket}/{from}"))
+        .key(to)
+        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        .ssekms_key_id(key)
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn doctor(config: &aws_config::SdkConfig) -> Diagnosis {
     diagnose(config, &[STACK.to_string()], None, 2)
         .await
@@ -790,17 +817,7 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
     // say): its default key policy leaves it to IAM, and the role's policies do not grant it.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let kms = aws_sdk_kms::Client::new(&config);
-    let key_arn = kms
-        .create_key()
-        .description("doctor test: a key the stack does not know")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_string();
+    let key_arn = new_key(&kms).await;
     let newest = s3
         .list_objects_v2()
         .bucket(&o.bucket)
@@ -814,15 +831,8 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
         .find(|k| k.ends_with(".log.gz"))
         .unwrap()
         .to_string();
-    s3.copy_object()
-        .bucket(&o.bucket)
-        .copy_source(format!("{}/{newest}", o.bucket))
-        .key(format!("{}zy-kms.log.gz", d.notification_prefix))
-        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
-        .ssekms_key_id(&key_arn)
-        .send()
-        .await
-        .unwrap();
+    let kms_object = format!("{}zy-kms.log.gz", d.notification_prefix);
+    copy_encrypted(&s3, &o.bucket, &newest, &kms_object, &key_arn).await;
     let broken = doctor(&config).await;
     let what = only_error(&broken, "role-decrypt");
     assert!(what.contains(&key_arn), "{what}");
@@ -866,27 +876,10 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
             aws_sdk_iam::config::Credentials::new("210000000009", "test", None, None, "owner"),
         ))
         .build();
-    let foreign = aws_sdk_kms::Client::new(&owner)
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_string();
+    let foreign = new_key(&aws_sdk_kms::Client::new(&owner)).await;
     assert!(foreign.contains(":210000000009:"), "{foreign}");
     let foreign_key = format!("{}zz-foreign-kms.log.gz", d.notification_prefix);
-    s3.copy_object()
-        .bucket(&o.bucket)
-        .copy_source(format!("{}/{newest}", o.bucket))
-        .key(&foreign_key)
-        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
-        .ssekms_key_id(&foreign)
-        .send()
-        .await
-        .unwrap();
+    copy_encrypted(&s3, &o.bucket, &newest, &foreign_key, &foreign).await;
     let broken = doctor(&config).await;
     let what = only_error(&broken, "role-decrypt");
     assert!(

@@ -6,33 +6,17 @@
 //! accounts through S3 -> SNS -> queues (`--fan-out sns`) with a second consumer's queue on each
 //! topic, and both runs inject the ingestion endpoint's faults (`--faults`).
 
+mod common;
+
 use simulator::e2e::E2eArgs;
 
 #[test]
 fn an_organization_of_four_accounts_arrives_whole_and_by_account() {
-    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
-        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
-    let args = E2eArgs {
-        records: 150,
-        seed: 43,
-        services: Vec::new(),
+    let (ok, r) = common::run(E2eArgs {
         faults: true,
-        bad_data: false,
-        delete_on_receive: false,
-        kill_connector: 0,
-        fan_out: Default::default(),
         accounts: Some(4),
-        report: Some(report.clone()),
-        junit: None,
-        endpoint: Some(ls.endpoint().to_string()),
-        templates: None,
-    };
-    let ok = simulator::e2e::run(&args).expect("the e2e job runs to its report");
-    ls.stop().unwrap();
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        ..common::args(150, 43)
+    });
     assert!(ok, "{:#}", r["services"]);
     assert_eq!(r["accounts"], 4);
     let services = r["services"].as_array().unwrap();
@@ -119,29 +103,12 @@ fn an_organization_of_four_accounts_arrives_whole_and_by_account() {
 
 #[test]
 fn an_organization_fanned_out_through_sns_reaches_sentinel_and_a_second_consumer() {
-    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
-        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
-    let args = E2eArgs {
-        records: 120,
-        seed: 44,
-        services: Vec::new(),
+    let (ok, r) = common::run(E2eArgs {
         faults: true,
-        bad_data: false,
-        delete_on_receive: false,
-        kill_connector: 0,
         fan_out: simulator::e2e::fan_out::FanOut::Sns,
         accounts: Some(3),
-        report: Some(report.clone()),
-        junit: None,
-        endpoint: Some(ls.endpoint().to_string()),
-        templates: None,
-    };
-    let ok = simulator::e2e::run(&args).expect("the e2e job runs to its report");
-    ls.stop().unwrap();
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        ..common::args(120, 44)
+    });
     assert!(ok, "{:#}", r["services"]);
     assert_eq!((&r["accounts"], &r["fan_out"]), (&3.into(), &"sns".into()));
     let services = r["services"].as_array().unwrap();

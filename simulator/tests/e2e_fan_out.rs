@@ -5,35 +5,20 @@
 //! the access proof evaluates S3 publishing to each topic and SNS delivering to both queues, none
 //! refused.
 
+mod common;
+
 use simulator::e2e::fan_out::FanOut;
 use simulator::e2e::E2eArgs;
 use simulator::DataType;
 
 #[test]
 fn a_shared_bucket_feeds_sentinel_and_a_second_consumer_alike() {
-    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
-        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
-    let args = E2eArgs {
-        records: 300,
-        seed: 43,
+    let (ok, r) = common::run(E2eArgs {
         services: vec![vec![DataType::CloudTrail, DataType::GuardDuty]],
         faults: true,
-        bad_data: false,
-        delete_on_receive: false,
-        kill_connector: 0,
         fan_out: FanOut::Sns,
-        accounts: None,
-        report: Some(report.clone()),
-        junit: None,
-        endpoint: Some(ls.endpoint().to_string()),
-        templates: None,
-    };
-    let ok = simulator::e2e::run(&args).expect("the e2e job runs to its report");
-    ls.stop().unwrap();
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        ..common::args(300, 43)
+    });
     assert!(ok, "{:#}", r["services"]);
     assert_eq!(r["fan_out"], "sns");
     for s in r["services"].as_array().unwrap() {

@@ -3,34 +3,18 @@
 //! then the run's connector drains. Every record arrives (none missing), the duplicates stay
 //! within what the killed consumers held, and the report gives each kill.
 
+mod common;
+
 use simulator::e2e::E2eArgs;
 use simulator::DataType;
 
 #[test]
 fn a_run_whose_connector_is_killed_twice_loses_nothing() {
-    let ls = harness::LocalStack::start(harness::LocalStackConfig::default())
-        .unwrap_or_else(|e| panic!("LocalStack did not start: {e}"));
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
-    let args = E2eArgs {
-        records: 800,
-        seed: 41,
+    let (ok, r) = common::run(E2eArgs {
         services: vec![vec![DataType::GuardDuty, DataType::CloudTrail]],
-        faults: false,
-        bad_data: false,
-        delete_on_receive: false,
         kill_connector: 2,
-        fan_out: Default::default(),
-        accounts: None,
-        report: Some(report.clone()),
-        junit: None,
-        endpoint: Some(ls.endpoint().to_string()),
-        templates: None,
-    };
-    let ok = simulator::e2e::run(&args).expect("the e2e job runs to its report");
-    ls.stop().unwrap();
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        ..common::args(800, 41)
+    });
     assert!(ok, "{:#}", r["services"]);
     assert_eq!(r["kill_connector"], 2);
     let kills = r["kills"].as_array().unwrap();
