@@ -362,6 +362,52 @@ async fn a_number_out_of_range_is_refused_not_a_server_error() {
     server.shutdown().await.unwrap();
 }
 
+/// Found by `cargo xtask fuzz` (parse_eks): serde_json's own `Value` reads an object keyed
+/// `$serde_json::private::RawValue` as embedded JSON text. The endpoint takes the key as the
+/// key it is, stores the row byte for byte and reads it back with the key; a row that is
+/// invalid besides is refused with its reason, not a server error.
+#[tokio::test]
+async fn serde_jsons_raw_value_key_is_an_ordinary_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.sqlite3");
+    let server = serve(Config {
+        db: Some(db.clone()),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let eks = "Custom-AWSEKSLogs_CL";
+    let row = |time: &str| {
+        format!(
+            r#"{{"TimeGenerated":"{time}","AwsAccountId":"123456789012","Region":"us-east-1","ClusterName":"prod","Verb":"create","User":"u","SourceIPs":["10.0.0.1"],"Stage":"ResponseComplete","RawEvent":{{"annotations":{{"$serde_json::private::RawValue":"allow"}}}}}}"#
+        )
+    };
+    let good = row("2026-03-01T00:00:00.123Z");
+    let r = Req::new(&server, eks, format!("[{good}]").into_bytes());
+    assert_eq!(r.status(&c).await, 204);
+    let r = Req::new(&server, eks, format!("[{}]", row("yesterday")).into_bytes());
+    azure_error(r.send(&c).await.unwrap(), 400, "InvalidPayload").await;
+    server.shutdown().await.unwrap();
+    let store = Store::open(&db).unwrap();
+    let rows: Vec<_> = store.rows(eks).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].row.get(), good);
+    assert_eq!(
+        rows[0].value()["RawEvent"]["annotations"]["$serde_json::private::RawValue"],
+        "allow"
+    );
+    let typed = rows[0]
+        .table_row(simulator::tables::Table::AWSEKSLogs_CL)
+        .unwrap();
+    assert!(
+        serde_json::to_string(&typed)
+            .unwrap()
+            .contains("private::RawValue"),
+        "{typed:?}"
+    );
+}
+
 /// A body of two valid rows whose JSON texts sum to exactly `len` bytes (the first padded in
 /// its Message), framed as Microsoft's SDK frames them (`[`, `, ` between rows, `]`).
 fn body_of_len(len: usize) -> Vec<u8> {

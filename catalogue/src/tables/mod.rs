@@ -83,6 +83,7 @@ mod network_firewall_alert;
 mod network_firewall_flow;
 mod network_firewall_tls;
 mod nlb_access_logs;
+mod plain_json;
 #[cfg(test)]
 mod reference_types;
 mod route53_resolver;
@@ -106,6 +107,7 @@ pub use network_firewall_alert::AwsNetworkFirewallAlert;
 pub use network_firewall_flow::AwsNetworkFirewallFlow;
 pub use network_firewall_tls::AwsNetworkFirewallTls;
 pub use nlb_access_logs::AwsNlbAccessLogs;
+pub use plain_json::parse_plain;
 pub use route53_resolver::{AwsRoute53Resolver, LOG_TYPE as ROUTE53_LOG_TYPE};
 pub use s3_server_access::AwsS3ServerAccess;
 pub use security_hub_findings::AwsSecurityHubFindings;
@@ -335,17 +337,29 @@ impl TableRow {
         TableRow::of(&row)
     }
 
-    /// [`TableRow::new`] of a row behind a reference.
+    /// [`TableRow::new`] of a row behind a reference. Through the row's JSON text and
+    /// [`parse_plain`], not `serde_json::to_value`, which would read a `RawValue` column's
+    /// text with serde_json's raw-value key rule.
     pub fn of<R: Row>(row: &R) -> TableRow {
+        let text = serde_json::to_string(row).expect("rows serialise to memory");
         TableRow {
             table: R::TABLE,
-            row: serde_json::to_value(row).expect("rows serialise to memory"),
+            row: parse_plain(&text).expect("a row's JSON text reads back"),
         }
     }
 
     /// Reads a row of `table` from its JSON object (the columns, untagged), as the typed
     /// row does: unknown keys are skipped, a missing or mistyped column is an error.
+    ///
+    /// A text that may hold serde_json's raw-value key (see [`parse_plain`]) is read through a
+    /// [`plain_json::Hidden`] value, so that key stays an ordinary key of its column.
     pub fn from_json(table: Table, text: &str) -> Result<TableRow, serde_json::Error> {
+        if plain_json::may_hold_raw_value_key(text) {
+            let hidden = plain_json::Hidden::parse(text)?;
+            let mut row = table.read_row(hidden.value())?;
+            plain_json::Hidden::reveal(&mut row.row);
+            return Ok(row);
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let row = table.read_row(&mut de)?;
         de.end()?;

@@ -431,7 +431,7 @@ fn accept_body(
         rejected += 1;
         let before = problems.len();
         // Valid JSON text can still be no `Value`: a number out of range (`3E31400`).
-        match serde_json::from_str::<Value>(item.get()) {
+        match catalogue::tables::parse_plain(item.get()) {
             Ok(value) => {
                 check_row(decl, i, &value, &mut problems);
             }

@@ -32,9 +32,9 @@ pub struct StoredRow {
 }
 
 impl StoredRow {
-    /// The row as a JSON value.
+    /// The row as a JSON value (every key literal, [`catalogue::tables::parse_plain`]).
     pub fn value(&self) -> serde_json::Value {
-        serde_json::from_str(self.row.get()).expect("stored rows are valid JSON")
+        catalogue::tables::parse_plain(self.row.get()).expect("stored rows are valid JSON")
     }
 
     /// The row as the typed row of `table` (for `==` with a manifest's
