@@ -9,7 +9,8 @@
 //! dead-letter queue, a message in the dead-letter queue (a warning), a queue whose oldest
 //! message is two hours old (a warning), the newest object encrypted with a key the role may
 //! not use (then allowed by the key's policy), or with another account's key (an error, then
-//! with the role's grant a warning naming the owner's statement), an object that is not gzip. Each break is undone
+//! with the role's grant a warning naming the owner's statement), a default encryption key
+//! alias that no longer exists (a warning: undecided), an object that is not gzip. Each break is undone
 //! before the next. Then a GuardDuty stack, whose export key the role may decrypt through S3.
 //! And the doctor on a setup named by its role and queue (no stack): the same stack's
 //! findings, then a setup made by hand whose missing grants and DLQ are named, each with a
@@ -919,6 +920,52 @@ async fn the_doctor_finds_each_break_and_nothing_on_a_clean_stack() {
     s3.delete_object()
         .bucket(&o.bucket)
         .key(&foreign_key)
+        .send()
+        .await
+        .unwrap();
+
+    // The bucket's default encryption names a key alias that no longer exists: not readable,
+    // and no key ARN to decide the role's side on, so a warning (undecided), not an error.
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket(&o.bucket)
+        .send()
+        .await
+        .unwrap()
+        .server_side_encryption_configuration
+        .unwrap();
+    let gone = aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+        .rules(
+            aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(
+                    aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+                        .kms_master_key_id("alias/doctor-test-gone")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .build()
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket(&o.bucket)
+        .server_side_encryption_configuration(gone)
+        .send()
+        .await
+        .unwrap();
+    let undecided = doctor(&config).await;
+    assert!(errors(&undecided).is_empty(), "{:#?}", errors(&undecided));
+    let w = undecided.of("role-decrypt", Severity::Warning);
+    assert_eq!(w.len(), 1, "{:#?}", undecided.findings);
+    assert!(
+        w[0].what.contains("alias/doctor-test-gone") && w[0].what.contains("not decided"),
+        "{}",
+        w[0].what
+    );
+    s3.put_bucket_encryption()
+        .bucket(&o.bucket)
+        .server_side_encryption_configuration(encryption)
         .send()
         .await
         .unwrap();

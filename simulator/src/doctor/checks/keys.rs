@@ -3,7 +3,8 @@
 //! the bucket's default-encryption key and the keys the sampled objects name (an existing
 //! bucket's or an organization archive's key, which the stack does not own). Each key's policy
 //! is read from the account; a key whose policy cannot be read here (another account's key) is
-//! evaluated as far as the role's own policies go, and what its owner must add is the fix.
+//! evaluated as far as the role's own policies go, and what its owner must add is the fix; one
+//! that cannot be read and is named only by an alias is a warning that nothing was decided.
 
 use std::collections::BTreeSet;
 
@@ -141,32 +142,11 @@ impl StackCtx {
                 }),
             },
             Key::Unreadable { id, why } => {
-                // The owner's part is unknown; the role's own part can still be decided,
-                // with a key policy that grants exactly what the owner should add.
-                let mut set = self.ledger.set.clone();
-                let owner = id.split(':').nth(4).unwrap_or(&self.at.account).to_string();
-                let assumed = Policy::from_json_str(&format!(
-                    r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
-                    self.key_statement()
-                ));
-                let role_side = match assumed {
-                    Ok(policy) => {
-                        set.set_resource_policy(
-                            id,
-                            &owner,
-                            NamedPolicy {
-                                name: format!("the statement {id}'s owner should add"),
-                                policy,
-                            },
-                        );
-                        set.evaluate(&self.decrypt_request(id))
-                            .map(|d| d.allowed())
-                            .unwrap_or(false)
-                    }
-                    Err(_) => false,
-                };
-                if role_side {
-                    Finding::new(
+                // The owner's part is unknown; the role's own part can still be decided on the
+                // key's ARN, with a key policy that grants exactly what the owner should add.
+                let decided = self.key_arn_of(id).and_then(|arn| self.role_side(&arn));
+                match decided {
+                    Some(true) => Finding::new(
                         Severity::Warning,
                         "role-decrypt",
                         &subject,
@@ -177,9 +157,8 @@ impl StackCtx {
                     .fix(format!(
                         "the key's owner adds this statement to the key policy of {id}: {}",
                         self.key_statement()
-                    ))
-                } else {
-                    Finding::new(
+                    )),
+                    Some(false) => Finding::new(
                         Severity::Error,
                         "role-decrypt",
                         &subject,
@@ -190,10 +169,64 @@ impl StackCtx {
                     .fix(self.fix_for(
                         format!("deploy the stack with KmsKeyArn={id}, and have the key's owner add its KmsKeyPolicyStatement output to the key's policy"),
                         self.manual_key_fix(id),
-                    ))
+                    )),
+                    None => Finding::new(
+                        Severity::Warning,
+                        "role-decrypt",
+                        &subject,
+                        format!(
+                            "objects are encrypted with {id}, which cannot be read here ({why}) and is no key ARN, so whether the role may decrypt with it is not decided"
+                        ),
+                    )
+                    .fix(format!(
+                        "allow this doctor kms:DescribeKey and kms:GetKeyPolicy on {id}, or check by hand: {}",
+                        self.manual_key_fix(id)
+                    )),
                 }
             }
         }
+    }
+
+    /// The ARN of a key named by ARN or by key ID (in this account and Region); `None` for an
+    /// alias, which identity policies do not name.
+    fn key_arn_of(&self, id: &str) -> Option<String> {
+        if id.contains("alias/") {
+            None
+        } else if id.starts_with("arn:") {
+            Some(id.to_string())
+        } else {
+            Some(format!(
+                "arn:{}:kms:{}:{}:key/{id}",
+                self.at.partition, self.at.region, self.at.account
+            ))
+        }
+    }
+
+    /// Whether the role's own policies allow it kms:Decrypt through S3 on `arn`, its key
+    /// policy assumed to hold the statement its owner should add; `None` when undecidable.
+    fn role_side(&self, arn: &str) -> Option<bool> {
+        let policy = Policy::from_json_str(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            self.key_statement()
+        ))
+        .ok()?;
+        let owner = arn
+            .split(':')
+            .nth(4)
+            .unwrap_or(&self.at.account)
+            .to_string();
+        let mut set = self.ledger.set.clone();
+        set.set_resource_policy(
+            arn,
+            &owner,
+            NamedPolicy {
+                name: format!("the statement the owner of {arn} should add"),
+                policy,
+            },
+        );
+        set.evaluate(&self.decrypt_request(arn))
+            .ok()
+            .map(|d| d.allowed())
     }
 
     fn manual_key_fix(&self, key: &str) -> String {
