@@ -406,17 +406,7 @@ fn declare_outputs(t: &mut Template, ctx: &Ctx, parts: &[ServiceParts]) {
     t.output(
         "BucketNotificationCommand",
         "Existing bucket only: run once to announce new log objects to the queues (FanOut=sns: to their topics). It replaces the bucket's whole notification configuration, so merge any existing entries first.",
-        Expr::if_(
-            super::fan_out::TOPICS_COND,
-            Expr::sub_with(
-                text::render("topic_notification_command", &json!({"queues": queues})),
-                vars.clone(),
-            ),
-            Expr::sub_with(
-                text::render("notification_command", &json!({"queues": queues})),
-                vars,
-            ),
-        ),
+        super::fan_out::notification_command(&queues, vars),
     )
     .condition = Some(USE_EXISTING_BUCKET.to_string());
 }

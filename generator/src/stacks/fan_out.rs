@@ -13,6 +13,7 @@ use super::params;
 use crate::cfn::{Cond, Expr, Parameter, Template};
 use crate::iam::{actions, keys, Operator, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::resources::{sns, standard_tags};
+use crate::text;
 
 /// The stack notifies SNS topics, the queues subscribe.
 pub const TOPICS_COND: &str = "NotifyThroughTopics";
@@ -119,4 +120,20 @@ pub fn queue_statements(fed: &[Fed<'_>]) -> Vec<Statement> {
                 .only_if(TOPICS_COND)
         })
         .collect()
+}
+
+/// The `aws s3api put-bucket-notification-configuration` command a stack outputs: to the
+/// queues, or with `FanOut=sns` to their topics. `queues`: one entry per queue (`id`,
+/// `queue_id`, `topic_id`, `prefix_var`, `suffix`); `vars`: the `Fn::Sub` variables (the bucket
+/// and each `prefix_var`).
+pub fn notification_command(queues: &[serde_json::Value], vars: Vec<(String, Expr)>) -> Expr {
+    let queues = serde_json::json!({ "queues": queues });
+    Expr::if_(
+        TOPICS_COND,
+        Expr::sub_with(
+            text::render("topic_notification_command", &queues),
+            vars.clone(),
+        ),
+        Expr::sub_with(text::render("notification_command", &queues), vars),
+    )
 }

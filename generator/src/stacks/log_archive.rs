@@ -384,16 +384,6 @@ fn declare_outputs(
     t.output(
         "BucketNotificationCommand",
         "The bucket's owner runs this once to announce new log objects to the queues (FanOut=sns: to their topics). It replaces the bucket's whole notification configuration, so merge any existing entries first.",
-        Expr::if_(
-            super::fan_out::TOPICS_COND,
-            Expr::sub_with(
-                text::render("topic_notification_command", &json!({"queues": entries})),
-                vars.clone(),
-            ),
-            Expr::sub_with(
-                text::render("notification_command", &json!({"queues": entries})),
-                vars,
-            ),
-        ),
+        super::fan_out::notification_command(&entries, vars),
     );
 }
